@@ -1,0 +1,40 @@
+//! The parameter registry: every live value in backlot has an address, a type, a range
+//! and a default here, and every source (UI, OSC, MIDI, DMX, layers) sets it through here.
+//!
+//! The registry itself is plain data ([`ParamRegistry`]) so it is testable without an App;
+//! [`ParamsPlugin`] inserts it and fixes the frame order every other plugin joins.
+
+mod address;
+mod errors;
+mod registry;
+mod sets;
+mod spec;
+mod value;
+
+pub use address::ParamAddress;
+pub use errors::ParamError;
+pub use registry::{ParamEntry, ParamRegistry};
+pub use sets::BacklotSystems;
+pub use spec::{ParamKind, ParamSpec};
+pub use value::ParamValue;
+
+/// The commonly used items.
+pub mod prelude {
+    pub use crate::{
+        BacklotSystems, ParamAddress, ParamError, ParamKind, ParamRegistry, ParamSpec, ParamValue,
+        ParamsPlugin,
+    };
+}
+
+use bevy::prelude::*;
+
+/// Inserts the [`ParamRegistry`] and orders the frame: input → control → layers → scene → stage → render.
+#[derive(Default)]
+pub struct ParamsPlugin;
+
+impl Plugin for ParamsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ParamRegistry>();
+        sets::configure(app);
+    }
+}

@@ -1,0 +1,36 @@
+//! The named stages of a backlot frame.
+
+use bevy::prelude::*;
+
+/// Frame order within `Update`: sources write parameters first, owners apply them after,
+/// so a value set by any source reaches the scene in the same frame.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BacklotSystems {
+    /// Sockets, devices and files are read.
+    Input,
+    /// Control mappings turn inputs into parameter values.
+    Control,
+    /// Reactive layers compute their contributions.
+    Layers,
+    /// The scene applies its parameters to entities.
+    Scene,
+    /// The LED stage applies its parameters.
+    Stage,
+    /// Anything that must see the final state of the frame before rendering.
+    Render,
+}
+
+pub(crate) fn configure(app: &mut App) {
+    app.configure_sets(
+        Update,
+        (
+            BacklotSystems::Input,
+            BacklotSystems::Control,
+            BacklotSystems::Layers,
+            BacklotSystems::Scene,
+            BacklotSystems::Stage,
+            BacklotSystems::Render,
+        )
+            .chain(),
+    );
+}

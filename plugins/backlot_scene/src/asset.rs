@@ -1,0 +1,68 @@
+//! `*.scene.ron` as a Bevy asset, so Bevy's file watcher hot-reloads it.
+
+use std::path::PathBuf;
+
+use bevy::asset::{io::Reader, AssetLoader, LoadContext};
+use bevy::prelude::*;
+
+use crate::format::{parse_scene, SceneError, SceneErrors, SceneFile};
+
+/// A parsed, validated scene file.
+#[derive(Asset, TypePath, Debug, Clone)]
+pub struct SceneAsset {
+    /// The content.
+    pub file: SceneFile,
+}
+
+/// Loads `*.scene.ron`; glTF and texture references are checked against `asset_root`.
+#[derive(TypePath)]
+pub struct SceneLoader {
+    /// Where `assets/` is on disk, for missing-file checks.
+    pub asset_root: Option<PathBuf>,
+    /// How the scene's folder is shown in messages (so errors read `scenes/x.scene.ron:3:4`).
+    pub display_dir: Option<PathBuf>,
+}
+
+impl AssetLoader for SceneLoader {
+    type Asset = SceneAsset;
+    type Settings = ();
+    type Error = SceneErrors;
+
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _settings: &(),
+        load_context: &mut LoadContext<'_>,
+    ) -> Result<SceneAsset, SceneErrors> {
+        let file_name = load_context.path().path().to_path_buf();
+        let shown = match &self.display_dir {
+            Some(dir) => dir.join(&file_name),
+            None => file_name,
+        }
+        .display()
+        .to_string();
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).await.map_err(|e| {
+            SceneErrors(vec![SceneError {
+                path: shown.clone(),
+                line: 1,
+                col: 1,
+                message: format!("cannot read file: {e}"),
+            }])
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            SceneErrors(vec![SceneError {
+                path: shown.clone(),
+                line: 1,
+                col: 1,
+                message: format!("file is not UTF-8: {e}"),
+            }])
+        })?;
+        let file = parse_scene(&text, &shown, self.asset_root.as_deref())?;
+        Ok(SceneAsset { file })
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["scene.ron"]
+    }
+}

@@ -1,0 +1,42 @@
+//! Scene errors carry the file, line and column they point at.
+
+use std::fmt;
+
+/// One problem in a scene file: `path:line:col: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SceneError {
+    /// The file, as the user named it.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong, in the user's terms.
+    pub message: String,
+}
+
+impl fmt::Display for SceneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)
+    }
+}
+
+impl std::error::Error for SceneError {}
+
+/// All problems found in one file (at least one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SceneErrors(pub Vec<SceneError>);
+
+impl fmt::Display for SceneErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SceneErrors {}

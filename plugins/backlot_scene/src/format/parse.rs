@@ -1,0 +1,125 @@
+//! Text → [`SceneFile`], every problem with its line and column.
+
+use std::path::Path;
+
+use ron::extensions::Extensions;
+
+use super::checked::{ParseContext, CONTEXT};
+use super::{LightKind, SceneError, SceneErrors, SceneFile, ShapeDef};
+
+/// Parses and validates scene text. `path` is only used in messages; `asset_root`, when
+/// given, is where referenced glTF files and textures must exist.
+pub fn parse_scene(src: &str, path: &str, asset_root: Option<&Path>) -> Result<SceneFile, SceneErrors> {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    CONTEXT.with(|ctx| {
+        *ctx.borrow_mut() = Some(ParseContext {
+            asset_root: asset_root.map(Path::to_path_buf),
+            ..Default::default()
+        })
+    });
+    let parsed = options.from_str::<SceneFile>(src);
+    CONTEXT.with(|ctx| *ctx.borrow_mut() = None);
+    let scene = parsed.map_err(|e| {
+        SceneErrors(vec![SceneError {
+            path: path.to_string(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: e.code.to_string(),
+        }])
+    })?;
+    let problems = validate(&scene, src, path);
+    if problems.is_empty() {
+        Ok(scene)
+    } else {
+        Err(SceneErrors(problems))
+    }
+}
+
+/// Reads and parses a scene file from disk.
+pub fn parse_scene_file(path: &Path, asset_root: Option<&Path>) -> Result<SceneFile, SceneErrors> {
+    let shown = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        SceneErrors(vec![SceneError {
+            path: shown.clone(),
+            line: 1,
+            col: 1,
+            message: format!("cannot read file: {e}"),
+        }])
+    })?;
+    parse_scene(&src, &shown, asset_root)
+}
+
+/// Checks that need the whole file: references between items and cross-field rules.
+fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
+    let mut problems = Vec::new();
+    let mut report = |offset: usize, message: String| {
+        let (line, col) = line_col(src, offset);
+        problems.push(SceneError {
+            path: path.to_string(),
+            line,
+            col,
+            message,
+        });
+    };
+    for light in &scene.lights {
+        let at = find_name(src, &light.name.0);
+        if let Some(target) = &light.target
+            && !scene.entities.iter().any(|e| &e.name.0 == target)
+        {
+            let offset = find_after(src, at, &format!("\"{target}\"")).unwrap_or(at);
+            report(offset, format!("light `{}` targets `{target}`, which is not an entity in this scene", light.name));
+        }
+        if let LightKind::Spot {
+            inner_angle,
+            outer_angle,
+        } = &light.kind
+        {
+            let offset = find_after(src, at, "outer_angle").unwrap_or(at);
+            if outer_angle.0 >= 180.0 {
+                report(offset, format!("spot `{}` outer_angle must be below 180 degrees, got {}", light.name, outer_angle.0));
+            } else if inner_angle.0 > outer_angle.0 {
+                report(offset, format!("spot `{}` inner_angle {} is wider than outer_angle {}", light.name, inner_angle.0, outer_angle.0));
+            }
+        }
+    }
+    for entity in &scene.entities {
+        let at = find_name(src, &entity.name.0);
+        if let (ShapeDef::Gltf { .. }, Some(body)) = (&entity.shape, &entity.body)
+            && body.collider.is_none()
+        {
+            let offset = find_after(src, at, "body").unwrap_or(at);
+            report(offset, format!("entity `{}` is a glTF model: its body needs an explicit collider", entity.name));
+        }
+        if entity.scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            let offset = find_after(src, at, "scale").unwrap_or(at);
+            report(offset, format!("entity `{}` scale must be greater than 0 on every axis, got {:?}", entity.name, entity.scale));
+        }
+    }
+    problems
+}
+
+/// Byte offset of `name: "<name>"` (the declaration), or 0.
+fn find_name(src: &str, name: &str) -> usize {
+    let quoted = format!("\"{name}\"");
+    let mut from = 0;
+    while let Some(rel) = src[from..].find(&quoted) {
+        let at = from + rel;
+        if src[..at].trim_end().ends_with(':') && src[..at].trim_end().trim_end_matches(':').trim_end().ends_with("name") {
+            return at;
+        }
+        from = at + quoted.len();
+    }
+    0
+}
+
+fn find_after(src: &str, from: usize, needle: &str) -> Option<usize> {
+    src.get(from..)?.find(needle).map(|rel| from + rel)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}

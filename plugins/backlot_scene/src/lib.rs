@@ -1,0 +1,83 @@
+//! Scene environments: `*.scene.ron` files loaded through a Bevy asset loader, validated
+//! with file:line:col errors, spawned as lights, primitives, glTF models, sky, fog and
+//! physics props, hot-reloaded on save, and driven live through the parameter registry.
+
+mod animation;
+mod apply;
+mod asset;
+pub mod format;
+mod panel;
+mod physics;
+mod sky;
+mod source;
+mod spawn;
+mod status;
+
+pub use animation::Animated;
+pub use asset::{SceneAsset, SceneLoader};
+pub use source::{register_scene_source, SceneSource};
+pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
+pub use status::{SceneLoaded, SceneStatus};
+
+use std::path::PathBuf;
+
+use backlot_params::{BacklotSystems, ParamsPlugin};
+use bevy::prelude::*;
+
+/// Loads the scene named by [`SceneSource`], keeps it spawned, reloads it on change.
+pub struct ScenePlugin {
+    /// Where `assets/` is on disk, for missing-file checks; `None` skips them.
+    pub asset_root: Option<PathBuf>,
+    /// Run rigid-body physics (off in unit tests that have no use for it).
+    pub physics: bool,
+}
+
+impl Default for ScenePlugin {
+    fn default() -> Self {
+        Self {
+            asset_root: None,
+            physics: true,
+        }
+    }
+}
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        if !app.is_plugin_added::<ParamsPlugin>() {
+            app.add_plugins(ParamsPlugin);
+        }
+        let display_dir = app
+            .world()
+            .get_resource::<SceneSource>()
+            .map(|s| s.display_dir.clone());
+        app.init_asset::<SceneAsset>()
+            .register_asset_loader(SceneLoader {
+                asset_root: self.asset_root.clone(),
+                display_dir,
+            })
+            .init_resource::<SceneStatus>()
+            .init_resource::<SceneIndex>()
+            .add_message::<SceneLoaded>()
+            .add_systems(Startup, source::start_loading)
+            .add_systems(
+                Update,
+                (
+                    status::watch_scene_assets,
+                    spawn::respawn_on_change,
+                    apply::apply_scene_params,
+                    animation::animate,
+                    animation::aim_lights,
+                    sky::follow_camera,
+                )
+                    .chain()
+                    .in_set(BacklotSystems::Scene),
+            );
+        if self.physics {
+            physics::build(app);
+        }
+        panel::build(app);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,421 @@
+//! Turns a [`SceneFile`] into entities, and respawns them when the file changes.
+
+use std::collections::HashMap;
+
+use backlot_params::ParamRegistry;
+use bevy::camera::{Exposure, Hdr, RenderTarget};
+use bevy::light::{CascadeShadowConfigBuilder, NotShadowCaster};
+use bevy::pbr::{DistanceFog, FogFalloff};
+use bevy::post_process::bloom::Bloom;
+use bevy::prelude::*;
+
+use crate::format::{
+    scene_param_specs, BackgroundDef, ColorDef, EntityDef, LightDef, LightKind,
+    MaterialDef, ParamTarget, SceneFile, ShapeDef,
+};
+use crate::{animation::Animated, physics, sky, SceneAsset, SceneLoaded, SceneStatus};
+
+/// Parent of everything a scene spawned; despawning it removes the scene.
+#[derive(Component, Debug)]
+pub struct BacklotSceneRoot;
+
+/// A named light or entity of the scene file.
+#[derive(Component, Debug, Clone)]
+pub struct SceneItem {
+    /// Its name in the file.
+    pub name: String,
+    /// Light or entity (for the outliner).
+    pub is_light: bool,
+}
+
+/// The scene's own camera.
+#[derive(Component, Debug, Clone)]
+pub struct SceneCamera {
+    /// Where it stands.
+    pub position: Vec3,
+    /// What it looks at.
+    pub look_at: Vec3,
+}
+
+/// The pose the file and parameters give; animation and physics move from here.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct BaseTransform(pub Transform);
+
+/// A light's live settings, kept apart from Bevy's light so on/off keeps the intensity.
+#[derive(Component, Debug, Clone)]
+pub struct SceneLight {
+    /// Lux or lumens.
+    pub intensity: f32,
+    /// Off means intensity 0.
+    pub enabled: bool,
+    /// Fixed aim point.
+    pub look_at: Option<Vec3>,
+    /// Entity it follows.
+    pub target: Option<Entity>,
+}
+
+/// Where the scene camera renders (an image for the operator preview or headless
+/// rendering); absent means the primary window.
+#[derive(Resource, Debug, Clone)]
+pub struct SceneViewTarget(pub RenderTarget);
+
+/// Lookup tables for the live scene.
+#[derive(Resource, Debug, Default)]
+pub struct SceneIndex {
+    /// Root entity.
+    pub root: Option<Entity>,
+    /// Named items.
+    pub by_name: HashMap<String, Entity>,
+    /// Parameter address → what it drives.
+    pub targets: HashMap<String, ParamTarget>,
+    /// The scene camera.
+    pub camera: Option<Entity>,
+    /// The sky dome, if the background is a gradient.
+    pub sky: Option<Entity>,
+    /// Registry generation applied so far by the scene systems.
+    pub applied_generation: u64,
+    /// Registry generation applied so far by the physics systems.
+    pub physics_generation: u64,
+}
+
+/// Render-side asset stores; absent under `MinimalPlugins`, where only the logic runs.
+#[derive(bevy::ecs::system::SystemParam)]
+pub(crate) struct RenderAssets<'w> {
+    pub(crate) meshes: Option<ResMut<'w, Assets<Mesh>>>,
+    pub(crate) materials: Option<ResMut<'w, Assets<StandardMaterial>>>,
+    pub(crate) images: Option<ResMut<'w, Assets<Image>>>,
+    pub(crate) server: Option<Res<'w, AssetServer>>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn respawn_on_change(
+    mut commands: Commands,
+    mut status: ResMut<SceneStatus>,
+    scenes: Res<Assets<SceneAsset>>,
+    mut registry: ResMut<ParamRegistry>,
+    mut index: ResMut<SceneIndex>,
+    mut render: RenderAssets,
+    view_target: Option<Res<SceneViewTarget>>,
+    mut loaded: MessageWriter<SceneLoaded>,
+) {
+    if !status.dirty {
+        return;
+    }
+    let Some(scene) = status.handle.as_ref().and_then(|h| scenes.get(h)) else {
+        return;
+    };
+    let file = scene.file.clone();
+    status.dirty = false;
+    if let Some(root) = index.root.take() {
+        commands.entity(root).despawn();
+    }
+    *index = SceneIndex::default();
+    let root = commands
+        .spawn((BacklotSceneRoot, Name::new("scene"), Transform::default(), Visibility::default()))
+        .id();
+    index.root = Some(root);
+
+    spawn_camera(&mut commands, &mut index, root, &file, view_target.as_deref());
+    if let BackgroundDef::Gradient { .. } = &file.environment.background {
+        index.sky = sky::spawn_sky(&mut commands, root, &file.environment.background, &mut render);
+    }
+    for entity in &file.entities {
+        spawn_entity(&mut commands, &mut index, root, entity, &mut render);
+    }
+    for light in &file.lights {
+        spawn_light(&mut commands, &mut index, root, light);
+    }
+
+    let specs = scene_param_specs(&file);
+    index.targets = specs
+        .iter()
+        .map(|(spec, target)| (spec.address.to_string(), target.clone()))
+        .collect();
+    let removed = registry.replace_under("/scene", specs.into_iter().map(|(s, _)| s).collect());
+    if !removed.is_empty() {
+        debug!("{} scene parameters no longer exist", removed.len());
+    }
+    // Apply every live value (kept operator values included) on the next apply pass.
+    index.applied_generation = 0;
+    index.physics_generation = 0;
+
+    status.loads += 1;
+    status.title = file.title.clone();
+    status.error = None;
+    status.failed_without_scene = false;
+    info!(
+        "scene `{}` loaded: {} entities, {} lights, {} parameters (load #{})",
+        file.title,
+        file.entities.len(),
+        file.lights.len(),
+        index.targets.len(),
+        status.loads
+    );
+    loaded.write(SceneLoaded { loads: status.loads });
+}
+
+fn spawn_camera(
+    commands: &mut Commands,
+    index: &mut SceneIndex,
+    root: Entity,
+    file: &SceneFile,
+    view_target: Option<&SceneViewTarget>,
+) {
+    let cam = &file.camera;
+    let env = &file.environment;
+    let position = Vec3::from(cam.position);
+    let look_at = Vec3::from(cam.look_at);
+    let clear = match &env.background {
+        BackgroundDef::Color(c) => ClearColorConfig::Custom(srgb(c)),
+        BackgroundDef::Gradient { horizon, .. } => ClearColorConfig::Custom(srgb(horizon)),
+    };
+    let mut entity = commands.spawn((
+        Name::new("scene camera"),
+        SceneCamera { position, look_at },
+        Camera3d::default(),
+        Camera {
+            clear_color: clear,
+            ..default()
+        },
+        Projection::Perspective(PerspectiveProjection {
+            fov: cam.fov.0.to_radians(),
+            far: 2000.0,
+            ..default()
+        }),
+        look_transform(position, look_at),
+        Exposure { ev100: cam.exposure_ev100 },
+        AmbientLight {
+            color: srgb(&env.ambient.color),
+            brightness: env.ambient.brightness.0,
+            affects_lightmapped_meshes: true,
+        },
+        Hdr,
+        ChildOf(root),
+    ));
+    if cam.bloom.0 > 0.0 {
+        entity.insert(Bloom {
+            intensity: cam.bloom.0,
+            ..Bloom::NATURAL
+        });
+    }
+    if let Some(fog) = &env.fog {
+        entity.insert(DistanceFog {
+            color: srgb(&fog.color),
+            directional_light_color: fog.sun_glow.as_ref().map_or(Color::NONE, srgb),
+            directional_light_exponent: 30.0,
+            falloff: FogFalloff::Exponential {
+                density: fog.density.0,
+            },
+        });
+    }
+    if let Some(target) = view_target {
+        entity.insert(target.0.clone());
+    }
+    index.camera = Some(entity.id());
+}
+
+/// A transform at `position` looking at `target`, robust to looking straight up or down.
+pub(crate) fn look_transform(position: Vec3, target: Vec3) -> Transform {
+    let dir = target - position;
+    let up = if dir.normalize_or_zero().cross(Vec3::Y).length_squared() < 1e-6 {
+        Vec3::NEG_Z
+    } else {
+        Vec3::Y
+    };
+    if dir.length_squared() < 1e-12 {
+        Transform::from_translation(position)
+    } else {
+        Transform::from_translation(position).looking_at(target, up)
+    }
+}
+
+pub(crate) fn srgb(c: &ColorDef) -> Color {
+    let [r, g, b] = c.to_srgb();
+    Color::srgb(r, g, b)
+}
+
+/// The rotation of Euler degrees as the file means them: yaw (Y), then pitch (X), then roll (Z).
+pub(crate) fn euler_deg(rotation: [f32; 3]) -> Quat {
+    let [x, y, z] = rotation.map(f32::to_radians);
+    Quat::from_euler(EulerRot::YXZ, y, x, z)
+}
+
+fn spawn_entity(
+    commands: &mut Commands,
+    index: &mut SceneIndex,
+    root: Entity,
+    def: &EntityDef,
+    render: &mut RenderAssets,
+) {
+    let transform = Transform {
+        translation: Vec3::from(def.position),
+        rotation: euler_deg(def.rotation),
+        scale: Vec3::from(def.scale),
+    };
+    let visibility = if def.visible {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    };
+    let mut entity = commands.spawn((
+        Name::new(def.name.0.clone()),
+        SceneItem {
+            name: def.name.0.clone(),
+            is_light: false,
+        },
+        BaseTransform(transform),
+        transform,
+        visibility,
+        ChildOf(root),
+    ));
+    match &def.shape {
+        ShapeDef::Gltf { path, scene } => {
+            if let Some(server) = &render.server {
+                let handle = server.load(
+                    bevy::gltf::GltfAssetLabel::Scene(*scene as usize).from_asset(path.0.clone()),
+                );
+                entity.insert(bevy::world_serialization::WorldAssetRoot(handle));
+            }
+        }
+        shape => {
+            if let (Some(meshes), Some(materials)) = (&mut render.meshes, &mut render.materials) {
+                let mesh = meshes.add(primitive_mesh(shape));
+                let material = materials.add(material(&def.material, render.server.as_deref()));
+                entity.insert((Mesh3d(mesh), MeshMaterial3d(material)));
+            }
+        }
+    }
+    if !def.cast_shadows {
+        entity.insert(NotShadowCaster);
+    }
+    if let Some(anim) = &def.animation {
+        entity.insert(Animated::new(anim.clone()));
+    }
+    if let Some(body) = &def.body {
+        physics::insert_body(&mut entity, root, def, body, transform);
+    }
+    index.by_name.insert(def.name.0.clone(), entity.id());
+}
+
+fn primitive_mesh(shape: &ShapeDef) -> Mesh {
+    match shape {
+        ShapeDef::Plane { size } => Plane3d::default().mesh().size(size[0].0, size[1].0).build(),
+        ShapeDef::Box { size } => Cuboid::new(size[0].0, size[1].0, size[2].0).into(),
+        ShapeDef::Sphere { radius } => Sphere::new(radius.0).mesh().uv(48, 24),
+        ShapeDef::Cylinder { radius, height } => Cylinder::new(radius.0, height.0).mesh().resolution(48).build(),
+        ShapeDef::Capsule { radius, length } => Capsule3d::new(radius.0, length.0).into(),
+        ShapeDef::Torus {
+            minor_radius,
+            major_radius,
+        } => Torus {
+            minor_radius: minor_radius.0,
+            major_radius: major_radius.0,
+        }
+        .mesh()
+        .minor_resolution(24)
+        .major_resolution(64)
+        .build(),
+        // glTF is loaded, not built; an empty mesh never reaches here.
+        ShapeDef::Gltf { .. } => Mesh::from(Cuboid::default()),
+    }
+}
+
+pub(crate) fn emissive_linear(color: [f32; 3], strength: f32) -> LinearRgba {
+    let c = Color::srgb(color[0], color[1], color[2]).to_linear();
+    LinearRgba::rgb(c.red * strength, c.green * strength, c.blue * strength)
+}
+
+fn material(def: &MaterialDef, server: Option<&AssetServer>) -> StandardMaterial {
+    let load = |p: &Option<crate::format::AssetRef>| -> Option<Handle<Image>> {
+        Some(server?.load(p.as_ref()?.0.clone()))
+    };
+    StandardMaterial {
+        base_color: srgb(&def.base_color),
+        base_color_texture: load(&def.base_color_texture),
+        emissive: emissive_linear(def.emissive.to_srgb(), def.emissive_strength.0),
+        emissive_texture: load(&def.emissive_texture),
+        normal_map_texture: load(&def.normal_map),
+        metallic: def.metallic.0,
+        perceptual_roughness: def.roughness.0.max(0.045),
+        unlit: def.unlit,
+        double_sided: def.double_sided,
+        cull_mode: if def.double_sided {
+            None
+        } else {
+            Some(bevy::render::render_resource::Face::Back)
+        },
+        ..default()
+    }
+}
+
+fn spawn_light(commands: &mut Commands, index: &mut SceneIndex, root: Entity, def: &LightDef) {
+    let position = Vec3::from(def.position);
+    let look_at = def.look_at.map(Vec3::from);
+    let transform = look_transform(position, look_at.unwrap_or(position - Vec3::Y));
+    let color = srgb(&def.color);
+    let target = def.target.as_ref().and_then(|t| index.by_name.get(t).copied());
+    let mut entity = commands.spawn((
+        Name::new(def.name.0.clone()),
+        SceneItem {
+            name: def.name.0.clone(),
+            is_light: true,
+        },
+        SceneLight {
+            intensity: def.intensity.0,
+            enabled: true,
+            look_at,
+            target,
+        },
+        BaseTransform(transform),
+        transform,
+        ChildOf(root),
+    ));
+    match &def.kind {
+        LightKind::Directional => {
+            entity.insert((
+                DirectionalLight {
+                    color,
+                    illuminance: def.intensity.0,
+                    shadow_maps_enabled: def.shadows,
+                    ..default()
+                },
+                CascadeShadowConfigBuilder {
+                    maximum_distance: 120.0,
+                    first_cascade_far_bound: 8.0,
+                    ..default()
+                }
+                .build(),
+            ));
+        }
+        LightKind::Point { radius } => {
+            entity.insert(PointLight {
+                color,
+                intensity: def.intensity.0,
+                range: def.range.map_or(20.0, |r| r.0),
+                radius: radius.0,
+                shadow_maps_enabled: def.shadows,
+                ..default()
+            });
+        }
+        LightKind::Spot {
+            inner_angle,
+            outer_angle,
+        } => {
+            entity.insert(SpotLight {
+                color,
+                intensity: def.intensity.0,
+                range: def.range.map_or(20.0, |r| r.0),
+                // The file gives full cone angles; Bevy wants half-angles.
+                inner_angle: (inner_angle.0 * 0.5).to_radians(),
+                outer_angle: (outer_angle.0 * 0.5).to_radians(),
+                shadow_maps_enabled: def.shadows,
+                ..default()
+            });
+        }
+    }
+    if let Some(anim) = &def.animation {
+        entity.insert(Animated::new(anim.clone()));
+    }
+    index.by_name.insert(def.name.0.clone(), entity.id());
+}
+

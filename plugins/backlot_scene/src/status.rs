@@ -1,0 +1,71 @@
+//! What the UI and the CLI need to know about the scene: loaded, which title, last error.
+
+use bevy::asset::AssetLoadFailedEvent;
+use bevy::prelude::*;
+
+use crate::SceneAsset;
+
+/// The state of the live scene.
+#[derive(Resource, Debug, Default)]
+pub struct SceneStatus {
+    /// The scene file's handle (kept strong so the asset stays loaded).
+    pub handle: Option<Handle<SceneAsset>>,
+    /// The scene's title, once loaded.
+    pub title: String,
+    /// How many times the scene has been (re)spawned.
+    pub loads: u32,
+    /// The last load error (`path:line:col: message` lines), cleared by the next good load.
+    pub error: Option<String>,
+    /// True when a load failed before any good scene was shown.
+    pub failed_without_scene: bool,
+    /// Set when the asset changed and the world must be respawned.
+    pub(crate) dirty: bool,
+}
+
+/// Sent after the scene was (re)spawned.
+#[derive(Message, Debug, Clone)]
+pub struct SceneLoaded {
+    /// How many loads so far, this one included.
+    pub loads: u32,
+}
+
+pub(crate) fn watch_scene_assets(
+    mut events: MessageReader<AssetEvent<SceneAsset>>,
+    mut failures: MessageReader<AssetLoadFailedEvent<SceneAsset>>,
+    mut status: ResMut<SceneStatus>,
+) {
+    let Some(id) = status.handle.as_ref().map(Handle::id) else {
+        return;
+    };
+    for event in events.read() {
+        match event {
+            AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } if *e == id => {
+                status.dirty = true;
+            }
+            _ => {}
+        }
+    }
+    for failure in failures.read() {
+        if failure.id != id {
+            continue;
+        }
+        let message = scene_error_text(&failure.error);
+        if status.loads > 0 {
+            error!("{message}\n(keeping the last good scene)");
+        } else {
+            error!("{message}");
+            status.failed_without_scene = true;
+        }
+        status.error = Some(message);
+    }
+}
+
+/// The loader's own `path:line:col: message` lines, without Bevy's wrapping.
+fn scene_error_text(error: &bevy::asset::AssetLoadError) -> String {
+    let text = error.to_string();
+    // Bevy wraps loader errors as "... with asset loader '...': <ours>"; keep <ours>.
+    match text.split_once("': ") {
+        Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
+        _ => text,
+    }
+}

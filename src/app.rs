@@ -1,0 +1,145 @@
+//! Composes the capability plugins into an app for each mode.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use backlot_params::ParamsPlugin;
+use backlot_scene::{register_scene_source, ScenePlugin, SceneViewTarget};
+use backlot_ui::UiPlugin;
+use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
+use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
+use bevy::camera::RenderTarget;
+use bevy::log::LogPlugin;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::RenderPlugin;
+use bevy::window::ExitCondition;
+use bevy::winit::WinitPlugin;
+
+/// How the app runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppMode {
+    /// Operator window with panels and a scene preview.
+    Windowed,
+    /// No windows; the engine runs and renders offscreen.
+    Headless,
+    /// Driven frame by frame by `backlot render`.
+    Render,
+}
+
+/// Everything `build_app` needs.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// The scene file.
+    pub scene: PathBuf,
+    /// The assets folder.
+    pub asset_root: PathBuf,
+    /// How it runs.
+    pub mode: AppMode,
+    /// Size of the scene view.
+    pub view_size: (u32, u32),
+    /// Stop after this many frames (None: run until closed).
+    pub max_frames: Option<u32>,
+}
+
+/// Every backlot capability plugin, in dependency order.
+pub struct BacklotPlugins {
+    /// The assets folder, for validating scene references.
+    pub asset_root: PathBuf,
+    /// Whether to add the operator UI.
+    pub ui: bool,
+}
+
+impl PluginGroup for BacklotPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        let group = PluginGroupBuilder::start::<Self>()
+            .add(ParamsPlugin)
+            .add(ScenePlugin {
+                asset_root: Some(self.asset_root),
+                physics: true,
+            });
+        if self.ui { group.add(UiPlugin) } else { group }
+    }
+}
+
+/// Builds the app for `run` and `render`. The scene's folder is registered as an asset
+/// source first, as Bevy requires before `AssetPlugin`.
+pub fn build_app(options: &AppOptions) -> App {
+    let mut app = App::new();
+    register_scene_source(&mut app, &options.scene);
+
+    let windowed = options.mode == AppMode::Windowed;
+    let window = WindowPlugin {
+        primary_window: windowed.then(|| Window {
+            title: "backlot — operator".into(),
+            resolution: (1600, 900).into(),
+            ..default()
+        }),
+        exit_condition: if windowed {
+            ExitCondition::OnPrimaryClosed
+        } else {
+            ExitCondition::DontExit
+        },
+        ..default()
+    };
+    let log = LogPlugin {
+        filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn".into(),
+        custom_layer: if windowed { backlot_ui::capture_layer } else { |_| None },
+        ..default()
+    };
+    let assets = AssetPlugin {
+        file_path: options.asset_root.to_string_lossy().into_owned(),
+        // Hot reload for live runs; a render must see exactly the file it started with.
+        watch_for_changes_override: Some(options.mode != AppMode::Render),
+        meta_check: AssetMetaCheck::Never,
+        ..default()
+    };
+    let render = RenderPlugin {
+        // Every pipeline ready on first use: renders are complete from frame 0.
+        synchronous_pipeline_compilation: options.mode == AppMode::Render,
+        ..default()
+    };
+    let defaults = DefaultPlugins.set(window).set(log).set(assets).set(render);
+    match options.mode {
+        AppMode::Windowed => app.add_plugins(defaults),
+        AppMode::Headless => app.add_plugins(
+            defaults
+                .disable::<WinitPlugin>()
+                .set(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 60.0))),
+        ),
+        AppMode::Render => app.add_plugins(defaults.disable::<WinitPlugin>()),
+    };
+    app.add_plugins(BacklotPlugins {
+        asset_root: options.asset_root.clone(),
+        ui: windowed,
+    });
+
+    let target = scene_view_image(&mut app, options.view_size);
+    app.insert_resource(SceneViewTarget(target));
+    if let Some(max) = options.max_frames {
+        app.add_systems(Last, move |frames: Res<bevy::diagnostic::FrameCount>, mut exit: MessageWriter<AppExit>| {
+            if frames.0 + 1 >= max {
+                exit.write(AppExit::Success);
+            }
+        });
+    }
+    app
+}
+
+/// The offscreen image the scene camera renders into (preview tab, headless output).
+fn scene_view_image(app: &mut App, (width, height): (u32, u32)) -> RenderTarget {
+    let mut image = Image::new_uninit(
+        Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage |=
+        TextureUsages::RENDER_ATTACHMENT | TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_SRC;
+    let handle = app.world_mut().resource_mut::<Assets<Image>>().add(image);
+    RenderTarget::Image(handle.into())
+}

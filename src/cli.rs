@@ -1,0 +1,112 @@
+//! The command line (a contract: other tools and checks call these names and flags).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// backlot — real-time scene engine and on-set toolkit for LED-volume virtual production.
+#[derive(Parser, Debug)]
+#[command(name = "backlot", version, about, long_about = None)]
+pub struct Cli {
+    /// Folder holding glTF models, textures and other assets (default: ./assets).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the live engine: operator window with a scene preview, hot reload of the scene file.
+    Run(RunArgs),
+    /// Render frames headlessly and deterministically to PNG files, then exit.
+    Render(RenderArgs),
+    /// Validate scene files; prints `path:line:col: message` per problem, exit 1 if any.
+    Check(CheckArgs),
+    /// Print every live parameter of a scene: address, type, range, unit, default.
+    Params(ParamsArgs),
+}
+
+/// `backlot run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scene file (*.scene.ron); default: scenes/neon_club.scene.ron.
+    #[arg(long, value_name = "FILE")]
+    pub scene: Option<PathBuf>,
+    /// LED stage file (*.stage.ron).
+    #[arg(long, value_name = "FILE")]
+    pub stage: Option<PathBuf>,
+    /// Control mapping file (*.map.ron).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Run without any window even when a display is available.
+    #[arg(long)]
+    pub headless: bool,
+    /// Stop after this many frames (for scripted runs and tests); default: run until closed.
+    #[arg(long, value_name = "N")]
+    pub max_frames: Option<u32>,
+}
+
+/// `backlot render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Scene file (*.scene.ron).
+    #[arg(long, value_name = "FILE")]
+    pub scene: PathBuf,
+    /// LED stage file (*.stage.ron).
+    #[arg(long, value_name = "FILE")]
+    pub stage: Option<PathBuf>,
+    /// How many frames to write (at 60 frames per second of scene time).
+    #[arg(long, value_name = "N")]
+    pub frames: u32,
+    /// Output folder (created if missing); frames are written as view-0000.png, view-0001.png, …
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+/// `backlot check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files to validate.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `backlot params`.
+#[derive(Args, Debug)]
+pub struct ParamsArgs {
+    /// Scene file (*.scene.ron).
+    #[arg(long, value_name = "FILE")]
+    pub scene: PathBuf,
+}
+
+/// Parses `1280x720`.
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in `{text}`"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in `{text}`"))?;
+    if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
+        return Err(format!("size `{text}` must be 16..8192 on each side"));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("500x400"), Ok((500, 400)));
+        assert!(parse_size("500").is_err());
+        assert!(parse_size("0x10").is_err());
+        assert!(parse_size("axb").is_err());
+    }
+}

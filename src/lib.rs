@@ -1,0 +1,9 @@
+//! backlot: the binary's library half. It only composes the capability plugins into an
+//! app for each CLI mode; domain logic lives in `plugins/*`.
+
+pub mod app;
+pub mod cli;
+pub mod paths;
+pub mod render;
+
+pub use app::{build_app, AppMode, AppOptions, BacklotPlugins};

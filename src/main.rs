@@ -1,0 +1,112 @@
+//! The `backlot` command.
+
+use std::process::ExitCode;
+
+use backlot::app::{AppMode, AppOptions};
+use backlot::cli::{Cli, Command};
+use backlot::{paths, render};
+use backlot_scene::format::parse_scene_file;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let asset_root = paths::asset_root(cli.assets.as_deref());
+    match cli.command {
+        Command::Check(args) => {
+            let mut problems = 0;
+            for file in &args.files {
+                let name = file.to_string_lossy();
+                if !name.ends_with(".scene.ron") {
+                    eprintln!("{name}:1:1: unknown file type (expected *.scene.ron)");
+                    problems += 1;
+                    continue;
+                }
+                match parse_scene_file(file, Some(&asset_root)) {
+                    Ok(_) => println!("{name}: ok"),
+                    Err(errors) => {
+                        for e in errors.0 {
+                            eprintln!("{e}");
+                            problems += 1;
+                        }
+                    }
+                }
+            }
+            if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Command::Params(args) => match parse_scene_file(&args.scene, Some(&asset_root)) {
+            Ok(scene) => {
+                for (spec, _) in backlot_scene::format::scene_param_specs(&scene) {
+                    println!("{spec}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Render(args) => {
+            if let Some(stage) = &args.stage {
+                eprintln!("{}: LED stage files are not supported by this build yet", stage.display());
+                return ExitCode::FAILURE;
+            }
+            if let Err(errors) = parse_scene_file(&args.scene, Some(&asset_root)) {
+                eprintln!("{errors}");
+                return ExitCode::FAILURE;
+            }
+            let options = AppOptions {
+                scene: args.scene.clone(),
+                asset_root,
+                mode: AppMode::Render,
+                view_size: args.size,
+                max_frames: None,
+            };
+            match render::render_frames(&options, args.frames, &args.out) {
+                Ok(paths) => {
+                    println!("wrote {} frame(s) to {}", paths.len(), args.out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("render failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Run(args) => {
+            for (flag, file) in [("--stage", &args.stage), ("--map", &args.map)] {
+                if let Some(file) = file {
+                    eprintln!("{}: {flag} files are not supported by this build yet", file.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            let scene = args.scene.unwrap_or_else(paths::default_scene);
+            if let Err(errors) = parse_scene_file(&scene, Some(&asset_root)) {
+                eprintln!("{errors}");
+                return ExitCode::FAILURE;
+            }
+            let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+                || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+            let mode = if args.headless || !has_display {
+                AppMode::Headless
+            } else {
+                AppMode::Windowed
+            };
+            let options = AppOptions {
+                scene,
+                asset_root,
+                mode,
+                view_size: (1280, 720),
+                max_frames: args.max_frames,
+            };
+            let mut app = backlot::build_app(&options);
+            if mode == AppMode::Headless {
+                let why = if args.headless { "--headless given" } else { "no display (DISPLAY and WAYLAND_DISPLAY unset)" };
+                tracing::info!("running headless: {why}; no windows, the scene renders offscreen");
+            }
+            match app.run() {
+                bevy::app::AppExit::Success => ExitCode::SUCCESS,
+                bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+            }
+        }
+    }
+}

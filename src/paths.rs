@@ -1,0 +1,28 @@
+//! Where the shipped assets and scenes are when the user does not say.
+
+use std::path::{Path, PathBuf};
+
+/// The checkout this binary was built from (fallback when run from elsewhere).
+const SOURCE_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+fn find(relative: &str) -> PathBuf {
+    let here = Path::new(relative);
+    if here.exists() {
+        return here.to_path_buf();
+    }
+    Path::new(SOURCE_DIR).join(relative)
+}
+
+/// `--assets`, else `$BACKLOT_ASSETS`, else `./assets`, else the source checkout's `assets/`.
+pub fn asset_root(explicit: Option<&Path>) -> PathBuf {
+    let root = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("BACKLOT_ASSETS").map(PathBuf::from))
+        .unwrap_or_else(|| find("assets"));
+    std::fs::canonicalize(&root).unwrap_or(root)
+}
+
+/// The shipped default environment.
+pub fn default_scene() -> PathBuf {
+    find("scenes/neon_club.scene.ron")
+}

@@ -1,0 +1,160 @@
+//! `backlot render`: pumps the app frame by frame at a fixed 60 Hz clock and writes each
+//! frame of the scene view to a PNG. Deterministic: time, physics and animation advance
+//! exactly one step per frame, and nothing is captured before the scene is fully loaded.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backlot_scene::{SceneStatus, SceneViewTarget};
+use bevy::app::SubApps;
+use bevy::prelude::*;
+use bevy::render::render_resource::PollType;
+use bevy::render::renderer::RenderDevice;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::time::TimeUpdateStrategy;
+use bevy::world_serialization::WorldAssetRoot;
+
+use crate::app::{build_app, AppOptions};
+
+const FRAME: Duration = Duration::from_nanos(16_666_667);
+const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
+
+type Captured = Arc<Mutex<Vec<(u32, Image)>>>;
+
+/// Drives an app frame by frame at a fixed 60 Hz clock (renders, benchmarks).
+pub struct FrameDriver {
+    apps: SubApps,
+}
+
+impl FrameDriver {
+    /// Builds the app with a manual clock; scene time is paused until [`FrameDriver::load`].
+    pub fn new(options: &AppOptions) -> Self {
+        let mut app = build_app(options);
+        app.insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        app.finish();
+        app.cleanup();
+        // Scene time stands still until the scene is loaded, so frame 0 is the file's t = 0.
+        app.world_mut().resource_mut::<Time<Virtual>>().pause();
+        Self {
+            apps: std::mem::take(app.sub_apps_mut()),
+        }
+    }
+
+    /// Steps until the scene and every asset it uses are loaded and settled, then starts
+    /// scene time.
+    pub fn load(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        loop {
+            self.step()?;
+            let world = self.apps.main.world_mut();
+            let status = world.resource::<SceneStatus>();
+            if status.failed_without_scene {
+                return Err(status.error.clone().unwrap_or_else(|| "scene failed to load".into()));
+            }
+            if status.loads > 0 && assets_ready(world) {
+                break;
+            }
+            if started.elapsed() > LOAD_TIMEOUT {
+                return Err(format!("scene assets still loading after {LOAD_TIMEOUT:?}"));
+            }
+        }
+        // Spawned glTF instances, shadow maps and bloom chains settle in a few frames.
+        for _ in 0..3 {
+            self.step()?;
+        }
+        self.apps.main.world_mut().resource_mut::<Time<Virtual>>().unpause();
+        Ok(())
+    }
+
+    /// One frame: main world update, extraction, rendering, and a wait for the GPU.
+    pub fn step(&mut self) -> Result<(), String> {
+        step(&mut self.apps)
+    }
+
+    /// The main world.
+    pub fn world_mut(&mut self) -> &mut World {
+        self.apps.main.world_mut()
+    }
+}
+
+/// Renders `frames` frames into `out` as `view-NNNN.png`; returns the written paths.
+pub fn render_frames(options: &AppOptions, frames: u32, out: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create folder: {e}", out.display()))?;
+    let mut driver = FrameDriver::new(options);
+    driver.load()?;
+    let image = driver
+        .world_mut()
+        .resource::<SceneViewTarget>()
+        .0
+        .as_image()
+        .cloned()
+        .ok_or("scene view is not an image")?;
+    let captured: Captured = Arc::default();
+    for frame in 0..frames {
+        let sink = captured.clone();
+        driver
+            .world_mut()
+            .spawn(Screenshot::image(image.clone()))
+            .observe(move |shot: On<ScreenshotCaptured>| {
+                sink.lock().unwrap_or_else(|e| e.into_inner()).push((frame, shot.image.clone()));
+            });
+        driver.step()?;
+    }
+    // GPU readback lags a frame or two behind.
+    let flush_started = Instant::now();
+    while captured.lock().unwrap_or_else(|e| e.into_inner()).len() < frames as usize {
+        if flush_started.elapsed() > Duration::from_secs(30) {
+            return Err("timed out waiting for frame readback".into());
+        }
+        driver.step()?;
+    }
+    let mut shots = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
+    shots.sort_by_key(|(frame, _)| *frame);
+    let mut written = Vec::new();
+    for (frame, image) in shots {
+        let path = out.join(format!("view-{frame:04}.png"));
+        let rgb = image
+            .try_into_dynamic()
+            .map_err(|e| format!("frame {frame}: cannot convert image: {e}"))?
+            .to_rgb8();
+        rgb.save(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn step(apps: &mut SubApps) -> Result<(), String> {
+    apps.update();
+    if let Some(exit) = apps.main.world_mut().get_resource::<Messages<AppExit>>()
+        && let Some(AppExit::Error(code)) = exit.iter_current_update_messages().next()
+    {
+        return Err(format!("app exited with error code {code}"));
+    }
+    apps.main
+        .world()
+        .resource::<RenderDevice>()
+        .wgpu_device()
+        .poll(PollType::Wait {
+            submission_index: None,
+            timeout: Some(Duration::from_secs(30)),
+        })
+        .map_err(|e| format!("GPU did not finish a frame: {e}"))?;
+    Ok(())
+}
+
+/// True when every glTF model and texture the scene uses has loaded.
+fn assets_ready(world: &mut World) -> bool {
+    let server = world.resource::<AssetServer>().clone();
+    let mut roots = world.query::<&WorldAssetRoot>();
+    if roots.iter(world).any(|r| !server.is_loaded_with_dependencies(&r.0)) {
+        return false;
+    }
+    let materials = world.resource::<Assets<StandardMaterial>>();
+    materials.iter().all(|(_, m)| {
+        [&m.base_color_texture, &m.emissive_texture, &m.normal_map_texture]
+            .into_iter()
+            .flatten()
+            .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
+    })
+}

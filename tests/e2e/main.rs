@@ -1,0 +1,6 @@
+//! End-to-end tests: they drive the real `backlot` binary (one test binary, as linking
+//! Bevy per file would dominate CI time).
+
+mod cli;
+mod render;
+mod support;
