@@ -12,6 +12,7 @@ use bevy::camera::RenderTarget;
 use bevy::log::LogPlugin;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::RenderPlugin;
 use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
@@ -105,9 +106,10 @@ pub fn build_app(options: &AppOptions) -> App {
         AppMode::Headless => app.add_plugins(
             defaults
                 .disable::<WinitPlugin>()
-                .set(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 60.0))),
+                .add(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 60.0))),
         ),
-        AppMode::Render => app.add_plugins(defaults.disable::<WinitPlugin>()),
+        // Renders update main and render worlds in lockstep, so frame N shows main-world frame N.
+        AppMode::Render => app.add_plugins(defaults.disable::<WinitPlugin>().disable::<PipelinedRenderingPlugin>()),
     };
     app.add_plugins(BacklotPlugins {
         asset_root: options.asset_root.clone(),

@@ -6,14 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backlot_scene::{SceneStatus, SceneViewTarget};
+use backlot_scene::{scene_assets_ready, SceneStatus, SceneViewTarget};
 use bevy::app::SubApps;
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
 use bevy::render::renderer::RenderDevice;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::time::TimeUpdateStrategy;
-use bevy::world_serialization::WorldAssetRoot;
 
 use crate::app::{build_app, AppOptions};
 
@@ -32,6 +31,7 @@ impl FrameDriver {
     pub fn new(options: &AppOptions) -> Self {
         let mut app = build_app(options);
         app.insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        backlot_scene::use_fixed_physics_steps(&mut app);
         app.finish();
         app.cleanup();
         // Scene time stands still until the scene is loaded, so frame 0 is the file's t = 0.
@@ -52,7 +52,7 @@ impl FrameDriver {
             if status.failed_without_scene {
                 return Err(status.error.clone().unwrap_or_else(|| "scene failed to load".into()));
             }
-            if status.loads > 0 && assets_ready(world) {
+            if status.loads > 0 && scene_assets_ready(world) {
                 break;
             }
             if started.elapsed() > LOAD_TIMEOUT {
@@ -141,20 +141,4 @@ fn step(apps: &mut SubApps) -> Result<(), String> {
         })
         .map_err(|e| format!("GPU did not finish a frame: {e}"))?;
     Ok(())
-}
-
-/// True when every glTF model and texture the scene uses has loaded.
-fn assets_ready(world: &mut World) -> bool {
-    let server = world.resource::<AssetServer>().clone();
-    let mut roots = world.query::<&WorldAssetRoot>();
-    if roots.iter(world).any(|r| !server.is_loaded_with_dependencies(&r.0)) {
-        return false;
-    }
-    let materials = world.resource::<Assets<StandardMaterial>>();
-    materials.iter().all(|(_, m)| {
-        [&m.base_color_texture, &m.emissive_texture, &m.normal_map_texture]
-            .into_iter()
-            .flatten()
-            .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
-    })
 }

@@ -44,12 +44,12 @@ fn params_lists_every_parameter() {
         .unwrap_or_else(|| panic!("no key intensity in:\n{stdout}"));
     let fields: Vec<&str> = key.split('\t').collect();
     assert_eq!(fields[1], "float");
-    assert_eq!(fields[2], "0..240000");
+    assert_eq!(fields[2], "0..6000000");
     assert_eq!(fields[3], "lm");
-    assert_eq!(fields[4], "60000");
+    assert_eq!(fields[4], "1500000");
     assert!(stdout.lines().any(|l| l.starts_with("/scene/lights/key/color\tcolour\t")));
     assert!(stdout.lines().any(|l| l.starts_with("/scene/entities/disco_ball/animation/speed\tfloat\t")));
-    assert!(stdout.lines().any(|l| l.starts_with("/scene/fog/density\tfloat\t0..1\t1/m\t0.035")));
+    assert!(stdout.lines().any(|l| l.starts_with("/scene/fog/density\tfloat\t0..1\t1/m\t0.03")));
 }
 
 #[test]

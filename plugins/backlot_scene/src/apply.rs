@@ -8,6 +8,8 @@ use bevy::prelude::*;
 use crate::animation::Animated;
 use crate::format::ParamTarget;
 use crate::sky::SkyDome;
+use crate::skybox::{set_sky, SkyImageSource};
+use bevy::light::{GeneratedEnvironmentMapLight, Skybox};
 use crate::spawn::{emissive_linear, euler_deg, look_transform, BaseTransform, SceneCamera, SceneLight};
 use crate::SceneIndex;
 
@@ -32,6 +34,9 @@ type CameraQuery<'w, 's> = Query<
         &'static mut Exposure,
         &'static mut AmbientLight,
         Option<&'static mut DistanceFog>,
+        Option<&'static mut SkyImageSource>,
+        Option<&'static mut Skybox>,
+        Option<&'static mut GeneratedEnvironmentMapLight>,
     ),
 >;
 
@@ -117,12 +122,20 @@ pub(crate) fn apply_scene_params(
                     m.emissive = emissive_linear(color, strength);
                 }
             }
-            ParamTarget::SkyExposure => {
-                let (Some(materials), Some(handle)) = (materials.as_mut(), skies.iter().next()) else {
-                    continue;
-                };
-                if let (Some(mut m), Some(v)) = (materials.get_mut(&handle.0), value.as_f32()) {
+            ParamTarget::SkyExposure | ParamTarget::SkyRotation => {
+                if let (Some(materials), Some(handle), Some(v)) = (materials.as_mut(), skies.iter().next(), value.as_f32())
+                    && let Some(mut m) = materials.get_mut(&handle.0)
+                {
                     m.emissive = emissive_linear([1.0; 3], v);
+                }
+                for (_, _, _, _, _, _, sky, skybox, env) in &mut cameras {
+                    if let (Some(mut sky), Some(v)) = (sky, value.as_f32()) {
+                        match target {
+                            ParamTarget::SkyExposure => sky.exposure = v,
+                            _ => sky.rotation = v,
+                        }
+                        set_sky(&mut sky, skybox, env);
+                    }
                 }
             }
             ParamTarget::CameraPosition
@@ -133,7 +146,7 @@ pub(crate) fn apply_scene_params(
             | ParamTarget::AmbientColor
             | ParamTarget::FogDensity
             | ParamTarget::FogColor => {
-                for (mut cam, mut transform, mut projection, mut exposure, mut ambient, fog) in &mut cameras {
+                for (mut cam, mut transform, mut projection, mut exposure, mut ambient, fog, ..) in &mut cameras {
                     match (target, value) {
                         (ParamTarget::CameraPosition, ParamValue::Vec3(p)) => cam.position = Vec3::from(*p),
                         (ParamTarget::CameraLookAt, ParamValue::Vec3(p)) => cam.look_at = Vec3::from(*p),

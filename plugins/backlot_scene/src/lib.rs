@@ -9,15 +9,18 @@ pub mod format;
 mod panel;
 mod physics;
 mod sky;
+mod skybox;
 mod source;
 mod spawn;
 mod status;
 
 pub use animation::Animated;
+pub use physics::use_fixed_physics_steps;
 pub use asset::{SceneAsset, SceneLoader};
 pub use source::{register_scene_source, SceneSource};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
-pub use status::{SceneLoaded, SceneStatus};
+pub use skybox::{equirect_to_cube, SkyImageSource};
+pub use status::{scene_assets_ready, SceneLoaded, SceneStatus};
 
 use std::path::PathBuf;
 
@@ -64,6 +67,7 @@ impl Plugin for ScenePlugin {
                 (
                     status::watch_scene_assets,
                     spawn::respawn_on_change,
+                    skybox::build_cubemaps,
                     apply::apply_scene_params,
                     animation::animate,
                     animation::aim_lights,

@@ -27,7 +27,42 @@ pub(crate) fn build(app: &mut App) {
             time_scale: 1.0,
             substeps: 1,
         })
-        .add_systems(Update, apply_physics_params.in_set(BacklotSystems::Scene).after(crate::apply::apply_scene_params));
+        .add_systems(
+            Update,
+            (apply_physics_params, pause_with_scene_clock)
+                .chain()
+                .in_set(BacklotSystems::Scene)
+                .after(crate::apply::apply_scene_params),
+        );
+}
+
+/// Exactly one physics step per frame, whatever the frame rate: for frame-by-frame renders,
+/// where the result must not depend on how long a frame took.
+pub fn use_fixed_physics_steps(app: &mut App) {
+    app.insert_resource(TimestepMode::Fixed {
+        dt: 1.0 / 60.0,
+        substeps: 1,
+    });
+}
+
+/// Bodies stand still while scene time is paused (loading, renders warming up), and when
+/// the `/scene/physics/enabled` parameter is off.
+fn pause_with_scene_clock(
+    time: Res<Time<Virtual>>,
+    registry: Res<ParamRegistry>,
+    mut config: Query<&mut RapierConfiguration>,
+) {
+    let enabled = registry
+        .get("/scene/physics/enabled")
+        .ok()
+        .and_then(ParamValue::as_bool)
+        .unwrap_or(true);
+    let active = enabled && !time.is_paused();
+    for mut c in &mut config {
+        if c.physics_pipeline_active != active {
+            c.physics_pipeline_active = active;
+        }
+    }
 }
 
 /// Adds the rigid body, collider and joint an entity's `body` asks for.
@@ -101,7 +136,6 @@ pub(crate) fn insert_body(
 fn apply_physics_params(
     registry: Res<ParamRegistry>,
     mut index: ResMut<SceneIndex>,
-    mut config: Query<&mut RapierConfiguration>,
     mut bodies: Query<(&PhysicsBody, &mut Transform, &mut Velocity, &mut ExternalImpulse)>,
 ) {
     if registry.generation() == index.physics_generation {
@@ -111,11 +145,6 @@ fn apply_physics_params(
     index.physics_generation = registry.generation();
     for entry in registry.changed_since(since) {
         match (index.targets.get(entry.spec.address.as_str()), &entry.value) {
-            (Some(ParamTarget::PhysicsEnabled), ParamValue::Bool(on)) => {
-                for mut c in &mut config {
-                    c.physics_pipeline_active = *on;
-                }
-            }
             // A trigger's first appearance (generation 0 pass after a load) is not a press.
             (Some(ParamTarget::PhysicsReset), _) if since > 0 => {
                 for (body, mut t, mut v, _) in &mut bodies {

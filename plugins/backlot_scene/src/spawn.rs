@@ -115,7 +115,7 @@ pub(crate) fn respawn_on_change(
         .id();
     index.root = Some(root);
 
-    spawn_camera(&mut commands, &mut index, root, &file, view_target.as_deref());
+    spawn_camera(&mut commands, &mut index, root, &file, view_target.as_deref(), &render);
     if let BackgroundDef::Gradient { .. } = &file.environment.background {
         index.sky = sky::spawn_sky(&mut commands, root, &file.environment.background, &mut render);
     }
@@ -160,6 +160,7 @@ fn spawn_camera(
     root: Entity,
     file: &SceneFile,
     view_target: Option<&SceneViewTarget>,
+    render: &RenderAssets,
 ) {
     let cam = &file.camera;
     let env = &file.environment;
@@ -210,6 +211,14 @@ fn spawn_camera(
     }
     if let Some(target) = view_target {
         entity.insert(target.0.clone());
+    }
+    if let (Some(sky), Some(server)) = (&env.sky_image, &render.server) {
+        entity.insert(crate::skybox::SkyImageSource {
+            source: server.load(sky.path.0.clone()),
+            cubemap: None,
+            rotation: sky.rotation,
+            exposure: sky.exposure.0,
+        });
     }
     index.camera = Some(entity.id());
 }

@@ -69,3 +69,29 @@ fn scene_error_text(error: &bevy::asset::AssetLoadError) -> String {
         _ => text,
     }
 }
+
+/// True once the scene is spawned and every glTF model, texture and sky it uses is loaded
+/// (what a deterministic render waits for before its first frame).
+pub fn scene_assets_ready(world: &mut World) -> bool {
+    if world.resource::<SceneStatus>().loads == 0 {
+        return false;
+    }
+    let server = world.resource::<AssetServer>().clone();
+    let mut roots = world.query::<&bevy::world_serialization::WorldAssetRoot>();
+    if roots.iter(world).any(|r| !server.is_loaded_with_dependencies(&r.0)) {
+        return false;
+    }
+    let mut skies = world.query::<&crate::SkyImageSource>();
+    if skies.iter(world).any(|s| s.cubemap.is_none()) {
+        return false;
+    }
+    let Some(materials) = world.get_resource::<Assets<StandardMaterial>>() else {
+        return true;
+    };
+    materials.iter().all(|(_, m)| {
+        [&m.base_color_texture, &m.emissive_texture, &m.normal_map_texture]
+            .into_iter()
+            .flatten()
+            .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
+    })
+}

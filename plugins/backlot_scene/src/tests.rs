@@ -177,4 +177,13 @@ fn hot_reload_applies_edits_and_keeps_last_good_scene() {
     let world = app.world_mut();
     assert!(world.resource::<SceneStatus>().error.is_none());
     assert!(entity(world, "ball").is_none());
+
+    // Editors like vim save by writing a temporary file and renaming it over the original.
+    let loads = app.world().resource::<SceneStatus>().loads;
+    let tmp = dir.join(".live.scene.ron.swp");
+    std::fs::write(&tmp, SCENE_V2).unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+    update_until(&mut app, "reload after rename", |w| w.resource::<SceneStatus>().loads > loads);
+    app.update();
+    assert!(entity(app.world_mut(), "ball").is_some());
 }

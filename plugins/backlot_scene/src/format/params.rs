@@ -39,6 +39,8 @@ pub enum ParamTarget {
     CameraExposure,
     /// Gradient sky luminance.
     SkyExposure,
+    /// HDR sky rotation about the vertical axis.
+    SkyRotation,
     /// Ambient light brightness.
     AmbientBrightness,
     /// Ambient light colour.
@@ -86,7 +88,19 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
     ));
 
     let env = &scene.environment;
-    if let BackgroundDef::Gradient { exposure, .. } = &env.background {
+    if let Some(sky) = &env.sky_image {
+        let e = sky.exposure.0;
+        out.push((
+            ParamSpec::float(addr(&["scene", "sky", "exposure"]), e, 0.0, (e * 4.0).max(10_000.0), "cd/m2")
+                .with_description("Sky image luminance (background and image-based light)"),
+            T::SkyExposure,
+        ));
+        out.push((
+            ParamSpec::float(addr(&["scene", "sky", "rotation"]), sky.rotation, -360.0, 360.0, "deg")
+                .with_description("Sky image turn about the vertical axis"),
+            T::SkyRotation,
+        ));
+    } else if let BackgroundDef::Gradient { exposure, .. } = &env.background {
         out.push((
             ParamSpec::float(addr(&["scene", "sky", "exposure"]), exposure.0, 0.0, (exposure.0 * 4.0).max(10_000.0), "cd/m2")
                 .with_description("Sky dome luminance"),

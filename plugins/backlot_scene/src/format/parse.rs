@@ -82,6 +82,12 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
             }
         }
     }
+    if let (Some(sky), super::BackgroundDef::Gradient { .. }) =
+        (&scene.environment.sky_image, &scene.environment.background)
+    {
+        let offset = src.find(&format!("\"{}\"", sky.path.0)).unwrap_or(0);
+        report(offset, "a sky_image and a Gradient background both draw the sky; keep one".to_string());
+    }
     for entity in &scene.entities {
         let at = find_name(src, &entity.name.0);
         if let (ShapeDef::Gltf { .. }, Some(body)) = (&entity.shape, &entity.body)

@@ -154,3 +154,12 @@ fn garbage_never_panics() {
         assert!(parse_scene(src, "x.scene.ron", None).is_err(), "{src:?}");
     }
 }
+
+#[test]
+fn sky_image_and_gradient_conflict() {
+    let e = error_of(
+        "(\n    environment: (\n        background: Gradient(zenith: Rgb(0.0, 0.0, 1.0), horizon: Rgb(1.0, 1.0, 1.0), ground: Rgb(0.5, 0.5, 0.5)),\n        sky_image: (path: \"sky/desert_afternoon.hdr\"),\n    ),\n)",
+    );
+    assert_eq!(e.line, 4, "{e}");
+    assert!(e.message.contains("keep one"), "{e}");
+}

@@ -67,6 +67,22 @@ pub struct EnvironmentDef {
     pub ambient: AmbientDef,
     /// Distance fog / haze.
     pub fog: Option<FogDef>,
+    /// Equirectangular HDR/EXR sky: drawn as the background and used for image-based light.
+    pub sky_image: Option<SkyImageDef>,
+}
+
+/// An equirectangular (2:1) HDR or EXR environment image under `assets/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkyImageDef {
+    /// Path under `assets/`, e.g. `sky/desert_afternoon.hdr`.
+    pub path: AssetRef,
+    /// Turn about the vertical axis, degrees.
+    #[serde(default)]
+    pub rotation: f32,
+    /// Luminance of an image value of 1.0, cd/m²; scales both the background and its light.
+    #[serde(default = "default_sky_exposure")]
+    pub exposure: NonNegative,
 }
 
 /// A plain colour or a procedural gradient sky.
