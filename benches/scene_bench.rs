@@ -28,7 +28,10 @@ fn begin(t: Res<Timing>) {
 
 fn end(t: Res<Timing>) {
     if let Some(s) = t.start.lock().unwrap_or_else(|e| e.into_inner()).take() {
-        t.samples.lock().unwrap_or_else(|e| e.into_inner()).push(s.elapsed());
+        t.samples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(s.elapsed());
     }
 }
 
@@ -64,10 +67,17 @@ fn measure(scene: PathBuf) -> Result<Figures, String> {
         driver.step()?;
     }
     let frame_wall = wall.elapsed() / FRAMES as u32;
-    let mut samples = timing.samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut samples = timing
+        .samples
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     samples.sort();
     let mean = samples.iter().sum::<Duration>() / samples.len().max(1) as u32;
-    let p95 = samples.get(samples.len() * 95 / 100).copied().unwrap_or_default();
+    let p95 = samples
+        .get(samples.len() * 95 / 100)
+        .copied()
+        .unwrap_or_default();
     Ok(Figures {
         load,
         mean,
@@ -91,13 +101,18 @@ fn main() {
         ("desert_road", root.join("scenes/desert_road.scene.ron")),
     ];
     let mut baseline: Option<Figures> = None;
-    println!("scene               load→first frame   update CPU mean   p95       frame wall (1280x720)");
+    println!(
+        "scene               load→first frame   update CPU mean   p95       frame wall (1280x720)"
+    );
     for (name, path) in scenes {
         match measure(path) {
             Ok(f) => {
                 let ratio = |a: Duration, b: fn(&Figures) -> Duration| {
                     baseline.as_ref().map_or("".to_string(), |base| {
-                        format!(" ({:.2}x)", a.as_secs_f64() / b(base).as_secs_f64().max(1e-9))
+                        format!(
+                            " ({:.2}x)",
+                            a.as_secs_f64() / b(base).as_secs_f64().max(1e-9)
+                        )
                     })
                 };
                 println!(

@@ -4,16 +4,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use backlot_params::ParamsPlugin;
-use backlot_scene::{register_scene_source, ScenePlugin, SceneViewTarget};
+use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
 use backlot_ui::UiPlugin;
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
 use bevy::camera::RenderTarget;
 use bevy::log::LogPlugin;
 use bevy::prelude::*;
-use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
-use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::RenderPlugin;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 
@@ -84,8 +84,13 @@ pub fn build_app(options: &AppOptions) -> App {
         ..default()
     };
     let log = LogPlugin {
-        filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn".into(),
-        custom_layer: if windowed { backlot_ui::capture_layer } else { |_| None },
+        filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn"
+            .into(),
+        custom_layer: if windowed {
+            backlot_ui::capture_layer
+        } else {
+            |_| None
+        },
         ..default()
     };
     let assets = AssetPlugin {
@@ -103,13 +108,15 @@ pub fn build_app(options: &AppOptions) -> App {
     let defaults = DefaultPlugins.set(window).set(log).set(assets).set(render);
     match options.mode {
         AppMode::Windowed => app.add_plugins(defaults),
-        AppMode::Headless => app.add_plugins(
+        AppMode::Headless => app.add_plugins(defaults.disable::<WinitPlugin>().add(
+            ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 60.0)),
+        )),
+        // Renders update main and render worlds in lockstep, so frame N shows main-world frame N.
+        AppMode::Render => app.add_plugins(
             defaults
                 .disable::<WinitPlugin>()
-                .add(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 60.0))),
+                .disable::<PipelinedRenderingPlugin>(),
         ),
-        // Renders update main and render worlds in lockstep, so frame N shows main-world frame N.
-        AppMode::Render => app.add_plugins(defaults.disable::<WinitPlugin>().disable::<PipelinedRenderingPlugin>()),
     };
     app.add_plugins(BacklotPlugins {
         asset_root: options.asset_root.clone(),
@@ -119,11 +126,14 @@ pub fn build_app(options: &AppOptions) -> App {
     let target = scene_view_image(&mut app, options.view_size);
     app.insert_resource(SceneViewTarget(target));
     if let Some(max) = options.max_frames {
-        app.add_systems(Last, move |frames: Res<bevy::diagnostic::FrameCount>, mut exit: MessageWriter<AppExit>| {
-            if frames.0 + 1 >= max {
-                exit.write(AppExit::Success);
-            }
-        });
+        app.add_systems(
+            Last,
+            move |frames: Res<bevy::diagnostic::FrameCount>, mut exit: MessageWriter<AppExit>| {
+                if frames.0 + 1 >= max {
+                    exit.write(AppExit::Success);
+                }
+            },
+        );
     }
     app
 }

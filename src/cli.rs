@@ -90,8 +90,14 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (w, h) = text
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT"))?;
-    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in `{text}`"))?;
-    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in `{text}`"))?;
+    let w: u32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad width in `{text}`"))?;
+    let h: u32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad height in `{text}`"))?;
     if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
         return Err(format!("size `{text}` must be 16..8192 on each side"));
     }

@@ -6,4 +6,4 @@ pub mod cli;
 pub mod paths;
 pub mod render;
 
-pub use app::{build_app, AppMode, AppOptions, BacklotPlugins};
+pub use app::{AppMode, AppOptions, BacklotPlugins, build_app};

@@ -31,7 +31,11 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if problems == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Command::Params(args) => match parse_scene_file(&args.scene, Some(&asset_root)) {
             Ok(scene) => {
@@ -47,7 +51,10 @@ fn main() -> ExitCode {
         },
         Command::Render(args) => {
             if let Some(stage) = &args.stage {
-                eprintln!("{}: LED stage files are not supported by this build yet", stage.display());
+                eprintln!(
+                    "{}: LED stage files are not supported by this build yet",
+                    stage.display()
+                );
                 return ExitCode::FAILURE;
             }
             if let Err(errors) = parse_scene_file(&args.scene, Some(&asset_root)) {
@@ -75,7 +82,10 @@ fn main() -> ExitCode {
         Command::Run(args) => {
             for (flag, file) in [("--stage", &args.stage), ("--map", &args.map)] {
                 if let Some(file) = file {
-                    eprintln!("{}: {flag} files are not supported by this build yet", file.display());
+                    eprintln!(
+                        "{}: {flag} files are not supported by this build yet",
+                        file.display()
+                    );
                     return ExitCode::FAILURE;
                 }
             }
@@ -100,7 +110,11 @@ fn main() -> ExitCode {
             };
             let mut app = backlot::build_app(&options);
             if mode == AppMode::Headless {
-                let why = if args.headless { "--headless given" } else { "no display (DISPLAY and WAYLAND_DISPLAY unset)" };
+                let why = if args.headless {
+                    "--headless given"
+                } else {
+                    "no display (DISPLAY and WAYLAND_DISPLAY unset)"
+                };
                 tracing::info!("running headless: {why}; no windows, the scene renders offscreen");
             }
             match app.run() {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backlot_scene::{scene_assets_ready, SceneStatus, SceneViewTarget};
+use backlot_scene::{SceneStatus, SceneViewTarget, scene_assets_ready};
 use bevy::app::SubApps;
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
@@ -14,7 +14,7 @@ use bevy::render::renderer::RenderDevice;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::time::TimeUpdateStrategy;
 
-use crate::app::{build_app, AppOptions};
+use crate::app::{AppOptions, build_app};
 
 const FRAME: Duration = Duration::from_nanos(16_666_667);
 const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
@@ -50,7 +50,10 @@ impl FrameDriver {
             let world = self.apps.main.world_mut();
             let status = world.resource::<SceneStatus>();
             if status.failed_without_scene {
-                return Err(status.error.clone().unwrap_or_else(|| "scene failed to load".into()));
+                return Err(status
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "scene failed to load".into()));
             }
             if status.loads > 0 && scene_assets_ready(world) {
                 break;
@@ -63,7 +66,11 @@ impl FrameDriver {
         for _ in 0..3 {
             self.step()?;
         }
-        self.apps.main.world_mut().resource_mut::<Time<Virtual>>().unpause();
+        self.apps
+            .main
+            .world_mut()
+            .resource_mut::<Time<Virtual>>()
+            .unpause();
         Ok(())
     }
 
@@ -79,8 +86,13 @@ impl FrameDriver {
 }
 
 /// Renders `frames` frames into `out` as `view-NNNN.png`; returns the written paths.
-pub fn render_frames(options: &AppOptions, frames: u32, out: &Path) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create folder: {e}", out.display()))?;
+pub fn render_frames(
+    options: &AppOptions,
+    frames: u32,
+    out: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{}: cannot create folder: {e}", out.display()))?;
     let mut driver = FrameDriver::new(options);
     driver.load()?;
     let image = driver
@@ -97,7 +109,9 @@ pub fn render_frames(options: &AppOptions, frames: u32, out: &Path) -> Result<Ve
             .world_mut()
             .spawn(Screenshot::image(image.clone()))
             .observe(move |shot: On<ScreenshotCaptured>| {
-                sink.lock().unwrap_or_else(|e| e.into_inner()).push((frame, shot.image.clone()));
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((frame, shot.image.clone()));
             });
         driver.step()?;
     }
@@ -118,7 +132,8 @@ pub fn render_frames(options: &AppOptions, frames: u32, out: &Path) -> Result<Ve
             .try_into_dynamic()
             .map_err(|e| format!("frame {frame}: cannot convert image: {e}"))?
             .to_rgb8();
-        rgb.save(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        rgb.save(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)

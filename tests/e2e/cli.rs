@@ -8,7 +8,11 @@ use crate::support::{backlot, repo, run, temp_dir, text};
 
 #[test]
 fn check_accepts_the_shipped_scenes() {
-    let out = run(backlot().args(["check", "scenes/neon_club.scene.ron", "scenes/desert_road.scene.ron"]));
+    let out = run(backlot().args([
+        "check",
+        "scenes/neon_club.scene.ron",
+        "scenes/desert_road.scene.ron",
+    ]));
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -23,13 +27,23 @@ fn check_reports_each_problem_with_position_and_exit_1() {
     .unwrap();
     let typo = dir.join("typo.scene.ron");
     std::fs::write(&typo, "(\n  lights: [(name: \"key\", kind: Point(), intensity: 1.0, colr: Rgb(1.0, 1.0, 1.0))],\n)\n").unwrap();
-    let out = run(backlot().arg("check").arg(&bad).arg(&typo).arg("scenes/neon_club.scene.ron"));
+    let out = run(backlot()
+        .arg("check")
+        .arg(&bad)
+        .arg(&typo)
+        .arg("scenes/neon_club.scene.ron"));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
-    assert!(lines[0].starts_with(&format!("{}:3:44: ", bad.display())), "{stderr}");
-    assert!(lines[1].starts_with(&format!("{}:2:", typo.display())), "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{}:3:44: ", bad.display())),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}:2:", typo.display())),
+        "{stderr}"
+    );
     assert!(lines[1].contains("colr"), "{stderr}");
 }
 
@@ -47,26 +61,52 @@ fn params_lists_every_parameter() {
     assert_eq!(fields[2], "0..6000000");
     assert_eq!(fields[3], "lm");
     assert_eq!(fields[4], "1500000");
-    assert!(stdout.lines().any(|l| l.starts_with("/scene/lights/key/color\tcolour\t")));
-    assert!(stdout.lines().any(|l| l.starts_with("/scene/entities/disco_ball/animation/speed\tfloat\t")));
-    assert!(stdout.lines().any(|l| l.starts_with("/scene/fog/density\tfloat\t0..1\t1/m\t0.03")));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("/scene/lights/key/color\tcolour\t"))
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("/scene/entities/disco_ball/animation/speed\tfloat\t"))
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("/scene/fog/density\tfloat\t0..1\t1/m\t0.03"))
+    );
 }
 
 #[test]
 fn run_refuses_a_bad_scene_with_exit_1() {
     let dir = temp_dir("runbad");
     let bad = dir.join("bad.scene.ron");
-    std::fs::write(&bad, "(\n  lights: [(name: \"key\", kind: Laser(), intensity: 1.0)],\n)\n").unwrap();
+    std::fs::write(
+        &bad,
+        "(\n  lights: [(name: \"key\", kind: Laser(), intensity: 1.0)],\n)\n",
+    )
+    .unwrap();
     let out = run(backlot().args(["run", "--headless", "--scene"]).arg(&bad));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains(&format!("{}:2:", bad.display())), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{}:2:", bad.display())),
+        "{}",
+        text(&out)
+    );
 }
 
 /// No display: the engine runs headless, says so once, and stops cleanly after N frames.
 #[test]
 fn run_without_display_goes_headless() {
     let mut child = backlot()
-        .args(["run", "--max-frames", "20", "--scene", "scenes/desert_road.scene.ron"])
+        .args([
+            "run",
+            "--max-frames",
+            "20",
+            "--scene",
+            "scenes/desert_road.scene.ron",
+        ])
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .stdout(Stdio::piped())
@@ -78,7 +118,11 @@ fn run_without_display_goes_headless() {
     let mut lines = Vec::new();
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
         lines.push(line);
-        assert!(start.elapsed() < Duration::from_secs(240), "too slow:\n{}", lines.join("\n"));
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "too slow:\n{}",
+            lines.join("\n")
+        );
     }
     let status = child.wait().expect("wait");
     let log = lines.join("\n");

@@ -28,7 +28,9 @@ impl ParamAddress {
     }
 
     /// Builds `/<a>/<b>/…` from segments, turning characters an address cannot hold into `_`.
-    pub fn from_segments<'a>(segments: impl IntoIterator<Item = &'a str>) -> Result<Self, ParamError> {
+    pub fn from_segments<'a>(
+        segments: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, ParamError> {
         let mut out = String::new();
         for segment in segments {
             out.push('/');

@@ -66,7 +66,8 @@ impl ParamRegistry {
         for spec in specs {
             let value = match old.remove(spec.address.as_str()) {
                 Some(prev) if prev.spec.kind == spec.kind && prev.spec.default == spec.default => {
-                    spec.coerce(prev.value).unwrap_or_else(|_| spec.default.clone())
+                    spec.coerce(prev.value)
+                        .unwrap_or_else(|_| spec.default.clone())
                 }
                 _ => spec.default.clone(),
             };
@@ -89,7 +90,11 @@ impl ParamRegistry {
     }
 
     /// Sets a read-only status parameter; for its owner only.
-    pub fn set_status(&mut self, address: &str, value: ParamValue) -> Result<ParamValue, ParamError> {
+    pub fn set_status(
+        &mut self,
+        address: &str,
+        value: ParamValue,
+    ) -> Result<ParamValue, ParamError> {
         self.set_inner(address, value, true)
     }
 
@@ -146,7 +151,9 @@ impl ParamRegistry {
 
     /// Entries under a prefix, in address order.
     pub fn iter_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a ParamEntry> + 'a {
-        self.entries.values().filter(move |e| e.spec.address.is_under(prefix))
+        self.entries
+            .values()
+            .filter(move |e| e.spec.address.is_under(prefix))
     }
 
     /// Entries changed after generation `since` (see [`ParamRegistry::generation`]).
@@ -182,19 +189,26 @@ mod tests {
 
     fn registry() -> ParamRegistry {
         let mut r = ParamRegistry::default();
-        r.register(ParamSpec::float(addr("/scene/lights/key/intensity"), 1000.0, 0.0, 5000.0, "lm"))
-            .unwrap();
-        r.register(ParamSpec::color(addr("/scene/lights/key/color"), [1.0, 0.5, 0.2]))
-            .unwrap();
+        r.register(ParamSpec::float(
+            addr("/scene/lights/key/intensity"),
+            1000.0,
+            0.0,
+            5000.0,
+            "lm",
+        ))
+        .unwrap();
+        r.register(ParamSpec::color(
+            addr("/scene/lights/key/color"),
+            [1.0, 0.5, 0.2],
+        ))
+        .unwrap();
         r.register(ParamSpec::bool(addr("/scene/entities/rock/visible"), true))
             .unwrap();
-        r.register(
-            ParamSpec::new(
-                addr("/scene/mode"),
-                ParamKind::Enum(vec!["day".into(), "night".into()]),
-                ParamValue::Enum("day".into()),
-            ),
-        )
+        r.register(ParamSpec::new(
+            addr("/scene/mode"),
+            ParamKind::Enum(vec!["day".into(), "night".into()]),
+            ParamValue::Enum("day".into()),
+        ))
         .unwrap();
         r.register(ParamSpec::float(addr("/status/fps"), 0.0, 0.0, 1000.0, "Hz").read_only())
             .unwrap();
@@ -213,14 +227,20 @@ mod tests {
             Ok(ParamValue::Float(0.0))
         );
         assert_eq!(
-            r.set("/scene/lights/key/color", ParamValue::Vec3([2.0, -1.0, 0.5])),
+            r.set(
+                "/scene/lights/key/color",
+                ParamValue::Vec3([2.0, -1.0, 0.5])
+            ),
             Ok(ParamValue::Color([1.0, 0.0, 0.5]))
         );
         assert_eq!(
             r.set("/scene/entities/rock/visible", ParamValue::Float(0.0)),
             Ok(ParamValue::Bool(false))
         );
-        assert_eq!(r.get("/scene/entities/rock/visible"), Ok(&ParamValue::Bool(false)));
+        assert_eq!(
+            r.get("/scene/entities/rock/visible"),
+            Ok(&ParamValue::Bool(false))
+        );
     }
 
     #[test]
@@ -246,7 +266,10 @@ mod tests {
             r.set("/status/fps", ParamValue::Float(3.0)),
             Err(ParamError::ReadOnly(_))
         ));
-        assert_eq!(r.set_status("/status/fps", ParamValue::Float(3.0)), Ok(ParamValue::Float(3.0)));
+        assert_eq!(
+            r.set_status("/status/fps", ParamValue::Float(3.0)),
+            Ok(ParamValue::Float(3.0))
+        );
         assert!(matches!(
             r.register(ParamSpec::bool(addr("/scene/entities/rock/visible"), true)),
             Err(ParamError::Duplicate(_))
@@ -258,32 +281,57 @@ mod tests {
         let mut r = registry();
         let seen = r.generation();
         assert_eq!(r.changed_since(seen).count(), 0);
-        r.set("/scene/lights/key/intensity", ParamValue::Float(10.0)).unwrap();
-        let changed: Vec<_> = r.changed_since(seen).map(|e| e.spec.address.to_string()).collect();
+        r.set("/scene/lights/key/intensity", ParamValue::Float(10.0))
+            .unwrap();
+        let changed: Vec<_> = r
+            .changed_since(seen)
+            .map(|e| e.spec.address.to_string())
+            .collect();
         assert_eq!(changed, vec!["/scene/lights/key/intensity"]);
         // Setting the same value again is not a change.
         let seen = r.generation();
-        r.set("/scene/lights/key/intensity", ParamValue::Float(10.0)).unwrap();
+        r.set("/scene/lights/key/intensity", ParamValue::Float(10.0))
+            .unwrap();
         assert_eq!(r.changed_since(seen).count(), 0);
     }
 
     #[test]
     fn replace_keeps_live_values_unless_default_changed() {
         let mut r = registry();
-        r.set("/scene/lights/key/intensity", ParamValue::Float(42.0)).unwrap();
-        r.set("/scene/lights/key/color", ParamValue::Color([0.0, 0.0, 1.0])).unwrap();
+        r.set("/scene/lights/key/intensity", ParamValue::Float(42.0))
+            .unwrap();
+        r.set(
+            "/scene/lights/key/color",
+            ParamValue::Color([0.0, 0.0, 1.0]),
+        )
+        .unwrap();
         let removed = r.replace_under(
             "/scene/lights",
             vec![
-                ParamSpec::float(addr("/scene/lights/key/intensity"), 1000.0, 0.0, 5000.0, "lm"),
+                ParamSpec::float(
+                    addr("/scene/lights/key/intensity"),
+                    1000.0,
+                    0.0,
+                    5000.0,
+                    "lm",
+                ),
                 ParamSpec::color(addr("/scene/lights/key/color"), [0.0, 1.0, 0.0]),
                 ParamSpec::float(addr("/scene/lights/fill/intensity"), 5.0, 0.0, 10.0, "lm"),
             ],
         );
         assert!(removed.is_empty());
-        assert_eq!(r.get("/scene/lights/key/intensity"), Ok(&ParamValue::Float(42.0)));
-        assert_eq!(r.get("/scene/lights/key/color"), Ok(&ParamValue::Color([0.0, 1.0, 0.0])));
-        assert_eq!(r.get("/scene/lights/fill/intensity"), Ok(&ParamValue::Float(5.0)));
+        assert_eq!(
+            r.get("/scene/lights/key/intensity"),
+            Ok(&ParamValue::Float(42.0))
+        );
+        assert_eq!(
+            r.get("/scene/lights/key/color"),
+            Ok(&ParamValue::Color([0.0, 1.0, 0.0]))
+        );
+        assert_eq!(
+            r.get("/scene/lights/fill/intensity"),
+            Ok(&ParamValue::Float(5.0))
+        );
         let removed = r.replace_under("/scene/lights", vec![]);
         assert_eq!(removed.len(), 3);
         assert!(r.get("/scene/entities/rock/visible").is_ok());

@@ -140,14 +140,18 @@ impl ParamSpec {
             None => v,
         };
         Ok(match (&self.kind, &value) {
-            (ParamKind::Float, _) => ParamValue::Float(clamp(value.as_f32().ok_or_else(|| wrong(&value))?)),
-            (ParamKind::Int, ParamValue::Int(v)) => ParamValue::Int(clamp(*v as f32).round() as i32),
+            (ParamKind::Float, _) => {
+                ParamValue::Float(clamp(value.as_f32().ok_or_else(|| wrong(&value))?))
+            }
+            (ParamKind::Int, ParamValue::Int(v)) => {
+                ParamValue::Int(clamp(*v as f32).round() as i32)
+            }
             (ParamKind::Int, ParamValue::Float(v)) => ParamValue::Int(clamp(v.round()) as i32),
             (ParamKind::Int, ParamValue::Bool(v)) => ParamValue::Int(i32::from(*v)),
             (ParamKind::Bool, _) => ParamValue::Bool(value.as_bool().ok_or_else(|| wrong(&value))?),
-            (ParamKind::Color, _) => ParamValue::Color(
-                value.as_vec3().ok_or_else(|| wrong(&value))?.map(clamp),
-            ),
+            (ParamKind::Color, _) => {
+                ParamValue::Color(value.as_vec3().ok_or_else(|| wrong(&value))?.map(clamp))
+            }
             (ParamKind::Vec3, _) => {
                 ParamValue::Vec3(value.as_vec3().ok_or_else(|| wrong(&value))?.map(clamp))
             }
@@ -179,7 +183,11 @@ impl fmt::Display for ParamSpec {
             (_, Some((lo, hi))) => format!("{lo}..{hi}"),
             _ => "-".to_string(),
         };
-        let unit = if self.unit.is_empty() { "-" } else { &self.unit };
+        let unit = if self.unit.is_empty() {
+            "-"
+        } else {
+            &self.unit
+        };
         write!(
             f,
             "{}\t{}\t{}\t{}\t{}",

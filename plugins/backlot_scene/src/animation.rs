@@ -4,7 +4,7 @@ use bevy::prelude::*;
 
 use crate::format::AnimationDef;
 use crate::physics::PhysicsBody;
-use crate::spawn::{look_transform, BaseTransform, SceneLight};
+use crate::spawn::{BaseTransform, SceneLight, look_transform};
 
 /// Procedural motion of an entity or light.
 #[derive(Component, Debug, Clone)]
@@ -53,7 +53,10 @@ pub(crate) fn animate(
     time: Res<Time>,
     mut animated: Query<
         (&BaseTransform, &mut Transform, Option<&mut Animated>),
-        (Without<PhysicsBody>, Or<(Changed<BaseTransform>, With<Animated>)>),
+        (
+            Without<PhysicsBody>,
+            Or<(Changed<BaseTransform>, With<Animated>)>,
+        ),
     >,
 ) {
     let dt = time.delta_secs();

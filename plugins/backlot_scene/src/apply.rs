@@ -5,13 +5,15 @@ use bevy::camera::Exposure;
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
 
+use crate::SceneIndex;
 use crate::animation::Animated;
 use crate::format::ParamTarget;
 use crate::sky::SkyDome;
-use crate::skybox::{set_sky, SkyImageSource};
+use crate::skybox::{SkyImageSource, set_sky};
+use crate::spawn::{
+    BaseTransform, SceneCamera, SceneLight, emissive_linear, euler_deg, look_transform,
+};
 use bevy::light::{GeneratedEnvironmentMapLight, Skybox};
-use crate::spawn::{emissive_linear, euler_deg, look_transform, BaseTransform, SceneCamera, SceneLight};
-use crate::SceneIndex;
 
 type LightQuery<'w, 's> = Query<
     'w,
@@ -45,7 +47,10 @@ pub(crate) fn apply_scene_params(
     registry: Res<ParamRegistry>,
     mut index: ResMut<SceneIndex>,
     mut lights: LightQuery,
-    mut items: Query<(&mut BaseTransform, &mut Visibility, Option<&mut Animated>), Without<SceneCamera>>,
+    mut items: Query<
+        (&mut BaseTransform, &mut Visibility, Option<&mut Animated>),
+        Without<SceneCamera>,
+    >,
     mut cameras: CameraQuery,
     material_handles: Query<&MeshMaterial3d<StandardMaterial>>,
     skies: Query<&MeshMaterial3d<StandardMaterial>, With<SkyDome>>,
@@ -64,14 +69,22 @@ pub(crate) fn apply_scene_params(
         let value = &entry.value;
         let entity_of = |name: &str| index.by_name.get(name).copied();
         match target {
-            ParamTarget::LightIntensity(name) | ParamTarget::LightEnabled(name) | ParamTarget::LightColor(name) => {
-                let Some(Ok((mut light, point, spot, dir))) = entity_of(name).map(|e| lights.get_mut(e)) else {
+            ParamTarget::LightIntensity(name)
+            | ParamTarget::LightEnabled(name)
+            | ParamTarget::LightColor(name) => {
+                let Some(Ok((mut light, point, spot, dir))) =
+                    entity_of(name).map(|e| lights.get_mut(e))
+                else {
                     continue;
                 };
                 let mut color = None;
                 match (target, value) {
-                    (ParamTarget::LightIntensity(_), v) => light.intensity = v.as_f32().unwrap_or(light.intensity),
-                    (ParamTarget::LightEnabled(_), v) => light.enabled = v.as_bool().unwrap_or(light.enabled),
+                    (ParamTarget::LightIntensity(_), v) => {
+                        light.intensity = v.as_f32().unwrap_or(light.intensity)
+                    }
+                    (ParamTarget::LightEnabled(_), v) => {
+                        light.enabled = v.as_bool().unwrap_or(light.enabled)
+                    }
                     (_, ParamValue::Color([r, g, b])) => color = Some(Color::srgb(*r, *g, *b)),
                     _ => {}
                 }
@@ -89,41 +102,65 @@ pub(crate) fn apply_scene_params(
                     l.color = color.unwrap_or(l.color);
                 }
             }
-            ParamTarget::Position(name) | ParamTarget::Rotation(name) | ParamTarget::Scale(name) | ParamTarget::Visible(name) => {
-                let Some(Ok((mut base, mut visibility, _))) = entity_of(name).map(|e| items.get_mut(e)) else {
+            ParamTarget::Position(name)
+            | ParamTarget::Rotation(name)
+            | ParamTarget::Scale(name)
+            | ParamTarget::Visible(name) => {
+                let Some(Ok((mut base, mut visibility, _))) =
+                    entity_of(name).map(|e| items.get_mut(e))
+                else {
                     continue;
                 };
                 match (target, value) {
-                    (ParamTarget::Position(_), ParamValue::Vec3(p)) => base.0.translation = Vec3::from(*p),
-                    (ParamTarget::Rotation(_), ParamValue::Vec3(r)) => base.0.rotation = euler_deg(*r),
+                    (ParamTarget::Position(_), ParamValue::Vec3(p)) => {
+                        base.0.translation = Vec3::from(*p)
+                    }
+                    (ParamTarget::Rotation(_), ParamValue::Vec3(r)) => {
+                        base.0.rotation = euler_deg(*r)
+                    }
                     (ParamTarget::Scale(_), ParamValue::Vec3(s)) => base.0.scale = Vec3::from(*s),
                     (ParamTarget::Visible(_), ParamValue::Bool(v)) => {
-                        *visibility = if *v { Visibility::Inherited } else { Visibility::Hidden };
+                        *visibility = if *v {
+                            Visibility::Inherited
+                        } else {
+                            Visibility::Hidden
+                        };
                     }
                     _ => {}
                 }
             }
             ParamTarget::AnimationSpeed(name) => {
-                if let Some(Ok((_, _, Some(mut anim)))) = entity_of(name).map(|e| items.get_mut(e)) {
+                if let Some(Ok((_, _, Some(mut anim)))) = entity_of(name).map(|e| items.get_mut(e))
+                {
                     anim.speed = value.as_f32().unwrap_or(anim.speed);
                 }
             }
             ParamTarget::EmissiveStrength(name) | ParamTarget::EmissiveColor(name) => {
-                let (Some(materials), Some(Ok(handle))) =
-                    (materials.as_mut(), entity_of(name).map(|e| material_handles.get(e)))
-                else {
+                let (Some(materials), Some(Ok(handle))) = (
+                    materials.as_mut(),
+                    entity_of(name).map(|e| material_handles.get(e)),
+                ) else {
                     continue;
                 };
                 let strength_addr = format!("/scene/entities/{name}/emissive");
                 let color_addr = format!("/scene/entities/{name}/emissive_color");
-                let strength = registry.get(&strength_addr).ok().and_then(ParamValue::as_f32).unwrap_or(0.0);
-                let color = registry.get(&color_addr).ok().and_then(ParamValue::as_vec3).unwrap_or([1.0; 3]);
+                let strength = registry
+                    .get(&strength_addr)
+                    .ok()
+                    .and_then(ParamValue::as_f32)
+                    .unwrap_or(0.0);
+                let color = registry
+                    .get(&color_addr)
+                    .ok()
+                    .and_then(ParamValue::as_vec3)
+                    .unwrap_or([1.0; 3]);
                 if let Some(mut m) = materials.get_mut(&handle.0) {
                     m.emissive = emissive_linear(color, strength);
                 }
             }
             ParamTarget::SkyExposure | ParamTarget::SkyRotation => {
-                if let (Some(materials), Some(handle), Some(v)) = (materials.as_mut(), skies.iter().next(), value.as_f32())
+                if let (Some(materials), Some(handle), Some(v)) =
+                    (materials.as_mut(), skies.iter().next(), value.as_f32())
                     && let Some(mut m) = materials.get_mut(&handle.0)
                 {
                     m.emissive = emissive_linear([1.0; 3], v);
@@ -146,18 +183,32 @@ pub(crate) fn apply_scene_params(
             | ParamTarget::AmbientColor
             | ParamTarget::FogDensity
             | ParamTarget::FogColor => {
-                for (mut cam, mut transform, mut projection, mut exposure, mut ambient, fog, ..) in &mut cameras {
+                for (mut cam, mut transform, mut projection, mut exposure, mut ambient, fog, ..) in
+                    &mut cameras
+                {
                     match (target, value) {
-                        (ParamTarget::CameraPosition, ParamValue::Vec3(p)) => cam.position = Vec3::from(*p),
-                        (ParamTarget::CameraLookAt, ParamValue::Vec3(p)) => cam.look_at = Vec3::from(*p),
+                        (ParamTarget::CameraPosition, ParamValue::Vec3(p)) => {
+                            cam.position = Vec3::from(*p)
+                        }
+                        (ParamTarget::CameraLookAt, ParamValue::Vec3(p)) => {
+                            cam.look_at = Vec3::from(*p)
+                        }
                         (ParamTarget::CameraFov, v) => {
-                            if let (Projection::Perspective(p), Some(fov)) = (projection.as_mut(), v.as_f32()) {
+                            if let (Projection::Perspective(p), Some(fov)) =
+                                (projection.as_mut(), v.as_f32())
+                            {
                                 p.fov = fov.to_radians();
                             }
                         }
-                        (ParamTarget::CameraExposure, v) => exposure.ev100 = v.as_f32().unwrap_or(exposure.ev100),
-                        (ParamTarget::AmbientBrightness, v) => ambient.brightness = v.as_f32().unwrap_or(ambient.brightness),
-                        (ParamTarget::AmbientColor, ParamValue::Color([r, g, b])) => ambient.color = Color::srgb(*r, *g, *b),
+                        (ParamTarget::CameraExposure, v) => {
+                            exposure.ev100 = v.as_f32().unwrap_or(exposure.ev100)
+                        }
+                        (ParamTarget::AmbientBrightness, v) => {
+                            ambient.brightness = v.as_f32().unwrap_or(ambient.brightness)
+                        }
+                        (ParamTarget::AmbientColor, ParamValue::Color([r, g, b])) => {
+                            ambient.color = Color::srgb(*r, *g, *b)
+                        }
                         (ParamTarget::FogDensity, v) => {
                             if let (Some(mut fog), Some(d)) = (fog, v.as_f32()) {
                                 fog.falloff = FogFalloff::Exponential { density: d };

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use bevy::asset::{io::Reader, AssetLoader, LoadContext};
+use bevy::asset::{AssetLoader, LoadContext, io::Reader};
 use bevy::prelude::*;
 
-use crate::format::{parse_scene, SceneError, SceneErrors, SceneFile};
+use crate::format::{SceneError, SceneErrors, SceneFile, parse_scene};
 
 /// A parsed, validated scene file.
 #[derive(Asset, TypePath, Debug, Clone)]

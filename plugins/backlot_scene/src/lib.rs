@@ -15,12 +15,12 @@ mod spawn;
 mod status;
 
 pub use animation::Animated;
-pub use physics::use_fixed_physics_steps;
 pub use asset::{SceneAsset, SceneLoader};
-pub use source::{register_scene_source, SceneSource};
+pub use physics::use_fixed_physics_steps;
+pub use skybox::{SkyImageSource, equirect_to_cube};
+pub use source::{SceneSource, register_scene_source};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
-pub use skybox::{equirect_to_cube, SkyImageSource};
-pub use status::{scene_assets_ready, SceneLoaded, SceneStatus};
+pub use status::{SceneLoaded, SceneStatus, scene_assets_ready};
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The Scene panel (outliner, every scene parameter live, load errors) and the Preview panel.
 
 use backlot_params::{ParamRegistry, ParamValue};
-use backlot_ui::{egui, widgets::param_editor, PanelAppExt, PanelSlot};
+use backlot_ui::{PanelAppExt, PanelSlot, egui, widgets::param_editor};
 use bevy::prelude::*;
 use bevy_egui::{EguiTextureHandle, EguiUserTextures};
 
@@ -17,14 +17,21 @@ fn draw_scene(ui: &mut egui::Ui, world: &mut World) {
         let status = world.resource::<SceneStatus>();
         (status.title.clone(), status.loads, status.error.clone())
     };
-    ui.heading(if title.is_empty() { "(untitled scene)" } else { &title });
+    ui.heading(if title.is_empty() {
+        "(untitled scene)"
+    } else {
+        &title
+    });
     ui.label(format!("loaded {loads} time(s); edit the file to reload"));
     if let Some(error) = error {
         egui::Frame::new()
             .fill(egui::Color32::from_rgb(80, 20, 20))
             .inner_margin(6.0)
             .show(ui, |ui| {
-                ui.colored_label(egui::Color32::from_rgb(255, 160, 150), "Scene file error (last good scene kept):");
+                ui.colored_label(
+                    egui::Color32::from_rgb(255, 160, 150),
+                    "Scene file error (last good scene kept):",
+                );
                 ui.label(egui::RichText::new(error).monospace());
             });
     }
@@ -38,38 +45,50 @@ fn draw_scene(ui: &mut egui::Ui, world: &mut World) {
     items.sort();
     let registry = world.resource::<ParamRegistry>().clone();
     let mut edits: Vec<(String, ParamValue)> = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        let mut section = |ui: &mut egui::Ui, label: &str, prefix: &str| {
-            egui::CollapsingHeader::new(label).default_open(false).show(ui, |ui| {
-                egui::Grid::new(prefix).num_columns(2).striped(true).show(ui, |ui| {
-                    for entry in registry.iter_under(prefix) {
-                        let name = entry.spec.address.as_str().trim_start_matches(prefix).trim_start_matches('/');
-                        ui.label(name);
-                        if let Some(v) = param_editor(ui, entry) {
-                            edits.push((entry.spec.address.to_string(), v));
-                        }
-                        ui.end_row();
-                    }
-                });
-            });
-        };
-        section(ui, "Camera", "/scene/camera");
-        section(ui, "Sky", "/scene/sky");
-        section(ui, "Ambient", "/scene/ambient");
-        section(ui, "Fog", "/scene/fog");
-        section(ui, "Physics", "/scene/physics");
-        ui.separator();
-        ui.label("Outliner");
-        for (name, is_light) in &items {
-            let prefix = if *is_light {
-                format!("/scene/lights/{name}")
-            } else {
-                format!("/scene/entities/{name}")
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let mut section = |ui: &mut egui::Ui, label: &str, prefix: &str| {
+                egui::CollapsingHeader::new(label)
+                    .default_open(false)
+                    .show(ui, |ui| {
+                        egui::Grid::new(prefix)
+                            .num_columns(2)
+                            .striped(true)
+                            .show(ui, |ui| {
+                                for entry in registry.iter_under(prefix) {
+                                    let name = entry
+                                        .spec
+                                        .address
+                                        .as_str()
+                                        .trim_start_matches(prefix)
+                                        .trim_start_matches('/');
+                                    ui.label(name);
+                                    if let Some(v) = param_editor(ui, entry) {
+                                        edits.push((entry.spec.address.to_string(), v));
+                                    }
+                                    ui.end_row();
+                                }
+                            });
+                    });
             };
-            let label = format!("{} {name}", if *is_light { "💡" } else { "▣" });
-            section(ui, &label, &prefix);
-        }
-    });
+            section(ui, "Camera", "/scene/camera");
+            section(ui, "Sky", "/scene/sky");
+            section(ui, "Ambient", "/scene/ambient");
+            section(ui, "Fog", "/scene/fog");
+            section(ui, "Physics", "/scene/physics");
+            ui.separator();
+            ui.label("Outliner");
+            for (name, is_light) in &items {
+                let prefix = if *is_light {
+                    format!("/scene/lights/{name}")
+                } else {
+                    format!("/scene/entities/{name}")
+                };
+                let label = format!("{} {name}", if *is_light { "💡" } else { "▣" });
+                section(ui, &label, &prefix);
+            }
+        });
     let mut registry = world.resource_mut::<ParamRegistry>();
     for (address, value) in edits {
         if let Err(e) = registry.set(&address, value) {
@@ -98,6 +117,9 @@ fn draw_preview(ui: &mut egui::Ui, world: &mut World) {
     let avail = ui.available_size();
     let scale = (avail.x / size.x).min(avail.y / size.y).max(0.05);
     ui.centered_and_justified(|ui| {
-        ui.image(egui::load::SizedTexture::new(id, egui::vec2(size.x * scale, size.y * scale)));
+        ui.image(egui::load::SizedTexture::new(
+            id,
+            egui::vec2(size.x * scale, size.y * scale),
+        ));
     });
 }

@@ -1,12 +1,12 @@
 //! Rigid bodies through bevy_rapier3d: static floors, props that fall, roll and swing.
 
-use backlot_params::{ParamRegistry, ParamValue, BacklotSystems};
+use backlot_params::{BacklotSystems, ParamRegistry, ParamValue};
 use bevy::ecs::system::EntityCommands;
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 
-use crate::format::{BodyDef, BodyKind, ColliderDef, EntityDef, ParamTarget, ShapeDef};
 use crate::SceneIndex;
+use crate::format::{BodyDef, BodyKind, ColliderDef, EntityDef, ParamTarget, ShapeDef};
 
 /// A scene entity simulated by rapier; remembers where the file put it for resets.
 #[derive(Component, Debug, Clone)]
@@ -77,17 +77,27 @@ pub(crate) fn insert_body(
         (Some(ColliderDef::Box { size }), _) | (None, ShapeDef::Box { size }) => {
             Collider::cuboid(size[0].0 / 2.0, size[1].0 / 2.0, size[2].0 / 2.0)
         }
-        (Some(ColliderDef::Ball { radius }), _) | (None, ShapeDef::Sphere { radius }) => Collider::ball(radius.0),
-        (Some(ColliderDef::Cylinder { radius, height }), _) | (None, ShapeDef::Cylinder { radius, height }) => {
+        (Some(ColliderDef::Ball { radius }), _) | (None, ShapeDef::Sphere { radius }) => {
+            Collider::ball(radius.0)
+        }
+        (Some(ColliderDef::Cylinder { radius, height }), _)
+        | (None, ShapeDef::Cylinder { radius, height }) => {
             Collider::cylinder(height.0 / 2.0, radius.0)
         }
-        (Some(ColliderDef::Capsule { radius, length }), _) | (None, ShapeDef::Capsule { radius, length }) => {
+        (Some(ColliderDef::Capsule { radius, length }), _)
+        | (None, ShapeDef::Capsule { radius, length }) => {
             Collider::capsule_y(length.0 / 2.0, radius.0)
         }
-        (None, ShapeDef::Plane { size }) => Collider::cuboid(size[0].0 / 2.0, 0.01, size[1].0 / 2.0),
-        (None, ShapeDef::Torus { minor_radius, major_radius }) => {
-            Collider::cylinder(minor_radius.0, major_radius.0 + minor_radius.0)
+        (None, ShapeDef::Plane { size }) => {
+            Collider::cuboid(size[0].0 / 2.0, 0.01, size[1].0 / 2.0)
         }
+        (
+            None,
+            ShapeDef::Torus {
+                minor_radius,
+                major_radius,
+            },
+        ) => Collider::cylinder(minor_radius.0, major_radius.0 + minor_radius.0),
         // Validation refuses glTF bodies without a collider; a tiny ball keeps this total.
         (None, ShapeDef::Gltf { .. }) => Collider::ball(0.1),
     };
@@ -127,7 +137,9 @@ pub(crate) fn insert_body(
                 ))
                 .id();
             let local = transform.rotation.inverse() * (anchor - transform.translation);
-            let joint = SphericalJointBuilder::new().local_anchor1(Vec3::ZERO).local_anchor2(local);
+            let joint = SphericalJointBuilder::new()
+                .local_anchor1(Vec3::ZERO)
+                .local_anchor2(local);
             entity.insert(ImpulseJoint::new(hook, joint));
         }
     }
@@ -136,7 +148,12 @@ pub(crate) fn insert_body(
 fn apply_physics_params(
     registry: Res<ParamRegistry>,
     mut index: ResMut<SceneIndex>,
-    mut bodies: Query<(&PhysicsBody, &mut Transform, &mut Velocity, &mut ExternalImpulse)>,
+    mut bodies: Query<(
+        &PhysicsBody,
+        &mut Transform,
+        &mut Velocity,
+        &mut ExternalImpulse,
+    )>,
 ) {
     if registry.generation() == index.physics_generation {
         return;

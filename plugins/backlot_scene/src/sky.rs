@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, Face, TextureDimension, TextureFormat};
 
 use crate::format::BackgroundDef;
-use crate::spawn::{emissive_linear, RenderAssets, SceneCamera};
+use crate::spawn::{RenderAssets, SceneCamera, emissive_linear};
 
 /// Marks the sky dome, which stays centred on the scene camera.
 #[derive(Component, Debug)]
@@ -40,9 +40,11 @@ pub(crate) fn spawn_sky(
         NotShadowReceiver,
         ChildOf(root),
     ));
-    if let (Some(meshes), Some(materials), Some(images)) =
-        (&mut render.meshes, &mut render.materials, &mut render.images)
-    {
+    if let (Some(meshes), Some(materials), Some(images)) = (
+        &mut render.meshes,
+        &mut render.materials,
+        &mut render.images,
+    ) {
         let pixels = gradient_rows(zenith.to_srgb(), horizon.to_srgb(), ground.to_srgb());
         let image = Image::new(
             Extent3d {

@@ -5,7 +5,8 @@ use bevy::asset::RenderAssetUsages;
 use bevy::light::{GeneratedEnvironmentMapLight, Skybox};
 use bevy::prelude::*;
 use bevy::render::render_resource::{
-    Extent3d, TextureDimension, TextureFormat, TextureUsages, TextureViewDescriptor, TextureViewDimension,
+    Extent3d, TextureDimension, TextureFormat, TextureUsages, TextureViewDescriptor,
+    TextureViewDimension,
 };
 
 /// A sky image waiting for (or done with) its cube map, on the scene camera.
@@ -94,14 +95,19 @@ fn face_direction(face: usize, u: f32, v: f32) -> Vec3 {
 fn equirect_uv(d: Vec3) -> Vec2 {
     let lon = d.x.atan2(-d.z);
     let lat = d.y.clamp(-1.0, 1.0).asin();
-    Vec2::new(0.5 + lon / std::f32::consts::TAU, 0.5 - lat / std::f32::consts::PI)
+    Vec2::new(
+        0.5 + lon / std::f32::consts::TAU,
+        0.5 - lat / std::f32::consts::PI,
+    )
 }
 
 fn sample(src: &Image, uv: Vec2) -> LinearRgba {
     let (w, h) = (src.width().max(1), src.height().max(1));
     let x = (uv.x.rem_euclid(1.0) * w as f32) as u32 % w;
     let y = ((uv.y.clamp(0.0, 1.0) * h as f32) as u32).min(h - 1);
-    src.get_color_at(x, y).map(|c| c.to_linear()).unwrap_or(LinearRgba::BLACK)
+    src.get_color_at(x, y)
+        .map(|c| c.to_linear())
+        .unwrap_or(LinearRgba::BLACK)
 }
 
 /// Resamples an equirectangular image into a six-face RGBA16F cube map.
@@ -172,9 +178,19 @@ mod tests {
         assert!((c - Vec2::new(0.5, 0.5)).length() < 1e-5, "{c:?}");
         assert!(equirect_uv(Vec3::Y).y < 1e-3);
         // Every face's centre points along its axis.
-        let axes = [Vec3::X, Vec3::NEG_X, Vec3::Y, Vec3::NEG_Y, Vec3::Z, Vec3::NEG_Z];
+        let axes = [
+            Vec3::X,
+            Vec3::NEG_X,
+            Vec3::Y,
+            Vec3::NEG_Y,
+            Vec3::Z,
+            Vec3::NEG_Z,
+        ];
         for (f, axis) in axes.iter().enumerate() {
-            assert!((face_direction(f, 0.0, 0.0) - *axis).length() < 1e-5, "face {f}");
+            assert!(
+                (face_direction(f, 0.0, 0.0) - *axis).length() < 1e-5,
+                "face {f}"
+            );
         }
     }
 }

@@ -23,7 +23,10 @@ pub struct SceneSource {
 /// Registers the scene file's folder as an asset source. Call before `AssetPlugin` is
 /// added (i.e. before `DefaultPlugins`/`AssetPlugin`), as Bevy requires.
 pub fn register_scene_source(app: &mut App, scene_file: &Path) {
-    let display_dir = scene_file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let display_dir = scene_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let dir = if display_dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {

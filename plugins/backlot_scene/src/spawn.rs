@@ -10,10 +10,10 @@ use bevy::post_process::bloom::Bloom;
 use bevy::prelude::*;
 
 use crate::format::{
-    scene_param_specs, BackgroundDef, ColorDef, EntityDef, LightDef, LightKind,
-    MaterialDef, ParamTarget, SceneFile, ShapeDef,
+    BackgroundDef, ColorDef, EntityDef, LightDef, LightKind, MaterialDef, ParamTarget, SceneFile,
+    ShapeDef, scene_param_specs,
 };
-use crate::{animation::Animated, physics, sky, SceneAsset, SceneLoaded, SceneStatus};
+use crate::{SceneAsset, SceneLoaded, SceneStatus, animation::Animated, physics, sky};
 
 /// Parent of everything a scene spawned; despawning it removes the scene.
 #[derive(Component, Debug)]
@@ -111,13 +111,30 @@ pub(crate) fn respawn_on_change(
     }
     *index = SceneIndex::default();
     let root = commands
-        .spawn((BacklotSceneRoot, Name::new("scene"), Transform::default(), Visibility::default()))
+        .spawn((
+            BacklotSceneRoot,
+            Name::new("scene"),
+            Transform::default(),
+            Visibility::default(),
+        ))
         .id();
     index.root = Some(root);
 
-    spawn_camera(&mut commands, &mut index, root, &file, view_target.as_deref(), &render);
+    spawn_camera(
+        &mut commands,
+        &mut index,
+        root,
+        &file,
+        view_target.as_deref(),
+        &render,
+    );
     if let BackgroundDef::Gradient { .. } = &file.environment.background {
-        index.sky = sky::spawn_sky(&mut commands, root, &file.environment.background, &mut render);
+        index.sky = sky::spawn_sky(
+            &mut commands,
+            root,
+            &file.environment.background,
+            &mut render,
+        );
     }
     for entity in &file.entities {
         spawn_entity(&mut commands, &mut index, root, entity, &mut render);
@@ -151,7 +168,9 @@ pub(crate) fn respawn_on_change(
         index.targets.len(),
         status.loads
     );
-    loaded.write(SceneLoaded { loads: status.loads });
+    loaded.write(SceneLoaded {
+        loads: status.loads,
+    });
 }
 
 fn spawn_camera(
@@ -184,7 +203,9 @@ fn spawn_camera(
             ..default()
         }),
         look_transform(position, look_at),
-        Exposure { ev100: cam.exposure_ev100 },
+        Exposure {
+            ev100: cam.exposure_ev100,
+        },
         AmbientLight {
             color: srgb(&env.ambient.color),
             brightness: env.ambient.brightness.0,
@@ -311,7 +332,10 @@ fn primitive_mesh(shape: &ShapeDef) -> Mesh {
         ShapeDef::Plane { size } => Plane3d::default().mesh().size(size[0].0, size[1].0).build(),
         ShapeDef::Box { size } => Cuboid::new(size[0].0, size[1].0, size[2].0).into(),
         ShapeDef::Sphere { radius } => Sphere::new(radius.0).mesh().uv(48, 24),
-        ShapeDef::Cylinder { radius, height } => Cylinder::new(radius.0, height.0).mesh().resolution(48).build(),
+        ShapeDef::Cylinder { radius, height } => Cylinder::new(radius.0, height.0)
+            .mesh()
+            .resolution(48)
+            .build(),
         ShapeDef::Capsule { radius, length } => Capsule3d::new(radius.0, length.0).into(),
         ShapeDef::Torus {
             minor_radius,
@@ -362,7 +386,10 @@ fn spawn_light(commands: &mut Commands, index: &mut SceneIndex, root: Entity, de
     let look_at = def.look_at.map(Vec3::from);
     let transform = look_transform(position, look_at.unwrap_or(position - Vec3::Y));
     let color = srgb(&def.color);
-    let target = def.target.as_ref().and_then(|t| index.by_name.get(t).copied());
+    let target = def
+        .target
+        .as_ref()
+        .and_then(|t| index.by_name.get(t).copied());
     let mut entity = commands.spawn((
         Name::new(def.name.0.clone()),
         SceneItem {
@@ -427,4 +454,3 @@ fn spawn_light(commands: &mut Commands, index: &mut SceneIndex, root: Entity, de
     }
     index.by_name.insert(def.name.0.clone(), entity.id());
 }
-

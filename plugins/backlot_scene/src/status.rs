@@ -39,7 +39,9 @@ pub(crate) fn watch_scene_assets(
     };
     for event in events.read() {
         match event {
-            AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } if *e == id => {
+            AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e }
+                if *e == id =>
+            {
                 status.dirty = true;
             }
             _ => {}
@@ -78,7 +80,10 @@ pub fn scene_assets_ready(world: &mut World) -> bool {
     }
     let server = world.resource::<AssetServer>().clone();
     let mut roots = world.query::<&bevy::world_serialization::WorldAssetRoot>();
-    if roots.iter(world).any(|r| !server.is_loaded_with_dependencies(&r.0)) {
+    if roots
+        .iter(world)
+        .any(|r| !server.is_loaded_with_dependencies(&r.0))
+    {
         return false;
     }
     let mut skies = world.query::<&crate::SkyImageSource>();
@@ -89,9 +94,13 @@ pub fn scene_assets_ready(world: &mut World) -> bool {
         return true;
     };
     materials.iter().all(|(_, m)| {
-        [&m.base_color_texture, &m.emissive_texture, &m.normal_map_texture]
-            .into_iter()
-            .flatten()
-            .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
+        [
+            &m.base_color_texture,
+            &m.emissive_texture,
+            &m.normal_map_texture,
+        ]
+        .into_iter()
+        .flatten()
+        .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
     })
 }

@@ -1,7 +1,7 @@
 //! The dockable layout (egui_dock) over the registered panels.
 
 use bevy::prelude::*;
-use bevy_egui::{egui, EguiContext, PrimaryEguiContext};
+use bevy_egui::{EguiContext, PrimaryEguiContext, egui};
 use egui_dock::{DockArea, DockState, NodeIndex, Style, TabViewer};
 
 use crate::{PanelRegistry, PanelSlot};
@@ -24,7 +24,11 @@ impl DockLayout {
                 .map(|p| p.title.clone())
                 .collect()
         };
-        let (center, side, bottom) = (titles(PanelSlot::Center), titles(PanelSlot::Side), titles(PanelSlot::Bottom));
+        let (center, side, bottom) = (
+            titles(PanelSlot::Center),
+            titles(PanelSlot::Side),
+            titles(PanelSlot::Bottom),
+        );
         let mut state = DockState::new(center);
         let tree = state.main_surface_mut();
         if !side.is_empty() {

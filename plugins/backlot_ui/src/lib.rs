@@ -9,7 +9,7 @@ mod registry;
 pub mod widgets;
 
 pub use dock::DockLayout;
-pub use log_capture::{capture_layer, LogBuffer, LogLine};
+pub use log_capture::{LogBuffer, LogLine, capture_layer};
 pub use registry::{PanelAppExt, PanelFn, PanelRegistry, PanelSlot};
 
 pub use bevy_egui::egui;

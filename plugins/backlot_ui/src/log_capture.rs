@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use bevy::log::tracing_subscriber::{layer::Context, Layer};
 use bevy::log::BoxedLayer;
+use bevy::log::tracing_subscriber::{Layer, layer::Context};
 use bevy::prelude::*;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};

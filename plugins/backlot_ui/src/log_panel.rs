@@ -34,7 +34,11 @@ pub(crate) fn draw(ui: &mut egui::Ui, world: &mut World) {
                 };
                 ui.colored_label(
                     color,
-                    egui::RichText::new(format!("{:>8.2} {:<5} {}", line.at, line.level, line.message)).monospace(),
+                    egui::RichText::new(format!(
+                        "{:>8.2} {:<5} {}",
+                        line.at, line.level, line.message
+                    ))
+                    .monospace(),
                 );
             }
         });

@@ -39,7 +39,9 @@ pub(crate) fn draw(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
         ui.label(format!("fps {:.1}", fps.unwrap_or(0.0)));
         ui.separator();
-        ui.label(format!("frame {mean:.2} ms mean, {worst:.2} ms worst (last {WINDOW_SECS:.0} s)"));
+        ui.label(format!(
+            "frame {mean:.2} ms mean, {worst:.2} ms worst (last {WINDOW_SECS:.0} s)"
+        ));
     });
     Plot::new("frame_times")
         .height(ui.available_height().max(80.0))

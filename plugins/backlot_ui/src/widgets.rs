@@ -12,7 +12,11 @@ pub fn param_editor(ui: &mut egui::Ui, entry: &ParamEntry) -> Option<ParamValue>
         (ParamKind::Float, ParamValue::Float(v)) => {
             let mut v = *v;
             let slider = egui::Slider::new(&mut v, lo..=hi).suffix(format!(" {}", spec.unit));
-            let slider = if hi - lo > 1000.0 && lo >= 0.0 { slider.logarithmic(true) } else { slider };
+            let slider = if hi - lo > 1000.0 && lo >= 0.0 {
+                slider.logarithmic(true)
+            } else {
+                slider
+            };
             ui.add(slider).changed().then_some(ParamValue::Float(v))
         }
         (ParamKind::Int, ParamValue::Int(v)) => {
@@ -23,11 +27,15 @@ pub fn param_editor(ui: &mut egui::Ui, entry: &ParamEntry) -> Option<ParamValue>
         }
         (ParamKind::Bool, ParamValue::Bool(v)) => {
             let mut v = *v;
-            ui.checkbox(&mut v, "").changed().then_some(ParamValue::Bool(v))
+            ui.checkbox(&mut v, "")
+                .changed()
+                .then_some(ParamValue::Bool(v))
         }
         (ParamKind::Color, ParamValue::Color(c)) => {
             let mut c = *c;
-            ui.color_edit_button_rgb(&mut c).changed().then_some(ParamValue::Color(c))
+            ui.color_edit_button_rgb(&mut c)
+                .changed()
+                .then_some(ParamValue::Color(c))
         }
         (ParamKind::Vec3, ParamValue::Vec3(v)) => {
             let mut v = *v;
@@ -35,7 +43,9 @@ pub fn param_editor(ui: &mut egui::Ui, entry: &ParamEntry) -> Option<ParamValue>
             let mut changed = false;
             ui.horizontal(|ui| {
                 for c in &mut v {
-                    changed |= ui.add(egui::DragValue::new(c).speed(speed).range(lo..=hi)).changed();
+                    changed |= ui
+                        .add(egui::DragValue::new(c).speed(speed).range(lo..=hi))
+                        .changed();
                 }
                 if !spec.unit.is_empty() {
                     ui.label(&spec.unit);

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::de::{self, Deserialize, Deserializer};
 use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer};
 
 /// What the parser needs to know beyond the text: where assets live and which names exist.
 #[derive(Default)]
@@ -50,9 +50,24 @@ macro_rules! checked_f32 {
     };
 }
 
-checked_f32!(Positive, "A number greater than zero (sizes, radii, masses).", |v| v > 0.0, "value must be greater than 0");
-checked_f32!(NonNegative, "A number of zero or more (intensities, strengths).", |v| v >= 0.0, "value must be 0 or more");
-checked_f32!(UnitInterval, "A number in 0..=1 (metallic, roughness, restitution).", |v| (0.0..=1.0).contains(&v), "value must be between 0 and 1");
+checked_f32!(
+    Positive,
+    "A number greater than zero (sizes, radii, masses).",
+    |v| v > 0.0,
+    "value must be greater than 0"
+);
+checked_f32!(
+    NonNegative,
+    "A number of zero or more (intensities, strengths).",
+    |v| v >= 0.0,
+    "value must be 0 or more"
+);
+checked_f32!(
+    UnitInterval,
+    "A number in 0..=1 (metallic, roughness, restitution).",
+    |v| (0.0..=1.0).contains(&v),
+    "value must be between 0 and 1"
+);
 
 /// A name for a light or entity: unique in its file and usable as an address segment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -116,7 +131,9 @@ impl<'de> Deserialize<'de> for AssetRef {
             })
         });
         if let Some(full) = missing {
-            return Err(de::Error::custom(format!("missing asset file `{path}` (looked for {full})")));
+            return Err(de::Error::custom(format!(
+                "missing asset file `{path}` (looked for {full})"
+            )));
         }
         Ok(Self(path))
     }

@@ -1,7 +1,7 @@
 //! Colours as users write them: `Rgb(1.0, 0.4, 0.1)`, `Hex("#ff6a1a")` or `Kelvin(5600)`.
 
-use serde::de::{self, Deserialize, Deserializer};
 use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer};
 
 use super::NonNegative;
 
@@ -70,7 +70,9 @@ impl<'de> Deserialize<'de> for Kelvin {
         if (1000.0..=40000.0).contains(&k) {
             Ok(Self(k))
         } else {
-            Err(de::Error::custom(format!("colour temperature must be 1000..40000 K, got {k}")))
+            Err(de::Error::custom(format!(
+                "colour temperature must be 1000..40000 K, got {k}"
+            )))
         }
     }
 }

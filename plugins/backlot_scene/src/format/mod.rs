@@ -11,7 +11,7 @@ mod types;
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
 pub use color::ColorDef;
 pub use error::{SceneError, SceneErrors};
-pub use params::{scene_param_specs, ParamTarget};
+pub use params::{ParamTarget, scene_param_specs};
 pub use parse::{parse_scene, parse_scene_file};
 pub use types::*;
 

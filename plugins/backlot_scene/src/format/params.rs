@@ -67,23 +67,47 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
     let mut out = Vec::new();
     let cam = &scene.camera;
     out.push((
-        ParamSpec::vec3(addr(&["scene", "camera", "position"]), cam.position, -1000.0, 1000.0, "m")
-            .with_description("Scene camera position"),
+        ParamSpec::vec3(
+            addr(&["scene", "camera", "position"]),
+            cam.position,
+            -1000.0,
+            1000.0,
+            "m",
+        )
+        .with_description("Scene camera position"),
         T::CameraPosition,
     ));
     out.push((
-        ParamSpec::vec3(addr(&["scene", "camera", "look_at"]), cam.look_at, -1000.0, 1000.0, "m")
-            .with_description("Point the scene camera looks at"),
+        ParamSpec::vec3(
+            addr(&["scene", "camera", "look_at"]),
+            cam.look_at,
+            -1000.0,
+            1000.0,
+            "m",
+        )
+        .with_description("Point the scene camera looks at"),
         T::CameraLookAt,
     ));
     out.push((
-        ParamSpec::float(addr(&["scene", "camera", "fov"]), cam.fov.0, 5.0, 150.0, "deg")
-            .with_description("Vertical field of view"),
+        ParamSpec::float(
+            addr(&["scene", "camera", "fov"]),
+            cam.fov.0,
+            5.0,
+            150.0,
+            "deg",
+        )
+        .with_description("Vertical field of view"),
         T::CameraFov,
     ));
     out.push((
-        ParamSpec::float(addr(&["scene", "camera", "exposure"]), cam.exposure_ev100, -4.0, 20.0, "EV100")
-            .with_description("Camera exposure"),
+        ParamSpec::float(
+            addr(&["scene", "camera", "exposure"]),
+            cam.exposure_ev100,
+            -4.0,
+            20.0,
+            "EV100",
+        )
+        .with_description("Camera exposure"),
         T::CameraExposure,
     ));
 
@@ -91,42 +115,81 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
     if let Some(sky) = &env.sky_image {
         let e = sky.exposure.0;
         out.push((
-            ParamSpec::float(addr(&["scene", "sky", "exposure"]), e, 0.0, (e * 4.0).max(10_000.0), "cd/m2")
-                .with_description("Sky image luminance (background and image-based light)"),
+            ParamSpec::float(
+                addr(&["scene", "sky", "exposure"]),
+                e,
+                0.0,
+                (e * 4.0).max(10_000.0),
+                "cd/m2",
+            )
+            .with_description("Sky image luminance (background and image-based light)"),
             T::SkyExposure,
         ));
         out.push((
-            ParamSpec::float(addr(&["scene", "sky", "rotation"]), sky.rotation, -360.0, 360.0, "deg")
-                .with_description("Sky image turn about the vertical axis"),
+            ParamSpec::float(
+                addr(&["scene", "sky", "rotation"]),
+                sky.rotation,
+                -360.0,
+                360.0,
+                "deg",
+            )
+            .with_description("Sky image turn about the vertical axis"),
             T::SkyRotation,
         ));
     } else if let BackgroundDef::Gradient { exposure, .. } = &env.background {
         out.push((
-            ParamSpec::float(addr(&["scene", "sky", "exposure"]), exposure.0, 0.0, (exposure.0 * 4.0).max(10_000.0), "cd/m2")
-                .with_description("Sky dome luminance"),
+            ParamSpec::float(
+                addr(&["scene", "sky", "exposure"]),
+                exposure.0,
+                0.0,
+                (exposure.0 * 4.0).max(10_000.0),
+                "cd/m2",
+            )
+            .with_description("Sky dome luminance"),
             T::SkyExposure,
         ));
     }
     out.push((
-        ParamSpec::float(addr(&["scene", "ambient", "brightness"]), env.ambient.brightness.0, 0.0, (env.ambient.brightness.0 * 4.0).max(2000.0), "cd/m2")
-            .with_description("Ambient light"),
+        ParamSpec::float(
+            addr(&["scene", "ambient", "brightness"]),
+            env.ambient.brightness.0,
+            0.0,
+            (env.ambient.brightness.0 * 4.0).max(2000.0),
+            "cd/m2",
+        )
+        .with_description("Ambient light"),
         T::AmbientBrightness,
     ));
     out.push((
-        ParamSpec::color(addr(&["scene", "ambient", "color"]), env.ambient.color.to_srgb()),
+        ParamSpec::color(
+            addr(&["scene", "ambient", "color"]),
+            env.ambient.color.to_srgb(),
+        ),
         T::AmbientColor,
     ));
     if let Some(fog) = &env.fog {
         out.push((
-            ParamSpec::float(addr(&["scene", "fog", "density"]), fog.density.0, 0.0, 1.0, "1/m")
-                .with_description("Haze extinction per metre"),
+            ParamSpec::float(
+                addr(&["scene", "fog", "density"]),
+                fog.density.0,
+                0.0,
+                1.0,
+                "1/m",
+            )
+            .with_description("Haze extinction per metre"),
             T::FogDensity,
         ));
-        out.push((ParamSpec::color(addr(&["scene", "fog", "color"]), fog.color.to_srgb()), T::FogColor));
+        out.push((
+            ParamSpec::color(addr(&["scene", "fog", "color"]), fog.color.to_srgb()),
+            T::FogColor,
+        ));
     }
     out.push((
-        ParamSpec::bool(addr(&["scene", "physics", "enabled"]), scene.physics.enabled)
-            .with_description("Run the rigid-body simulation"),
+        ParamSpec::bool(
+            addr(&["scene", "physics", "enabled"]),
+            scene.physics.enabled,
+        )
+        .with_description("Run the rigid-body simulation"),
         T::PhysicsEnabled,
     ));
     out.push((
@@ -143,13 +206,22 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
         };
         let i = light.intensity.0;
         out.push((
-            ParamSpec::float(addr(&["scene", "lights", name, "intensity"]), i, 0.0, (i * 4.0).max(floor), unit)
-                .with_description(format!("Intensity of light {name}")),
+            ParamSpec::float(
+                addr(&["scene", "lights", name, "intensity"]),
+                i,
+                0.0,
+                (i * 4.0).max(floor),
+                unit,
+            )
+            .with_description(format!("Intensity of light {name}")),
             T::LightIntensity(name.to_string()),
         ));
         out.push((
-            ParamSpec::color(addr(&["scene", "lights", name, "color"]), light.color.to_srgb())
-                .with_description(format!("Colour of light {name}")),
+            ParamSpec::color(
+                addr(&["scene", "lights", name, "color"]),
+                light.color.to_srgb(),
+            )
+            .with_description(format!("Colour of light {name}")),
             T::LightColor(name.to_string()),
         ));
         out.push((
@@ -157,46 +229,88 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
             T::LightEnabled(name.to_string()),
         ));
         out.push((
-            ParamSpec::vec3(addr(&["scene", "lights", name, "position"]), light.position, -1000.0, 1000.0, "m"),
+            ParamSpec::vec3(
+                addr(&["scene", "lights", name, "position"]),
+                light.position,
+                -1000.0,
+                1000.0,
+                "m",
+            ),
             T::Position(name.to_string()),
         ));
         if let Some(anim) = &light.animation {
-            out.push((anim_speed(&["scene", "lights", name, "animation", "speed"], anim), T::AnimationSpeed(name.to_string())));
+            out.push((
+                anim_speed(&["scene", "lights", name, "animation", "speed"], anim),
+                T::AnimationSpeed(name.to_string()),
+            ));
         }
     }
 
     for entity in &scene.entities {
         let name = entity.name.0.as_str();
         out.push((
-            ParamSpec::vec3(addr(&["scene", "entities", name, "position"]), entity.position, -1000.0, 1000.0, "m"),
+            ParamSpec::vec3(
+                addr(&["scene", "entities", name, "position"]),
+                entity.position,
+                -1000.0,
+                1000.0,
+                "m",
+            ),
             T::Position(name.to_string()),
         ));
         out.push((
-            ParamSpec::vec3(addr(&["scene", "entities", name, "rotation"]), entity.rotation, -360.0, 360.0, "deg"),
+            ParamSpec::vec3(
+                addr(&["scene", "entities", name, "rotation"]),
+                entity.rotation,
+                -360.0,
+                360.0,
+                "deg",
+            ),
             T::Rotation(name.to_string()),
         ));
         out.push((
-            ParamSpec::vec3(addr(&["scene", "entities", name, "scale"]), entity.scale, 0.001, 100.0, ""),
+            ParamSpec::vec3(
+                addr(&["scene", "entities", name, "scale"]),
+                entity.scale,
+                0.001,
+                100.0,
+                "",
+            ),
             T::Scale(name.to_string()),
         ));
         out.push((
-            ParamSpec::bool(addr(&["scene", "entities", name, "visible"]), entity.visible),
+            ParamSpec::bool(
+                addr(&["scene", "entities", name, "visible"]),
+                entity.visible,
+            ),
             T::Visible(name.to_string()),
         ));
         let m = &entity.material;
         if m.emissive_strength.0 > 0.0 {
             out.push((
-                ParamSpec::float(addr(&["scene", "entities", name, "emissive"]), m.emissive_strength.0, 0.0, (m.emissive_strength.0 * 4.0).max(10_000.0), "cd/m2")
-                    .with_description(format!("Glow of {name}")),
+                ParamSpec::float(
+                    addr(&["scene", "entities", name, "emissive"]),
+                    m.emissive_strength.0,
+                    0.0,
+                    (m.emissive_strength.0 * 4.0).max(10_000.0),
+                    "cd/m2",
+                )
+                .with_description(format!("Glow of {name}")),
                 T::EmissiveStrength(name.to_string()),
             ));
             out.push((
-                ParamSpec::color(addr(&["scene", "entities", name, "emissive_color"]), m.emissive.to_srgb()),
+                ParamSpec::color(
+                    addr(&["scene", "entities", name, "emissive_color"]),
+                    m.emissive.to_srgb(),
+                ),
                 T::EmissiveColor(name.to_string()),
             ));
         }
         if let Some(anim) = &entity.animation {
-            out.push((anim_speed(&["scene", "entities", name, "animation", "speed"], anim), T::AnimationSpeed(name.to_string())));
+            out.push((
+                anim_speed(&["scene", "entities", name, "animation", "speed"], anim),
+                T::AnimationSpeed(name.to_string()),
+            ));
         }
         if let Some(body) = &entity.body
             && body.kind == BodyKind::Dynamic
@@ -221,5 +335,6 @@ fn anim_speed(segments: &[&str], anim: &AnimationDef) -> ParamSpec {
             (-m, m)
         }
     };
-    ParamSpec::float(addr(segments), speed, lo, hi, anim.speed_unit()).with_description("Animation speed")
+    ParamSpec::float(addr(segments), speed, lo, hi, anim.speed_unit())
+        .with_description("Animation speed")
 }

@@ -4,12 +4,16 @@ use std::path::Path;
 
 use ron::extensions::Extensions;
 
-use super::checked::{ParseContext, CONTEXT};
+use super::checked::{CONTEXT, ParseContext};
 use super::{LightKind, SceneError, SceneErrors, SceneFile, ShapeDef};
 
 /// Parses and validates scene text. `path` is only used in messages; `asset_root`, when
 /// given, is where referenced glTF files and textures must exist.
-pub fn parse_scene(src: &str, path: &str, asset_root: Option<&Path>) -> Result<SceneFile, SceneErrors> {
+pub fn parse_scene(
+    src: &str,
+    path: &str,
+    asset_root: Option<&Path>,
+) -> Result<SceneFile, SceneErrors> {
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     CONTEXT.with(|ctx| {
         *ctx.borrow_mut() = Some(ParseContext {
@@ -67,7 +71,13 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
             && !scene.entities.iter().any(|e| &e.name.0 == target)
         {
             let offset = find_after(src, at, &format!("\"{target}\"")).unwrap_or(at);
-            report(offset, format!("light `{}` targets `{target}`, which is not an entity in this scene", light.name));
+            report(
+                offset,
+                format!(
+                    "light `{}` targets `{target}`, which is not an entity in this scene",
+                    light.name
+                ),
+            );
         }
         if let LightKind::Spot {
             inner_angle,
@@ -76,9 +86,21 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
         {
             let offset = find_after(src, at, "outer_angle").unwrap_or(at);
             if outer_angle.0 >= 180.0 {
-                report(offset, format!("spot `{}` outer_angle must be below 180 degrees, got {}", light.name, outer_angle.0));
+                report(
+                    offset,
+                    format!(
+                        "spot `{}` outer_angle must be below 180 degrees, got {}",
+                        light.name, outer_angle.0
+                    ),
+                );
             } else if inner_angle.0 > outer_angle.0 {
-                report(offset, format!("spot `{}` inner_angle {} is wider than outer_angle {}", light.name, inner_angle.0, outer_angle.0));
+                report(
+                    offset,
+                    format!(
+                        "spot `{}` inner_angle {} is wider than outer_angle {}",
+                        light.name, inner_angle.0, outer_angle.0
+                    ),
+                );
             }
         }
     }
@@ -86,7 +108,10 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
         (&scene.environment.sky_image, &scene.environment.background)
     {
         let offset = src.find(&format!("\"{}\"", sky.path.0)).unwrap_or(0);
-        report(offset, "a sky_image and a Gradient background both draw the sky; keep one".to_string());
+        report(
+            offset,
+            "a sky_image and a Gradient background both draw the sky; keep one".to_string(),
+        );
     }
     for entity in &scene.entities {
         let at = find_name(src, &entity.name.0);
@@ -94,11 +119,23 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
             && body.collider.is_none()
         {
             let offset = find_after(src, at, "body").unwrap_or(at);
-            report(offset, format!("entity `{}` is a glTF model: its body needs an explicit collider", entity.name));
+            report(
+                offset,
+                format!(
+                    "entity `{}` is a glTF model: its body needs an explicit collider",
+                    entity.name
+                ),
+            );
         }
         if entity.scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
             let offset = find_after(src, at, "scale").unwrap_or(at);
-            report(offset, format!("entity `{}` scale must be greater than 0 on every axis, got {:?}", entity.name, entity.scale));
+            report(
+                offset,
+                format!(
+                    "entity `{}` scale must be greater than 0 on every axis, got {:?}",
+                    entity.name, entity.scale
+                ),
+            );
         }
     }
     problems
@@ -110,7 +147,13 @@ fn find_name(src: &str, name: &str) -> usize {
     let mut from = 0;
     while let Some(rel) = src[from..].find(&quoted) {
         let at = from + rel;
-        if src[..at].trim_end().ends_with(':') && src[..at].trim_end().trim_end_matches(':').trim_end().ends_with("name") {
+        if src[..at].trim_end().ends_with(':')
+            && src[..at]
+                .trim_end()
+                .trim_end_matches(':')
+                .trim_end()
+                .ends_with("name")
+        {
             return at;
         }
         from = at + quoted.len();

@@ -33,8 +33,14 @@ fn every_example_scene_parses_with_a_key_light() {
         }
         let scene = parse_scene_file(&path, Some(&assets())).unwrap_or_else(|e| panic!("{e}"));
         let specs = scene_param_specs(&scene);
-        let find = |a: &str| specs.iter().find(|(s, _)| s.address.as_str() == a).map(|(s, _)| s.clone());
-        let intensity = find("/scene/lights/key/intensity").unwrap_or_else(|| panic!("{path:?} has no key light"));
+        let find = |a: &str| {
+            specs
+                .iter()
+                .find(|(s, _)| s.address.as_str() == a)
+                .map(|(s, _)| s.clone())
+        };
+        let intensity = find("/scene/lights/key/intensity")
+            .unwrap_or_else(|| panic!("{path:?} has no key light"));
         assert_eq!(intensity.kind, backlot_params::ParamKind::Float);
         let color = find("/scene/lights/key/color").unwrap();
         assert_eq!(color.kind, backlot_params::ParamKind::Color);
@@ -43,7 +49,11 @@ fn every_example_scene_parses_with_a_key_light() {
         let n = addresses.len();
         addresses.sort();
         addresses.dedup();
-        assert_eq!(addresses.len(), n, "{path:?} has duplicate parameter addresses");
+        assert_eq!(
+            addresses.len(),
+            n,
+            "{path:?} has duplicate parameter addresses"
+        );
         count += 1;
     }
     assert!(count >= 2, "expected the two shipped scenes, found {count}");
@@ -67,42 +77,58 @@ fn minimal_scene_parses() {
 
 #[test]
 fn syntax_error_has_position() {
-    let e = error_of("(\n    lights: [\n        (name: \"key\" kind: Point(), intensity: 1.0),\n    ],\n)");
+    let e = error_of(
+        "(\n    lights: [\n        (name: \"key\" kind: Point(), intensity: 1.0),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 22), "{e}");
     assert!(e.to_string().starts_with("bad.scene.ron:3:22: "), "{e}");
 }
 
 #[test]
 fn unknown_field_has_position() {
-    let e = error_of("(\n    entities: [\n        (name: \"a\", shape: Sphere(radius: 1.0), colour: Rgb(1.0, 0.0, 0.0)),\n    ],\n)");
+    let e = error_of(
+        "(\n    entities: [\n        (name: \"a\", shape: Sphere(radius: 1.0), colour: Rgb(1.0, 0.0, 0.0)),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 49), "{e}");
     assert!(e.message.contains("colour"), "{e}");
 }
 
 #[test]
 fn wrong_type_has_position() {
-    let e = error_of("(\n    lights: [\n        (name: \"key\", kind: Point(), intensity: \"bright\"),\n    ],\n)");
+    let e = error_of(
+        "(\n    lights: [\n        (name: \"key\", kind: Point(), intensity: \"bright\"),\n    ],\n)",
+    );
     assert_eq!(e.line, 3, "{e}");
     assert_eq!(e.col, 48, "{e}");
 }
 
 #[test]
 fn negative_size_has_position() {
-    let e = error_of("(\n    entities: [\n        (name: \"b\", shape: Box(size: (1.0, -2.0, 1.0))),\n    ],\n)");
+    let e = error_of(
+        "(\n    entities: [\n        (name: \"b\", shape: Box(size: (1.0, -2.0, 1.0))),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 44), "{e}");
     assert!(e.message.contains("greater than 0"), "{e}");
 }
 
 #[test]
 fn missing_gltf_has_position() {
-    let e = error_of("(\n    entities: [\n        (name: \"car\", shape: Gltf(path: \"models/no_such_car.gltf\")),\n    ],\n)");
+    let e = error_of(
+        "(\n    entities: [\n        (name: \"car\", shape: Gltf(path: \"models/no_such_car.gltf\")),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 42), "{e}");
-    assert!(e.message.contains("missing asset file `models/no_such_car.gltf`"), "{e}");
+    assert!(
+        e.message
+            .contains("missing asset file `models/no_such_car.gltf`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unknown_light_kind_has_position() {
-    let e = error_of("(\n    lights: [\n        (name: \"key\", kind: Laser(), intensity: 1.0),\n    ],\n)");
+    let e = error_of(
+        "(\n    lights: [\n        (name: \"key\", kind: Laser(), intensity: 1.0),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 29), "{e}");
     assert!(e.message.contains("Laser"), "{e}");
 }
@@ -118,7 +144,9 @@ fn duplicate_name_points_at_second() {
 
 #[test]
 fn out_of_range_value_has_position() {
-    let e = error_of("(\n    entities: [\n        (name: \"m\", shape: Sphere(radius: 1.0), material: (roughness: 1.5)),\n    ],\n)");
+    let e = error_of(
+        "(\n    entities: [\n        (name: \"m\", shape: Sphere(radius: 1.0), material: (roughness: 1.5)),\n    ],\n)",
+    );
     assert_eq!((e.line, e.col), (3, 71), "{e}");
     assert!(e.message.contains("between 0 and 1"), "{e}");
 }
@@ -134,9 +162,13 @@ fn dangling_reference_has_position() {
 
 #[test]
 fn bad_kelvin_and_hex_are_refused() {
-    let e = error_of("(\n    lights: [\n        (name: \"key\", kind: Point(), color: Kelvin(200), intensity: 1.0),\n    ],\n)");
+    let e = error_of(
+        "(\n    lights: [\n        (name: \"key\", kind: Point(), color: Kelvin(200), intensity: 1.0),\n    ],\n)",
+    );
     assert!(e.message.contains("1000..40000"), "{e}");
-    let e = error_of("(\n    lights: [\n        (name: \"key\", kind: Point(), color: Hex(\"#12345\"), intensity: 1.0),\n    ],\n)");
+    let e = error_of(
+        "(\n    lights: [\n        (name: \"key\", kind: Point(), color: Hex(\"#12345\"), intensity: 1.0),\n    ],\n)",
+    );
     assert!(e.message.contains("#rrggbb"), "{e}");
 }
 
@@ -150,7 +182,15 @@ fn gltf_body_needs_collider() {
 
 #[test]
 fn garbage_never_panics() {
-    for src in ["", "(", ")", "((((", "\u{0}\u{1}", "(entities: [(name: \"\", shape: Sphere(radius: 1.0))])", "(lights: 3)"] {
+    for src in [
+        "",
+        "(",
+        ")",
+        "((((",
+        "\u{0}\u{1}",
+        "(entities: [(name: \"\", shape: Sphere(radius: 1.0))])",
+        "(lights: 3)",
+    ] {
         assert!(parse_scene(src, "x.scene.ron", None).is_err(), "{src:?}");
     }
 }
