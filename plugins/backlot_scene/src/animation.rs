@@ -49,16 +49,22 @@ impl Animated {
     }
 }
 
-pub(crate) fn animate(
-    time: Res<Time>,
-    mut animated: Query<
-        (&BaseTransform, &mut Transform, Option<&mut Animated>),
-        (
-            Without<PhysicsBody>,
-            Or<(Changed<BaseTransform>, With<Animated>)>,
-        ),
-    >,
-) {
+/// Items whose pose animation or parameters decide (simulated bodies excluded).
+type PosedItems<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static BaseTransform,
+        &'static mut Transform,
+        Option<&'static mut Animated>,
+    ),
+    (
+        Without<PhysicsBody>,
+        Or<(Changed<BaseTransform>, With<Animated>)>,
+    ),
+>;
+
+pub(crate) fn animate(time: Res<Time>, mut animated: PosedItems) {
     let dt = time.delta_secs();
     for (base, mut transform, anim) in &mut animated {
         match anim {

@@ -50,6 +50,7 @@ pub fn use_fixed_physics_steps(app: &mut App) {
 fn pause_with_scene_clock(
     time: Res<Time<Virtual>>,
     registry: Res<ParamRegistry>,
+    index: Res<SceneIndex>,
     mut config: Query<&mut RapierConfiguration>,
 ) {
     let enabled = registry
@@ -61,6 +62,9 @@ fn pause_with_scene_clock(
     for mut c in &mut config {
         if c.physics_pipeline_active != active {
             c.physics_pipeline_active = active;
+        }
+        if c.gravity != index.gravity {
+            c.gravity = index.gravity;
         }
     }
 }

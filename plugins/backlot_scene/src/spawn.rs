@@ -76,6 +76,8 @@ pub struct SceneIndex {
     pub applied_generation: u64,
     /// Registry generation applied so far by the physics systems.
     pub physics_generation: u64,
+    /// Gravity the file asks for, m/s²; applied to the physics world on load.
+    pub gravity: Vec3,
 }
 
 /// Render-side asset stores; absent under `MinimalPlugins`, where only the logic runs.
@@ -109,7 +111,10 @@ pub(crate) fn respawn_on_change(
     if let Some(root) = index.root.take() {
         commands.entity(root).despawn();
     }
-    *index = SceneIndex::default();
+    *index = SceneIndex {
+        gravity: Vec3::from(file.physics.gravity),
+        ..default()
+    };
     let root = commands
         .spawn((
             BacklotSceneRoot,
