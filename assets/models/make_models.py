@@ -141,9 +141,9 @@ def rock():
         r = 0.5 * (1.0 + 0.22 * noise(v[0] * 2, v[1] * 2, v[2] * 2, 7.0))
         positions.append((v[0] * r * 1.2, v[1] * r * 0.8, v[2] * r))
         g = 0.45 + 0.1 * noise(v[0] * 6, v[1] * 6, v[2] * 6, 2.0)
-        colors.append((g * 1.05, g * 0.85, g * 0.7))
+        colors.append((g * 1.15, g * 0.86, g * 0.62))
     indices = [i for f in faces for i in f]
-    write_gltf("rock", positions, smooth_normals(positions, indices), colors, indices)
+    write_gltf("rock", positions, smooth_normals(positions, indices), colors, indices, roughness=1.0)
 
 
 if __name__ == "__main__":

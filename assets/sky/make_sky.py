@@ -34,8 +34,8 @@ def desert(w=1024, h=512):
             az = ((x + 0.5) / w - 0.5) * 2 * math.pi
             d = (math.cos(el) * math.sin(az), math.sin(el), -math.cos(el) * math.cos(az))
             if el >= 0:
-                t = (1.0 - el / (math.pi / 2)) ** 3.0
-                zen = (0.10, 0.26, 0.62)
+                t = (1.0 - el / (math.pi / 2)) ** 5.0
+                zen = (0.07, 0.2, 0.6)
                 hor = (1.0, 0.86, 0.68)
                 c = [zen[i] + (hor[i] - zen[i]) * t for i in range(3)]
             else:
