@@ -39,6 +39,21 @@ impl ParamAddress {
         Self::new(out)
     }
 
+    /// Like [`ParamAddress::from_segments`], but never fails: empty segments become `_`
+    /// (for owners building addresses from already-validated names).
+    pub fn from_segments_lossy<'a>(segments: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut out = String::new();
+        for segment in segments {
+            out.push('/');
+            let clean = sanitize_segment(segment);
+            out.push_str(if clean.is_empty() { "_" } else { &clean });
+        }
+        if out.is_empty() {
+            out.push_str("/_");
+        }
+        Self(out)
+    }
+
     /// The address as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -93,6 +108,14 @@ mod tests {
         assert!(ParamAddress::new("/scene/lights/key/intensity").is_ok());
         for bad in ["", "/", "scene", "/scene//x", "/scene/a b", "/scene/"] {
             assert!(ParamAddress::new(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn lossy_segments_always_valid() {
+        for segs in [vec![], vec![""], vec!["a", "", "b c"]] {
+            let a = ParamAddress::from_segments_lossy(segs.iter().copied());
+            assert!(ParamAddress::new(a.as_str()).is_ok(), "{a}");
         }
     }
 

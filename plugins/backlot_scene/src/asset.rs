@@ -42,22 +42,12 @@ impl AssetLoader for SceneLoader {
         .display()
         .to_string();
         let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).await.map_err(|e| {
-            SceneErrors(vec![SceneError {
-                path: shown.clone(),
-                line: 1,
-                col: 1,
-                message: format!("cannot read file: {e}"),
-            }])
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            SceneErrors(vec![SceneError {
-                path: shown.clone(),
-                line: 1,
-                col: 1,
-                message: format!("file is not UTF-8: {e}"),
-            }])
-        })?;
+        reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| SceneError::whole_file(&shown, format!("cannot read file: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| SceneError::whole_file(&shown, format!("file is not UTF-8: {e}")))?;
         let file = parse_scene(&text, &shown, self.asset_root.as_deref())?;
         Ok(SceneAsset { file })
     }

@@ -15,6 +15,18 @@ pub struct SceneError {
     pub message: String,
 }
 
+impl SceneError {
+    /// A problem with the file as a whole (unreadable, not UTF-8): reported at 1:1.
+    pub fn whole_file(path: &str, message: String) -> SceneErrors {
+        SceneErrors(vec![SceneError {
+            path: path.to_string(),
+            line: 1,
+            col: 1,
+            message,
+        }])
+    }
+}
+
 impl fmt::Display for SceneError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

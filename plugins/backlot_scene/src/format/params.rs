@@ -56,9 +56,8 @@ pub enum ParamTarget {
 }
 
 fn addr(segments: &[&str]) -> ParamAddress {
-    // Names are validated while parsing, so these segments always form a valid address.
-    ParamAddress::from_segments(segments.iter().copied())
-        .unwrap_or_else(|_| ParamAddress::new("/scene/invalid").unwrap_or_else(|_| unreachable!()))
+    // Names were validated while parsing; the lossy builder cannot fail either way.
+    ParamAddress::from_segments_lossy(segments.iter().copied())
 }
 
 /// Every parameter of a scene, in file order, with what it drives.

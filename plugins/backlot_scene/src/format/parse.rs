@@ -42,14 +42,8 @@ pub fn parse_scene(
 /// Reads and parses a scene file from disk.
 pub fn parse_scene_file(path: &Path, asset_root: Option<&Path>) -> Result<SceneFile, SceneErrors> {
     let shown = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
-        SceneErrors(vec![SceneError {
-            path: shown.clone(),
-            line: 1,
-            col: 1,
-            message: format!("cannot read file: {e}"),
-        }])
-    })?;
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| SceneError::whole_file(&shown, format!("cannot read file: {e}")))?;
     parse_scene(&src, &shown, asset_root)
 }
 
