@@ -49,6 +49,7 @@ fn measure(scene: PathBuf) -> Result<Figures, String> {
         mode: AppMode::Render,
         view_size: (1280, 720),
         max_frames: None,
+        render: true,
     };
     let started = Instant::now();
     let mut driver = FrameDriver::new(&options);

@@ -14,6 +14,7 @@ use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::settings::WgpuSettings;
 use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 
@@ -41,6 +42,16 @@ pub struct AppOptions {
     pub view_size: (u32, u32),
     /// Stop after this many frames (None: run until closed).
     pub max_frames: Option<u32>,
+    /// Whether a render device exists; without one the engine runs headless, unrendered.
+    pub render: bool,
+}
+
+/// Whether any GPU, or a software Vulkan driver such as Mesa's lavapipe, is available.
+/// Asked before Bevy starts, because Bevy's renderer panics when it finds none.
+pub fn render_device_available() -> bool {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    !bevy::tasks::block_on(instance.enumerate_adapters(wgpu::Backends::all())).is_empty()
 }
 
 /// Every backlot capability plugin, in dependency order.
@@ -103,6 +114,16 @@ pub fn build_app(options: &AppOptions) -> App {
     let render = RenderPlugin {
         // Every pipeline ready on first use: renders are complete from frame 0.
         synchronous_pipeline_compilation: options.mode == AppMode::Render,
+        render_creation: WgpuSettings {
+            // No device: the engine still runs (parameters, physics, hot reload), unrendered.
+            backends: if options.render {
+                WgpuSettings::default().backends
+            } else {
+                None
+            },
+            ..default()
+        }
+        .into(),
         ..default()
     };
     let defaults = DefaultPlugins.set(window).set(log).set(assets).set(render);

@@ -2,11 +2,13 @@
 
 use std::process::ExitCode;
 
-use backlot::app::{AppMode, AppOptions};
+use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::{paths, render};
 use backlot_scene::format::parse_scene_file;
 use clap::Parser;
+
+const NO_DEVICE: &str = "no GPU or Vulkan driver found (on Debian: apt-get install mesa-vulkan-drivers for software rendering)";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -61,12 +63,17 @@ fn main() -> ExitCode {
                 eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
+            if !render_device_available() {
+                eprintln!("{NO_DEVICE}");
+                return ExitCode::FAILURE;
+            }
             let options = AppOptions {
                 scene: args.scene.clone(),
                 asset_root,
                 mode: AppMode::Render,
                 view_size: args.size,
                 max_frames: None,
+                render: true,
             };
             match render::render_frames(&options, args.frames, &args.out) {
                 Ok(paths) => {
@@ -96,7 +103,8 @@ fn main() -> ExitCode {
             }
             let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
                 || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
-            let mode = if args.headless || !has_display {
+            let render = render_device_available();
+            let mode = if args.headless || !has_display || !render {
                 AppMode::Headless
             } else {
                 AppMode::Windowed
@@ -107,9 +115,12 @@ fn main() -> ExitCode {
                 mode,
                 view_size: (1280, 720),
                 max_frames: args.max_frames,
+                render,
             };
             let mut app = backlot::build_app(&options);
-            if mode == AppMode::Headless {
+            if !render {
+                tracing::error!("{NO_DEVICE}; running headless without rendering");
+            } else if mode == AppMode::Headless {
                 let why = if args.headless {
                     "--headless given"
                 } else {

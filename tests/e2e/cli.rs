@@ -132,3 +132,51 @@ fn run_without_display_goes_headless() {
     assert!(!log.contains("panicked"), "{log}");
     let _ = repo();
 }
+
+/// A machine with no GPU and no software Vulkan: `render` says why and exits 1; `run` keeps
+/// the engine going unrendered instead of panicking inside the renderer.
+#[test]
+fn no_render_device_is_a_clear_message_not_a_panic() {
+    let hide_devices = |cmd: &mut std::process::Command| {
+        cmd.env("WGPU_BACKEND", "vulkan")
+            .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+            .env("VK_DRIVER_FILES", "/nonexistent/icd.json");
+    };
+    let out_dir = temp_dir("nodevice");
+    let mut render = backlot();
+    render
+        .args([
+            "render",
+            "--scene",
+            "scenes/neon_club.scene.ron",
+            "--frames",
+            "1",
+            "--out",
+        ])
+        .arg(&out_dir);
+    hide_devices(&mut render);
+    let out = run(&mut render);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no GPU or Vulkan driver found"),
+        "{}",
+        text(&out)
+    );
+
+    let mut live = backlot();
+    live.args([
+        "run",
+        "--headless",
+        "--max-frames",
+        "10",
+        "--scene",
+        "scenes/neon_club.scene.ron",
+    ]);
+    hide_devices(&mut live);
+    let out = run(&mut live);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("running headless without rendering"), "{log}");
+    assert!(log.contains("scene `Neon Club` loaded"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}
