@@ -4,14 +4,15 @@ use std::collections::HashMap;
 
 use backlot_params::ParamRegistry;
 use bevy::camera::{Exposure, Hdr, RenderTarget};
+use bevy::image::{ImageAddressMode, ImageLoaderSettings, ImageSampler, ImageSamplerDescriptor};
 use bevy::light::{CascadeShadowConfigBuilder, NotShadowCaster};
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::post_process::bloom::Bloom;
 use bevy::prelude::*;
 
 use crate::format::{
-    BackgroundDef, ColorDef, EntityDef, LightDef, LightKind, MaterialDef, ParamTarget, SceneFile,
-    ShapeDef, scene_param_specs,
+    AssetRef, BackgroundDef, ColorDef, EntityDef, LightDef, LightKind, MaterialDef, ParamTarget,
+    SceneFile, ShapeDef, scene_param_specs,
 };
 use crate::{SceneAsset, SceneLoaded, SceneStatus, animation::Animated, physics, sky};
 
@@ -363,16 +364,36 @@ pub(crate) fn emissive_linear(color: [f32; 3], strength: f32) -> LinearRgba {
     LinearRgba::rgb(c.red * strength, c.green * strength, c.blue * strength)
 }
 
+/// Loads a texture that tiles (repeat addressing); `srgb` false for data such as normal maps.
+fn load_texture(
+    server: Option<&AssetServer>,
+    path: &Option<AssetRef>,
+    srgb: bool,
+) -> Option<Handle<Image>> {
+    let path = path.as_ref()?.0.clone();
+    Some(
+        server?
+            .load_builder()
+            .with_settings(move |s: &mut ImageLoaderSettings| {
+                s.is_srgb = srgb;
+                s.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+                    address_mode_u: ImageAddressMode::Repeat,
+                    address_mode_v: ImageAddressMode::Repeat,
+                    anisotropy_clamp: 8,
+                    ..ImageSamplerDescriptor::linear()
+                });
+            })
+            .load(path),
+    )
+}
+
 fn material(def: &MaterialDef, server: Option<&AssetServer>) -> StandardMaterial {
-    let load = |p: &Option<crate::format::AssetRef>| -> Option<Handle<Image>> {
-        Some(server?.load(p.as_ref()?.0.clone()))
-    };
     StandardMaterial {
         base_color: srgb(&def.base_color),
-        base_color_texture: load(&def.base_color_texture),
+        base_color_texture: load_texture(server, &def.base_color_texture, true),
         emissive: emissive_linear(def.emissive.to_srgb(), def.emissive_strength.0),
-        emissive_texture: load(&def.emissive_texture),
-        normal_map_texture: load(&def.normal_map),
+        emissive_texture: load_texture(server, &def.emissive_texture, true),
+        normal_map_texture: load_texture(server, &def.normal_map, false),
         metallic: def.metallic.0,
         perceptual_roughness: def.roughness.0.max(0.045),
         unlit: def.unlit,
@@ -382,6 +403,10 @@ fn material(def: &MaterialDef, server: Option<&AssetServer>) -> StandardMaterial
         } else {
             Some(bevy::render::render_resource::Face::Back)
         },
+        uv_transform: bevy::math::Affine2::from_scale(Vec2::new(
+            def.uv_scale[0].0,
+            def.uv_scale[1].0,
+        )),
         ..default()
     }
 }

@@ -334,6 +334,8 @@ pub struct MaterialDef {
     pub unlit: bool,
     /// Render both faces.
     pub double_sided: bool,
+    /// How many times textures repeat across the surface (u, v): tiles a road or floor.
+    pub uv_scale: [Positive; 2],
 }
 
 impl Default for MaterialDef {
@@ -349,6 +351,7 @@ impl Default for MaterialDef {
             roughness: UnitInterval(0.5),
             unlit: false,
             double_sided: false,
+            uv_scale: [Positive(1.0); 2],
         }
     }
 }
