@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use bevy::asset::{AssetLoader, LoadContext, io::Reader};
 use bevy::prelude::*;
 
-use crate::format::{SceneError, SceneErrors, SceneFile, parse_scene};
+use crate::format::{FileError, FileErrors, SceneFile, parse_scene};
 
 /// A parsed, validated scene file.
 #[derive(Asset, TypePath, Debug, Clone)]
@@ -26,14 +26,14 @@ pub struct SceneLoader {
 impl AssetLoader for SceneLoader {
     type Asset = SceneAsset;
     type Settings = ();
-    type Error = SceneErrors;
+    type Error = FileErrors;
 
     async fn load(
         &self,
         reader: &mut dyn Reader,
         _settings: &(),
         load_context: &mut LoadContext<'_>,
-    ) -> Result<SceneAsset, SceneErrors> {
+    ) -> Result<SceneAsset, FileErrors> {
         let file_name = load_context.path().path().to_path_buf();
         let shown = match &self.display_dir {
             Some(dir) => dir.join(&file_name),
@@ -45,9 +45,9 @@ impl AssetLoader for SceneLoader {
         reader
             .read_to_end(&mut bytes)
             .await
-            .map_err(|e| SceneError::whole_file(&shown, format!("cannot read file: {e}")))?;
+            .map_err(|e| FileError::whole_file(&shown, format!("cannot read file: {e}")))?;
         let text = String::from_utf8(bytes)
-            .map_err(|e| SceneError::whole_file(&shown, format!("file is not UTF-8: {e}")))?;
+            .map_err(|e| FileError::whole_file(&shown, format!("file is not UTF-8: {e}")))?;
         let file = parse_scene(&text, &shown, self.asset_root.as_deref())?;
         Ok(SceneAsset { file })
     }

@@ -1,10 +1,10 @@
-//! Scene errors carry the file, line and column they point at.
+//! Errors in backlot's RON files (scenes, stages) carry the file, line and column they point at.
 
 use std::fmt;
 
-/// One problem in a scene file: `path:line:col: message`.
+/// One problem in a RON file: `path:line:col: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SceneError {
+pub struct FileError {
     /// The file, as the user named it.
     pub path: String,
     /// 1-based line.
@@ -15,10 +15,10 @@ pub struct SceneError {
     pub message: String,
 }
 
-impl SceneError {
+impl FileError {
     /// A problem with the file as a whole (unreadable, not UTF-8): reported at 1:1.
-    pub fn whole_file(path: &str, message: String) -> SceneErrors {
-        SceneErrors(vec![SceneError {
+    pub fn whole_file(path: &str, message: String) -> FileErrors {
+        FileErrors(vec![FileError {
             path: path.to_string(),
             line: 1,
             col: 1,
@@ -27,7 +27,7 @@ impl SceneError {
     }
 }
 
-impl fmt::Display for SceneError {
+impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -37,13 +37,13 @@ impl fmt::Display for SceneError {
     }
 }
 
-impl std::error::Error for SceneError {}
+impl std::error::Error for FileError {}
 
 /// All problems found in one file (at least one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SceneErrors(pub Vec<SceneError>);
+pub struct FileErrors(pub Vec<FileError>);
 
-impl fmt::Display for SceneErrors {
+impl fmt::Display for FileErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
@@ -55,4 +55,4 @@ impl fmt::Display for SceneErrors {
     }
 }
 
-impl std::error::Error for SceneErrors {}
+impl std::error::Error for FileErrors {}

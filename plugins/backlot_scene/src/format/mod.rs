@@ -1,5 +1,6 @@
 //! The `*.scene.ron` format, Bevy-free: types, parsing with positions, validation and the
-//! parameters a scene declares. Everything here is plain data, testable without an App.
+//! parameters a scene declares. The positioned RON parsing and checked value types are
+//! shared with the other file formats (stages). Everything here is plain data, testable without an App.
 
 mod checked;
 mod color;
@@ -10,9 +11,9 @@ mod types;
 
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
 pub use color::ColorDef;
-pub use error::{SceneError, SceneErrors};
+pub use error::{FileError, FileErrors};
 pub use params::{ParamTarget, scene_param_specs};
-pub use parse::{parse_scene, parse_scene_file};
+pub use parse::{find_after, find_name, line_col, parse_ron, parse_scene, parse_scene_file};
 pub use types::*;
 
 #[cfg(test)]

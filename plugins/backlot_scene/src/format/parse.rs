@@ -5,15 +5,18 @@ use std::path::Path;
 use ron::extensions::Extensions;
 
 use super::checked::{CONTEXT, ParseContext};
-use super::{LightKind, SceneError, SceneErrors, SceneFile, ShapeDef};
+use super::{FileError, FileErrors, LightKind, SceneFile, ShapeDef};
 
-/// Parses and validates scene text. `path` is only used in messages; `asset_root`, when
-/// given, is where referenced glTF files and textures must exist.
-pub fn parse_scene(
+/// Parses any backlot RON file type with positions on every error. Names ([`EntityName`])
+/// must be unique across the file; [`AssetRef`]s must exist under `asset_root` when given.
+///
+/// [`EntityName`]: super::EntityName
+/// [`AssetRef`]: super::AssetRef
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
     src: &str,
     path: &str,
     asset_root: Option<&Path>,
-) -> Result<SceneFile, SceneErrors> {
+) -> Result<T, FileErrors> {
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     CONTEXT.with(|ctx| {
         *ctx.borrow_mut() = Some(ParseContext {
@@ -21,38 +24,48 @@ pub fn parse_scene(
             ..Default::default()
         })
     });
-    let parsed = options.from_str::<SceneFile>(src);
+    let parsed = options.from_str::<T>(src);
     CONTEXT.with(|ctx| *ctx.borrow_mut() = None);
-    let scene = parsed.map_err(|e| {
-        SceneErrors(vec![SceneError {
+    parsed.map_err(|e| {
+        FileErrors(vec![FileError {
             path: path.to_string(),
             line: e.span.start.line,
             col: e.span.start.col,
             message: e.code.to_string(),
         }])
-    })?;
+    })
+}
+
+/// Parses and validates scene text. `path` is only used in messages; `asset_root`, when
+/// given, is where referenced glTF files and textures must exist.
+pub fn parse_scene(
+    src: &str,
+    path: &str,
+    asset_root: Option<&Path>,
+) -> Result<SceneFile, FileErrors> {
+    let scene: SceneFile = parse_ron(src, path, asset_root)?;
     let problems = validate(&scene, src, path);
     if problems.is_empty() {
         Ok(scene)
     } else {
-        Err(SceneErrors(problems))
+        Err(FileErrors(problems))
     }
 }
 
 /// Reads and parses a scene file from disk.
-pub fn parse_scene_file(path: &Path, asset_root: Option<&Path>) -> Result<SceneFile, SceneErrors> {
+pub fn parse_scene_file(path: &Path, asset_root: Option<&Path>) -> Result<SceneFile, FileErrors> {
     let shown = path.display().to_string();
     let src = std::fs::read_to_string(path)
-        .map_err(|e| SceneError::whole_file(&shown, format!("cannot read file: {e}")))?;
+        .map_err(|e| FileError::whole_file(&shown, format!("cannot read file: {e}")))?;
     parse_scene(&src, &shown, asset_root)
 }
 
 /// Checks that need the whole file: references between items and cross-field rules.
-fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
+fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<FileError> {
     let mut problems = Vec::new();
     let mut report = |offset: usize, message: String| {
         let (line, col) = line_col(src, offset);
-        problems.push(SceneError {
+        problems.push(FileError {
             path: path.to_string(),
             line,
             col,
@@ -135,8 +148,8 @@ fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<SceneError> {
     problems
 }
 
-/// Byte offset of `name: "<name>"` (the declaration), or 0.
-fn find_name(src: &str, name: &str) -> usize {
+/// Byte offset of `name: "<name>"` (the declaration), or 0: where to point cross-item errors.
+pub fn find_name(src: &str, name: &str) -> usize {
     let quoted = format!("\"{name}\"");
     let mut from = 0;
     while let Some(rel) = src[from..].find(&quoted) {
@@ -155,12 +168,13 @@ fn find_name(src: &str, name: &str) -> usize {
     0
 }
 
-fn find_after(src: &str, from: usize, needle: &str) -> Option<usize> {
+/// Byte offset of the first `needle` at or after `from`.
+pub fn find_after(src: &str, from: usize, needle: &str) -> Option<usize> {
     src.get(from..)?.find(needle).map(|rel| from + rel)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

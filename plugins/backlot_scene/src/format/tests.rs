@@ -13,10 +13,10 @@ fn assets() -> PathBuf {
 }
 
 /// Parses `src` and returns the single error as `line:col: message`.
-fn error_of(src: &str) -> SceneError {
+fn error_of(src: &str) -> FileError {
     match parse_scene(src, "bad.scene.ron", Some(&assets())) {
         Ok(_) => panic!("accepted:\n{src}"),
-        Err(SceneErrors(mut errors)) => {
+        Err(FileErrors(mut errors)) => {
             assert_eq!(errors.len(), 1, "{errors:?}");
             errors.remove(0)
         }
