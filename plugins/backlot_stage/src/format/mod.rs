@@ -1,0 +1,17 @@
+//! Stage files, Bevy-free: types, parsing and validation with positions, LED pixel
+//! geometry, off-axis projection and output mapping.
+
+mod geometry;
+mod kooima;
+mod mapping;
+mod parse;
+mod types;
+
+pub use geometry::{SectionGeometry, camera_rotation};
+pub use kooima::{FrustumExtents, off_axis_extents, off_axis_projection};
+pub use mapping::{OutputMap, rotated_size};
+pub use parse::{parse_stage, parse_stage_file};
+pub use types::*;
+
+#[cfg(test)]
+mod tests;

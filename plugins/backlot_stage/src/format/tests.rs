@@ -1,0 +1,295 @@
+//! Stage format: shipped stages, geometry, off-axis vectors, mapping, bad files.
+
+use std::path::{Path, PathBuf};
+
+use bevy::math::{Vec3, Vec4Swizzles};
+use proptest::prelude::*;
+
+use super::*;
+use backlot_scene::format::{FileError, FileErrors};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load(name: &str) -> StageFile {
+    let path = repo().join("scenes/stages").join(name);
+    parse_stage_file(&path, Some(&repo().join("assets"))).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn geometries(stage: &StageFile) -> Vec<(String, SectionGeometry)> {
+    stage
+        .sections
+        .iter()
+        .map(|s| (s.name.0.clone(), SectionGeometry::new(s).unwrap()))
+        .collect()
+}
+
+fn close(a: Vec3, b: Vec3) -> bool {
+    (a - b).length() < 1e-4
+}
+
+#[test]
+fn flat_wall_is_1080p_pixel_for_pixel() {
+    let stage = load("flat_wall.stage.ron");
+    let sections = geometries(&stage);
+    let wall = &sections[0].1;
+    assert_eq!(wall.resolution, [1920, 1080]);
+    assert_eq!(wall.cabinets, [12, 6]);
+    assert!((wall.pitch_mm[0] - 3.125).abs() < 1e-4 && (wall.pitch_mm[1] - 3.125).abs() < 1e-4);
+    assert!(close(wall.position(0.0, 0.0), Vec3::new(-3.0, 3.375, -4.0)));
+    assert!(close(
+        wall.position(1920.0, 1080.0),
+        Vec3::new(3.0, 0.0, -4.0)
+    ));
+    assert!(
+        close(wall.normal(10.0, 10.0), Vec3::Z),
+        "lit side faces the stage"
+    );
+    let map = OutputMap::new(&stage.outputs[0], &sections).unwrap();
+    for (x, y) in [(0, 0), (1919, 1079), (960, 540)] {
+        assert_eq!(map.lookup(x, y), Some((0, x, y)));
+    }
+    assert_eq!(wall.cabinet_of(159, 179), [0, 0]);
+    assert_eq!(wall.cabinet_of(160, 180), [1, 1]);
+}
+
+#[test]
+fn curved_volume_arc_faces_its_centre() {
+    let stage = load("curved_volume.stage.ron");
+    assert_eq!(stage.outputs.len(), 4);
+    let sections = geometries(&stage);
+    let arc = &sections[0].1;
+    assert_eq!(arc.cabinets, [24, 8]);
+    assert_eq!(arc.resolution, [3072, 976]);
+    // The middle column is straight ahead at the radius; the edges at ±60 degrees.
+    let mid = arc.position(1536.0, 976.0);
+    assert!(close(mid, Vec3::new(0.0, 0.0, -6.0)), "{mid}");
+    let left = arc.position(0.0, 976.0);
+    assert!(
+        close(
+            left,
+            Vec3::new(
+                -6.0 * 60f32.to_radians().sin(),
+                0.0,
+                -6.0 * 60f32.to_radians().cos()
+            )
+        ),
+        "{left}"
+    );
+    assert!(close(arc.normal(1536.0, 10.0), Vec3::Z));
+    let ceiling = &sections[1].1;
+    assert!(
+        close(ceiling.normal(1.0, 1.0), Vec3::NEG_Y),
+        "ceiling lights the floor"
+    );
+    // The three wall outputs tile the arc with no gap.
+    for (i, name) in ["wall_left", "wall_centre", "wall_right"]
+        .iter()
+        .enumerate()
+    {
+        let output = stage.outputs.iter().find(|o| o.name.0 == *name).unwrap();
+        let map = OutputMap::new(output, &sections).unwrap();
+        assert_eq!(map.lookup(0, 0), Some((0, 1024 * i as u32, 0)));
+        assert_eq!(
+            map.lookup(1023, 975),
+            Some((0, 1024 * i as u32 + 1023, 975))
+        );
+        assert_eq!(map.lookup(1024, 0), None);
+    }
+}
+
+#[test]
+fn kooima_vectors_from_protocols_md() {
+    let (pa, pb, pc) = (
+        Vec3::new(-1.5, -0.75, -3.0),
+        Vec3::new(1.5, -0.75, -3.0),
+        Vec3::new(-1.5, 0.75, -3.0),
+    );
+    let e = off_axis_extents(pa, pb, pc, Vec3::ZERO, 0.1);
+    for (got, want) in [(e.l, -0.05), (e.r, 0.05), (e.b, -0.025), (e.t, 0.025)] {
+        assert!((got - want).abs() < 1e-6, "{e:?}");
+    }
+    let e = off_axis_extents(pa, pb, pc, Vec3::new(0.5, 0.25, 0.0), 0.1);
+    for (got, want) in [
+        (e.l, -0.066667),
+        (e.r, 0.033333),
+        (e.b, -0.033333),
+        (e.t, 0.016667),
+    ] {
+        assert!((got - want).abs() < 1e-5, "{e:?}");
+    }
+}
+
+fn ndc(m: bevy::math::Mat4, p: Vec3) -> Vec3 {
+    let c = m * p.extend(1.0);
+    c.xyz() / c.w
+}
+
+proptest! {
+    /// For any eye in front of any screen the four corners land on NDC (±1, ±1).
+    #[test]
+    fn corners_land_on_ndc(ex in -2.0f32..2.0, ey in -1.0f32..2.0, ez in 0.5f32..6.0, yaw in -60.0f32..60.0) {
+        let rot = camera_rotation(yaw, 0.0, 0.0);
+        let (pa, pb, pc) = (rot * Vec3::new(-1.5, -0.75, -3.0), rot * Vec3::new(1.5, -0.75, -3.0), rot * Vec3::new(-1.5, 0.75, -3.0));
+        let pd = pb + (pc - pa);
+        let n = rot * Vec3::Z;
+        let pe = rot * Vec3::new(0.0, 0.0, -3.0) + n * ez + rot * Vec3::new(ex, ey, 0.0);
+        let m = off_axis_projection(pa, pb, pc, pe, 0.1, 100.0);
+        for (p, want) in [(pa, (-1.0, -1.0)), (pb, (1.0, -1.0)), (pc, (-1.0, 1.0)), (pd, (1.0, 1.0))] {
+            let q = ndc(m, p);
+            prop_assert!((q.x - want.0).abs() < 1e-3 && (q.y - want.1).abs() < 1e-3, "{p} -> {q}");
+        }
+    }
+
+    /// Every canvas pixel of a rotated region maps to a distinct section pixel inside it.
+    #[test]
+    fn rotated_regions_are_bijective(rotation in prop::sample::select(vec![0u32, 90, 180, 270]), ox in 0u32..20, oy in 0u32..20) {
+        let stage = parse_stage(&format!(
+            "(sections: [(name: \"s\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (0.3, 0.0, 0.0), upper_left: (0.0, 0.2, 0.0)), cabinet: (size_mm: (100.0, 100.0), pixels: (4, 4)))],
+              outputs: [(name: \"o\", canvas: (40, 40), regions: [(section: \"s\", offset: ({ox}, {oy}), rotation: {rotation})])])"
+        ), "t.stage.ron", None).unwrap();
+        let sections = geometries(&stage);
+        let map = OutputMap::new(&stage.outputs[0], &sections).unwrap();
+        let [w, h] = rotated_size(12, 8, rotation);
+        let mut seen = std::collections::HashSet::new();
+        for y in 0..40 {
+            for x in 0..40 {
+                let inside = x >= ox && y >= oy && x < ox + w && y < oy + h;
+                match map.lookup(x, y) {
+                    Some((0, sx, sy)) => {
+                        prop_assert!(inside && sx < 12 && sy < 8);
+                        prop_assert!(seen.insert((sx, sy)));
+                    }
+                    other => prop_assert!(!inside && other.is_none()),
+                }
+            }
+        }
+        prop_assert_eq!(seen.len(), 96);
+    }
+}
+
+#[test]
+fn quarter_turn_puts_the_top_left_at_the_top_right() {
+    let stage = parse_stage(
+        "(sections: [(name: \"s\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (0.3, 0.0, 0.0), upper_left: (0.0, 0.2, 0.0)), cabinet: (size_mm: (100.0, 100.0), pixels: (4, 4)))],
+          outputs: [(name: \"o\", canvas: (8, 12), regions: [(section: \"s\", rotation: 90)])])",
+        "t.stage.ron",
+        None,
+    )
+    .unwrap();
+    let map = OutputMap::new(&stage.outputs[0], &geometries(&stage)).unwrap();
+    // Turned clockwise, the section's top-left pixel ends up top-right on the canvas.
+    assert_eq!(map.lookup(7, 0), Some((0, 0, 0)));
+    assert_eq!(map.lookup(0, 0), Some((0, 0, 7)));
+    assert_eq!(map.lookup(7, 11), Some((0, 11, 0)));
+}
+
+#[test]
+fn camera_angles_follow_the_documented_conventions() {
+    let forward = |pan, tilt| camera_rotation(pan, tilt, 0.0) * Vec3::NEG_Z;
+    assert!(close(forward(0.0, 0.0), Vec3::NEG_Z));
+    assert!(close(forward(90.0, 0.0), Vec3::X), "pan right");
+    assert!(forward(0.0, 10.0).y > 0.17, "tilt up");
+    let up = camera_rotation(0.0, 0.0, 90.0) * Vec3::Y;
+    assert!(
+        close(up, Vec3::X),
+        "roll clockwise from behind: up turns to the right"
+    );
+}
+
+#[test]
+fn lens_fov_vectors() {
+    let fov = |f: f32, s: f32| {
+        LensDef::Focal {
+            focal_mm: backlot_scene::format::Positive(f),
+            sensor_width_mm: backlot_scene::format::Positive(s),
+        }
+        .horizontal_fov_deg()
+    };
+    assert!((fov(35.0, 36.0) - 54.4322).abs() < 1e-3);
+    assert!((fov(50.0, 36.0) - 39.5978).abs() < 1e-3);
+    assert!((fov(35.0, 24.89) - 39.1479).abs() < 1e-3);
+}
+
+const SECTION: &str = "(name: \"wall\", shape: Flat(lower_left: (-1.0, 0.0, -3.0), lower_right: (1.0, 0.0, -3.0), upper_left: (-1.0, 1.0, -3.0)), cabinet: (size_mm: (500.0, 500.0), pixels: (100, 100)))";
+
+fn error_of(src: &str) -> FileError {
+    match parse_stage(src, "bad.stage.ron", None) {
+        Ok(_) => panic!("accepted:\n{src}"),
+        Err(FileErrors(mut e)) => {
+            assert_eq!(e.len(), 1, "{e:?}");
+            e.remove(0)
+        }
+    }
+}
+
+#[test]
+fn overlapping_regions_point_at_the_second() {
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"o\", canvas: (1920, 1080), regions: [\n    (section: \"wall\"),\n    (section: \"wall\", offset: (100, 100)),\n  ])],\n)"
+    ));
+    assert_eq!((e.line, e.col), (5, 6), "{e}");
+    assert!(e.message.contains("overlaps region 1"), "{e}");
+}
+
+#[test]
+fn region_outside_section_or_canvas() {
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"o\", canvas: (1920, 1080), regions: [\n    (section: \"wall\", source: (300, 0, 200, 100)),\n  ])],\n)"
+    ));
+    assert_eq!((e.line, e.col), (4, 6), "{e}");
+    assert!(e.message.contains("outside section `wall`"), "{e}");
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"o\", canvas: (300, 300), regions: [\n    (section: \"wall\", offset: (200, 0)),\n  ])],\n)"
+    ));
+    assert_eq!((e.line, e.col), (4, 6), "{e}");
+    assert!(e.message.contains("runs off the 300x300 canvas"), "{e}");
+}
+
+#[test]
+fn unknown_section_is_named() {
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"o\", canvas: (1920, 1080), regions: [\n    (section: \"floor\"),\n  ])],\n)"
+    ));
+    assert_eq!((e.line, e.col), (4, 6), "{e}");
+    assert!(e.message.contains("unknown section `floor`"), "{e}");
+}
+
+#[test]
+fn zero_size_cabinet_is_refused() {
+    let e = error_of(
+        "(\n  sections: [(name: \"w\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (1.0, 0.0, 0.0), upper_left: (0.0, 1.0, 0.0)),\n    cabinet: (size_mm: (0.0, 500.0), pixels: (100, 100)))],\n  outputs: [],\n)",
+    );
+    assert_eq!((e.line, e.col), (3, 25), "{e}");
+    let e = error_of(
+        "(\n  sections: [(name: \"w\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (1.0, 0.0, 0.0), upper_left: (0.0, 1.0, 0.0)),\n    cabinet: (size_mm: (500.0, 500.0), pixels: (0, 100)))],\n  outputs: [],\n)",
+    );
+    assert_eq!((e.line, e.col), (3, 5), "{e}");
+    assert!(e.message.contains("at least one pixel"), "{e}");
+}
+
+#[test]
+fn partial_cabinets_and_bent_corners_are_refused() {
+    let e = error_of(
+        "(\n  sections: [(name: \"w\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (1.2, 0.0, 0.0), upper_left: (0.0, 1.0, 0.0)),\n    cabinet: (size_mm: (500.0, 500.0), pixels: (100, 100)))],\n  outputs: [],\n)",
+    );
+    assert!(e.message.contains("2.400 cabinets"), "{e}");
+    let e = error_of(
+        "(\n  sections: [(name: \"w\", shape: Flat(lower_left: (0.0, 0.0, 0.0), lower_right: (1.0, 0.0, 0.0), upper_left: (0.3, 1.0, 0.0)),\n    cabinet: (size_mm: (500.0, 500.0), pixels: (100, 100)))],\n  outputs: [],\n)",
+    );
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("rectangle"), "{e}");
+}
+
+#[test]
+fn duplicate_names_and_camera_ids() {
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"wall\", canvas: (1920, 1080), regions: [])],\n)"
+    ));
+    assert!(e.message.contains("duplicate name `wall`"), "{e}");
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [],\n  cameras: [\n    (id: 1, lens: Fov(40.0)),\n    (id: 1, lens: Fov(50.0)),\n  ],\n)"
+    ));
+    assert_eq!((e.line, e.col), (6, 6), "{e}");
+}
