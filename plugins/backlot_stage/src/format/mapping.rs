@@ -103,7 +103,7 @@ fn place(
         .position(|(name, _)| *name == region.section)
         .ok_or_else(|| format!("unknown section `{}`", region.section))?;
     let [rw, rh] = sections[section].1.resolution;
-    if region.rotation % 90 != 0 || region.rotation >= 360 {
+    if !region.rotation.is_multiple_of(90) || region.rotation >= 360 {
         return Err(format!(
             "rotation must be 0, 90, 180 or 270, got {}",
             region.rotation
