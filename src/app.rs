@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use backlot_params::ParamsPlugin;
 use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
+use backlot_stage::{ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source};
 use backlot_ui::UiPlugin;
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
@@ -44,6 +45,14 @@ pub struct AppOptions {
     pub max_frames: Option<u32>,
     /// Whether a render device exists; without one the engine runs headless, unrendered.
     pub render: bool,
+    /// The LED stage file, if any.
+    pub stage: Option<PathBuf>,
+    /// Overrides for the stage's first camera (render `--camera-pose`, `--fov`).
+    pub camera_override: StageCameraOverride,
+    /// Also render each stage camera's own view (its lens, no overscan) at this size.
+    pub camera_views: Option<(u32, u32)>,
+    /// Parameter values (address, text) set once everything is loaded, before frame 0.
+    pub param_sets: Vec<(String, String)>,
 }
 
 /// Whether any GPU, or a software Vulkan driver such as Mesa's lavapipe, is available.
@@ -60,6 +69,8 @@ pub struct BacklotPlugins {
     pub asset_root: PathBuf,
     /// Whether to add the operator UI.
     pub ui: bool,
+    /// Whether to add the LED stage (a stage file was given).
+    pub stage: bool,
 }
 
 impl PluginGroup for BacklotPlugins {
@@ -67,9 +78,16 @@ impl PluginGroup for BacklotPlugins {
         let group = PluginGroupBuilder::start::<Self>()
             .add(ParamsPlugin)
             .add(ScenePlugin {
-                asset_root: Some(self.asset_root),
+                asset_root: Some(self.asset_root.clone()),
                 physics: true,
             });
+        let group = if self.stage {
+            group.add(StagePlugin {
+                asset_root: Some(self.asset_root),
+            })
+        } else {
+            group
+        };
         if self.ui { group.add(UiPlugin) } else { group }
     }
 }
@@ -79,6 +97,13 @@ impl PluginGroup for BacklotPlugins {
 pub fn build_app(options: &AppOptions) -> App {
     let mut app = App::new();
     register_scene_source(&mut app, &options.scene);
+    if let Some(stage) = &options.stage {
+        register_stage_source(&mut app, stage);
+        app.insert_resource(options.camera_override.clone());
+        if let Some((w, h)) = options.camera_views {
+            app.insert_resource(ReferenceViews(UVec2::new(w, h)));
+        }
+    }
 
     let windowed = options.mode == AppMode::Windowed;
     let window = WindowPlugin {
@@ -142,6 +167,7 @@ pub fn build_app(options: &AppOptions) -> App {
     app.add_plugins(BacklotPlugins {
         asset_root: options.asset_root.clone(),
         ui: windowed,
+        stage: options.stage.is_some(),
     });
 
     let target = scene_view_image(&mut app, options.view_size);

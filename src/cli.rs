@@ -23,7 +23,7 @@ pub enum Command {
     Run(RunArgs),
     /// Render frames headlessly and deterministically to PNG files, then exit.
     Render(RenderArgs),
-    /// Validate scene files; prints `path:line:col: message` per problem, exit 1 if any.
+    /// Validate scene and stage files; prints `path:line:col: message` per problem, exit 1 if any.
     Check(CheckArgs),
     /// Print every live parameter of a scene: address, type, range, unit, default.
     Params(ParamsArgs),
@@ -64,9 +64,50 @@ pub struct RenderArgs {
     /// Output folder (created if missing); frames are written as view-0000.png, view-0001.png, …
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Image size as WIDTHxHEIGHT.
+    /// Image size as WIDTHxHEIGHT (the scene view, and camera views with --camera-view).
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Pose of the stage's first camera: x,y,z (metres), pan,tilt,roll (degrees).
+    #[arg(long, value_name = "X,Y,Z,PAN,TILT,ROLL", value_parser = parse_pose, allow_hyphen_values = true)]
+    pub camera_pose: Option<[f32; 6]>,
+    /// Horizontal field of view of the stage's first camera, degrees.
+    #[arg(long, value_name = "DEG")]
+    pub fov: Option<f32>,
+    /// Also write each stage camera's direct view of the scene as camera-<id>-NNNN.png.
+    #[arg(long)]
+    pub camera_view: bool,
+    /// Set a parameter before the first frame, e.g. `--set /stage/outputs/main/pattern=cabinet_grid`
+    /// or `--set /scene/lights/key/color=1,0.5,0` (repeatable).
+    #[arg(long = "set", value_name = "ADDRESS=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+}
+
+/// Parses `ADDRESS=VALUE`.
+pub fn parse_set(text: &str) -> Result<(String, String), String> {
+    let (address, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not ADDRESS=VALUE"))?;
+    Ok((address.trim().to_string(), value.trim().to_string()))
+}
+
+/// Parses `x,y,z,pan,tilt,roll`.
+pub fn parse_pose(text: &str) -> Result<[f32; 6], String> {
+    let values: Vec<f32> = text
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f32>()
+                .map_err(|_| format!("`{v}` in `{text}` is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    let pose: [f32; 6] = values
+        .try_into()
+        .map_err(|_| format!("`{text}` needs six numbers: x,y,z,pan,tilt,roll"))?;
+    if pose.iter().all(|v| v.is_finite()) {
+        Ok(pose)
+    } else {
+        Err(format!("`{text}` has a non-finite number"))
+    }
 }
 
 /// `backlot check`.
@@ -114,5 +155,16 @@ mod tests {
         assert!(parse_size("500").is_err());
         assert!(parse_size("0x10").is_err());
         assert!(parse_size("axb").is_err());
+    }
+
+    #[test]
+    fn poses() {
+        assert_eq!(
+            parse_pose("1,2,3,-4,5,6"),
+            Ok([1.0, 2.0, 3.0, -4.0, 5.0, 6.0])
+        );
+        assert!(parse_pose("1,2,3").is_err());
+        assert!(parse_pose("1,2,3,4,5,x").is_err());
+        assert!(parse_pose("1,2,3,4,5,inf").is_err());
     }
 }

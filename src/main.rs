@@ -6,6 +6,8 @@ use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::{paths, render};
 use backlot_scene::format::parse_scene_file;
+use backlot_stage::StageCameraOverride;
+use backlot_stage::format::parse_stage_file;
 use clap::Parser;
 
 const NO_DEVICE: &str = "no GPU or Vulkan driver found (on Debian: apt-get install mesa-vulkan-drivers for software rendering)";
@@ -18,13 +20,19 @@ fn main() -> ExitCode {
             let mut problems = 0;
             for file in &args.files {
                 let name = file.to_string_lossy();
-                if !name.ends_with(".scene.ron") {
-                    eprintln!("{name}:1:1: unknown file type (expected *.scene.ron)");
+                let result = if name.ends_with(".scene.ron") {
+                    parse_scene_file(file, Some(&asset_root)).map(|_| ())
+                } else if name.ends_with(".stage.ron") {
+                    parse_stage_file(file, Some(&asset_root)).map(|_| ())
+                } else {
+                    eprintln!(
+                        "{name}:1:1: unknown file type (expected *.scene.ron or *.stage.ron)"
+                    );
                     problems += 1;
                     continue;
-                }
-                match parse_scene_file(file, Some(&asset_root)) {
-                    Ok(_) => println!("{name}: ok"),
+                };
+                match result {
+                    Ok(()) => println!("{name}: ok"),
                     Err(errors) => {
                         for e in errors.0 {
                             eprintln!("{e}");
@@ -52,14 +60,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Render(args) => {
-            if let Some(stage) = &args.stage {
-                eprintln!(
-                    "{}: LED stage files are not supported by this build yet",
-                    stage.display()
-                );
+            if let Err(errors) = parse_scene_file(&args.scene, Some(&asset_root)) {
+                eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
-            if let Err(errors) = parse_scene_file(&args.scene, Some(&asset_root)) {
+            if let Some(stage) = &args.stage
+                && let Err(errors) = parse_stage_file(stage, Some(&asset_root))
+            {
                 eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
@@ -74,6 +81,13 @@ fn main() -> ExitCode {
                 view_size: args.size,
                 max_frames: None,
                 render: true,
+                stage: args.stage.clone(),
+                camera_override: StageCameraOverride {
+                    pose: args.camera_pose,
+                    fov: args.fov,
+                },
+                camera_views: args.camera_view.then_some(args.size),
+                param_sets: args.set.clone(),
             };
             match render::render_frames(&options, args.frames, &args.out) {
                 Ok(paths) => {
@@ -87,14 +101,18 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
-            for (flag, file) in [("--stage", &args.stage), ("--map", &args.map)] {
-                if let Some(file) = file {
-                    eprintln!(
-                        "{}: {flag} files are not supported by this build yet",
-                        file.display()
-                    );
-                    return ExitCode::FAILURE;
-                }
+            if let Some(map) = &args.map {
+                eprintln!(
+                    "{}: --map files are not supported by this build yet",
+                    map.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            if let Some(stage) = &args.stage
+                && let Err(errors) = parse_stage_file(stage, Some(&asset_root))
+            {
+                eprintln!("{errors}");
+                return ExitCode::FAILURE;
             }
             let scene = args.scene.unwrap_or_else(paths::default_scene);
             if let Err(errors) = parse_scene_file(&scene, Some(&asset_root)) {
@@ -116,6 +134,10 @@ fn main() -> ExitCode {
                 view_size: (1280, 720),
                 max_frames: args.max_frames,
                 render,
+                stage: args.stage.clone(),
+                camera_override: StageCameraOverride::default(),
+                camera_views: None,
+                param_sets: Vec::new(),
             };
             let mut app = backlot::build_app(&options);
             if !render {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use backlot_params::ParamRegistry;
 use backlot_scene::{SceneStatus, SceneViewTarget, scene_assets_ready};
+use backlot_stage::{StageRuntime, StageStatus};
 use bevy::app::SubApps;
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
@@ -19,11 +21,12 @@ use crate::app::{AppOptions, build_app};
 const FRAME: Duration = Duration::from_nanos(16_666_667);
 const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
-type Captured = Arc<Mutex<Vec<(u32, Image)>>>;
+type Captured = Arc<Mutex<Vec<(String, u32, Image)>>>;
 
 /// Drives an app frame by frame at a fixed 60 Hz clock (renders, benchmarks).
 pub struct FrameDriver {
     apps: SubApps,
+    param_sets: Vec<(String, String)>,
 }
 
 impl FrameDriver {
@@ -38,6 +41,7 @@ impl FrameDriver {
         app.world_mut().resource_mut::<Time<Virtual>>().pause();
         Self {
             apps: std::mem::take(app.sub_apps_mut()),
+            param_sets: options.param_sets.clone(),
         }
     }
 
@@ -55,12 +59,33 @@ impl FrameDriver {
                     .clone()
                     .unwrap_or_else(|| "scene failed to load".into()));
             }
-            if status.loads > 0 && scene_assets_ready(world) {
+            let stage_ready = match world.get_resource::<StageStatus>() {
+                Some(stage) if stage.failed_without_stage => {
+                    return Err(stage
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "stage failed to load".into()));
+                }
+                Some(stage) => stage.loads > 0,
+                None => true,
+            };
+            if status.loads > 0 && stage_ready && scene_assets_ready(world) {
                 break;
             }
             if started.elapsed() > LOAD_TIMEOUT {
                 return Err(format!("scene assets still loading after {LOAD_TIMEOUT:?}"));
             }
+        }
+        let mut registry = self.apps.main.world_mut().resource_mut::<ParamRegistry>();
+        for (address, text) in &self.param_sets {
+            let spec = registry
+                .entry(address)
+                .map(|e| e.spec.clone())
+                .ok_or_else(|| format!("--set: unknown parameter `{address}`"))?;
+            let value = spec.parse_value(text).map_err(|e| format!("--set: {e}"))?;
+            registry
+                .set(address, value)
+                .map_err(|e| format!("--set: {e}"))?;
         }
         // Spawned glTF instances, shadow maps and bloom chains settle in a few frames.
         for _ in 0..3 {
@@ -85,7 +110,34 @@ impl FrameDriver {
     }
 }
 
-/// Renders `frames` frames into `out` as `view-NNNN.png`; returns the written paths.
+/// What a render writes: without a stage, the scene view (`view`); with one, every output
+/// by name and each camera's reference view (`camera-<id>`) when asked for.
+fn capture_targets(world: &World) -> Result<Vec<(String, Handle<Image>)>, String> {
+    if let Some(stage) = world.get_resource::<StageRuntime>()
+        && world.contains_resource::<StageStatus>()
+    {
+        let mut targets: Vec<(String, Handle<Image>)> = stage
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), o.image.clone()))
+            .collect();
+        for camera in &stage.cameras {
+            if let Some((_, image)) = &camera.reference {
+                targets.push((format!("camera-{}", camera.id), image.clone()));
+            }
+        }
+        return Ok(targets);
+    }
+    let view = world
+        .resource::<SceneViewTarget>()
+        .0
+        .as_image()
+        .cloned()
+        .ok_or("scene view is not an image")?;
+    Ok(vec![("view".to_string(), view)])
+}
+
+/// Renders `frames` frames into `out` as `<target>-NNNN.png`; returns the written paths.
 pub fn render_frames(
     options: &AppOptions,
     frames: u32,
@@ -95,48 +147,64 @@ pub fn render_frames(
         .map_err(|e| format!("{}: cannot create folder: {e}", out.display()))?;
     let mut driver = FrameDriver::new(options);
     driver.load()?;
-    let image = driver
-        .world_mut()
-        .resource::<SceneViewTarget>()
-        .0
-        .as_image()
-        .cloned()
-        .ok_or("scene view is not an image")?;
+    let targets = capture_targets(driver.world_mut())?;
     let captured: Captured = Arc::default();
     for frame in 0..frames {
-        let sink = captured.clone();
-        driver
-            .world_mut()
-            .spawn(Screenshot::image(image.clone()))
-            .observe(move |shot: On<ScreenshotCaptured>| {
-                sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((frame, shot.image.clone()));
-            });
+        for (name, image) in &targets {
+            let sink = captured.clone();
+            let name = name.clone();
+            driver
+                .world_mut()
+                .spawn(Screenshot::image(image.clone()))
+                .observe(move |shot: On<ScreenshotCaptured>| {
+                    sink.lock().unwrap_or_else(|e| e.into_inner()).push((
+                        name.clone(),
+                        frame,
+                        shot.image.clone(),
+                    ));
+                });
+        }
         driver.step()?;
     }
     // GPU readback lags a frame or two behind.
+    let expected = frames as usize * targets.len();
     let flush_started = Instant::now();
-    while captured.lock().unwrap_or_else(|e| e.into_inner()).len() < frames as usize {
+    while captured.lock().unwrap_or_else(|e| e.into_inner()).len() < expected {
         if flush_started.elapsed() > Duration::from_secs(30) {
             return Err("timed out waiting for frame readback".into());
         }
         driver.step()?;
     }
     let mut shots = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
-    shots.sort_by_key(|(frame, _)| *frame);
+    shots.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let mut written = Vec::new();
-    for (frame, image) in shots {
-        let path = out.join(format!("view-{frame:04}.png"));
-        let rgb = image
-            .try_into_dynamic()
-            .map_err(|e| format!("frame {frame}: cannot convert image: {e}"))?
-            .to_rgb8();
+    for (name, frame, image) in shots {
+        let path = out.join(format!("{name}-{frame:04}.png"));
+        let rgb = to_rgb8(image).map_err(|e| format!("{name} frame {frame}: {e}"))?;
         rgb.save(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// RGB8 pixels of a captured image. Output canvases are `Rgba8Unorm` (the signal as
+/// computed, no sRGB conversion), which Bevy's own conversion does not cover.
+fn to_rgb8(image: Image) -> Result<image::RgbImage, String> {
+    let (w, h) = (image.width(), image.height());
+    if image.texture_descriptor.format == bevy::render::render_resource::TextureFormat::Rgba8Unorm {
+        let data = image.data.ok_or("image has no pixel data")?;
+        let rgb: Vec<u8> = data
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        return image::RgbImage::from_raw(w, h, rgb)
+            .ok_or_else(|| "pixel data does not match the image size".to_string());
+    }
+    image
+        .try_into_dynamic()
+        .map(|d| d.to_rgb8())
+        .map_err(|e| format!("cannot convert image: {e}"))
 }
 
 fn step(apps: &mut SubApps) -> Result<(), String> {

@@ -3,4 +3,5 @@
 
 mod cli;
 mod render;
+mod stage;
 mod support;

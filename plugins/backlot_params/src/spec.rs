@@ -175,6 +175,36 @@ impl ParamSpec {
     }
 }
 
+impl ParamSpec {
+    /// Parses text as a value of this parameter (`0.5`, `true`, `1,0.5,0`, an option name),
+    /// then coerces and clamps it like [`ParamSpec::coerce`]. For command lines and files.
+    pub fn parse_value(&self, text: &str) -> Result<ParamValue, ParamError> {
+        let text = text.trim();
+        let wrong = || ParamError::WrongType {
+            address: self.address.to_string(),
+            expected: self.kind.name().to_string(),
+            got: format!("`{text}`"),
+        };
+        let number = |t: &str| t.trim().parse::<f32>().map_err(|_| wrong());
+        let value = match &self.kind {
+            ParamKind::Float | ParamKind::Int => ParamValue::Float(number(text)?),
+            ParamKind::Bool => match text {
+                "true" | "on" | "1" => ParamValue::Bool(true),
+                "false" | "off" | "0" => ParamValue::Bool(false),
+                _ => return Err(wrong()),
+            },
+            ParamKind::Color | ParamKind::Vec3 => {
+                let parts: Vec<f32> = text.split(',').map(number).collect::<Result<_, _>>()?;
+                let v: [f32; 3] = parts.try_into().map_err(|_| wrong())?;
+                ParamValue::Vec3(v)
+            }
+            ParamKind::Trigger => ParamValue::Trigger,
+            ParamKind::Enum(_) => ParamValue::Enum(text.to_string()),
+        };
+        self.coerce(value)
+    }
+}
+
 impl fmt::Display for ParamSpec {
     /// One line: `address type range unit default` — the format `backlot params` prints.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -201,5 +231,34 @@ impl fmt::Display for ParamSpec {
             f.write_str("\tread-only")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_text_by_kind() {
+        let a = |s: &str| ParamAddress::new(s).unwrap();
+        let f = ParamSpec::float(a("/f"), 1.0, 0.0, 2.0, "");
+        assert_eq!(f.parse_value("1.5"), Ok(ParamValue::Float(1.5)));
+        assert_eq!(f.parse_value("9"), Ok(ParamValue::Float(2.0)));
+        assert!(f.parse_value("x").is_err());
+        let c = ParamSpec::color(a("/c"), [0.0; 3]);
+        assert_eq!(
+            c.parse_value("1, 0.5,0"),
+            Ok(ParamValue::Color([1.0, 0.5, 0.0]))
+        );
+        assert!(c.parse_value("1,2").is_err());
+        let b = ParamSpec::bool(a("/b"), false);
+        assert_eq!(b.parse_value("on"), Ok(ParamValue::Bool(true)));
+        let e = ParamSpec::new(
+            a("/e"),
+            ParamKind::Enum(vec!["x".into(), "y".into()]),
+            ParamValue::Enum("x".into()),
+        );
+        assert_eq!(e.parse_value("y"), Ok(ParamValue::Enum("y".into())));
+        assert!(e.parse_value("z").is_err());
     }
 }

@@ -13,7 +13,7 @@ use crate::skybox::{SkyImageSource, set_sky};
 use crate::spawn::{
     BaseTransform, SceneCamera, SceneLight, emissive_linear, euler_deg, look_transform,
 };
-use bevy::light::{GeneratedEnvironmentMapLight, Skybox};
+use bevy::light::{EnvironmentMapLight, GeneratedEnvironmentMapLight, Skybox};
 
 type LightQuery<'w, 's> = Query<
     'w,
@@ -39,6 +39,7 @@ type CameraQuery<'w, 's> = Query<
         Option<&'static mut SkyImageSource>,
         Option<&'static mut Skybox>,
         Option<&'static mut GeneratedEnvironmentMapLight>,
+        Option<&'static mut EnvironmentMapLight>,
     ),
 >;
 
@@ -165,13 +166,13 @@ pub(crate) fn apply_scene_params(
                 {
                     m.emissive = emissive_linear([1.0; 3], v);
                 }
-                for (_, _, _, _, _, _, sky, skybox, env) in &mut cameras {
+                for (_, _, _, _, _, _, sky, skybox, generated, env) in &mut cameras {
                     if let (Some(mut sky), Some(v)) = (sky, value.as_f32()) {
                         match target {
                             ParamTarget::SkyExposure => sky.exposure = v,
                             _ => sky.rotation = v,
                         }
-                        set_sky(&mut sky, skybox, env);
+                        set_sky(&mut sky, skybox, generated, env);
                     }
                 }
             }

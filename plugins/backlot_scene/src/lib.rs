@@ -6,6 +6,7 @@ mod animation;
 mod apply;
 mod asset;
 pub mod format;
+mod look;
 mod panel;
 mod physics;
 mod sky;
@@ -15,10 +16,11 @@ mod spawn;
 mod status;
 
 pub use animation::Animated;
-pub use asset::{SceneAsset, SceneLoader};
+pub use asset::{SceneAsset, SceneLoader, read_text};
+pub use look::SharesSceneLook;
 pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
-pub use source::{SceneSource, register_scene_source};
+pub use source::{SceneSource, register_file_source, register_scene_source};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
 pub use status::{SceneLoaded, SceneStatus, scene_assets_ready};
 
@@ -68,10 +70,12 @@ impl Plugin for ScenePlugin {
                     status::watch_scene_assets,
                     spawn::respawn_on_change,
                     skybox::build_cubemaps,
+                    skybox::freeze_filtered_sky,
                     apply::apply_scene_params,
                     animation::animate,
                     animation::aim_lights,
                     sky::follow_camera,
+                    look::share_scene_look,
                 )
                     .chain()
                     .in_set(BacklotSystems::Scene),

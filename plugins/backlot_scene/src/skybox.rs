@@ -2,7 +2,7 @@
 //! used for image-based lighting (Bevy filters the cube map into diffuse/specular maps).
 
 use bevy::asset::RenderAssetUsages;
-use bevy::light::{GeneratedEnvironmentMapLight, Skybox};
+use bevy::light::{EnvironmentMapLight, GeneratedEnvironmentMapLight, Skybox};
 use bevy::prelude::*;
 use bevy::render::render_resource::{
     Extent3d, TextureDimension, TextureFormat, TextureUsages, TextureViewDescriptor,
@@ -20,6 +20,37 @@ pub struct SkyImageSource {
     pub rotation: f32,
     /// cd/m² for an image value of 1.
     pub exposure: f32,
+    /// Frames the real-time filter has run; after a few the result is kept and the filter
+    /// stops, since a sky image does not change.
+    pub filtered_frames: u32,
+}
+
+/// Frames of real-time filtering before the filtered maps are frozen.
+const FILTER_FRAMES: u32 = 3;
+
+/// Bevy filters a `GeneratedEnvironmentMapLight` again every frame (it is built for live
+/// reflection probes); that costs hundreds of milliseconds a frame on a software renderer.
+/// Once the maps exist, keep them as a plain `EnvironmentMapLight` and stop filtering.
+/// Cameras whose sky image is still being filtered every frame.
+type FilteringSkies<'w, 's> = Query<
+    'w,
+    's,
+    (Entity, &'static mut SkyImageSource),
+    (
+        With<GeneratedEnvironmentMapLight>,
+        With<EnvironmentMapLight>,
+    ),
+>;
+
+pub(crate) fn freeze_filtered_sky(mut commands: Commands, mut skies: FilteringSkies) {
+    for (entity, mut sky) in &mut skies {
+        sky.filtered_frames += 1;
+        if sky.filtered_frames > FILTER_FRAMES {
+            commands
+                .entity(entity)
+                .remove::<GeneratedEnvironmentMapLight>();
+        }
+    }
 }
 
 /// Cube face size: enough for a soft sky and its reflections, cheap to build.
@@ -61,16 +92,21 @@ pub(crate) fn build_cubemaps(
     }
 }
 
-/// Applies live exposure/rotation values to a camera's sky.
+/// Applies live exposure/rotation values to a camera's sky and its image-based light.
 pub(crate) fn set_sky(
     sky: &mut SkyImageSource,
     skybox: Option<Mut<Skybox>>,
-    env: Option<Mut<GeneratedEnvironmentMapLight>>,
+    generated: Option<Mut<GeneratedEnvironmentMapLight>>,
+    env: Option<Mut<EnvironmentMapLight>>,
 ) {
     let rotation = Quat::from_rotation_y(sky.rotation.to_radians());
     if let Some(mut s) = skybox {
         s.brightness = sky.exposure;
         s.rotation = rotation;
+    }
+    if let Some(mut e) = generated {
+        e.intensity = sky.exposure;
+        e.rotation = rotation;
     }
     if let Some(mut e) = env {
         e.intensity = sky.exposure;

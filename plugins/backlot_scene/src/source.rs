@@ -23,10 +23,18 @@ pub struct SceneSource {
 /// Registers the scene file's folder as an asset source. Call before `AssetPlugin` is
 /// added (i.e. before `DefaultPlugins`/`AssetPlugin`), as Bevy requires.
 pub fn register_scene_source(app: &mut App, scene_file: &Path) {
-    let display_dir = scene_file
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let (asset_path, display_dir) = register_file_source(app, SCENE_SOURCE, scene_file);
+    app.insert_resource(SceneSource {
+        asset_path,
+        display_dir,
+    });
+}
+
+/// Registers the folder of `file` as the asset source `source` (so the file can live
+/// anywhere and still be watched); returns the file's asset path and its folder as the
+/// user named it (for messages). Shared by every backlot file type.
+pub fn register_file_source(app: &mut App, source: &'static str, file: &Path) -> (String, PathBuf) {
+    let display_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = if display_dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -34,18 +42,15 @@ pub fn register_scene_source(app: &mut App, scene_file: &Path) {
     };
     // Absolute, so Bevy does not resolve it against its own asset root.
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-    let file_name = scene_file
+    let file_name = file
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     app.register_asset_source(
-        SCENE_SOURCE,
+        source,
         AssetSourceBuilder::platform_default(&dir.to_string_lossy(), None),
     );
-    app.insert_resource(SceneSource {
-        asset_path: format!("{SCENE_SOURCE}://{file_name}"),
-        display_dir,
-    });
+    (format!("{source}://{file_name}"), display_dir)
 }
 
 pub(crate) fn start_loading(

@@ -1,8 +1,60 @@
 //! The LED volume: `*.stage.ron` files (wall sections with cabinet grids, processor
 //! outputs, the outer eye, tracked cameras, per-output colour), the geometry of every LED
-//! pixel, off-axis (Kooima) projection and the output pixel mapping.
-//!
-//! This first part is the Bevy-free [`format`] module that `backlot check` validates stage
-//! files with; the rendering plugin (outer/inner frustum and the per-output warp) builds on it.
+//! pixel, off-axis (Kooima) projection, output mapping, and the renderer that puts the
+//! inner frustum (what the tracked camera sees, in parallax) over the outer frustum
+//! (environment) on every output, every frame.
 
+mod asset;
 pub mod format;
+mod runtime;
+mod warp;
+
+pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_stage_source};
+pub use runtime::{
+    CameraRuntime, InnerCamera, OutputRuntime, PATTERNS, ReferenceViews, StageCameraOverride,
+    StageRuntime, StageStatus, stage_param_specs,
+};
+pub use warp::{WarpMaterial, WarpUniform};
+
+use std::path::PathBuf;
+
+use backlot_params::{BacklotSystems, ParamsPlugin};
+use bevy::prelude::*;
+
+/// Loads the stage named by [`StageSource`] (hot-reloaded) and renders its outputs.
+#[derive(Default)]
+pub struct StagePlugin {
+    /// Where `assets/` is, for LUT checks.
+    pub asset_root: Option<PathBuf>,
+}
+
+impl Plugin for StagePlugin {
+    fn build(&self, app: &mut App) {
+        if !app.is_plugin_added::<ParamsPlugin>() {
+            app.add_plugins(ParamsPlugin);
+        }
+        let display_dir = app
+            .world()
+            .get_resource::<StageSource>()
+            .map(|s| s.display_dir.clone());
+        warp::build(app);
+        app.init_asset::<StageAsset>()
+            .register_asset_loader(StageLoader {
+                asset_root: self.asset_root.clone(),
+                display_dir,
+            })
+            .init_resource::<StageStatus>()
+            .init_resource::<StageRuntime>()
+            .add_systems(Startup, runtime::start_loading)
+            .add_systems(
+                Update,
+                (
+                    runtime::watch_stage_assets,
+                    runtime::respawn_stage,
+                    runtime::update_stage,
+                )
+                    .chain()
+                    .in_set(BacklotSystems::Stage),
+            );
+    }
+}

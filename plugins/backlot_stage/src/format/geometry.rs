@@ -173,6 +173,66 @@ impl SectionGeometry {
         [x / per[0].max(1), y / per[1].max(1)]
     }
 
+    /// Where a ray (`origin` + t·`dir`, t > 0) meets the lit side of the section: the
+    /// distance t and the section pixel coordinates (x right, y down), if it does.
+    pub fn intersect(&self, origin: Vec3, dir: Vec3) -> Option<(f32, f32, f32)> {
+        let [w, h] = self.resolution.map(|r| r as f32);
+        let (t, u, v) = match &self.shape {
+            Shape::Flat {
+                origin: o,
+                right,
+                up,
+            } => {
+                let n = right.cross(*up);
+                let denom = n.dot(dir);
+                if denom.abs() < 1e-9 {
+                    return None;
+                }
+                let t = n.dot(*o - origin) / denom;
+                let p = origin + dir * t - *o;
+                (
+                    t,
+                    p.dot(*right) / right.length_squared(),
+                    p.dot(*up) / up.length_squared(),
+                )
+            }
+            Shape::Curved {
+                center,
+                radius,
+                start,
+                span,
+                bottom,
+                height,
+            } => {
+                // Ray against the vertical cylinder; the lit side faces inwards, so take the
+                // far root for an origin inside and the near one otherwise.
+                let (ox, oz) = (origin.x - center.x, origin.z - center.z);
+                let (a, b, c) = (
+                    dir.x * dir.x + dir.z * dir.z,
+                    2.0 * (ox * dir.x + oz * dir.z),
+                    ox * ox + oz * oz - radius * radius,
+                );
+                let disc = b * b - 4.0 * a * c;
+                if a < 1e-12 || disc < 0.0 {
+                    return None;
+                }
+                let t = (-b + disc.sqrt()) / (2.0 * a);
+                let p = origin + dir * t;
+                let angle = (p.x - center.x).atan2(-(p.z - center.z));
+                let mut rel = angle - start;
+                while rel < 0.0 {
+                    rel += std::f32::consts::TAU;
+                }
+                (t, rel / span, (p.y - bottom) / height)
+            }
+        };
+        (t > 0.0 && (0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v)).then_some((
+            t,
+            u * w,
+            (1.0 - v) * h,
+        ))
+    }
+
     /// The flat corners (lower-left, lower-right, upper-left) when the section is flat.
     pub fn flat_corners(&self) -> Option<[Vec3; 3]> {
         match &self.shape {

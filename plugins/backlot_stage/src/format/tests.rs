@@ -293,3 +293,23 @@ fn duplicate_names_and_camera_ids() {
     ));
     assert_eq!((e.line, e.col), (6, 6), "{e}");
 }
+
+proptest! {
+    /// A ray aimed at any LED pixel finds that same pixel again, on flat and curved sections.
+    #[test]
+    fn rays_find_the_pixel_they_aim_at(fx in 0.01f32..0.99, fy in 0.01f32..0.99, ex in -1.0f32..1.0, ey in 0.5f32..2.5) {
+        for stage in ["flat_wall.stage.ron", "curved_volume.stage.ron"] {
+            let stage = load(stage);
+            let sections = geometries(&stage);
+            let g = &sections[0].1;
+            let (x, y) = (fx * g.resolution[0] as f32, fy * g.resolution[1] as f32);
+            let target = g.position(x, y);
+            let eye = Vec3::new(ex, ey, 0.5);
+            let hit = g.intersect(eye, (target - eye).normalize());
+            prop_assert!(hit.is_some(), "{target} missed from {eye}");
+            let (t, hx, hy) = hit.unwrap_or_default();
+            prop_assert!((t - (target - eye).length()).abs() < 1e-3);
+            prop_assert!((hx - x).abs() < 0.05 && (hy - y).abs() < 0.05, "({hx}, {hy}) vs ({x}, {y})");
+        }
+    }
+}

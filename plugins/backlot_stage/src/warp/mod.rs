@@ -1,0 +1,97 @@
+//! The warp material: one full-canvas quad per output, shaded by `warp.wgsl`.
+
+use bevy::asset::embedded_asset;
+use bevy::prelude::*;
+use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::shader::ShaderRef;
+
+/// Most tracked cameras one output blends (inner-frustum textures bound per output).
+pub const MAX_CAMERAS: usize = 4;
+/// Most sections whose cabinet grids the test pattern knows.
+pub const MAX_SECTIONS: usize = 8;
+
+/// Per-output values the warp shader reads, refreshed every frame.
+#[derive(ShaderType, Debug, Clone, Default)]
+pub struct WarpUniform {
+    /// Clip-from-world of each camera's (overscanned) inner render, ascending priority.
+    pub inner_clip_from_world: [Mat4; MAX_CAMERAS],
+    /// x: mode (0 off, 1 normal, 2 chroma key), y: soft edge, z: marker spacing (m).
+    pub inner_params: [Vec4; MAX_CAMERAS],
+    /// Chroma key colours (linear).
+    pub chroma: [Vec4; MAX_CAMERAS],
+    /// Clip-from-world of the six outer cube faces (+X −X +Y −Y +Z −Z).
+    pub outer_clip_from_world: [Mat4; 6],
+    /// The outer eye.
+    pub eye: Vec4,
+    /// rgb: linear gains, w: transfer code.
+    pub color: Vec4,
+    /// x: pattern, y: outline, z: camera count.
+    pub pattern: Vec4,
+    /// Per section: cabinet pixels (x, y), cabinets (z, w).
+    pub cabinets: [Vec4; MAX_SECTIONS],
+}
+
+/// The material of an output's quad.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct WarpMaterial {
+    /// Uniform values.
+    #[uniform(0)]
+    pub params: WarpUniform,
+    /// World position of each canvas pixel's LED (w = 1 where an LED is mapped).
+    #[texture(1, sample_type = "float", filterable = false)]
+    pub positions: Handle<Image>,
+    /// Section index, section pixel x, y of each canvas pixel.
+    #[texture(2, sample_type = "u_int")]
+    pub info: Handle<Image>,
+    /// Inner renders (ascending priority; unused slots hold a black pixel).
+    #[texture(3)]
+    #[sampler(4)]
+    pub inner0: Handle<Image>,
+    /// Second camera.
+    #[texture(5)]
+    pub inner1: Handle<Image>,
+    /// Third camera.
+    #[texture(6)]
+    pub inner2: Handle<Image>,
+    /// Fourth camera.
+    #[texture(7)]
+    pub inner3: Handle<Image>,
+    /// Outer cube face +X.
+    #[texture(8)]
+    pub outer_px: Handle<Image>,
+    /// Outer cube face −X.
+    #[texture(9)]
+    pub outer_nx: Handle<Image>,
+    /// Outer cube face +Y.
+    #[texture(10)]
+    pub outer_py: Handle<Image>,
+    /// Outer cube face −Y.
+    #[texture(11)]
+    pub outer_ny: Handle<Image>,
+    /// Outer cube face +Z.
+    #[texture(12)]
+    pub outer_pz: Handle<Image>,
+    /// Outer cube face −Z.
+    #[texture(13)]
+    pub outer_nz: Handle<Image>,
+}
+
+impl Material for WarpMaterial {
+    fn fragment_shader() -> ShaderRef {
+        "embedded://backlot_stage/warp/warp.wgsl".into()
+    }
+
+    fn enable_prepass() -> bool {
+        false
+    }
+
+    fn enable_shadows() -> bool {
+        false
+    }
+}
+
+/// Registers the shader and the material.
+pub(crate) fn build(app: &mut App) {
+    embedded_asset!(app, "warp.wgsl");
+    app.add_plugins(MaterialPlugin::<WarpMaterial>::default());
+}

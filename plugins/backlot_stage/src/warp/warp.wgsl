@@ -1,0 +1,199 @@
+// The per-output warp: for every LED pixel of an output canvas, its 3D position on the wall
+// (precomputed into `positions`) is projected into each tracked camera's inner-frustum
+// render; outside every frustum the outer (environment) cube is sampled along the direction
+// from the outer eye. Test patterns replace the live image; the colour pipeline runs last.
+
+#import bevy_pbr::forward_io::VertexOutput
+
+struct WarpUniform {
+    inner_clip_from_world: array<mat4x4<f32>, 4>,
+    // x: mode (0 off, 1 normal, 2 chroma key), y: soft edge, z: marker spacing (m), w: unused
+    inner_params: array<vec4<f32>, 4>,
+    chroma: array<vec4<f32>, 4>,
+    outer_clip_from_world: array<mat4x4<f32>, 6>,
+    eye: vec4<f32>,
+    // rgb: linear gain (exposure x gain x white balance), w: transfer (0 sRGB, 1 g2.2, 2 g2.4, 3 linear)
+    color: vec4<f32>,
+    // x: pattern, y: frustum outline, z: camera count
+    pattern: vec4<f32>,
+    // per section: cabinet pixels (x, y), cabinets (z, w)
+    cabinets: array<vec4<f32>, 8>,
+}
+
+@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> warp: WarpUniform;
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var positions: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var info: texture_2d<u32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(3) var inner0: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(4) var linear_sampler: sampler;
+@group(#{MATERIAL_BIND_GROUP}) @binding(5) var inner1: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(6) var inner2: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(7) var inner3: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(8) var outer_px: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(9) var outer_nx: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(10) var outer_py: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(11) var outer_ny: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(12) var outer_pz: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(13) var outer_nz: texture_2d<f32>;
+
+fn project(m: mat4x4<f32>, p: vec3<f32>) -> vec4<f32> {
+    let c = m * vec4<f32>(p, 1.0);
+    return vec4<f32>(c.xyz / c.w, c.w);
+}
+
+fn ndc_to_uv(q: vec2<f32>) -> vec2<f32> {
+    return vec2<f32>(q.x * 0.5 + 0.5, 0.5 - q.y * 0.5);
+}
+
+fn sample_inner(i: u32, uv: vec2<f32>) -> vec3<f32> {
+    switch i {
+        case 0u: { return textureSampleLevel(inner0, linear_sampler, uv, 0.0).rgb; }
+        case 1u: { return textureSampleLevel(inner1, linear_sampler, uv, 0.0).rgb; }
+        case 2u: { return textureSampleLevel(inner2, linear_sampler, uv, 0.0).rgb; }
+        default: { return textureSampleLevel(inner3, linear_sampler, uv, 0.0).rgb; }
+    }
+}
+
+fn sample_outer(d: vec3<f32>) -> vec3<f32> {
+    let a = abs(d);
+    var face = 0u;
+    if a.x >= a.y && a.x >= a.z {
+        face = select(1u, 0u, d.x > 0.0);
+    } else if a.y >= a.z {
+        face = select(3u, 2u, d.y > 0.0);
+    } else {
+        face = select(5u, 4u, d.z > 0.0);
+    }
+    let uv = ndc_to_uv(project(warp.outer_clip_from_world[face], warp.eye.xyz + d).xy);
+    switch face {
+        case 0u: { return textureSampleLevel(outer_px, linear_sampler, uv, 0.0).rgb; }
+        case 1u: { return textureSampleLevel(outer_nx, linear_sampler, uv, 0.0).rgb; }
+        case 2u: { return textureSampleLevel(outer_py, linear_sampler, uv, 0.0).rgb; }
+        case 3u: { return textureSampleLevel(outer_ny, linear_sampler, uv, 0.0).rgb; }
+        case 4u: { return textureSampleLevel(outer_pz, linear_sampler, uv, 0.0).rgb; }
+        default: { return textureSampleLevel(outer_nz, linear_sampler, uv, 0.0).rgb; }
+    }
+}
+
+// Cameras come sorted by ascending priority: each later one is mixed over the result, so
+// the highest priority wins where frustums overlap, with soft edges blending at borders.
+fn live(p: vec3<f32>) -> vec3<f32> {
+    var rgb = sample_outer(normalize(p - warp.eye.xyz));
+    let count = u32(warp.pattern.z);
+    for (var i = 0u; i < count; i = i + 1u) {
+        let params = warp.inner_params[i];
+        if params.x < 0.5 {
+            continue;
+        }
+        let q = project(warp.inner_clip_from_world[i], p);
+        let edge = 1.0 - max(abs(q.x), abs(q.y));
+        if q.w <= 0.0 || edge <= 0.0 {
+            continue;
+        }
+        var w = 1.0;
+        if params.y > 0.0 {
+            w = smoothstep(0.0, params.y, edge);
+        }
+        var inner: vec3<f32>;
+        if params.x > 1.5 {
+            inner = warp.chroma[i].rgb;
+            if params.z > 0.0 {
+                // Tracking markers: dark dots on a grid over the key colour, spaced in metres.
+                let g = fract(vec2<f32>(p.x + p.z, p.y) / params.z) - vec2<f32>(0.5);
+                if length(g) < 0.06 {
+                    inner = vec3<f32>(0.05);
+                }
+            }
+        } else {
+            inner = sample_inner(i, ndc_to_uv(q.xy));
+        }
+        rgb = mix(rgb, inner, w);
+    }
+    return rgb;
+}
+
+fn outline(p: vec3<f32>) -> f32 {
+    let count = u32(warp.pattern.z);
+    var on = 0.0;
+    for (var i = 0u; i < count; i = i + 1u) {
+        if warp.inner_params[i].x < 0.5 {
+            continue;
+        }
+        let q = project(warp.inner_clip_from_world[i], p);
+        let edge = 1.0 - max(abs(q.x), abs(q.y));
+        if q.w > 0.0 && edge > 0.0 && edge < 0.006 {
+            on = 1.0;
+        }
+    }
+    return on;
+}
+
+fn hue(h: f32) -> vec3<f32> {
+    let k = vec3<f32>(0.0, 2.0 / 3.0, 1.0 / 3.0);
+    return clamp(abs(fract(vec3<f32>(h) + k) * 6.0 - 3.0) - 1.0, vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+fn test_pattern(pattern: u32, inf: vec4<u32>, px: vec2<i32>) -> vec3<f32> {
+    let canvas = vec2<f32>(textureDimensions(positions));
+    switch pattern {
+        // Cabinet grid: a colour per cabinet (section and cabinet index), white cabinet edges.
+        case 1u: {
+            let cab = warp.cabinets[min(inf.x, 7u)];
+            let cw = max(u32(cab.x), 1u);
+            let ch = max(u32(cab.y), 1u);
+            if inf.y % cw == 0u || inf.z % ch == 0u || inf.y % cw == cw - 1u || inf.z % ch == ch - 1u {
+                return vec3<f32>(1.0);
+            }
+            let id = (inf.z / ch) * u32(cab.z) + inf.y / cw;
+            return hue(fract(f32(id) * 0.618034 + f32(inf.x) * 0.25)) * 0.8;
+        }
+        // 75% colour bars across the canvas.
+        case 2u: {
+            let bar = u32(f32(px.x) / canvas.x * 8.0);
+            var bars = array<vec3<f32>, 8>(
+                vec3<f32>(0.75, 0.75, 0.75), vec3<f32>(0.75, 0.75, 0.0), vec3<f32>(0.0, 0.75, 0.75),
+                vec3<f32>(0.0, 0.75, 0.0), vec3<f32>(0.75, 0.0, 0.75), vec3<f32>(0.75, 0.0, 0.0),
+                vec3<f32>(0.0, 0.0, 0.75), vec3<f32>(0.0, 0.0, 0.0));
+            return bars[min(bar, 7u)];
+        }
+        case 3u: { return vec3<f32>(1.0, 0.0, 0.0); }
+        case 4u: { return vec3<f32>(0.0, 1.0, 0.0); }
+        case 5u: { return vec3<f32>(0.0, 0.0, 1.0); }
+        case 6u: { return vec3<f32>(1.0); }
+        case 7u: { return vec3<f32>(0.0); }
+        // One-pixel checkerboard in LED pixels: shows moire against the camera sensor.
+        default: { return vec3<f32>(f32((inf.y + inf.z) % 2u)); }
+    }
+}
+
+fn encode(x: f32, transfer: u32) -> f32 {
+    let v = max(x, 0.0);
+    switch transfer {
+        case 0u: { return select(1.055 * pow(v, 1.0 / 2.4) - 0.055, 12.92 * v, v <= 0.0031308); }
+        case 1u: { return pow(v, 1.0 / 2.2); }
+        case 2u: { return pow(v, 1.0 / 2.4); }
+        default: { return v; }
+    }
+}
+
+@fragment
+fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
+    let px = vec2<i32>(floor(in.position.xy));
+    let pos = textureLoad(positions, px, 0);
+    if pos.w < 0.5 {
+        return vec4<f32>(0.0, 0.0, 0.0, 1.0);
+    }
+    let inf = textureLoad(info, px, 0);
+    let pattern = u32(warp.pattern.x);
+    var rgb: vec3<f32>;
+    if pattern == 0u {
+        rgb = live(pos.xyz);
+    } else {
+        rgb = test_pattern(pattern, inf, px);
+    }
+    if warp.pattern.y > 0.5 && outline(pos.xyz) > 0.5 {
+        rgb = vec3<f32>(1.0, 0.85, 0.0);
+    }
+    rgb = rgb * warp.color.rgb;
+    let t = u32(warp.color.w);
+    return vec4<f32>(encode(rgb.r, t), encode(rgb.g, t), encode(rgb.b, t), 1.0);
+}
