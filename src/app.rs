@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use backlot_params::ParamsPlugin;
 use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
-use backlot_stage::{ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source};
+use backlot_stage::{
+    OutputWindows, ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source,
+};
 use backlot_ui::UiPlugin;
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
@@ -100,6 +102,9 @@ pub fn build_app(options: &AppOptions) -> App {
     if let Some(stage) = &options.stage {
         register_stage_source(&mut app, stage);
         app.insert_resource(options.camera_override.clone());
+        if options.mode == AppMode::Windowed {
+            app.insert_resource(OutputWindows);
+        }
         if let Some((w, h)) = options.camera_views {
             app.insert_resource(ReferenceViews(UVec2::new(w, h)));
         }

@@ -6,13 +6,14 @@
 
 mod asset;
 pub mod format;
+mod panel;
 mod runtime;
 mod warp;
 
 pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_stage_source};
 pub use runtime::{
-    CameraRuntime, InnerCamera, OutputRuntime, PATTERNS, ReferenceViews, StageCameraOverride,
-    StageRuntime, StageStatus, stage_param_specs,
+    CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, PATTERNS, ReferenceViews,
+    StageCameraOverride, StageRuntime, StageStatus, stage_param_specs,
 };
 pub use warp::{WarpMaterial, WarpUniform};
 
@@ -38,6 +39,7 @@ impl Plugin for StagePlugin {
             .get_resource::<StageSource>()
             .map(|s| s.display_dir.clone());
         warp::build(app);
+        panel::build(app);
         app.init_asset::<StageAsset>()
             .register_asset_loader(StageLoader {
                 asset_root: self.asset_root.clone(),

@@ -61,6 +61,10 @@ pub struct StageCameraOverride {
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct ReferenceViews(pub UVec2);
 
+/// Open one window per output (live runs with a display), placed as the stage file says.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct OutputWindows;
+
 /// A built output.
 #[derive(Debug, Clone)]
 pub struct OutputRuntime {
@@ -287,6 +291,7 @@ pub(crate) fn respawn_stage(
     mut registry: ResMut<ParamRegistry>,
     overrides: Option<Res<StageCameraOverride>>,
     reference: Option<Res<ReferenceViews>>,
+    windows: Option<Res<OutputWindows>>,
 ) {
     if !status.dirty {
         return;
@@ -543,6 +548,54 @@ pub(crate) fn respawn_stage(
             layer,
             ChildOf(root),
         ));
+        if windows.is_some() {
+            // The processor input as a window: the same quad, drawn again into it.
+            let placement = output.window.clone().unwrap_or(crate::format::WindowDef {
+                monitor: 0,
+                position: [0, 0],
+                fullscreen: false,
+            });
+            let monitor = bevy::window::MonitorSelection::Index(placement.monitor as usize);
+            let window = commands
+                .spawn((
+                    Window {
+                        title: format!("backlot output {}", output.name),
+                        resolution: (w, h).into(),
+                        position: WindowPosition::At(IVec2::from(placement.position)),
+                        mode: if placement.fullscreen {
+                            bevy::window::WindowMode::BorderlessFullscreen(monitor)
+                        } else {
+                            bevy::window::WindowMode::Windowed
+                        },
+                        decorations: !placement.fullscreen,
+                        ..default()
+                    },
+                    ChildOf(root),
+                ))
+                .id();
+            commands.spawn((
+                Name::new(format!("output {} window", output.name)),
+                Camera3d::default(),
+                Camera {
+                    order: 50 + i as isize,
+                    clear_color: ClearColorConfig::Custom(Color::BLACK),
+                    ..default()
+                },
+                RenderTarget::Window(bevy::window::WindowRef::Entity(window)),
+                Projection::Orthographic(OrthographicProjection {
+                    scaling_mode: ScalingMode::Fixed {
+                        width: 2.0,
+                        height: 2.0,
+                    },
+                    ..OrthographicProjection::default_3d()
+                }),
+                Tonemapping::None,
+                DebandDither::Disabled,
+                Msaa::Off,
+                RenderLayers::layer(10 + i),
+                ChildOf(root),
+            ));
+        }
         rt.outputs.push(OutputRuntime {
             name: output.name.0.clone(),
             image: canvas,

@@ -1,0 +1,82 @@
+//! LED stage benchmark (`cargo bench --bench stage_bench`, release mode).
+//!
+//! Frame time of the full stage pipeline for `curved_volume` (outer cube, inner frustum,
+//! four 1920x1080 output warps) against a single plain camera render of the same total
+//! pixel count (3840x2160 = 4 x 1920x1080), same scene, same device, same run; printed with
+//! their ratio. Both use `desert_road`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use backlot::app::{AppMode, AppOptions};
+use backlot::paths;
+use backlot::render::FrameDriver;
+
+const FRAMES: u32 = 60;
+const BUDGET: Duration = Duration::from_secs(60);
+
+fn frame_time(options: &AppOptions) -> Result<(Duration, u32), String> {
+    let mut driver = FrameDriver::new(options);
+    driver.load()?;
+    for _ in 0..3 {
+        driver.step()?;
+    }
+    let started = Instant::now();
+    let mut frames = 0;
+    while frames < FRAMES && (frames < 5 || started.elapsed() < BUDGET) {
+        driver.step()?;
+        frames += 1;
+    }
+    Ok((started.elapsed() / frames, frames))
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let base = AppOptions {
+        scene: root.join("scenes/desert_road.scene.ron"),
+        asset_root: paths::asset_root(None),
+        mode: AppMode::Render,
+        view_size: (3840, 2160),
+        max_frames: None,
+        render: true,
+        stage: None,
+        camera_override: Default::default(),
+        camera_views: None,
+        param_sets: Vec::new(),
+    };
+    let stage = AppOptions {
+        // The scene's own view is not part of the stage pipeline: keep it tiny.
+        view_size: (16, 16),
+        stage: Some(root.join("scenes/stages/curved_volume.stage.ron")),
+        ..base.clone()
+    };
+    let plain = match frame_time(&base) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("plain render: {e}");
+            std::process::exit(1);
+        }
+    };
+    let staged = match frame_time(&stage) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("stage render: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("pipeline                                   frame time   frames");
+    println!(
+        "plain camera 3840x2160 (8.3 MP)            {:>8.1} ms   {}",
+        plain.0.as_secs_f64() * 1e3,
+        plain.1
+    );
+    println!(
+        "curved_volume stage, 4 x 1920x1080 outputs {:>8.1} ms   {}",
+        staged.0.as_secs_f64() * 1e3,
+        staged.1
+    );
+    println!(
+        "ratio stage / plain: {:.2}",
+        staged.0.as_secs_f64() / plain.0.as_secs_f64()
+    );
+}
