@@ -300,3 +300,72 @@ fn check_validates_stage_files() {
         "{stderr}"
     );
 }
+
+/// The output LUT runs last: a red test pattern through a red/blue swap LUT arrives blue.
+#[test]
+fn output_lut_is_applied_last() {
+    let dir = temp_dir("lut");
+    let flat =
+        std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron")).expect("stage");
+    let with_lut = flat.replace(
+        "regions: [(section: \"wall\")]",
+        "regions: [(section: \"wall\")], color: (lut: \"luts/swap_red_blue.cube\")",
+    );
+    assert_ne!(
+        flat, with_lut,
+        "stage file layout changed; update this test"
+    );
+    let stage = dir.join("lut.stage.ron");
+    std::fs::write(&stage, with_lut).expect("write stage");
+    let out = dir.join("out");
+    let result = run(backlot()
+        .args([
+            "render",
+            "--scene",
+            "scenes/desert_road.scene.ron",
+            "--stage",
+        ])
+        .arg(&stage)
+        .args([
+            "--frames",
+            "1",
+            "--set",
+            "/stage/outputs/main/pattern=red",
+            "--out",
+        ])
+        .arg(&out));
+    assert!(result.status.success(), "{}", text(&result));
+    let img = load_rgb(&out.join("main-0000.png"));
+    for (x, y) in [(10, 10), (960, 540), (1900, 1070)] {
+        let [r, g, b] = img.get_pixel(x, y).0;
+        assert!(
+            b > 245 && r < 10 && g < 10,
+            "pixel ({x}, {y}) is {:?}, expected blue",
+            [r, g, b]
+        );
+    }
+
+    // A broken LUT is a positioned error in `check` (assets from a folder of our own).
+    let assets = dir.join("assets");
+    std::fs::create_dir_all(assets.join("luts")).expect("mkdir");
+    std::fs::write(assets.join("luts/bad.cube"), "LUT_3D_SIZE 2\n0 0 0\n1 1\n").expect("write");
+    std::fs::write(
+        dir.join("broken.stage.ron"),
+        flat.replace(
+            "regions: [(section: \"wall\")]",
+            "regions: [(section: \"wall\")], color: (lut: \"luts/bad.cube\")",
+        ),
+    )
+    .expect("write");
+    let result = run(backlot()
+        .arg("--assets")
+        .arg(&assets)
+        .arg("check")
+        .arg(dir.join("broken.stage.ron")));
+    assert_eq!(result.status.code(), Some(1), "{}", text(&result));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("broken.stage.ron:18:") && stderr.contains("LUT `luts/bad.cube` line 3"),
+        "{stderr}"
+    );
+}

@@ -13,7 +13,7 @@ mod warp;
 pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_stage_source};
 pub use runtime::{
     CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, PATTERNS, ReferenceViews,
-    StageCameraOverride, StageRuntime, StageStatus, stage_param_specs,
+    StageAssetRoot, StageCameraOverride, StageRuntime, StageStatus, stage_param_specs,
 };
 pub use warp::{WarpMaterial, WarpUniform};
 
@@ -45,6 +45,7 @@ impl Plugin for StagePlugin {
                 asset_root: self.asset_root.clone(),
                 display_dir,
             })
+            .insert_resource(StageAssetRoot(self.asset_root.clone()))
             .init_resource::<StageStatus>()
             .init_resource::<StageRuntime>()
             .add_systems(Startup, runtime::start_loading)

@@ -13,7 +13,8 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 
 use crate::format::{
-    CameraMode, InnerResolution, OutputMap, SectionGeometry, StageFile, Transfer, camera_rotation,
+    CameraMode, CubeLut, InnerResolution, OutputMap, SectionGeometry, StageFile, Transfer,
+    camera_rotation,
 };
 use crate::warp::{MAX_CAMERAS, MAX_SECTIONS, WarpMaterial, WarpUniform};
 use crate::{StageAsset, StageSource};
@@ -61,6 +62,51 @@ pub struct StageCameraOverride {
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct ReferenceViews(pub UVec2);
 
+/// Where `assets/` is (LUT files are read from there).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct StageAssetRoot(pub Option<std::path::PathBuf>);
+
+/// Reads and parses a `.cube` LUT under the asset root.
+fn load_lut(root: Option<&std::path::Path>, path: &str) -> Result<CubeLut, String> {
+    let full = root.map_or_else(|| std::path::PathBuf::from(path), |r| r.join(path));
+    let text = std::fs::read_to_string(&full).map_err(|e| format!("{}: {e}", full.display()))?;
+    CubeLut::parse(&text).map_err(|e| e.to_string())
+}
+
+/// A LUT as a 3D RGBA16F texture.
+fn lut_image(lut: &CubeLut) -> Image {
+    let n = lut.size as u32;
+    let mut data = Vec::with_capacity(lut.data.len() * 8);
+    for rgb in &lut.data {
+        for c in [rgb[0], rgb[1], rgb[2], 1.0] {
+            data.extend_from_slice(&half_bits(c).to_le_bytes());
+        }
+    }
+    Image::new(
+        Extent3d {
+            width: n,
+            height: n,
+            depth_or_array_layers: n,
+        },
+        TextureDimension::D3,
+        data,
+        TextureFormat::Rgba16Float,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+}
+
+/// f32 → IEEE half bits (LUT values are 0..1-ish; no subnormals needed).
+fn half_bits(v: f32) -> u16 {
+    let bits = v.clamp(-65000.0, 65000.0).to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let exp = ((bits >> 23) & 0xff) as i32 - 127 + 15;
+    if exp <= 0 {
+        sign
+    } else {
+        sign | ((exp as u16) << 10) | ((bits & 0x7f_ffff) >> 13) as u16
+    }
+}
+
 /// Open one window per output (live runs with a display), placed as the stage file says.
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct OutputWindows;
@@ -73,6 +119,8 @@ pub struct OutputRuntime {
     /// The canvas image (what the processor receives).
     pub image: Handle<Image>,
     material: Handle<WarpMaterial>,
+    /// The material drawing this output into its window, if it has one.
+    window_material: Option<Handle<WarpMaterial>>,
     transfer: Transfer,
 }
 
@@ -292,6 +340,7 @@ pub(crate) fn respawn_stage(
     overrides: Option<Res<StageCameraOverride>>,
     reference: Option<Res<ReferenceViews>>,
     windows: Option<Res<OutputWindows>>,
+    asset_root: Option<Res<StageAssetRoot>>,
 ) {
     if !status.dirty {
         return;
@@ -475,6 +524,7 @@ pub(crate) fn respawn_stage(
     }
 
     let quad = meshes.add(Rectangle::new(2.0, 2.0));
+    let identity_lut = images.add(lut_image(&CubeLut::identity(2)));
     for (i, output) in file.outputs.iter().enumerate() {
         let Ok(map) = OutputMap::new(output, &sections) else {
             continue;
@@ -499,6 +549,22 @@ pub(crate) fn respawn_stage(
         }
         let size = UVec2::new(w, h);
         let canvas = images.add(image(size, TextureFormat::Rgba8Unorm, None));
+        let lut = match &output.color.lut {
+            Some(path) => {
+                match load_lut(asset_root.as_deref().and_then(|r| r.0.as_deref()), &path.0) {
+                    Ok(lut) => images.add(lut_image(&lut)),
+                    Err(e) => {
+                        // The show goes on without the LUT rather than without the output.
+                        error!(
+                            "output `{}`: LUT `{}`: {e}; showing it without the LUT",
+                            output.name, path.0
+                        );
+                        identity_lut.clone()
+                    }
+                }
+            }
+            None => identity_lut.clone(),
+        };
         let inner = |k: usize| rt.cameras.get(k).map_or(black.clone(), |c| c.image.clone());
         let material = materials.add(WarpMaterial {
             params: WarpUniform::default(),
@@ -514,6 +580,7 @@ pub(crate) fn respawn_stage(
             outer_ny: outer_images[3].clone(),
             outer_pz: outer_images[4].clone(),
             outer_nz: outer_images[5].clone(),
+            lut,
         });
         let layer = RenderLayers::layer(10 + i);
         commands.spawn((
@@ -548,6 +615,7 @@ pub(crate) fn respawn_stage(
             layer,
             ChildOf(root),
         ));
+        let mut window_material = None;
         if windows.is_some() {
             // The processor input as a window: the same quad, drawn again into it.
             let placement = output.window.clone().unwrap_or(crate::format::WindowDef {
@@ -573,6 +641,22 @@ pub(crate) fn respawn_stage(
                     ChildOf(root),
                 ))
                 .id();
+            // Window surfaces are sRGB: this copy of the material undoes that encoding so
+            // the bytes on the wire are exactly the output signal.
+            let material = materials.get(&material).cloned();
+            let Some(material) = material.map(|m| materials.add(m)) else {
+                continue;
+            };
+            let layer = RenderLayers::layer(40 + i);
+            commands.spawn((
+                Name::new(format!("output {} window quad", output.name)),
+                Mesh3d(quad.clone()),
+                MeshMaterial3d(material.clone()),
+                Transform::from_xyz(0.0, 0.0, -1.0),
+                layer.clone(),
+                ChildOf(root),
+            ));
+            window_material = Some(material);
             commands.spawn((
                 Name::new(format!("output {} window", output.name)),
                 Camera3d::default(),
@@ -592,7 +676,7 @@ pub(crate) fn respawn_stage(
                 Tonemapping::None,
                 DebandDither::Disabled,
                 Msaa::Off,
-                RenderLayers::layer(10 + i),
+                layer,
                 ChildOf(root),
             ));
         }
@@ -600,6 +684,7 @@ pub(crate) fn respawn_stage(
             name: output.name.0.clone(),
             image: canvas,
             material,
+            window_material,
             transfer: output.color.transfer,
         });
     }
@@ -723,22 +808,29 @@ pub(crate) fn update_stage(
             Transfer::Gamma24 => 2.0,
             Transfer::Linear => 3.0,
         };
+        let params = WarpUniform {
+            inner_clip_from_world: clip_from_world,
+            inner_params: params,
+            chroma,
+            outer_clip_from_world: outer,
+            eye: runtime.eye.extend(1.0),
+            color: Vec4::new(gain * wb[0], gain * wb[1], gain * wb[2], transfer),
+            pattern: Vec4::new(
+                pattern as f32,
+                f32::from(u8::from(outline)),
+                runtime.cameras.len() as f32,
+                0.0,
+            ),
+            cabinets: runtime.cabinets,
+        };
         if let Some(mut m) = materials.get_mut(&output.material) {
-            m.params = WarpUniform {
-                inner_clip_from_world: clip_from_world,
-                inner_params: params,
-                chroma,
-                outer_clip_from_world: outer,
-                eye: runtime.eye.extend(1.0),
-                color: Vec4::new(gain * wb[0], gain * wb[1], gain * wb[2], transfer),
-                pattern: Vec4::new(
-                    pattern as f32,
-                    f32::from(u8::from(outline)),
-                    runtime.cameras.len() as f32,
-                    0.0,
-                ),
-                cabinets: runtime.cabinets,
-            };
+            m.params = params.clone();
+        }
+        if let Some(handle) = &output.window_material
+            && let Some(mut m) = materials.get_mut(handle)
+        {
+            m.params = params;
+            m.params.pattern.w = 1.0;
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Stage files, Bevy-free: types, parsing and validation with positions, LED pixel
 //! geometry, off-axis projection and output mapping.
 
+mod cube_lut;
 mod geometry;
 mod kooima;
 mod mapping;
 mod parse;
 mod types;
 
+pub use cube_lut::{CubeLut, CubeLutError};
 pub use geometry::{SectionGeometry, camera_rotation};
 pub use kooima::{FrustumExtents, off_axis_extents, off_axis_projection};
 pub use mapping::{OutputMap, rotated_size};

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use backlot_scene::format::{FileError, FileErrors, find_after, find_name, line_col, parse_ron};
 
-use super::{OutputMap, SectionGeometry, StageFile};
+use super::{CubeLut, OutputMap, SectionGeometry, StageFile};
 
 /// Parses and validates stage text; `asset_root` is where LUT files must exist.
 pub fn parse_stage(
@@ -13,7 +13,7 @@ pub fn parse_stage(
     asset_root: Option<&Path>,
 ) -> Result<StageFile, FileErrors> {
     let stage: StageFile = parse_ron(src, path, asset_root)?;
-    let problems = validate(&stage, src, path);
+    let problems = validate(&stage, src, path, asset_root);
     if problems.is_empty() {
         Ok(stage)
     } else {
@@ -29,7 +29,7 @@ pub fn parse_stage_file(path: &Path, asset_root: Option<&Path>) -> Result<StageF
     parse_stage(&src, &shown, asset_root)
 }
 
-fn validate(stage: &StageFile, src: &str, path: &str) -> Vec<FileError> {
+fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>) -> Vec<FileError> {
     let mut problems = Vec::new();
     let mut report = |offset: usize, message: String| {
         let (line, col) = line_col(src, offset);
@@ -77,6 +77,19 @@ fn validate(stage: &StageFile, src: &str, path: &str) -> Vec<FileError> {
                     };
                     report(offset, format!("output `{}`: {message}", output.name));
                 }
+            }
+        }
+    }
+    for output in &stage.outputs {
+        if let (Some(lut), Some(root)) = (&output.color.lut, asset_root) {
+            let text = std::fs::read_to_string(root.join(&lut.0)).unwrap_or_default();
+            if let Err(e) = CubeLut::parse(&text) {
+                let at = find_name(src, &output.name.0);
+                let offset = find_after(src, at, &format!("\"{}\"", lut.0)).unwrap_or(at);
+                report(
+                    offset,
+                    format!("output `{}`: LUT `{}` {e}", output.name, lut.0),
+                );
             }
         }
     }

@@ -25,7 +25,7 @@ pub struct WarpUniform {
     pub eye: Vec4,
     /// rgb: linear gains, w: transfer code.
     pub color: Vec4,
-    /// x: pattern, y: outline, z: camera count.
+    /// x: pattern, y: outline, z: camera count, w: 1 when drawn into an sRGB window.
     pub pattern: Vec4,
     /// Per section: cabinet pixels (x, y), cabinets (z, w).
     pub cabinets: [Vec4; MAX_SECTIONS],
@@ -74,6 +74,9 @@ pub struct WarpMaterial {
     /// Outer cube face −Z.
     #[texture(13)]
     pub outer_nz: Handle<Image>,
+    /// The output's 3D LUT (identity when none), applied to the encoded signal.
+    #[texture(14, dimension = "3d")]
+    pub lut: Handle<Image>,
 }
 
 impl Material for WarpMaterial {

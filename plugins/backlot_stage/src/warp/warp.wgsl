@@ -14,7 +14,7 @@ struct WarpUniform {
     eye: vec4<f32>,
     // rgb: linear gain (exposure x gain x white balance), w: transfer (0 sRGB, 1 g2.2, 2 g2.4, 3 linear)
     color: vec4<f32>,
-    // x: pattern, y: frustum outline, z: camera count
+    // x: pattern, y: frustum outline, z: camera count, w: 1 when drawn into an sRGB window
     pattern: vec4<f32>,
     // per section: cabinet pixels (x, y), cabinets (z, w)
     cabinets: array<vec4<f32>, 8>,
@@ -34,6 +34,7 @@ struct WarpUniform {
 @group(#{MATERIAL_BIND_GROUP}) @binding(11) var outer_ny: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(12) var outer_pz: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(13) var outer_nz: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(14) var lut: texture_3d<f32>;
 
 fn project(m: mat4x4<f32>, p: vec3<f32>) -> vec4<f32> {
     let c = m * vec4<f32>(p, 1.0);
@@ -175,6 +176,10 @@ fn encode(x: f32, transfer: u32) -> f32 {
     }
 }
 
+fn srgb_decode(v: f32) -> f32 {
+    return select(pow((v + 0.055) / 1.055, 2.4), v / 12.92, v <= 0.04045);
+}
+
 @fragment
 fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     let px = vec2<i32>(floor(in.position.xy));
@@ -195,5 +200,14 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     }
     rgb = rgb * warp.color.rgb;
     let t = u32(warp.color.w);
-    return vec4<f32>(encode(rgb.r, t), encode(rgb.g, t), encode(rgb.b, t), 1.0);
+    let encoded = clamp(vec3<f32>(encode(rgb.r, t), encode(rgb.g, t), encode(rgb.b, t)), vec3<f32>(0.0), vec3<f32>(1.0));
+    // The 3D LUT, last: texel centres span 0..1 exactly.
+    let n = f32(textureDimensions(lut).x);
+    let signal = textureSampleLevel(lut, linear_sampler, encoded * ((n - 1.0) / n) + vec3<f32>(0.5 / n), 0.0).rgb;
+    if warp.pattern.w > 0.5 {
+        // Drawn into an sRGB window surface, which encodes on write: pre-decode so the
+        // stored bytes are the signal itself.
+        return vec4<f32>(srgb_decode(signal.r), srgb_decode(signal.g), srgb_decode(signal.b), 1.0);
+    }
+    return vec4<f32>(signal, 1.0);
 }
