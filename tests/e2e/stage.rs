@@ -259,6 +259,10 @@ fn cabinet_grid_pattern_lands_at_canvas_offsets() {
         white(64, 121) && white(64, 122),
         "cabinet rows break at y 121/122"
     );
+    // The first cabinet on this canvas is arc cabinet 8: its label "0-8" starts with a '0'
+    // drawn 5 LED pixels per font pixel from (10, 10): top bar lit, centre hole dark.
+    assert!(white(12, 12) && white(22, 12), "label digit top row");
+    assert!(!white(17, 17), "label digit hole");
     // Beyond the region (1024 x 976) the canvas carries nothing: black.
     assert_eq!(img.get_pixel(1500, 500).0, [0, 0, 0]);
     assert_eq!(img.get_pixel(100, 1000).0, [0, 0, 0]);
@@ -368,4 +372,83 @@ fn output_lut_is_applied_last() {
         stderr.contains("broken.stage.ron:18:") && stderr.contains("LUT `luts/bad.cube` line 3"),
         "{stderr}"
     );
+}
+
+/// A live headless run picks up an edited stage file, and a broken edit keeps the last
+/// good stage with a positioned error.
+#[test]
+fn stage_file_hot_reloads_during_a_run() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = temp_dir("stage-reload");
+    let stage = dir.join("live.stage.ron");
+    let original =
+        std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron")).expect("stage");
+    std::fs::write(&stage, &original).expect("write");
+    let mut child = backlot()
+        .args([
+            "run",
+            "--headless",
+            "--max-frames",
+            "100000",
+            "--scene",
+            "scenes/neon_club.scene.ron",
+            "--stage",
+        ])
+        .arg(&stage)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let wait_for = |needle: &str, log: &mut Vec<String>| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(120) {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                let found = line.contains(needle);
+                log.push(line);
+                if found {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    let first = wait_for("(load #1)", &mut log)
+        && log.iter().any(|l| l.contains("stage `Flat wall` loaded"));
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(
+        &stage,
+        original.replace("title: \"Flat wall\"", "title: \"Flat wall B\""),
+    )
+    .expect("write");
+    let second = first && wait_for("stage `Flat wall B` loaded", &mut log);
+    std::fs::write(
+        &stage,
+        original.replace("canvas: (1920, 1080)", "canvas: (1920, 1080),,"),
+    )
+    .expect("write");
+    let third = second && wait_for("keeping the last good stage", &mut log);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = log.join("\n");
+    assert!(first, "stage never loaded:\n{text}");
+    assert!(second, "edit not picked up:\n{text}");
+    assert!(third, "broken edit not reported:\n{text}");
+    assert!(
+        text.contains("live.stage.ron:18:"),
+        "error without position:\n{text}"
+    );
+    assert!(!text.contains("panicked"), "{text}");
 }

@@ -7,7 +7,7 @@ use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamVal
 use backlot_scene::SharesSceneLook;
 use bevy::asset::{AssetLoadFailedEvent, RenderAssetUsages};
 use bevy::camera::visibility::RenderLayers;
-use bevy::camera::{CameraProjection, RenderTarget, ScalingMode};
+use bevy::camera::{CameraProjection, Hdr, RenderTarget, ScalingMode};
 use bevy::core_pipeline::tonemapping::{DebandDither, Tonemapping};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
@@ -138,6 +138,10 @@ pub struct CameraRuntime {
     aspect: f32,
     chroma: [f32; 3],
     markers: f32,
+    /// Largest inner width when the resolution adapts to the wall pixels covered.
+    adaptive_max: Option<u32>,
+    /// Current inner render size.
+    size: UVec2,
 }
 
 /// Everything the current stage spawned.
@@ -149,6 +153,7 @@ pub struct StageRuntime {
     /// Cameras in ascending priority.
     pub cameras: Vec<CameraRuntime>,
     outer: Vec<Entity>,
+    sections: Vec<SectionGeometry>,
     eye: Vec3,
     cabinets: [Vec4; MAX_SECTIONS],
 }
@@ -432,6 +437,8 @@ pub(crate) fn respawn_stage(
                 }),
                 Transform::from_translation(rt.eye).looking_to(dir, up),
                 Msaa::Off,
+                // HDR like the scene camera, so bright emissives tonemap the same way.
+                Hdr,
                 SharesSceneLook,
                 ChildOf(root),
             ))
@@ -448,10 +455,11 @@ pub(crate) fn respawn_stage(
     let mut cameras = file.cameras.clone();
     cameras.sort_by_key(|c| c.priority);
     for (i, c) in cameras.iter().take(MAX_CAMERAS).enumerate() {
-        let size = match c.inner_resolution {
-            InnerResolution::Fixed(w, h) => UVec2::new(w, h),
+        let (size, adaptive_max) = match c.inner_resolution {
+            InnerResolution::Fixed(w, h) => (UVec2::new(w.max(16), h.max(16)), None),
             InnerResolution::Adaptive(w) => {
-                UVec2::new(w.clamp(64, 4096), (w.clamp(64, 4096) * 9 / 16).max(36))
+                let max = w.clamp(256, 8192);
+                (UVec2::new(max, max * 9 / 16), Some(max))
             }
         };
         let aspect = size.x as f32 / size.y as f32;
@@ -477,6 +485,8 @@ pub(crate) fn respawn_stage(
                 }),
                 transform,
                 Msaa::Off,
+                // HDR like the scene camera, so bright emissives tonemap the same way.
+                Hdr,
                 SharesSceneLook,
                 ChildOf(root),
             ))
@@ -502,6 +512,7 @@ pub(crate) fn respawn_stage(
                     }),
                     transform,
                     Msaa::Off,
+                    Hdr,
                     SharesSceneLook,
                     ChildOf(root),
                 ))
@@ -520,6 +531,8 @@ pub(crate) fn respawn_stage(
             aspect,
             chroma,
             markers,
+            adaptive_max,
+            size,
         });
     }
 
@@ -689,6 +702,7 @@ pub(crate) fn respawn_stage(
         });
     }
 
+    rt.sections = sections.into_iter().map(|(_, g)| g).collect();
     let specs = stage_param_specs(&file);
     registry.replace_under("/stage", specs);
     *runtime = rt;
@@ -703,6 +717,71 @@ pub(crate) fn respawn_stage(
         runtime.cameras.len(),
         status.loads
     );
+}
+
+/// Sizes each adaptive inner render to the LED pixels its (overscanned) frustum covers on
+/// the wall, so the inner render is neither softer nor heavier than the wall can show.
+/// Resizes only on a change of more than a fifth, to avoid reallocating every frame.
+fn adapt_inner_resolution(
+    registry: &ParamRegistry,
+    runtime: &mut StageRuntime,
+    images: &mut Assets<Image>,
+) {
+    let StageRuntime {
+        cameras, sections, ..
+    } = runtime;
+    for cam in cameras.iter_mut() {
+        let Some(max) = cam.adaptive_max else {
+            continue;
+        };
+        let base = format!("/stage/cameras/{}", cam.id);
+        let position = Vec3::from(param_vec3(
+            registry,
+            &format!("{base}/position"),
+            [0.0, 1.7, 4.0],
+        ));
+        let [pan, tilt, roll] = param_vec3(registry, &format!("{base}/rotation"), [0.0; 3]);
+        let fov = param_f32(registry, &format!("{base}/fov"), 40.0);
+        let overscan = param_f32(registry, &format!("{base}/overscan"), 10.0);
+        let rotation = camera_rotation(pan, tilt, roll);
+        let half = (fov.to_radians() / 2.0).tan() * (1.0 + overscan / 100.0);
+        // LED pixels along the frustum's horizontal centre line, in 32 steps.
+        let mut covered = 0.0f32;
+        let mut last: Option<(usize, f32, f32)> = None;
+        for i in 0..=32 {
+            let x = -half + 2.0 * half * i as f32 / 32.0;
+            let dir = (rotation * Vec3::new(x, 0.0, -1.0)).normalize();
+            let hit = sections
+                .iter()
+                .enumerate()
+                .filter_map(|(s, g)| g.intersect(position, dir).map(|(t, px, py)| (t, s, px, py)))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let (Some((_, s, px, py)), Some((ls, lx, ly))) = (hit, last)
+                && s == ls
+            {
+                covered += ((px - lx).powi(2) + (py - ly).powi(2)).sqrt();
+            }
+            last = hit.map(|(_, s, px, py)| (s, px, py));
+        }
+        if covered < 1.0 {
+            continue;
+        }
+        let width = ((covered.ceil() as u32).div_ceil(64) * 64).clamp(256, max);
+        let current = cam.size.x as f32;
+        if (width as f32 - current).abs() / current > 0.2 {
+            let size = UVec2::new(width, (width as f32 / cam.aspect).round() as u32);
+            if images
+                .insert(&cam.image, image(size, TextureFormat::Rgba8UnormSrgb, None))
+                .is_ok()
+            {
+                debug!(
+                    "camera {} inner render now {}x{} ({covered:.0} wall pixels across)",
+                    cam.id, size.x, size.y
+                );
+                cam.size = size;
+            }
+        }
+    }
 }
 
 fn param_f32(registry: &ParamRegistry, address: &str, default: f32) -> f32 {
@@ -732,10 +811,13 @@ fn param_enum<'a>(registry: &'a ParamRegistry, address: &str) -> Option<&'a str>
 /// output's warp uniform, after the scene moved things this frame.
 pub(crate) fn update_stage(
     registry: Res<ParamRegistry>,
-    runtime: Res<StageRuntime>,
+    mut runtime: ResMut<StageRuntime>,
     mut cameras: Query<(&mut Transform, &mut Projection)>,
     mut materials: ResMut<Assets<WarpMaterial>>,
+    mut images: ResMut<Assets<Image>>,
 ) {
+    adapt_inner_resolution(&registry, &mut runtime, &mut images);
+    let runtime = runtime.into_inner();
     let mut clip_from_world = [Mat4::IDENTITY; MAX_CAMERAS];
     let mut params = [Vec4::ZERO; MAX_CAMERAS];
     let mut chroma = [Vec4::ZERO; MAX_CAMERAS];

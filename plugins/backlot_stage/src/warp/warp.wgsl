@@ -133,10 +133,67 @@ fn hue(h: f32) -> vec3<f32> {
     return clamp(abs(fract(vec3<f32>(h) + k) * 6.0 - 3.0) - 1.0, vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
+// 3x5 pixel digits 0-9 and '-' (index 10), one bit per pixel, row-major from the top.
+const GLYPHS = array<u32, 11>(31599u, 9362u, 29671u, 29391u, 23497u, 31183u, 31215u, 29257u, 31727u, 31695u, 448u);
+
+fn glyph_on(glyph: u32, gx: u32, gy: u32) -> bool {
+    return ((GLYPHS[min(glyph, 10u)] >> (14u - (gy * 3u + gx))) & 1u) == 1u;
+}
+
+fn digit_count(v: u32) -> u32 {
+    var n = 1u;
+    var x = v / 10u;
+    loop {
+        if x == 0u {
+            break;
+        }
+        n = n + 1u;
+        x = x / 10u;
+    }
+    return n;
+}
+
+// Whether local cabinet pixel (lx, ly) is lit by the label "<section>-<cabinet>" printed in
+// the cabinet's top-left corner, with `s` LED pixels per font pixel.
+fn label_on(section: u32, cabinet: u32, lx: u32, ly: u32, s: u32) -> bool {
+    let x0 = 2u * s;
+    let y0 = 2u * s;
+    if lx < x0 || ly < y0 || ly >= y0 + 5u * s {
+        return false;
+    }
+    let col = (lx - x0) / (4u * s);
+    let gx = ((lx - x0) / s) % 4u;
+    let gy = (ly - y0) / s;
+    if gx == 3u {
+        return false;
+    }
+    let ns = digit_count(section);
+    let nc = digit_count(cabinet);
+    var glyph = 0u;
+    if col < ns {
+        var v = section;
+        for (var k = 0u; k < ns - 1u - col; k = k + 1u) {
+            v = v / 10u;
+        }
+        glyph = v % 10u;
+    } else if col == ns {
+        glyph = 10u;
+    } else if col <= ns + nc {
+        var v = cabinet;
+        for (var k = 0u; k < ns + nc - col; k = k + 1u) {
+            v = v / 10u;
+        }
+        glyph = v % 10u;
+    } else {
+        return false;
+    }
+    return glyph_on(glyph, gx, gy);
+}
+
 fn test_pattern(pattern: u32, inf: vec4<u32>, px: vec2<i32>) -> vec3<f32> {
     let canvas = vec2<f32>(textureDimensions(positions));
     switch pattern {
-        // Cabinet grid: a colour per cabinet (section and cabinet index), white cabinet edges.
+        // Cabinet grid: a colour per cabinet, white cabinet edges, "section-cabinet" ids.
         case 1u: {
             let cab = warp.cabinets[min(inf.x, 7u)];
             let cw = max(u32(cab.x), 1u);
@@ -145,6 +202,10 @@ fn test_pattern(pattern: u32, inf: vec4<u32>, px: vec2<i32>) -> vec3<f32> {
                 return vec3<f32>(1.0);
             }
             let id = (inf.z / ch) * u32(cab.z) + inf.y / cw;
+            // Section and cabinet ids printed in each cabinet's corner.
+            if label_on(inf.x, id, inf.y % cw, inf.z % ch, max(1u, min(cw, ch) / 24u)) {
+                return vec3<f32>(1.0);
+            }
             return hue(fract(f32(id) * 0.618034 + f32(inf.x) * 0.25)) * 0.8;
         }
         // 75% colour bars across the canvas.
