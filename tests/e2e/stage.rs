@@ -425,8 +425,7 @@ fn stage_file_hot_reloads_during_a_run() {
         }
         false
     };
-    let first = wait_for("(load #1)", &mut log)
-        && log.iter().any(|l| l.contains("stage `Flat wall` loaded"));
+    let first = wait_for("stage `Flat wall` loaded", &mut log);
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(
         &stage,
