@@ -332,6 +332,71 @@ pub fn stage_param_specs(stage: &StageFile) -> Vec<ParamSpec> {
     out
 }
 
+/// A camera that renders the scene, as the scene camera sees it, into an image.
+fn scene_view_camera(
+    name: String,
+    order: isize,
+    target: &Handle<Image>,
+    vertical_fov: f32,
+    aspect: f32,
+    transform: Transform,
+    root: Entity,
+) -> impl Bundle {
+    (
+        Name::new(name),
+        Camera3d::default(),
+        Camera { order, ..default() },
+        RenderTarget::Image(target.clone().into()),
+        Projection::Perspective(PerspectiveProjection {
+            fov: vertical_fov,
+            aspect_ratio: aspect,
+            near: 0.05,
+            far: 2000.0,
+            ..default()
+        }),
+        transform,
+        Msaa::Off,
+        // HDR like the scene camera, so bright emissives tonemap the same way.
+        Hdr,
+        SharesSceneLook,
+        ChildOf(root),
+    )
+}
+
+/// A camera that draws an output's warp quad (on `layer`) into `target`, untouched: no
+/// tonemapping, dither or MSAA.
+fn warp_camera(
+    name: String,
+    order: isize,
+    target: RenderTarget,
+    layer: RenderLayers,
+    root: Entity,
+) -> impl Bundle {
+    (
+        Name::new(name),
+        Camera3d::default(),
+        Camera {
+            order,
+            clear_color: ClearColorConfig::Custom(Color::BLACK),
+            ..default()
+        },
+        target,
+        Projection::Orthographic(OrthographicProjection {
+            scaling_mode: ScalingMode::Fixed {
+                width: 2.0,
+                height: 2.0,
+            },
+            ..OrthographicProjection::default_3d()
+        }),
+        Transform::default(),
+        Tonemapping::None,
+        DebandDither::Disabled,
+        Msaa::Off,
+        layer,
+        ChildOf(root),
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn respawn_stage(
     mut commands: Commands,
@@ -468,53 +533,30 @@ pub(crate) fn respawn_stage(
             .with_rotation(camera_rotation(c.pan, c.tilt, c.roll));
         let entity = commands
             .spawn((
-                Name::new(format!("inner frustum {}", c.id)),
                 InnerCamera { id: c.id },
-                Camera3d::default(),
-                Camera {
-                    order: -10 + i as isize,
-                    ..default()
-                },
-                RenderTarget::Image(handle.clone().into()),
-                Projection::Perspective(PerspectiveProjection {
-                    fov: vertical_fov(c.lens.horizontal_fov_deg(), c.overscan.0, aspect),
-                    aspect_ratio: aspect,
-                    near: 0.05,
-                    far: 2000.0,
-                    ..default()
-                }),
-                transform,
-                Msaa::Off,
-                // HDR like the scene camera, so bright emissives tonemap the same way.
-                Hdr,
-                SharesSceneLook,
-                ChildOf(root),
+                scene_view_camera(
+                    format!("inner frustum {}", c.id),
+                    -10 + i as isize,
+                    &handle,
+                    vertical_fov(c.lens.horizontal_fov_deg(), c.overscan.0, aspect),
+                    aspect,
+                    transform,
+                    root,
+                ),
             ))
             .id();
         let reference = reference.as_deref().map(|r| {
             let img = images.add(image(r.0, TextureFormat::Rgba8UnormSrgb, None));
             let raspect = r.0.x as f32 / r.0.y.max(1) as f32;
             let e = commands
-                .spawn((
-                    Name::new(format!("camera view {}", c.id)),
-                    Camera3d::default(),
-                    Camera {
-                        order: -5 + i as isize,
-                        ..default()
-                    },
-                    RenderTarget::Image(img.clone().into()),
-                    Projection::Perspective(PerspectiveProjection {
-                        fov: vertical_fov(c.lens.horizontal_fov_deg(), 0.0, raspect),
-                        aspect_ratio: raspect,
-                        near: 0.05,
-                        far: 2000.0,
-                        ..default()
-                    }),
+                .spawn(scene_view_camera(
+                    format!("camera view {}", c.id),
+                    -5 + i as isize,
+                    &img,
+                    vertical_fov(c.lens.horizontal_fov_deg(), 0.0, raspect),
+                    raspect,
                     transform,
-                    Msaa::Off,
-                    Hdr,
-                    SharesSceneLook,
-                    ChildOf(root),
+                    root,
                 ))
                 .id();
             (e, img)
@@ -604,29 +646,12 @@ pub(crate) fn respawn_stage(
             layer.clone(),
             ChildOf(root),
         ));
-        commands.spawn((
-            Name::new(format!("output {}", output.name)),
-            Camera3d::default(),
-            Camera {
-                order: 10 + i as isize,
-                clear_color: ClearColorConfig::Custom(Color::BLACK),
-                ..default()
-            },
+        commands.spawn(warp_camera(
+            format!("output {}", output.name),
+            10 + i as isize,
             RenderTarget::Image(canvas.clone().into()),
-            Projection::Orthographic(OrthographicProjection {
-                scaling_mode: ScalingMode::Fixed {
-                    width: 2.0,
-                    height: 2.0,
-                },
-                ..OrthographicProjection::default_3d()
-            }),
-            Transform::default(),
-            // The signal is exactly what the warp computed: no tonemapping, dither or MSAA.
-            Tonemapping::None,
-            DebandDither::Disabled,
-            Msaa::Off,
             layer,
-            ChildOf(root),
+            root,
         ));
         let mut window_material = None;
         if windows.is_some() {
@@ -670,27 +695,12 @@ pub(crate) fn respawn_stage(
                 ChildOf(root),
             ));
             window_material = Some(material);
-            commands.spawn((
-                Name::new(format!("output {} window", output.name)),
-                Camera3d::default(),
-                Camera {
-                    order: 50 + i as isize,
-                    clear_color: ClearColorConfig::Custom(Color::BLACK),
-                    ..default()
-                },
+            commands.spawn(warp_camera(
+                format!("output {} window", output.name),
+                50 + i as isize,
                 RenderTarget::Window(bevy::window::WindowRef::Entity(window)),
-                Projection::Orthographic(OrthographicProjection {
-                    scaling_mode: ScalingMode::Fixed {
-                        width: 2.0,
-                        height: 2.0,
-                    },
-                    ..OrthographicProjection::default_3d()
-                }),
-                Tonemapping::None,
-                DebandDither::Disabled,
-                Msaa::Off,
                 layer,
-                ChildOf(root),
+                root,
             ));
         }
         rt.outputs.push(OutputRuntime {
