@@ -521,7 +521,9 @@ pub(crate) fn respawn_stage(
     cameras.sort_by_key(|c| c.priority);
     for (i, c) in cameras.iter().take(MAX_CAMERAS).enumerate() {
         let (size, adaptive_max) = match c.inner_resolution {
-            InnerResolution::Fixed(w, h) => (UVec2::new(w.max(16), h.max(16)), None),
+            InnerResolution::Fixed(w, h) => {
+                (UVec2::new(w.clamp(16, 8192), h.clamp(16, 8192)), None)
+            }
             InnerResolution::Adaptive(w) => {
                 let max = w.clamp(256, 8192);
                 (UVec2::new(max, max * 9 / 16), Some(max))

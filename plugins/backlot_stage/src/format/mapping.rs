@@ -2,6 +2,9 @@
 
 use super::{OutputDef, RegionDef, SectionGeometry};
 
+/// Largest canvas side accepted (8K processor inputs).
+pub const MAX_CANVAS: u32 = 8192;
+
 /// A region resolved against its section.
 #[derive(Debug, Clone, PartialEq)]
 struct PlacedRegion {
@@ -40,6 +43,15 @@ impl OutputMap {
             problems.push((
                 usize::MAX,
                 format!("output `{}` canvas must not be empty", output.name),
+            ));
+        } else if cw > MAX_CANVAS || ch > MAX_CANVAS {
+            // Every canvas pixel gets GPU buffers; refuse sizes no processor input has.
+            problems.push((
+                usize::MAX,
+                format!(
+                    "output `{}` canvas {cw}x{ch} is larger than {MAX_CANVAS}x{MAX_CANVAS}",
+                    output.name
+                ),
             ));
         }
         let mut regions: Vec<PlacedRegion> = Vec::new();

@@ -313,3 +313,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn absurd_canvas_is_refused() {
+    let e = error_of(&format!(
+        "(\n  sections: [{SECTION}],\n  outputs: [(name: \"o\", canvas: (100000, 1080), regions: [])],\n)"
+    ));
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("larger than 8192x8192"), "{e}");
+}
