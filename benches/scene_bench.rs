@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backlot::app::{AppMode, AppOptions};
+use backlot::app::AppOptions;
 use backlot::paths;
 use backlot::render::FrameDriver;
 use bevy::prelude::*;
@@ -45,18 +45,7 @@ struct Figures {
 }
 
 fn measure(scene: PathBuf) -> Result<Figures, String> {
-    let options = AppOptions {
-        scene,
-        asset_root: paths::asset_root(None),
-        mode: AppMode::Render,
-        view_size: (1280, 720),
-        max_frames: None,
-        render: true,
-        stage: None,
-        camera_override: Default::default(),
-        camera_views: None,
-        param_sets: Vec::new(),
-    };
+    let options = AppOptions::render(scene, paths::asset_root(None), (1280, 720));
     let started = Instant::now();
     let mut driver = FrameDriver::new(&options);
     driver.load()?;

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use backlot::app::{AppMode, AppOptions};
+use backlot::app::AppOptions;
 use backlot::paths;
 use backlot::render::FrameDriver;
 
@@ -32,18 +32,11 @@ fn frame_time(options: &AppOptions) -> Result<(Duration, u32), String> {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let base = AppOptions {
-        scene: root.join("scenes/desert_road.scene.ron"),
-        asset_root: paths::asset_root(None),
-        mode: AppMode::Render,
-        view_size: (3840, 2160),
-        max_frames: None,
-        render: true,
-        stage: None,
-        camera_override: Default::default(),
-        camera_views: None,
-        param_sets: Vec::new(),
-    };
+    let base = AppOptions::render(
+        root.join("scenes/desert_road.scene.ron"),
+        paths::asset_root(None),
+        (3840, 2160),
+    );
     let stage = AppOptions {
         // The scene's own view is not part of the stage pipeline: keep it tiny.
         view_size: (16, 16),

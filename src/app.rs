@@ -57,6 +57,24 @@ pub struct AppOptions {
     pub param_sets: Vec<(String, String)>,
 }
 
+impl AppOptions {
+    /// A frame-by-frame render of `scene` at `view_size`: no stage, no overrides, rendering on.
+    pub fn render(scene: PathBuf, asset_root: PathBuf, view_size: (u32, u32)) -> Self {
+        Self {
+            scene,
+            asset_root,
+            mode: AppMode::Render,
+            view_size,
+            max_frames: None,
+            render: true,
+            stage: None,
+            camera_override: StageCameraOverride::default(),
+            camera_views: None,
+            param_sets: Vec::new(),
+        }
+    }
+}
+
 /// Whether any GPU, or a software Vulkan driver such as Mesa's lavapipe, is available.
 /// Asked before Bevy starts, because Bevy's renderer panics when it finds none.
 pub fn render_device_available() -> bool {

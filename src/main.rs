@@ -75,12 +75,6 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             let options = AppOptions {
-                scene: args.scene.clone(),
-                asset_root,
-                mode: AppMode::Render,
-                view_size: args.size,
-                max_frames: None,
-                render: true,
                 stage: args.stage.clone(),
                 camera_override: StageCameraOverride {
                     pose: args.camera_pose,
@@ -88,6 +82,7 @@ fn main() -> ExitCode {
                 },
                 camera_views: args.camera_view.then_some(args.size),
                 param_sets: args.set.clone(),
+                ..AppOptions::render(args.scene.clone(), asset_root, args.size)
             };
             match render::render_frames(&options, args.frames, &args.out) {
                 Ok(paths) => {
@@ -128,16 +123,11 @@ fn main() -> ExitCode {
                 AppMode::Windowed
             };
             let options = AppOptions {
-                scene,
-                asset_root,
                 mode,
-                view_size: (1280, 720),
                 max_frames: args.max_frames,
                 render,
                 stage: args.stage.clone(),
-                camera_override: StageCameraOverride::default(),
-                camera_views: None,
-                param_sets: Vec::new(),
+                ..AppOptions::render(scene, asset_root, (1280, 720))
             };
             let mut app = backlot::build_app(&options);
             if !render {

@@ -13,7 +13,9 @@ pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
 pub use color::ColorDef;
 pub use error::{FileError, FileErrors};
 pub use params::{ParamTarget, scene_param_specs};
-pub use parse::{find_after, find_name, line_col, parse_ron, parse_scene, parse_scene_file};
+pub use parse::{
+    find_after, find_name, line_col, parse_ron, parse_scene, parse_scene_file, read_source,
+};
 pub use types::*;
 
 #[cfg(test)]

@@ -54,10 +54,16 @@ pub fn parse_scene(
 
 /// Reads and parses a scene file from disk.
 pub fn parse_scene_file(path: &Path, asset_root: Option<&Path>) -> Result<SceneFile, FileErrors> {
+    let (src, shown) = read_source(path)?;
+    parse_scene(&src, &shown, asset_root)
+}
+
+/// Reads a backlot file from disk as text; also returns its path as shown in messages.
+pub fn read_source(path: &Path) -> Result<(String, String), FileErrors> {
     let shown = path.display().to_string();
     let src = std::fs::read_to_string(path)
         .map_err(|e| FileError::whole_file(&shown, format!("cannot read file: {e}")))?;
-    parse_scene(&src, &shown, asset_root)
+    Ok((src, shown))
 }
 
 /// Checks that need the whole file: references between items and cross-field rules.

@@ -204,8 +204,9 @@ impl SectionGeometry {
                 bottom,
                 height,
             } => {
-                // Ray against the vertical cylinder; the lit side faces inwards, so take the
-                // far root for an origin inside and the near one otherwise.
+                // Ray against the vertical cylinder. The lit side faces inwards, so the far
+                // root is the hit: from inside it is the only one ahead; from outside the
+                // near root is the wall's unlit back.
                 let (ox, oz) = (origin.x - center.x, origin.z - center.z);
                 let (a, b, c) = (
                     dir.x * dir.x + dir.z * dir.z,

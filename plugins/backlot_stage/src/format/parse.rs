@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use backlot_scene::format::{FileError, FileErrors, find_after, find_name, line_col, parse_ron};
+use backlot_scene::format::{
+    FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source,
+};
 
 use super::{CubeLut, OutputMap, SectionGeometry, StageFile};
 
@@ -23,9 +25,7 @@ pub fn parse_stage(
 
 /// Reads and parses a stage file from disk.
 pub fn parse_stage_file(path: &Path, asset_root: Option<&Path>) -> Result<StageFile, FileErrors> {
-    let shown = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| FileError::whole_file(&shown, format!("cannot read file: {e}")))?;
+    let (src, shown) = read_source(path)?;
     parse_stage(&src, &shown, asset_root)
 }
 
