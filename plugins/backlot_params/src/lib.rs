@@ -11,7 +11,7 @@ mod sets;
 mod spec;
 mod value;
 
-pub use address::ParamAddress;
+pub use address::{ParamAddress, sanitize_segment};
 pub use errors::ParamError;
 pub use registry::{ParamEntry, ParamRegistry};
 pub use sets::BacklotSystems;

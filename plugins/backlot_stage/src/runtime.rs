@@ -293,6 +293,20 @@ pub fn stage_param_specs(stage: &StageFile) -> Vec<ParamSpec> {
             170.0,
             "deg",
         ));
+        // Lens distortion shows the camera more than its pinhole view; tracking updates
+        // this as the zoom moves.
+        let lens = c.lens.evaluate(0.0, 0.0);
+        let half_w = (lens.hfov_deg.to_radians() * 0.5).tan();
+        out.push(
+            ParamSpec::float(
+                addr(&["stage", "cameras", id, "distortion_overscan"]),
+                lens.distortion.covering_overscan_pct(half_w, 16.0 / 9.0),
+                0.0,
+                100.0,
+                "%",
+            )
+            .with_description("Extra overscan covering the lens's distortion"),
+        );
     }
     for o in &stage.outputs {
         let n = o.name.0.as_str();
@@ -842,7 +856,10 @@ pub(crate) fn update_stage(
         ));
         let [pan, tilt, roll] = param_vec3(&registry, &format!("{base}/rotation"), [0.0; 3]);
         let fov = param_f32(&registry, &format!("{base}/fov"), 40.0);
-        let overscan = param_f32(&registry, &format!("{base}/overscan"), 10.0);
+        let overscan = (1.0 + param_f32(&registry, &format!("{base}/overscan"), 10.0) / 100.0)
+            * (1.0 + param_f32(&registry, &format!("{base}/distortion_overscan"), 0.0) / 100.0)
+            * 100.0
+            - 100.0;
         let soft = param_f32(&registry, &format!("{base}/soft_edge"), 0.05);
         let mode = match param_enum(&registry, &format!("{base}/mode")) {
             Some("off") => 0.0,

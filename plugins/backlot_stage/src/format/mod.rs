@@ -4,6 +4,7 @@
 mod cube_lut;
 mod geometry;
 mod kooima;
+mod lens;
 mod mapping;
 mod parse;
 mod types;
@@ -11,6 +12,10 @@ mod types;
 pub use cube_lut::{CubeLut, CubeLutError};
 pub use geometry::{SectionGeometry, camera_rotation};
 pub use kooima::{FrustumExtents, off_axis_extents, off_axis_projection};
+pub use lens::{
+    Distortion, FocusPoint, LensState, ZoomPoint, evaluate_table, focal_from_hfov, hfov_from_focal,
+    interpolate,
+};
 pub use mapping::{OutputMap, rotated_size};
 pub use parse::{parse_stage, parse_stage_file};
 pub use types::*;

@@ -6,7 +6,9 @@ use backlot_scene::format::{
     FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source,
 };
 
-use super::{CubeLut, OutputMap, SectionGeometry, StageFile};
+use super::{
+    CubeLut, FocusPoint, LensDef, OutputMap, SectionGeometry, StageFile, TrackerProtocol, ZoomPoint,
+};
 
 /// Parses and validates stage text; `asset_root` is where LUT files must exist.
 pub fn parse_stage(
@@ -106,6 +108,26 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
             report(offset, format!("duplicate camera id {}", camera.id));
         }
         ids.push(camera.id);
+        if let LensDef::Table { zoom, focus, .. } = &camera.lens {
+            let table_at = find_after(src, offset, "Table").unwrap_or(offset);
+            if let Some(problem) = table_problem(zoom, focus) {
+                report(table_at, format!("camera {} lens table: {problem}", camera.id));
+            }
+        }
+        if let Some(tracking) = &camera.tracking {
+            for source in &tracking.sources {
+                if !stage.trackers.iter().any(|t| t.name.0 == *source) {
+                    let at = find_after(src, offset, &format!("\"{source}\"")).unwrap_or(offset);
+                    report(
+                        at,
+                        format!(
+                            "camera {} follows tracker `{source}`, which the stage does not define",
+                            camera.id
+                        ),
+                    );
+                }
+            }
+        }
         let fov = camera.lens.horizontal_fov_deg();
         if !(1.0..170.0).contains(&fov) {
             report(
@@ -117,7 +139,63 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
             );
         }
     }
+    let mut ports: Vec<u16> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for tracker in &stage.trackers {
+        let at = find_name(src, &tracker.name.0);
+        if names.contains(&tracker.name.0.as_str()) {
+            report(at, format!("duplicate tracker name `{}`", tracker.name));
+        }
+        names.push(&tracker.name.0);
+        let port = match &tracker.protocol {
+            TrackerProtocol::FreeD { vendor, port, zoom_range, focus_range } => {
+                for (what, range) in [("zoom_range", zoom_range), ("focus_range", focus_range)] {
+                    if let Some((lo, hi)) = range
+                        && lo >= hi
+                    {
+                        report(
+                            find_after(src, at, what).unwrap_or(at),
+                            format!("tracker `{}`: {what} must be (min, max) with min < max", tracker.name),
+                        );
+                    }
+                }
+                port.unwrap_or(vendor.port())
+            }
+            TrackerProtocol::Osc { port } => *port,
+        };
+        // Port 0 (any free port) never collides.
+        if port != 0 && ports.contains(&port) {
+            report(
+                find_after(src, at, "protocol").unwrap_or(at),
+                format!("tracker `{}`: UDP port {port} is already used by another tracker", tracker.name),
+            );
+        }
+        ports.push(port);
+    }
     problems
+}
+
+/// What is wrong with a lens table, if anything.
+fn table_problem(zoom: &[ZoomPoint], focus: &[FocusPoint]) -> Option<String> {
+    if zoom.is_empty() {
+        return Some("needs at least one zoom point".into());
+    }
+    if zoom.iter().any(|p| !(p.focal_mm > 0.0 && p.focal_mm.is_finite())) {
+        return Some("focal lengths must be positive".into());
+    }
+    let in_unit = |v: f32| (0.0..=1.0).contains(&v);
+    if zoom.iter().any(|p| !in_unit(p.zoom)) || focus.iter().any(|p| !in_unit(p.focus)) {
+        return Some("encoder positions are normalised and must be in 0..1".into());
+    }
+    if zoom.windows(2).any(|w| w[0].zoom >= w[1].zoom)
+        || focus.windows(2).any(|w| w[0].focus >= w[1].focus)
+    {
+        return Some("points must be sorted by encoder position, without repeats".into());
+    }
+    if focus.iter().any(|p| !(p.distance_m > 0.0)) {
+        return Some("focus distances must be positive".into());
+    }
+    None
 }
 
 /// Offset of the `n`-th (0-based) `needle` at or after `from`.
