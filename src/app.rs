@@ -8,6 +8,7 @@ use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
 use backlot_stage::{
     OutputWindows, ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source,
 };
+use backlot_tracking::TrackingPlugin;
 use backlot_ui::UiPlugin;
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
@@ -55,6 +56,12 @@ pub struct AppOptions {
     pub camera_views: Option<(u32, u32)>,
     /// Parameter values (address, text) set once everything is loaded, before frame 0.
     pub param_sets: Vec<(String, String)>,
+    /// Listen to live trackers (the stage's FreeD and OSC ports); off for renders.
+    pub tracking_live: bool,
+    /// Replay this take file as the tracking source instead.
+    pub tracking_replay: Option<PathBuf>,
+    /// Where recorded takes go.
+    pub takes_dir: PathBuf,
 }
 
 impl AppOptions {
@@ -71,6 +78,9 @@ impl AppOptions {
             camera_override: StageCameraOverride::default(),
             camera_views: None,
             param_sets: Vec::new(),
+            tracking_live: false,
+            tracking_replay: None,
+            takes_dir: PathBuf::from("takes"),
         }
     }
 }
@@ -91,6 +101,8 @@ pub struct BacklotPlugins {
     pub ui: bool,
     /// Whether to add the LED stage (a stage file was given).
     pub stage: bool,
+    /// Camera tracking for the stage's cameras.
+    pub tracking: TrackingPlugin,
 }
 
 impl PluginGroup for BacklotPlugins {
@@ -102,9 +114,11 @@ impl PluginGroup for BacklotPlugins {
                 physics: true,
             });
         let group = if self.stage {
-            group.add(StagePlugin {
-                asset_root: Some(self.asset_root),
-            })
+            group
+                .add(StagePlugin {
+                    asset_root: Some(self.asset_root),
+                })
+                .add(self.tracking)
         } else {
             group
         };
@@ -191,6 +205,11 @@ pub fn build_app(options: &AppOptions) -> App {
         asset_root: options.asset_root.clone(),
         ui: windowed,
         stage: options.stage.is_some(),
+        tracking: TrackingPlugin {
+            live: options.tracking_live,
+            replay: options.tracking_replay.clone(),
+            takes_dir: options.takes_dir.clone(),
+        },
     });
 
     let target = scene_view_image(&mut app, options.view_size);

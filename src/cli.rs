@@ -47,6 +47,12 @@ pub struct RunArgs {
     /// Stop after this many frames (for scripted runs and tests); default: run until closed.
     #[arg(long, value_name = "N")]
     pub max_frames: Option<u32>,
+    /// Replay a recorded take (CSV) as the stage cameras' tracking instead of live trackers.
+    #[arg(long, value_name = "FILE", requires = "stage")]
+    pub tracking_replay: Option<PathBuf>,
+    /// Folder for recorded takes (`/takes/record`).
+    #[arg(long, value_name = "DIR", default_value = "takes")]
+    pub takes_dir: PathBuf,
 }
 
 /// `backlot render`.
@@ -80,6 +86,10 @@ pub struct RenderArgs {
     /// or `--set /scene/lights/key/color=1,0.5,0` (repeatable).
     #[arg(long = "set", value_name = "ADDRESS=VALUE", value_parser = parse_set)]
     pub set: Vec<(String, String)>,
+    /// Replay a recorded take (CSV) as the stage cameras' tracking, frame-accurately on the
+    /// render's 60 Hz clock (renders never listen to live trackers).
+    #[arg(long, value_name = "FILE", requires = "stage")]
+    pub tracking_replay: Option<PathBuf>,
 }
 
 /// Parses `ADDRESS=VALUE`.

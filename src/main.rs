@@ -8,6 +8,7 @@ use backlot::{paths, render};
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
 use backlot_stage::format::parse_stage_file;
+use backlot_tracking::take::read_take;
 use clap::Parser;
 
 const NO_DEVICE: &str = "no GPU or Vulkan driver found (on Debian: apt-get install mesa-vulkan-drivers for software rendering)";
@@ -70,6 +71,12 @@ fn main() -> ExitCode {
                 eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
+            if let Some(take) = &args.tracking_replay
+                && let Err(e) = read_take(take)
+            {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
             if !render_device_available() {
                 eprintln!("{NO_DEVICE}");
                 return ExitCode::FAILURE;
@@ -82,6 +89,7 @@ fn main() -> ExitCode {
                 },
                 camera_views: args.camera_view.then_some(args.size),
                 param_sets: args.set.clone(),
+                tracking_replay: args.tracking_replay.clone(),
                 ..AppOptions::render(args.scene.clone(), asset_root, args.size)
             };
             match render::render_frames(&options, args.frames, &args.out) {
@@ -109,6 +117,12 @@ fn main() -> ExitCode {
                 eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
+            if let Some(take) = &args.tracking_replay
+                && let Err(e) = read_take(take)
+            {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
             let scene = args.scene.unwrap_or_else(paths::default_scene);
             if let Err(errors) = parse_scene_file(&scene, Some(&asset_root)) {
                 eprintln!("{errors}");
@@ -127,6 +141,9 @@ fn main() -> ExitCode {
                 max_frames: args.max_frames,
                 render,
                 stage: args.stage.clone(),
+                tracking_live: true,
+                tracking_replay: args.tracking_replay.clone(),
+                takes_dir: args.takes_dir.clone(),
                 ..AppOptions::render(scene, asset_root, (1280, 720))
             };
             let mut app = backlot::build_app(&options);

@@ -108,6 +108,38 @@ impl FrameDriver {
     pub fn world_mut(&mut self) -> &mut World {
         self.apps.main.world_mut()
     }
+
+    /// Renders one frame and returns every capture target (see [`render_frames`]) as RGB.
+    pub fn capture(&mut self) -> Result<Vec<(String, image::RgbImage)>, String> {
+        let targets = capture_targets(self.world_mut())?;
+        let captured: Captured = Arc::default();
+        for (name, image) in &targets {
+            let sink = captured.clone();
+            let name = name.clone();
+            self.world_mut()
+                .spawn(Screenshot::image(image.clone()))
+                .observe(move |shot: On<ScreenshotCaptured>| {
+                    sink.lock().unwrap_or_else(|e| e.into_inner()).push((
+                        name.clone(),
+                        0,
+                        shot.image.clone(),
+                    ));
+                });
+        }
+        self.step()?;
+        let started = Instant::now();
+        while captured.lock().unwrap_or_else(|e| e.into_inner()).len() < targets.len() {
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err("timed out waiting for frame readback".into());
+            }
+            self.step()?;
+        }
+        let shots = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
+        shots
+            .into_iter()
+            .map(|(name, _, image)| Ok((name, to_rgb8(image)?)))
+            .collect()
+    }
 }
 
 /// What a render writes: without a stage, the scene view (`view`); with one, every output

@@ -5,3 +5,4 @@ mod cli;
 mod render;
 mod stage;
 mod support;
+mod tracking;

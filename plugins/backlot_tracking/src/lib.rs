@@ -80,9 +80,10 @@ impl Plugin for TrackingPlugin {
             (
                 runtime::follow_stage,
                 runtime::configure,
+                // Before ingest: a press takes effect for the samples of the same frame.
+                runtime::record_takes,
                 runtime::ingest,
                 runtime::apply,
-                runtime::record_takes,
             )
                 .chain()
                 .in_set(BacklotSystems::Input),

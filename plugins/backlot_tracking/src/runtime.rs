@@ -568,6 +568,7 @@ pub(crate) fn ingest(
 pub(crate) fn apply(
     setup: Res<TrackingSetup>,
     settings: Res<TrackingSettings>,
+    recorder: Res<TakeRecorder>,
     mut state: ResMut<TrackingState>,
     mut registry: ResMut<ParamRegistry>,
 ) {
@@ -646,6 +647,8 @@ pub(crate) fn apply(
         status("packets", ParamValue::Int(cam.packets.min(i32::MAX as u64) as i32));
         status("status", ParamValue::Enum(cam.status.name().into()));
     }
+    let samples = recorder.samples.min(i32::MAX as u64) as i32;
+    let _ = registry.set_status("/takes/samples", ParamValue::Int(samples));
     for t in &state.trackers {
         let a = |leaf: &str| format!("/tracking/trackers/{}/{leaf}", backlot_params::sanitize_segment(&t.name));
         let _ = registry.set_status(&a("packets"), ParamValue::Int(t.packets.min(i32::MAX as u64) as i32));
@@ -666,9 +669,7 @@ pub(crate) fn record_takes(
         toggle(&settings, state.frame_start, &mut recorder);
     }
     let recording = recorder.writer.is_some();
-    let samples = recorder.samples.min(i32::MAX as u64) as i32;
     let _ = registry.set_status("/takes/recording", ParamValue::Bool(recording));
-    let _ = registry.set_status("/takes/samples", ParamValue::Int(samples));
 }
 
 fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
