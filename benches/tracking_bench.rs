@@ -76,10 +76,18 @@ fn per_op(n: u32, f: impl Fn(u32)) -> f64 {
 }
 
 fn decode_costs() {
-    let packet = encode(&FreedD1::from_units(1, [12.5, -3.0, 0.5], [1000.0, -2500.0, 1600.0], 0x8000, 0x100));
+    let packet = encode(&FreedD1::from_units(
+        1,
+        [12.5, -3.0, 0.5],
+        [1000.0, -2500.0, 1600.0],
+        0x8000,
+        0x100,
+    ));
     let pose = rosc::encoder::encode(&rosc::OscPacket::Message(rosc::OscMessage {
         addr: "/backlot/camera/1/pose".into(),
-        args: [1.0, 1.6, 2.0, 10.0, -2.0, 0.0].map(rosc::OscType::Float).to_vec(),
+        args: [1.0, 1.6, 2.0, 10.0, -2.0, 0.0]
+            .map(rosc::OscType::Float)
+            .to_vec(),
     }))
     .expect("osc");
     let n = 5_000_000;
@@ -100,8 +108,14 @@ fn decode_costs() {
     });
     println!("decode cost per packet (release, one core)");
     println!("  byte sum (baseline)        {sum:8.1} ns   1.00x");
-    println!("  FreeD D1 decode            {freed:8.1} ns   {:.2}x", freed / sum);
-    println!("  OSC pose decode (rosc)     {osc_pose:8.1} ns   {:.2}x", osc_pose / sum);
+    println!(
+        "  FreeD D1 decode            {freed:8.1} ns   {:.2}x",
+        freed / sum
+    );
+    println!(
+        "  OSC pose decode (rosc)     {osc_pose:8.1} ns   {:.2}x",
+        osc_pose / sum
+    );
 }
 
 fn frame_cost(app: &mut App, frames: u32) -> (f64, f64) {
@@ -158,7 +172,8 @@ fn main() {
     });
 
     let frame = Duration::from_secs_f64(1.0 / 60.0);
-    let (mut frames, mut stale, mut worst_lag_ms, mut lag_sum_ms, mut samples) = (0u32, 0u32, 0f64, 0f64, 0u32);
+    let (mut frames, mut stale, mut worst_lag_ms, mut lag_sum_ms, mut samples) =
+        (0u32, 0u32, 0f64, 0f64, 0u32);
     let mut update_us: Vec<f64> = Vec::new();
     let started = Instant::now();
     while !sender.is_finished() || frames < 10 {
@@ -198,7 +213,9 @@ fn main() {
     app.update();
     let registry = app.world().resource::<ParamRegistry>();
     let mut lost = 0i64;
-    println!("\n{CAMERAS} cameras x {RATE_HZ} Hz for {SECONDS} s over loopback UDP, app at 60 Hz ({frames} frames)");
+    println!(
+        "\n{CAMERAS} cameras x {RATE_HZ} Hz for {SECONDS} s over loopback UDP, app at 60 Hz ({frames} frames)"
+    );
     for (i, n) in sent.iter().enumerate() {
         let got = match registry.get(&format!("/tracking/{}/packets", i + 1)) {
             Ok(ParamValue::Int(v)) => i64::from(*v),
@@ -208,7 +225,9 @@ fn main() {
         println!("  camera {}: sent {n}, received {got}", i + 1);
     }
     println!("  lost valid packets: {lost}");
-    println!("  frames that used an older pose than the newest received before they began: {stale}");
+    println!(
+        "  frames that used an older pose than the newest received before they began: {stale}"
+    );
     println!(
         "  age of the applied pose at frame start: mean {:.2} ms, worst {:.2} ms (packet period {:.2} ms)",
         lag_sum_ms / f64::from(samples.max(1)),
@@ -219,7 +238,9 @@ fn main() {
     let mean = update_us.iter().sum::<f64>() / update_us.len() as f64;
     let p99 = update_us[update_us.len() * 99 / 100];
     println!("\nmain-thread frame cost (MinimalPlugins app, same run)");
-    println!("  without tracking (baseline)   mean {base_mean:7.1} us   p99 {base_p99:7.1} us   1.00x");
+    println!(
+        "  without tracking (baseline)   mean {base_mean:7.1} us   p99 {base_p99:7.1} us   1.00x"
+    );
     println!(
         "  tracking 4 x 240 Hz           mean {mean:7.1} us   p99 {p99:7.1} us   {:.2}x",
         mean / base_mean

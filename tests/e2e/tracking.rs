@@ -57,7 +57,11 @@ fn frustum_edge(stage: &Path, position: Vec3, rotation: [f32; 3], fov: f32) -> V
             let (s, sx, sy) = map.lookup(x, y)?;
             let p = sections[s].1.position(sx as f32 + 0.5, sy as f32 + 0.5);
             let d = inverse * (p - position);
-            (d.z < 0.0).then(|| ((d.x / -d.z) / half_w).abs().max(((d.y / -d.z) / half_h).abs()))
+            (d.z < 0.0).then(|| {
+                ((d.x / -d.z) / half_w)
+                    .abs()
+                    .max(((d.y / -d.z) / half_h).abs())
+            })
         })
         .collect()
 }
@@ -124,7 +128,10 @@ fn freed_tracking_moves_the_inner_frustum_and_replays_from_a_take() {
     options.stage = Some(stage.clone());
     options.tracking_live = true;
     options.takes_dir = dir.join("takes");
-    options.param_sets = SETS.iter().map(|(a, v)| (a.to_string(), v.to_string())).collect();
+    options.param_sets = SETS
+        .iter()
+        .map(|(a, v)| (a.to_string(), v.to_string()))
+        .collect();
     let mut driver = FrameDriver::new(&options);
     driver.load().expect("loads");
     let port = driver
@@ -143,27 +150,51 @@ fn freed_tracking_moves_the_inner_frustum_and_replays_from_a_take() {
     let fov = 2.0 * (36.0f32 / 100.0).atan().to_degrees();
     for (i, (position, rotation)) in poses.iter().enumerate() {
         socket
-            .send_to(&freed(*position, rotation.map(f64::from)), ("127.0.0.1", port))
+            .send_to(
+                &freed(*position, rotation.map(f64::from)),
+                ("127.0.0.1", port),
+            )
             .expect("send");
         let expected = nodal(*position, *rotation);
         step_until(&mut driver, |d| {
             get(d, "/tracking/1/packets") == ParamValue::Int(i as i32 + 1)
         });
-        let at = get(&mut driver, "/stage/cameras/1/position").as_vec3().expect("vec3");
-        assert!((Vec3::from(at) - expected).length() < 1e-3, "pose {i}: {at:?} vs {expected}");
-        assert_eq!(get(&mut driver, "/tracking/1/status"), ParamValue::Enum("tracking".into()));
+        let at = get(&mut driver, "/stage/cameras/1/position")
+            .as_vec3()
+            .expect("vec3");
+        assert!(
+            (Vec3::from(at) - expected).length() < 1e-3,
+            "pose {i}: {at:?} vs {expected}"
+        );
+        assert_eq!(
+            get(&mut driver, "/tracking/1/status"),
+            ParamValue::Enum("tracking".into())
+        );
         let frame = driver.capture().expect("capture");
-        let (_, image) = frame.iter().find(|(n, _)| n == "main").expect("main output");
+        let (_, image) = frame
+            .iter()
+            .find(|(n, _)| n == "main")
+            .expect("main output");
         let edge = frustum_edge(&stage, expected, *rotation, fov);
         let (share, inside) = agreement(image, &edge);
-        assert!(inside > 500, "pose {i}: frustum too small to judge ({inside})");
-        assert!(share > 0.99, "pose {i}: inner frustum agrees on {share:.4} of pixels");
+        assert!(
+            inside > 500,
+            "pose {i}: frustum too small to judge ({inside})"
+        );
+        assert!(
+            share > 0.99,
+            "pose {i}: inner frustum agrees on {share:.4} of pixels"
+        );
         image.save(dir.join(format!("live-{i}.png"))).expect("save");
         // The same picture judged against the previous pose must disagree: the check can fail.
         if i > 0 {
             let (p, r) = poses[i - 1];
             let (other, _) = agreement(image, &frustum_edge(&stage, nodal(p, r), r, fov));
-            assert!(other < 0.95, "pose {i} also matches pose {}: {other}", i - 1);
+            assert!(
+                other < 0.95,
+                "pose {i} also matches pose {}: {other}",
+                i - 1
+            );
         }
     }
 
@@ -181,13 +212,21 @@ fn freed_tracking_moves_the_inner_frustum_and_replays_from_a_take() {
     assert_eq!(get(&mut driver, "/takes/recording"), ParamValue::Bool(true));
     for (position, rotation) in &poses {
         socket
-            .send_to(&freed(*position, rotation.map(f64::from)), ("127.0.0.1", port))
+            .send_to(
+                &freed(*position, rotation.map(f64::from)),
+                ("127.0.0.1", port),
+            )
             .expect("send");
         std::thread::sleep(Duration::from_millis(50));
     }
-    step_until(&mut driver, |d| get(d, "/takes/samples") == ParamValue::Int(3));
+    step_until(&mut driver, |d| {
+        get(d, "/takes/samples") == ParamValue::Int(3)
+    });
     record(&mut driver);
-    assert_eq!(get(&mut driver, "/takes/recording"), ParamValue::Bool(false));
+    assert_eq!(
+        get(&mut driver, "/takes/recording"),
+        ParamValue::Bool(false)
+    );
     let take = driver
         .world_mut()
         .resource::<TakeRecorder>()
@@ -204,12 +243,20 @@ fn freed_tracking_moves_the_inner_frustum_and_replays_from_a_take() {
     let frames = (span * 60.0).ceil() as u32 + 2;
     let render = |out: &Path| {
         let result = run(backlot()
-            .args(["render", "--scene", "scenes/desert_road.scene.ron", "--stage"])
+            .args([
+                "render",
+                "--scene",
+                "scenes/desert_road.scene.ron",
+                "--stage",
+            ])
             .arg(&stage)
             .arg("--tracking-replay")
             .arg(&take)
             .args(["--frames", &frames.to_string(), "--size", "320x180"])
-            .args(SETS.iter().flat_map(|(a, v)| ["--set".to_string(), format!("{a}={v}")]))
+            .args(
+                SETS.iter()
+                    .flat_map(|(a, v)| ["--set".to_string(), format!("{a}={v}")]),
+            )
             .arg("--out")
             .arg(out));
         assert!(result.status.success(), "{}", text(&result));
@@ -230,19 +277,31 @@ fn freed_tracking_moves_the_inner_frustum_and_replays_from_a_take() {
             .expect("row in force");
         let edge = frustum_edge(&stage, row.pose.position, row.pose.rotation, fov);
         let (share, _) = agreement(&ia, &edge);
-        assert!(share > 0.99, "replay frame {frame}: frustum agrees on {share:.4}");
+        assert!(
+            share > 0.99,
+            "replay frame {frame}: frustum agrees on {share:.4}"
+        );
     }
 
     // A take that is not a take is refused before anything starts.
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "time_s,camera\n0,1\n").expect("write");
     let result = run(backlot()
-        .args(["render", "--scene", "scenes/desert_road.scene.ron", "--stage"])
+        .args([
+            "render",
+            "--scene",
+            "scenes/desert_road.scene.ron",
+            "--stage",
+        ])
         .arg(&stage)
         .arg("--tracking-replay")
         .arg(&bad)
         .args(["--frames", "1", "--out"])
         .arg(dir.join("bad-out")));
     assert!(!result.status.success());
-    assert!(text(&result).contains("bad.csv:1: take header has no `x` column"), "{}", text(&result));
+    assert!(
+        text(&result).contains("bad.csv:1: take header has no `x` column"),
+        "{}",
+        text(&result)
+    );
 }

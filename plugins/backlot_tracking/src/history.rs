@@ -92,7 +92,12 @@ impl RateMeter {
         if recent < 2 {
             return recent as f32;
         }
-        let first = self.arrivals.iter().find(|a| **a >= now - 1.0).copied().unwrap_or(now);
+        let first = self
+            .arrivals
+            .iter()
+            .find(|a| **a >= now - 1.0)
+            .copied()
+            .unwrap_or(now);
         let last = self.arrivals.back().copied().unwrap_or(now);
         if last > first {
             ((recent - 1) as f64 / (last - first)) as f32

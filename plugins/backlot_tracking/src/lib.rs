@@ -56,16 +56,23 @@ impl Plugin for TrackingPlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let replay = self.replay.as_ref().and_then(|path| match take::read_take(path) {
-            Ok(rows) => {
-                info!("tracking replay: {} ({} samples)", path.display(), rows.len());
-                Some(rows)
-            }
-            Err(e) => {
-                error!("{e}; live tracking instead");
-                None
-            }
-        });
+        let replay = self
+            .replay
+            .as_ref()
+            .and_then(|path| match take::read_take(path) {
+                Ok(rows) => {
+                    info!(
+                        "tracking replay: {} ({} samples)",
+                        path.display(),
+                        rows.len()
+                    );
+                    Some(rows)
+                }
+                Err(e) => {
+                    error!("{e}; live tracking instead");
+                    None
+                }
+            });
         app.insert_resource(runtime::TrackingSettings {
             live: self.live,
             replay,

@@ -70,16 +70,18 @@ fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
             );
         }
         let prefix = format!("/tracking/{id}");
-        egui::Grid::new(format!("tracking-{id}")).striped(true).show(ui, |ui| {
-            for entry in registry.iter_under(&prefix) {
-                let leaf = &entry.spec.address.as_str()[prefix.len() + 1..];
-                ui.label(leaf);
-                if let Some(v) = param_editor(ui, entry) {
-                    edits.push((entry.spec.address.to_string(), v));
+        egui::Grid::new(format!("tracking-{id}"))
+            .striped(true)
+            .show(ui, |ui| {
+                for entry in registry.iter_under(&prefix) {
+                    let leaf = &entry.spec.address.as_str()[prefix.len() + 1..];
+                    ui.label(leaf);
+                    if let Some(v) = param_editor(ui, entry) {
+                        edits.push((entry.spec.address.to_string(), v));
+                    }
+                    ui.end_row();
                 }
-                ui.end_row();
-            }
-        });
+            });
         let rate: PlotPoints = graph.iter().map(|g| [g[0], g[1]]).collect();
         let jitter: PlotPoints = graph.iter().map(|g| [g[0], g[2]]).collect();
         Plot::new(format!("tracking-rate-{id}"))

@@ -66,32 +66,63 @@ pub fn camera_specs(c: &CameraSetup, fov: f32) -> Vec<ParamSpec> {
             ParamSpec::float(addr(id, "age_ms"), 0.0, 0.0, 1.0e9, "ms"),
             "Time since the last valid sample",
         ),
-        ro(int(addr(id, "errors"), i32::MAX as f32), "Rejected packets and messages"),
-        ro(int(addr(id, "packets"), i32::MAX as f32), "Valid samples received"),
+        ro(
+            int(addr(id, "errors"), i32::MAX as f32),
+            "Rejected packets and messages",
+        ),
+        ro(
+            int(addr(id, "packets"), i32::MAX as f32),
+            "Valid samples received",
+        ),
         ro(
             ParamSpec::new(
                 addr(id, "status"),
                 ParamKind::Enum(STATUSES.iter().map(|s| s.to_string()).collect()),
-                ParamValue::Enum(if c.sources.is_empty() { "static" } else { "waiting" }.into()),
+                ParamValue::Enum(
+                    if c.sources.is_empty() {
+                        "static"
+                    } else {
+                        "waiting"
+                    }
+                    .into(),
+                ),
             ),
             "static, waiting, tracking, lost or replay",
         ),
         ParamSpec::float(addr(id, "delay_ms"), c.delay_ms, 0.0, 1000.0, "ms")
             .with_description("Tracking delay so the wall matches the camera's video"),
-        ParamSpec::float(addr(id, "delay_frames"), c.delay_frames, 0.0, 60.0, "frames")
-            .with_description("Tracking delay in video frames (adds to delay_ms)"),
+        ParamSpec::float(
+            addr(id, "delay_frames"),
+            c.delay_frames,
+            0.0,
+            60.0,
+            "frames",
+        )
+        .with_description("Tracking delay in video frames (adds to delay_ms)"),
         ParamSpec::float(addr(id, "video_fps"), c.video_fps, 1.0, 240.0, "Hz")
             .with_description("Video rate for delay_frames"),
         ParamSpec::float(addr(id, "dropout_ms"), c.dropout_ms, 10.0, 10_000.0, "ms")
             .with_description("No sample for this long: hold the pose, status lost"),
         ParamSpec::bool(addr(id, "smoothing/enabled"), c.smoothing.0)
             .with_description("One Euro jitter filter"),
-        ParamSpec::float(addr(id, "smoothing/min_cutoff"), c.smoothing.1, 0.01, 30.0, "Hz")
-            .with_description("Cutoff at rest: lower is steadier"),
+        ParamSpec::float(
+            addr(id, "smoothing/min_cutoff"),
+            c.smoothing.1,
+            0.01,
+            30.0,
+            "Hz",
+        )
+        .with_description("Cutoff at rest: lower is steadier"),
         ParamSpec::float(addr(id, "smoothing/beta"), c.smoothing.2, 0.0, 10.0, "")
             .with_description("Speed coefficient: higher lags less on fast moves"),
-        ParamSpec::float(addr(id, "smoothing/d_cutoff"), c.smoothing.3, 0.01, 30.0, "Hz")
-            .with_description("Cutoff of the speed estimate"),
+        ParamSpec::float(
+            addr(id, "smoothing/d_cutoff"),
+            c.smoothing.3,
+            0.01,
+            30.0,
+            "Hz",
+        )
+        .with_description("Cutoff of the speed estimate"),
     ]
 }
 

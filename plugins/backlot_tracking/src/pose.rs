@@ -131,7 +131,10 @@ mod tests {
             })
             .collect();
         let pose = freed_tracker_pose(&freed::decode(&bytes).expect("valid"));
-        assert!(near(pose.position, Vec3::new(1.0, 1.5, 2.50025)), "{pose:?}");
+        assert!(
+            near(pose.position, Vec3::new(1.0, 1.5, 2.50025)),
+            "{pose:?}"
+        );
         assert_eq!(pose.rotation, [90.0, -10.5, 0.0]);
         // Looking right (+X) and 10.5 degrees down.
         let forward = pose.quat() * Vec3::NEG_Z;

@@ -11,6 +11,7 @@ use backlot_stage::{StageAsset, StageStatus};
 use bevy::math::Vec3;
 use bevy::prelude::*;
 
+use crate::codec::osc::OscTracking;
 use crate::filter::{OneEuroParams, PoseFilter};
 use crate::history::{History, RateMeter, Sample};
 use crate::params::{STATUSES, camera_address, camera_specs, take_specs, tracker_specs};
@@ -18,7 +19,6 @@ use crate::pose::{Pose, freed_tracker_pose};
 use crate::receiver::{Payload, Receiver, SharedInbox, Wire};
 use crate::setup::{TrackingSetup, normalise};
 use crate::take::{TakeRow, TakeWriter};
-use crate::codec::osc::OscTracking;
 
 /// How the plugin was asked to run.
 #[derive(Resource, Debug, Clone)]
@@ -295,14 +295,20 @@ pub(crate) fn configure(
                     Wire::Freed => "FreeD",
                     Wire::Osc => "OSC",
                 };
-                info!("tracker `{}`: listening for {kind} on udp {}", t.name, r.local);
+                info!(
+                    "tracker `{}`: listening for {kind} on udp {}",
+                    t.name, r.local
+                );
                 status.local = Some(r.local);
                 status.receiver = Some(r.id);
                 keep.push(r);
             }
             Err(e) => {
                 let message = format!("cannot listen on udp port {}: {e}", t.port);
-                error!("tracker `{}`: {message}; its cameras hold their stage-file pose", t.name);
+                error!(
+                    "tracker `{}`: {message}; its cameras hold their stage-file pose",
+                    t.name
+                );
                 status.error = Some(message);
             }
         }
@@ -402,7 +408,10 @@ pub(crate) fn ingest(
         }
         if state.replay_next >= rows.len() && !state.replay_done {
             state.replay_done = true;
-            info!("tracking replay: take finished after {} samples", rows.len());
+            info!(
+                "tracking replay: take finished after {} samples",
+                rows.len()
+            );
         }
     } else {
         let (items, rejected) = {
@@ -416,7 +425,11 @@ pub(crate) fn ingest(
             )
         };
         for r in rejected {
-            let Some(ti) = state.trackers.iter().position(|t| t.receiver == Some(r.receiver)) else {
+            let Some(ti) = state
+                .trackers
+                .iter()
+                .position(|t| t.receiver == Some(r.receiver))
+            else {
                 continue;
             };
             let routed = r.camera.and_then(|id| {
@@ -440,7 +453,11 @@ pub(crate) fn ingest(
             }
         }
         for item in items {
-            let Some(ti) = state.trackers.iter().position(|t| t.receiver == Some(item.receiver)) else {
+            let Some(ti) = state
+                .trackers
+                .iter()
+                .position(|t| t.receiver == Some(item.receiver))
+            else {
                 continue;
             };
             state.trackers[ti].packets += 1;
@@ -554,7 +571,10 @@ pub(crate) fn ingest(
                 pose: a.pose,
                 zoom: cam.zoom,
                 focus: cam.focus,
-                focal_mm: backlot_stage::format::focal_from_hfov(fov, cam_setup.lens.sensor_width_mm()),
+                focal_mm: backlot_stage::format::focal_from_hfov(
+                    fov,
+                    cam_setup.lens.sensor_width_mm(),
+                ),
                 fov_deg: fov,
                 timecode: None,
             });
@@ -580,20 +600,22 @@ pub(crate) fn apply(
         let age = cam.last_valid.map(|t| (now - t).max(0.0));
         if let Some(age) = age
             && settings.replay.is_none()
+            && age > dropout
+            && cam.status == TrackingStatus::Tracking
         {
-            if age > dropout && cam.status == TrackingStatus::Tracking {
-                cam.status = TrackingStatus::Lost;
-                warn!(
-                    "camera {id}: tracking lost (no valid sample for {:.0} ms); holding the last pose",
-                    age * 1000.0
-                );
-            }
+            cam.status = TrackingStatus::Lost;
+            warn!(
+                "camera {id}: tracking lost (no valid sample for {:.0} ms); holding the last pose",
+                age * 1000.0
+            );
         }
         let delay_ms = param(&registry, id, "delay_ms", c.delay_ms)
             + param(&registry, id, "delay_frames", c.delay_frames) * 1000.0
                 / param(&registry, id, "video_fps", c.video_fps).max(1.0);
-        if matches!(cam.status, TrackingStatus::Tracking | TrackingStatus::Replay)
-            && let Some(sample) = cam.history.at(now - f64::from(delay_ms) / 1000.0)
+        if matches!(
+            cam.status,
+            TrackingStatus::Tracking | TrackingStatus::Replay
+        ) && let Some(sample) = cam.history.at(now - f64::from(delay_ms) / 1000.0)
         {
             let lens = c.lens.evaluate(sample.zoom, sample.focus);
             let fov = cam.fov_override.unwrap_or(lens.hfov_deg);
@@ -618,7 +640,8 @@ pub(crate) fn apply(
         }
         let rate = cam.meter.rate_hz(now);
         let jitter = cam.meter.jitter_ms();
-        cam.graph.push_back([now, f64::from(rate), f64::from(jitter)]);
+        cam.graph
+            .push_back([now, f64::from(rate), f64::from(jitter)]);
         while cam.graph.front().is_some_and(|g| g[0] < now - 10.0) {
             cam.graph.pop_front();
         }
@@ -626,7 +649,10 @@ pub(crate) fn apply(
             let _ = registry.set_status(&camera_address(id, leaf), v);
         };
         if let Some(a) = cam.applied {
-            status("position", ParamValue::Vec3(a.sample.pose.position.to_array()));
+            status(
+                "position",
+                ParamValue::Vec3(a.sample.pose.position.to_array()),
+            );
             status("rotation", ParamValue::Vec3(a.sample.pose.rotation));
             status("fov", ParamValue::Float(a.fov));
             status("focal", ParamValue::Float(a.lens.focal_mm));
@@ -643,16 +669,33 @@ pub(crate) fn apply(
             "age_ms",
             ParamValue::Float(age.map_or(0.0, |a| (a * 1000.0) as f32)),
         );
-        status("errors", ParamValue::Int(cam.errors.min(i32::MAX as u64) as i32));
-        status("packets", ParamValue::Int(cam.packets.min(i32::MAX as u64) as i32));
+        status(
+            "errors",
+            ParamValue::Int(cam.errors.min(i32::MAX as u64) as i32),
+        );
+        status(
+            "packets",
+            ParamValue::Int(cam.packets.min(i32::MAX as u64) as i32),
+        );
         status("status", ParamValue::Enum(cam.status.name().into()));
     }
     let samples = recorder.samples.min(i32::MAX as u64) as i32;
     let _ = registry.set_status("/takes/samples", ParamValue::Int(samples));
     for t in &state.trackers {
-        let a = |leaf: &str| format!("/tracking/trackers/{}/{leaf}", backlot_params::sanitize_segment(&t.name));
-        let _ = registry.set_status(&a("packets"), ParamValue::Int(t.packets.min(i32::MAX as u64) as i32));
-        let _ = registry.set_status(&a("errors"), ParamValue::Int(t.errors.min(i32::MAX as u64) as i32));
+        let a = |leaf: &str| {
+            format!(
+                "/tracking/trackers/{}/{leaf}",
+                backlot_params::sanitize_segment(&t.name)
+            )
+        };
+        let _ = registry.set_status(
+            &a("packets"),
+            ParamValue::Int(t.packets.min(i32::MAX as u64) as i32),
+        );
+        let _ = registry.set_status(
+            &a("errors"),
+            ParamValue::Int(t.errors.min(i32::MAX as u64) as i32),
+        );
     }
 }
 

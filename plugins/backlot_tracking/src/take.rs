@@ -51,7 +51,9 @@ impl TakeRow {
         let [rp, rt, rr] = self.raw_rotation;
         let (zoom, focus) = self
             .raw_lens
-            .map_or((String::new(), String::new()), |(z, f)| (z.to_string(), f.to_string()));
+            .map_or((String::new(), String::new()), |(z, f)| {
+                (z.to_string(), f.to_string())
+            });
         let p = self.pose.position;
         let [pan, tilt, roll] = self.pose.rotation;
         let source = self.source.replace([',', '\n', '\r', '"'], "_");
@@ -192,10 +194,14 @@ pub fn parse_take(text: &str, shown: &str) -> Result<Vec<TakeRow>, String> {
         }
         let fields: Vec<&str> = line.split(',').collect();
         let at = |c: usize| -> Result<&str, String> {
-            fields
-                .get(c)
-                .copied()
-                .ok_or_else(|| format!("{shown}:{}: row has {} fields, the header {}", i + 1, fields.len(), header.len()))
+            fields.get(c).copied().ok_or_else(|| {
+                format!(
+                    "{shown}:{}: row has {} fields, the header {}",
+                    i + 1,
+                    fields.len(),
+                    header.len()
+                )
+            })
         };
         let num = |c: usize| -> Result<f64, String> {
             let s = at(c)?;
@@ -203,12 +209,21 @@ pub fn parse_take(text: &str, shown: &str) -> Result<Vec<TakeRow>, String> {
                 .parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{shown}:{}: `{s}` in column `{}` is not a number", i + 1, header[c]))
+                .ok_or_else(|| {
+                    format!(
+                        "{shown}:{}: `{s}` in column `{}` is not a number",
+                        i + 1,
+                        header[c]
+                    )
+                })
         };
-        let camera = at(cam)?
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| format!("{shown}:{}: camera `{}` is not an id", i + 1, at(cam).unwrap_or("")))?;
+        let camera = at(cam)?.trim().parse::<u32>().map_err(|_| {
+            format!(
+                "{shown}:{}: camera `{}` is not an id",
+                i + 1,
+                at(cam).unwrap_or("")
+            )
+        })?;
         let time_s = num(t)?;
         if rows.last().is_some_and(|r: &TakeRow| r.time_s > time_s) {
             return Err(format!("{shown}:{}: time goes backwards", i + 1));
@@ -216,7 +231,10 @@ pub fn parse_take(text: &str, shown: &str) -> Result<Vec<TakeRow>, String> {
         rows.push(TakeRow {
             time_s,
             camera,
-            source: source.and_then(|c| fields.get(c)).unwrap_or(&"").to_string(),
+            source: source
+                .and_then(|c| fields.get(c))
+                .unwrap_or(&"")
+                .to_string(),
             raw_position: [0.0; 3],
             raw_rotation: [0.0; 3],
             raw_lens: None,
@@ -256,7 +274,7 @@ mod tests {
             zoom: 0.5,
             focus: 0.25,
             focal_mm: 50.0,
-            fov_deg: 39.597752,
+            fov_deg: 39.597_75,
             timecode: Some("01:02:03:04".into()),
         }
     }
@@ -280,7 +298,7 @@ mod tests {
         assert!((r.time_s - 0.42).abs() < 1e-9);
         assert_eq!(r.pose, row(0.0).pose);
         assert_eq!(r.timecode.as_deref(), Some("01:02:03:04"));
-        assert!((r.fov_deg - 39.597752).abs() < 1e-5);
+        assert!((r.fov_deg - 39.597_75).abs() < 1e-5);
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -288,8 +306,11 @@ mod tests {
     fn bad_takes_name_the_line() {
         let good = format!("{HEADER}\n{}\n", row(0.0).to_csv());
         assert!(parse_take(&good, "t.csv").is_ok());
-        let e = parse_take(&format!("{good}{}\n", row(1.0).to_csv().replace("1.500000", "x")), "t.csv")
-            .expect_err("bad number");
+        let e = parse_take(
+            &format!("{good}{}\n", row(1.0).to_csv().replace("1.500000", "x")),
+            "t.csv",
+        )
+        .expect_err("bad number");
         assert!(e.starts_with("t.csv:3:"), "{e}");
         let e = parse_take("time_s,camera\n0,1\n", "t.csv").expect_err("short header");
         assert!(e.contains("t.csv:1:") && e.contains("`x`"), "{e}");

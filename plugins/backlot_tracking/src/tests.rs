@@ -83,7 +83,14 @@ fn update_until(app: &mut App, done: impl Fn(&App) -> bool) {
 }
 
 fn packet(x_mm: f64, zoom: u32) -> Vec<u8> {
-    encode(&FreedD1::from_units(1, [90.0, -10.5, 0.0], [x_mm, -2500.25, 1500.0], zoom, 0)).to_vec()
+    encode(&FreedD1::from_units(
+        1,
+        [90.0, -10.5, 0.0],
+        [x_mm, -2500.25, 1500.0],
+        zoom,
+        0,
+    ))
+    .to_vec()
 }
 
 fn vec3(v: ParamValue) -> [f32; 3] {
@@ -93,22 +100,35 @@ fn vec3(v: ParamValue) -> [f32; 3] {
 #[test]
 fn freed_over_udp_drives_the_stage_camera() {
     let mut app = app(STAGE, TrackingPlugin::default());
-    assert_eq!(get(&app, "/tracking/1/status"), ParamValue::Enum("waiting".into()));
+    assert_eq!(
+        get(&app, "/tracking/1/status"),
+        ParamValue::Enum("waiting".into())
+    );
     let p = port(&app, "freed");
     send(p, &packet(1000.0, 0x8000));
     update_until(&mut app, |a| {
         get(a, "/tracking/1/status") == ParamValue::Enum("tracking".into())
     });
     let pos = vec3(get(&app, "/stage/cameras/1/position"));
-    assert!((pos[0] - 1.0).abs() < 1e-4 && (pos[1] - 1.5).abs() < 1e-4 && (pos[2] - 2.50025).abs() < 1e-4, "{pos:?}");
-    assert_eq!(vec3(get(&app, "/stage/cameras/1/rotation")), [90.0, -10.5, 0.0]);
+    assert!(
+        (pos[0] - 1.0).abs() < 1e-4
+            && (pos[1] - 1.5).abs() < 1e-4
+            && (pos[2] - 2.50025).abs() < 1e-4,
+        "{pos:?}"
+    );
+    assert_eq!(
+        vec3(get(&app, "/stage/cameras/1/rotation")),
+        [90.0, -10.5, 0.0]
+    );
     assert_eq!(vec3(get(&app, "/tracking/1/position")), pos);
     // Zoom 0x8000 of 0..0x10000 is half way: 48 mm on a 36 mm sensor.
     let fov = get(&app, "/stage/cameras/1/fov").as_f32().expect("fov");
     assert!((fov - 41.1121).abs() < 0.01, "{fov}");
     assert!((get(&app, "/tracking/1/focal").as_f32().expect("f") - 48.0).abs() < 1e-3);
     // Barrel distortion at half zoom (k1 −0.05) needs extra overscan.
-    let extra = get(&app, "/stage/cameras/1/distortion_overscan").as_f32().expect("o");
+    let extra = get(&app, "/stage/cameras/1/distortion_overscan")
+        .as_f32()
+        .expect("o");
     assert!(extra > 0.1 && extra < 10.0, "{extra}");
     assert_eq!(get(&app, "/tracking/1/packets"), ParamValue::Int(1));
 }
@@ -123,8 +143,10 @@ fn bad_packets_are_counted_and_ignored() {
     send(p, &packet(0.0, 0)[..20]);
     send(p, b"garbage that is not freed at all");
     send(p, &packet(500.0, 0));
-    update_until(&mut app, |a| get(a, "/tracking/1/packets") == ParamValue::Int(1)
-        && get(a, "/tracking/trackers/freed/errors") == ParamValue::Int(3));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/packets") == ParamValue::Int(1)
+            && get(a, "/tracking/trackers/freed/errors") == ParamValue::Int(3)
+    });
     // Only the checksum-broken packet names camera 1 (type byte and id readable).
     assert_eq!(get(&app, "/tracking/1/errors"), ParamValue::Int(2));
     let x = vec3(get(&app, "/stage/cameras/1/position"))[0];
@@ -138,7 +160,9 @@ fn bad_packets_are_counted_and_ignored() {
     }))
     .expect("osc");
     send(o, &short);
-    update_until(&mut app, |a| get(a, "/tracking/trackers/osc/errors") == ParamValue::Int(2));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/trackers/osc/errors") == ParamValue::Int(2)
+    });
 }
 
 #[test]
@@ -152,22 +176,46 @@ fn osc_pose_fov_and_focal() {
         }))
         .expect("osc")
     };
-    send(o, &msg("/backlot/camera/1/fov", vec![rosc::OscType::Float(30.0)]));
+    send(
+        o,
+        &msg("/backlot/camera/1/fov", vec![rosc::OscType::Float(30.0)]),
+    );
     send(
         o,
         &msg(
             "/backlot/camera/1/pose",
-            [0.5, 1.6, 2.0, -20.0, 5.0, 1.0].map(rosc::OscType::Float).to_vec(),
+            [0.5, 1.6, 2.0, -20.0, 5.0, 1.0]
+                .map(rosc::OscType::Float)
+                .to_vec(),
         ),
     );
-    update_until(&mut app, |a| get(a, "/tracking/1/packets") == ParamValue::Int(1));
-    assert_eq!(vec3(get(&app, "/stage/cameras/1/position")), [0.5, 1.6, 2.0]);
-    assert_eq!(vec3(get(&app, "/stage/cameras/1/rotation")), [-20.0, 5.0, 1.0]);
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/packets") == ParamValue::Int(1)
+    });
+    assert_eq!(
+        vec3(get(&app, "/stage/cameras/1/position")),
+        [0.5, 1.6, 2.0]
+    );
+    assert_eq!(
+        vec3(get(&app, "/stage/cameras/1/rotation")),
+        [-20.0, 5.0, 1.0]
+    );
     assert_eq!(get(&app, "/stage/cameras/1/fov"), ParamValue::Float(30.0));
     // 50 mm on the lens's 36 mm sensor.
-    send(o, &msg("/backlot/camera/1/focal", vec![rosc::OscType::Float(50.0)]));
-    send(o, &msg("/backlot/camera/1/pose", [0.0; 6].map(rosc::OscType::Float).to_vec()));
-    update_until(&mut app, |a| get(a, "/tracking/1/packets") == ParamValue::Int(2));
+    send(
+        o,
+        &msg("/backlot/camera/1/focal", vec![rosc::OscType::Float(50.0)]),
+    );
+    send(
+        o,
+        &msg(
+            "/backlot/camera/1/pose",
+            [0.0; 6].map(rosc::OscType::Float).to_vec(),
+        ),
+    );
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/packets") == ParamValue::Int(2)
+    });
     let fov = get(&app, "/stage/cameras/1/fov").as_f32().expect("fov");
     assert!((fov - 39.5978).abs() < 1e-3, "{fov}");
 }
@@ -177,13 +225,19 @@ fn dropout_holds_the_pose_and_recovers() {
     let mut app = app(STAGE, TrackingPlugin::default());
     let p = port(&app, "freed");
     send(p, &packet(1000.0, 0));
-    update_until(&mut app, |a| get(a, "/tracking/1/status") == ParamValue::Enum("tracking".into()));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/status") == ParamValue::Enum("tracking".into())
+    });
     // Dropout is 200 ms in this stage.
-    update_until(&mut app, |a| get(a, "/tracking/1/status") == ParamValue::Enum("lost".into()));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/status") == ParamValue::Enum("lost".into())
+    });
     assert!(get(&app, "/tracking/1/age_ms").as_f32().expect("age") > 200.0);
     assert!((vec3(get(&app, "/stage/cameras/1/position"))[0] - 1.0).abs() < 1e-4);
     send(p, &packet(2000.0, 0));
-    update_until(&mut app, |a| get(a, "/tracking/1/status") == ParamValue::Enum("tracking".into()));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/status") == ParamValue::Enum("tracking".into())
+    });
     assert!((vec3(get(&app, "/stage/cameras/1/position"))[0] - 2.0).abs() < 1e-4);
 }
 
@@ -196,18 +250,27 @@ fn delay_applies_the_pose_from_that_long_ago() {
         .expect("delay");
     let p = port(&app, "freed");
     send(p, &packet(1000.0, 0));
-    update_until(&mut app, |a| get(a, "/tracking/1/packets") == ParamValue::Int(1));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/packets") == ParamValue::Int(1)
+    });
     std::thread::sleep(Duration::from_millis(300));
     app.update();
     let sent = Instant::now();
     send(p, &packet(3000.0, 0));
-    update_until(&mut app, |a| get(a, "/tracking/1/packets") == ParamValue::Int(2));
+    update_until(&mut app, |a| {
+        get(a, "/tracking/1/packets") == ParamValue::Int(2)
+    });
     // Within 150 ms of the new sample the camera still shows the old one.
     if sent.elapsed() < Duration::from_millis(120) {
         assert!((vec3(get(&app, "/stage/cameras/1/position"))[0] - 1.0).abs() < 1e-4);
     }
-    update_until(&mut app, |a| (vec3(get(a, "/stage/cameras/1/position"))[0] - 3.0).abs() < 1e-4);
-    assert!(sent.elapsed() >= Duration::from_millis(150), "applied before the delay");
+    update_until(&mut app, |a| {
+        (vec3(get(a, "/stage/cameras/1/position"))[0] - 3.0).abs() < 1e-4
+    });
+    assert!(
+        sent.elapsed() >= Duration::from_millis(150),
+        "applied before the delay"
+    );
     // The applied sample is the one from 150 ms before the frame.
     let state = app.world().resource::<TrackingState>();
     let applied = state.camera(1).and_then(|c| c.applied).expect("applied");
@@ -252,7 +315,10 @@ fn delayed_lookup_holds_each_sample_until_the_next() {
     let cam = state.camera(1).expect("camera");
     let newest = cam.history.newest().expect("newest").t;
     let between = cam.history.at(newest - 0.05).expect("sample");
-    assert_eq!(between.pose.position.x, 0.0, "the older sample holds until the next");
+    assert_eq!(
+        between.pose.position.x, 0.0,
+        "the older sample holds until the next"
+    );
     assert_eq!(cam.history.at(newest).expect("sample").pose.position.x, 1.0);
     // A delay reaching before the first sample holds the oldest one.
     let applied = cam.applied.expect("applied");
@@ -288,7 +354,12 @@ fn takes_record_and_replay_frame_accurately() {
     update_until(&mut app, |a| get(a, "/takes/samples") == ParamValue::Int(5));
     trigger(&mut app);
     assert_eq!(get(&app, "/takes/recording"), ParamValue::Bool(false));
-    let path = app.world().resource::<TakeRecorder>().last.clone().expect("take");
+    let path = app
+        .world()
+        .resource::<TakeRecorder>()
+        .last
+        .clone()
+        .expect("take");
     let text = std::fs::read_to_string(&path).expect("take file");
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(HEADER));
@@ -307,18 +378,36 @@ fn takes_record_and_replay_frame_accurately() {
     let t0 = rows[0].time_s;
     for (frame, x) in seen.iter().enumerate() {
         let t = frame as f64 * 0.01;
-        let expected: &TakeRow = rows.iter().rev().find(|r| r.time_s - t0 <= t + 1e-9).expect("row");
-        assert!((x - expected.pose.position.x).abs() < 1e-5, "frame {frame}: {x} vs {expected:?}");
+        let expected: &TakeRow = rows
+            .iter()
+            .rev()
+            .find(|r| r.time_s - t0 <= t + 1e-9)
+            .expect("row");
+        assert!(
+            (x - expected.pose.position.x).abs() < 1e-5,
+            "frame {frame}: {x} vs {expected:?}"
+        );
     }
-    assert_eq!(get(&replay, "/tracking/1/status"), ParamValue::Enum("replay".into()));
-    assert!(replay.world().resource::<TrackingState>().tracker_addr("freed").is_none());
+    assert_eq!(
+        get(&replay, "/tracking/1/status"),
+        ParamValue::Enum("replay".into())
+    );
+    assert!(
+        replay
+            .world()
+            .resource::<TrackingState>()
+            .tracker_addr("freed")
+            .is_none()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn app_with_manual_time(take: &std::path::Path) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, ParamsPlugin))
-        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_millis(10)));
+        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+            Duration::from_millis(10),
+        ));
     app.add_plugins(TrackingPlugin {
         replay: Some(take.to_path_buf()),
         ..default()
@@ -338,15 +427,24 @@ fn app_with_manual_time(take: &std::path::Path) -> App {
 
 #[test]
 fn static_cameras_are_left_alone() {
-    let stage = STAGE.replace("tracking: Some((sources: [\"freed\", \"osc\"], dropout_ms: 200.0)),", "");
+    let stage = STAGE.replace(
+        "tracking: Some((sources: [\"freed\", \"osc\"], dropout_ms: 200.0)),",
+        "",
+    );
     let mut app = app(&stage, TrackingPlugin::default());
     let p = port(&app, "freed");
     send(p, &packet(1000.0, 0));
     std::thread::sleep(Duration::from_millis(50));
     app.update();
     app.update();
-    assert_eq!(get(&app, "/tracking/1/status"), ParamValue::Enum("static".into()));
-    assert_eq!(vec3(get(&app, "/stage/cameras/1/position")), [0.0, 1.7, 4.0]);
+    assert_eq!(
+        get(&app, "/tracking/1/status"),
+        ParamValue::Enum("static".into())
+    );
+    assert_eq!(
+        vec3(get(&app, "/stage/cameras/1/position")),
+        [0.0, 1.7, 4.0]
+    );
     let state = app.world().resource::<TrackingState>();
     assert_eq!(state.trackers[0].unrouted, 1);
 }

@@ -136,7 +136,11 @@ pub struct LensState {
 }
 
 /// Piecewise-linear interpolation over points sorted by `x`, clamped at the ends.
-pub fn interpolate<T>(points: &[T], x: f32, key: impl Fn(&T) -> f32) -> Option<(usize, usize, f32)> {
+pub fn interpolate<T>(
+    points: &[T],
+    x: f32,
+    key: impl Fn(&T) -> f32,
+) -> Option<(usize, usize, f32)> {
     let first = points.first()?;
     if points.len() == 1 || x <= key(first) {
         return Some((0, 0, 0.0));
@@ -163,9 +167,8 @@ pub fn evaluate_table(
     let (a, b, t) = interpolate(zoom, zoom_norm, |p| p.zoom)?;
     let focal = zoom[a].focal_mm + (zoom[b].focal_mm - zoom[a].focal_mm) * t;
     let distortion = zoom[a].distortion.lerp(&zoom[b].distortion, t);
-    let focus_distance_m = interpolate(focus, focus_norm, |p| p.focus).map(|(a, b, t)| {
-        focus[a].distance_m + (focus[b].distance_m - focus[a].distance_m) * t
-    });
+    let focus_distance_m = interpolate(focus, focus_norm, |p| p.focus)
+        .map(|(a, b, t)| focus[a].distance_m + (focus[b].distance_m - focus[a].distance_m) * t);
     Some(LensState {
         focal_mm: focal,
         hfov_deg: hfov_from_focal(focal, sensor_width_mm),

@@ -111,7 +111,10 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
         if let LensDef::Table { zoom, focus, .. } = &camera.lens {
             let table_at = find_after(src, offset, "Table").unwrap_or(offset);
             if let Some(problem) = table_problem(zoom, focus) {
-                report(table_at, format!("camera {} lens table: {problem}", camera.id));
+                report(
+                    table_at,
+                    format!("camera {} lens table: {problem}", camera.id),
+                );
             }
         }
         if let Some(tracking) = &camera.tracking {
@@ -148,14 +151,22 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
         }
         names.push(&tracker.name.0);
         let port = match &tracker.protocol {
-            TrackerProtocol::FreeD { vendor, port, zoom_range, focus_range } => {
+            TrackerProtocol::FreeD {
+                vendor,
+                port,
+                zoom_range,
+                focus_range,
+            } => {
                 for (what, range) in [("zoom_range", zoom_range), ("focus_range", focus_range)] {
                     if let Some((lo, hi)) = range
                         && lo >= hi
                     {
                         report(
                             find_after(src, at, what).unwrap_or(at),
-                            format!("tracker `{}`: {what} must be (min, max) with min < max", tracker.name),
+                            format!(
+                                "tracker `{}`: {what} must be (min, max) with min < max",
+                                tracker.name
+                            ),
                         );
                     }
                 }
@@ -167,7 +178,10 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
         if port != 0 && ports.contains(&port) {
             report(
                 find_after(src, at, "protocol").unwrap_or(at),
-                format!("tracker `{}`: UDP port {port} is already used by another tracker", tracker.name),
+                format!(
+                    "tracker `{}`: UDP port {port} is already used by another tracker",
+                    tracker.name
+                ),
             );
         }
         ports.push(port);
@@ -180,7 +194,10 @@ fn table_problem(zoom: &[ZoomPoint], focus: &[FocusPoint]) -> Option<String> {
     if zoom.is_empty() {
         return Some("needs at least one zoom point".into());
     }
-    if zoom.iter().any(|p| !(p.focal_mm > 0.0 && p.focal_mm.is_finite())) {
+    if zoom
+        .iter()
+        .any(|p| !(p.focal_mm > 0.0 && p.focal_mm.is_finite()))
+    {
         return Some("focal lengths must be positive".into());
     }
     let in_unit = |v: f32| (0.0..=1.0).contains(&v);
@@ -192,7 +209,10 @@ fn table_problem(zoom: &[ZoomPoint], focus: &[FocusPoint]) -> Option<String> {
     {
         return Some("points must be sorted by encoder position, without repeats".into());
     }
-    if focus.iter().any(|p| !(p.distance_m > 0.0)) {
+    if focus
+        .iter()
+        .any(|p| p.distance_m.is_nan() || p.distance_m <= 0.0)
+    {
         return Some("focus distances must be positive".into());
     }
     None

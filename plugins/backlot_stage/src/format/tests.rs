@@ -322,3 +322,126 @@ fn absurd_canvas_is_refused() {
     assert_eq!(e.line, 3, "{e}");
     assert!(e.message.contains("larger than 8192x8192"), "{e}");
 }
+
+#[test]
+fn brown_conrady_vector_and_inverse() {
+    let d = Distortion {
+        k1: -0.1,
+        k2: 0.01,
+        p1: 0.001,
+        p2: -0.0005,
+        ..Distortion::default()
+    };
+    let (x, y) = d.apply(0.3, 0.2);
+    assert!(
+        (x - 0.296_115_7).abs() < 1e-6 && (y - 0.197_583_8).abs() < 1e-6,
+        "{x} {y}"
+    );
+    let (ux, uy) = d.undistort(x, y);
+    assert!((ux - 0.3).abs() < 1e-5 && (uy - 0.2).abs() < 1e-5);
+    // Barrel distortion shows more than the pinhole view: overscan must grow; none, none.
+    let half_w = (20f32.to_radians()).tan();
+    let extra = d.covering_overscan_pct(half_w, 16.0 / 9.0);
+    assert!(extra > 0.5 && extra < 5.0, "{extra}");
+    assert_eq!(
+        Distortion::default().covering_overscan_pct(half_w, 16.0 / 9.0),
+        0.0
+    );
+    // Pincushion pulls the border in: nothing extra needed.
+    let pin = Distortion {
+        k1: 0.1,
+        ..Distortion::default()
+    };
+    assert!(pin.covering_overscan_pct(half_w, 16.0 / 9.0) < 1e-3);
+}
+
+#[test]
+fn lens_tables_interpolate() {
+    let stage = load("curved_volume.stage.ron");
+    let lens = &stage.cameras[0].lens;
+    let wide = lens.evaluate(0.0, 0.0);
+    assert!((wide.focal_mm - 35.0).abs() < 1e-4);
+    assert!((wide.hfov_deg - 39.1479).abs() < 1e-3, "Super 35 at 35 mm");
+    assert!((lens.horizontal_fov_deg() - 39.1479).abs() < 1e-3);
+    let quarter = lens.evaluate(0.25, 0.75);
+    assert!((quarter.focal_mm - 47.5).abs() < 1e-4);
+    assert!((quarter.distortion.k1 - -0.02).abs() < 1e-6);
+    assert!((quarter.focus_distance_m.expect("focus") - 501.0).abs() < 1e-3);
+    // Clamped beyond the calibrated range.
+    assert!((lens.evaluate(2.0, 0.0).focal_mm - 105.0).abs() < 1e-4);
+    assert!((hfov_from_focal(focal_from_hfov(40.0, 36.0), 36.0) - 40.0).abs() < 1e-4);
+}
+
+#[test]
+fn shipped_stages_track_camera_one_on_freed_40000_and_osc_9000() {
+    for name in ["flat_wall.stage.ron", "curved_volume.stage.ron"] {
+        let stage = load(name);
+        let cam = stage.cameras.iter().find(|c| c.id == 1).expect("camera 1");
+        let tracking = cam.tracking.as_ref().expect("tracked");
+        let mut ports = Vec::new();
+        for source in &tracking.sources {
+            let t = stage
+                .trackers
+                .iter()
+                .find(|t| t.name.0 == *source)
+                .expect("tracker");
+            ports.push(match &t.protocol {
+                TrackerProtocol::FreeD { vendor, port, .. } => {
+                    ("freed", port.unwrap_or(vendor.port()))
+                }
+                TrackerProtocol::Osc { port } => ("osc", *port),
+            });
+        }
+        ports.sort();
+        assert_eq!(ports, vec![("freed", 40000), ("osc", 9000)], "{name}");
+    }
+}
+
+#[test]
+fn bad_tracking_setups_point_at_the_problem() {
+    let base = |trackers: &str, camera: &str| {
+        format!(
+            "(\n  sections: [{SECTION}],\n  outputs: [],\n  trackers: [\n{trackers}\n  ],\n  cameras: [\n{camera}\n  ],\n)"
+        )
+    };
+    let e = error_of(&base(
+        "    (name: \"a\", protocol: FreeD()),",
+        "    (id: 1, lens: Fov(40.0), tracking: Some((sources: [\"b\"]))),",
+    ));
+    assert_eq!((e.line, e.col), (8, 56), "{e}");
+    assert!(
+        e.message
+            .contains("tracker `b`, which the stage does not define"),
+        "{e}"
+    );
+    let e = error_of(&base(
+        "    (name: \"a\", protocol: FreeD()),\n    (name: \"b\", protocol: FreeD(port: Some(40000))),",
+        "",
+    ));
+    assert_eq!(e.line, 6, "{e}");
+    assert!(
+        e.message.contains("udp port 40000") || e.message.contains("UDP port 40000"),
+        "{e}"
+    );
+    let e = error_of(&base(
+        "    (name: \"a\", protocol: FreeD(zoom_range: Some((100, 100)))),",
+        "",
+    ));
+    assert!(e.message.contains("zoom_range"), "{e}");
+    let e = error_of(&base(
+        "",
+        "    (id: 1, lens: Table(sensor_width_mm: 36.0, zoom: [(zoom: 0.5, focal_mm: 50.0), (zoom: 0.2, focal_mm: 24.0)])),",
+    ));
+    assert_eq!((e.line, e.col), (8, 19), "{e}");
+    assert!(e.message.contains("sorted"), "{e}");
+    let e = error_of(&base(
+        "",
+        "    (id: 1, lens: Table(sensor_width_mm: 36.0, zoom: [])),",
+    ));
+    assert!(e.message.contains("at least one zoom point"), "{e}");
+    let e = error_of(&base(
+        "    (name: \"a\", protocol: Osc(port: 9000), calibration: (scale: -1.0)),",
+        "",
+    ));
+    assert_eq!(e.line, 5, "{e}");
+}

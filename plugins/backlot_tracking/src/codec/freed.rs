@@ -75,9 +75,7 @@ fn put24(out: &mut [u8], v: i32) {
 
 /// The checksum byte for the first 28 bytes: (0x40 − sum) mod 256.
 pub fn checksum(bytes: &[u8]) -> u8 {
-    bytes
-        .iter()
-        .fold(0x40u8, |acc, b| acc.wrapping_sub(*b))
+    bytes.iter().fold(0x40u8, |acc, b| acc.wrapping_sub(*b))
 }
 
 /// Decodes one D1 packet, strictly: length, type and checksum.

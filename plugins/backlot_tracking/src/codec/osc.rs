@@ -84,12 +84,14 @@ fn number(arg: &OscType) -> Option<f32> {
 
 /// Decodes one UDP datagram into tracking values; each message that is not usable gives
 /// its own error so it can be counted while the rest still apply.
-pub fn decode(bytes: &[u8]) -> Result<Vec<Result<OscTracking, OscTrackingError>>, OscTrackingError> {
+pub fn decode(
+    bytes: &[u8],
+) -> Result<Vec<Result<OscTracking, OscTrackingError>>, OscTrackingError> {
     if bytes.len() > MAX_PACKET {
         return Err(OscTrackingError::Oversized(bytes.len()));
     }
-    let (_, packet) =
-        rosc::decoder::decode_udp(bytes).map_err(|e| OscTrackingError::Malformed(format!("{e:?}")))?;
+    let (_, packet) = rosc::decoder::decode_udp(bytes)
+        .map_err(|e| OscTrackingError::Malformed(format!("{e:?}")))?;
     let mut out = Vec::new();
     flatten(packet, &mut out, 0);
     Ok(out)
@@ -174,7 +176,9 @@ mod tests {
     fn pose_fov_and_focal() {
         let pose = msg(
             "/backlot/camera/1/pose",
-            [1.0, 1.5, 2.5, 30.0, -5.0, 0.0].map(OscType::Float).to_vec(),
+            [1.0, 1.5, 2.5, 30.0, -5.0, 0.0]
+                .map(OscType::Float)
+                .to_vec(),
         );
         assert_eq!(
             decode(&pose).expect("osc"),
@@ -196,7 +200,10 @@ mod tests {
         let focal = msg("/backlot/camera/2/focal", vec![OscType::Int(35)]);
         assert_eq!(
             decode(&focal).expect("osc"),
-            vec![Ok(OscTracking::Focal { camera: 2, mm: 35.0 })]
+            vec![Ok(OscTracking::Focal {
+                camera: 2,
+                mm: 35.0
+            })]
         );
     }
 

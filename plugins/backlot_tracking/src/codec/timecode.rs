@@ -108,11 +108,13 @@ mod tests {
 
     #[test]
     fn drop_frame_vectors() {
-        let df = |n| Timecode {
-            frame: n,
-            rate: TimecodeRate::Fps29_97Df,
-        }
-        .to_string();
+        let df = |n| {
+            Timecode {
+                frame: n,
+                rate: TimecodeRate::Fps29_97Df,
+            }
+            .to_string()
+        };
         assert_eq!(df(1799), "00:00:59;29");
         assert_eq!(df(1800), "00:01:00;02");
         assert_eq!(df(17982), "00:10:00;00");
