@@ -197,3 +197,30 @@ fn lens_panel(ui: &mut egui::Ui, world: &mut World) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Draws both panels headlessly over a world with a lost camera and a table lens.
+    #[test]
+    fn panels_draw_every_state() {
+        let mut app = crate::tests::app(crate::tests::STAGE, crate::TrackingPlugin::default());
+        let port = crate::tests::port(&app, "freed");
+        crate::tests::send(port, &crate::tests::packet(1000.0, 0x4000));
+        crate::tests::update_until(&mut app, |a| {
+            a.world()
+                .resource::<TrackingState>()
+                .camera(1)
+                .map(|c| c.status)
+                == Some(TrackingStatus::Lost)
+        });
+        let ctx = egui::Context::default();
+        for draw in [tracking_panel as fn(&mut egui::Ui, &mut World), lens_panel] {
+            let out = ctx.run_ui(egui::RawInput::default(), |ui| {
+                draw(ui, app.world_mut());
+            });
+            assert!(!out.shapes.is_empty());
+        }
+    }
+}

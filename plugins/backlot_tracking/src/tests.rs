@@ -13,7 +13,7 @@ use crate::codec::freed::{FreedD1, encode};
 use crate::take::{HEADER, TakeRow};
 use crate::{TakeRecorder, TrackingPlugin, TrackingSetup, TrackingState};
 
-const STAGE: &str = r#"(
+pub(crate) const STAGE: &str = r#"(
     sections: [(
         name: "wall",
         shape: Flat(lower_left: (-3.0, 0.0, -4.0), lower_right: (3.0, 0.0, -4.0), upper_left: (-3.0, 3.375, -4.0)),
@@ -34,7 +34,7 @@ const STAGE: &str = r#"(
     )],
 )"#;
 
-fn app(stage: &str, plugin: TrackingPlugin) -> App {
+pub(crate) fn app(stage: &str, plugin: TrackingPlugin) -> App {
     let file = parse_stage(stage, "test.stage.ron", None).expect("stage parses");
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, ParamsPlugin, plugin));
@@ -51,7 +51,7 @@ fn app(stage: &str, plugin: TrackingPlugin) -> App {
     app
 }
 
-fn port(app: &App, tracker: &str) -> u16 {
+pub(crate) fn port(app: &App, tracker: &str) -> u16 {
     app.world()
         .resource::<TrackingState>()
         .tracker_addr(tracker)
@@ -67,13 +67,13 @@ fn get(app: &App, address: &str) -> ParamValue {
         .clone()
 }
 
-fn send(port: u16, bytes: &[u8]) {
+pub(crate) fn send(port: u16, bytes: &[u8]) {
     let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
     s.send_to(bytes, ("127.0.0.1", port)).expect("send");
 }
 
 /// Updates until `done` holds (packets cross threads), at most 3 s.
-fn update_until(app: &mut App, done: impl Fn(&App) -> bool) {
+pub(crate) fn update_until(app: &mut App, done: impl Fn(&App) -> bool) {
     let start = Instant::now();
     while !done(app) {
         assert!(start.elapsed() < Duration::from_secs(3), "timed out");
@@ -82,7 +82,7 @@ fn update_until(app: &mut App, done: impl Fn(&App) -> bool) {
     }
 }
 
-fn packet(x_mm: f64, zoom: u32) -> Vec<u8> {
+pub(crate) fn packet(x_mm: f64, zoom: u32) -> Vec<u8> {
     encode(&FreedD1::from_units(
         1,
         [90.0, -10.5, 0.0],
