@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use backlot_control::{ControlPlugin, ControlSettings, register_map_source};
 use backlot_params::ParamsPlugin;
 use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
 use backlot_stage::{
@@ -62,6 +63,10 @@ pub struct AppOptions {
     pub tracking_replay: Option<PathBuf>,
     /// Where recorded takes go.
     pub takes_dir: PathBuf,
+    /// The control map (`*.map.ron`).
+    pub map: Option<PathBuf>,
+    /// Live control (OSC, OSCQuery, MIDI, DMX); none for renders.
+    pub control: Option<ControlSettings>,
 }
 
 impl AppOptions {
@@ -81,6 +86,8 @@ impl AppOptions {
             tracking_live: false,
             tracking_replay: None,
             takes_dir: PathBuf::from("takes"),
+            map: None,
+            control: None,
         }
     }
 }
@@ -103,6 +110,8 @@ pub struct BacklotPlugins {
     pub stage: bool,
     /// Camera tracking for the stage's cameras.
     pub tracking: TrackingPlugin,
+    /// Live control, when the app listens to surfaces and desks.
+    pub control: Option<ControlPlugin>,
 }
 
 impl PluginGroup for BacklotPlugins {
@@ -122,6 +131,10 @@ impl PluginGroup for BacklotPlugins {
         } else {
             group
         };
+        let group = match self.control {
+            Some(control) => group.add(control),
+            None => group,
+        };
         if self.ui { group.add(UiPlugin) } else { group }
     }
 }
@@ -140,6 +153,10 @@ pub fn build_app(options: &AppOptions) -> App {
         if let Some((w, h)) = options.camera_views {
             app.insert_resource(ReferenceViews(UVec2::new(w, h)));
         }
+    }
+
+    if let (Some(map), Some(_)) = (&options.map, &options.control) {
+        register_map_source(&mut app, map);
     }
 
     let windowed = options.mode == AppMode::Windowed;
@@ -210,6 +227,10 @@ pub fn build_app(options: &AppOptions) -> App {
             replay: options.tracking_replay.clone(),
             takes_dir: options.takes_dir.clone(),
         },
+        control: options
+            .control
+            .clone()
+            .map(|settings| ControlPlugin { settings }),
     });
 
     let target = scene_view_image(&mut app, options.view_size);

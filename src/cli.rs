@@ -38,9 +38,24 @@ pub struct RunArgs {
     /// LED stage file (*.stage.ron).
     #[arg(long, value_name = "FILE")]
     pub stage: Option<PathBuf>,
-    /// Control mapping file (*.map.ron).
+    /// Control mapping file (*.map.ron); default: scenes/maps/default.map.ron.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// OSC UDP port.
+    #[arg(long, value_name = "PORT", default_value_t = 9000)]
+    pub osc_port: u16,
+    /// OSC 1.1 over TCP (SLIP framing) port.
+    #[arg(long, value_name = "PORT", default_value_t = 9001)]
+    pub osc_tcp_port: u16,
+    /// OSCQuery HTTP port.
+    #[arg(long, value_name = "PORT", default_value_t = 9000)]
+    pub oscquery_port: u16,
+    /// Art-Net UDP port.
+    #[arg(long, value_name = "PORT", default_value_t = 6454)]
+    pub artnet_port: u16,
+    /// sACN UDP port.
+    #[arg(long, value_name = "PORT", default_value_t = 5568)]
+    pub sacn_port: u16,
     /// Run without any window even when a display is available.
     #[arg(long)]
     pub headless: bool,

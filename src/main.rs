@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::{paths, render};
+use backlot_control::ControlSettings;
+use backlot_control::format::parse_map_file;
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
 use backlot_stage::format::parse_stage_file;
@@ -25,9 +27,11 @@ fn main() -> ExitCode {
                     parse_scene_file(file, Some(&asset_root)).map(|_| ())
                 } else if name.ends_with(".stage.ron") {
                     parse_stage_file(file, Some(&asset_root)).map(|_| ())
+                } else if name.ends_with(".map.ron") {
+                    parse_map_file(file).map(|_| ())
                 } else {
                     eprintln!(
-                        "{name}:1:1: unknown file type (expected *.scene.ron or *.stage.ron)"
+                        "{name}:1:1: unknown file type (expected *.scene.ron, *.stage.ron or *.map.ron)"
                     );
                     problems += 1;
                     continue;
@@ -104,11 +108,14 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
-            if let Some(map) = &args.map {
-                eprintln!(
-                    "{}: --map files are not supported by this build yet",
-                    map.display()
-                );
+            let map = args.map.clone().or_else(|| {
+                let default = paths::default_map();
+                default.exists().then_some(default)
+            });
+            if let Some(map) = &map
+                && let Err(errors) = parse_map_file(map)
+            {
+                eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
             if let Some(stage) = &args.stage
@@ -144,6 +151,15 @@ fn main() -> ExitCode {
                 tracking_live: true,
                 tracking_replay: args.tracking_replay.clone(),
                 takes_dir: args.takes_dir.clone(),
+                map,
+                control: Some(ControlSettings {
+                    osc_port: args.osc_port,
+                    osc_tcp_port: args.osc_tcp_port,
+                    oscquery_port: args.oscquery_port,
+                    artnet_port: args.artnet_port,
+                    sacn_port: args.sacn_port,
+                    live: true,
+                }),
                 ..AppOptions::render(scene, asset_root, (1280, 720))
             };
             let mut app = backlot::build_app(&options);

@@ -26,3 +26,8 @@ pub fn asset_root(explicit: Option<&Path>) -> PathBuf {
 pub fn default_scene() -> PathBuf {
     find("scenes/neon_club.scene.ron")
 }
+
+/// The shipped default control map.
+pub fn default_map() -> PathBuf {
+    find("scenes/maps/default.map.ron")
+}

@@ -1,6 +1,87 @@
-//! Live control: every parameter playable from OSC (UDP and SLIP-over-TCP, with OSCQuery
-//! discovery), MIDI surfaces (learn, feedback, soft takeover, clock, timecode) and lighting
-//! desks (Art-Net, sACN), through mapping files and one arbitration rule.
+//! Live control: every parameter playable from OSC (UDP and SLIP over TCP, with OSCQuery
+//! discovery), MIDI surfaces (learn, feedback, soft takeover, clock, time code) and lighting
+//! desks (Art-Net, sACN), through mapping files and one arbitration rule:
+//!
+//! scene base → reactive layers → controller inputs (OSC, MIDI, DMX; most recent wins) →
+//! operator override (wins until released). Inputs received before a frame starts apply in
+//! that frame ([`BacklotSystems::Control`]).
 
+pub mod arbiter;
+mod asset;
 pub mod codec;
+pub mod dmx;
 pub mod format;
+pub mod inbox;
+pub mod midi;
+pub mod osc_server;
+pub mod oscquery;
+mod panel;
+mod runtime;
+
+use backlot_params::{BacklotSystems, ParamsPlugin};
+use bevy::prelude::*;
+
+pub use arbiter::{Arbiter, Input, Source};
+pub use asset::{MAP_SOURCE, MapAsset, MapLoader, MapSource, register_map_source};
+pub use runtime::{ControlMap, ControlRuntime, ControlSettings, LearnResult, configure_map};
+
+/// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
+#[derive(Debug, Clone)]
+pub struct ControlPlugin {
+    /// Ports and switches.
+    pub settings: ControlSettings,
+}
+
+impl Default for ControlPlugin {
+    fn default() -> Self {
+        Self {
+            settings: ControlSettings {
+                osc_port: 9000,
+                osc_tcp_port: 9001,
+                oscquery_port: 9000,
+                artnet_port: codec::artnet::PORT,
+                sacn_port: codec::sacn::PORT,
+                live: true,
+            },
+        }
+    }
+}
+
+impl Plugin for ControlPlugin {
+    fn build(&self, app: &mut App) {
+        if !app.is_plugin_added::<ParamsPlugin>() {
+            app.add_plugins(ParamsPlugin);
+        }
+        let display_dir = app.world().get_resource::<MapSource>().map(|s| s.display_dir.clone());
+        if self.settings.live {
+            // Camera tracking over OSC shares this port.
+            app.insert_resource(backlot_tracking::OscTap::new(self.settings.osc_port));
+        }
+        app.init_asset::<MapAsset>()
+            .register_asset_loader(MapLoader { display_dir })
+            .insert_resource(self.settings.clone())
+            .init_resource::<runtime::ControlMap>()
+            .init_resource::<runtime::ControlRuntime>()
+            .init_resource::<Arbiter>()
+            .init_resource::<midi::MidiEngine>()
+            .init_resource::<LearnResult>()
+            .add_systems(Startup, runtime::start_servers)
+            .add_systems(Update, (runtime::watch_map, runtime::refresh_midi).in_set(BacklotSystems::Input))
+            .add_systems(
+                Update,
+                (
+                    runtime::take_inputs,
+                    runtime::save_learned,
+                    arbiter::arbitrate,
+                    runtime::feedback,
+                    runtime::publish,
+                )
+                    .chain()
+                    .in_set(BacklotSystems::Control),
+            );
+        panel::build(app);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -25,9 +25,10 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 pub use runtime::{
-    Applied, CameraState, TakeRecorder, TrackerStatus, TrackingSettings, TrackingState,
+    Applied, CameraState, TakeRecorder, TakeTimecode, TrackerStatus, TrackingSettings, TrackingState,
     TrackingStatus,
 };
+pub use receiver::OscTap;
 pub use setup::{CameraSetup, TrackerSetup, TrackingSetup};
 
 /// Follows the stage file's trackers and drives its cameras.
@@ -81,6 +82,7 @@ impl Plugin for TrackingPlugin {
         .init_resource::<TrackingSetup>()
         .init_resource::<TrackingState>()
         .init_resource::<TakeRecorder>()
+        .init_resource::<runtime::TakeTimecode>()
         .add_systems(Startup, runtime::register_take_params)
         .add_systems(
             Update,

@@ -229,3 +229,35 @@ pub fn deliver(id: u64, wire: Wire, bytes: &[u8], inbox: &SharedInbox) {
         guard.overflow += rejected.len() as u64;
     }
 }
+
+/// OSC tracking that arrives on another plugin's socket: the control plugin's OSC port
+/// carries `/backlot/camera/...` too, so a tracker on that port listens through this tap
+/// instead of binding the port a second time.
+#[derive(Debug, Clone, bevy::prelude::Resource)]
+pub struct OscTap {
+    /// The shared port.
+    pub port: u16,
+    inner: Arc<Mutex<Option<(SharedInbox, u64)>>>,
+}
+
+impl OscTap {
+    /// A tap for `port`, inserted by whoever owns that socket.
+    pub fn new(port: u16) -> Self {
+        Self {
+            port,
+            inner: Arc::default(),
+        }
+    }
+
+    /// Hands a datagram to tracking (ignored until a tracker listens on the port).
+    pub fn deliver(&self, bytes: &[u8]) {
+        let target = self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((inbox, id)) = target {
+            deliver(id, Wire::Osc, bytes, &inbox);
+        }
+    }
+
+    pub(crate) fn connect(&self, target: Option<(SharedInbox, u64)>) {
+        *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = target;
+    }
+}

@@ -16,7 +16,7 @@ use crate::filter::{OneEuroParams, PoseFilter};
 use crate::history::{History, RateMeter, Sample};
 use crate::params::{STATUSES, camera_address, camera_specs, take_specs, tracker_specs};
 use crate::pose::{Pose, freed_tracker_pose};
-use crate::receiver::{Payload, Receiver, SharedInbox, Wire};
+use crate::receiver::{OscTap, Payload, Receiver, SharedInbox, Wire};
 use crate::setup::{TrackingSetup, normalise};
 use crate::take::{TakeRow, TakeWriter};
 
@@ -176,6 +176,10 @@ impl TrackingState {
     }
 }
 
+/// The timecode now, when a timecode source (MIDI time code) knows it; stamped on take rows.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct TakeTimecode(pub Option<String>);
+
 /// The take being recorded.
 #[derive(Resource, Default)]
 pub struct TakeRecorder {
@@ -225,6 +229,7 @@ pub(crate) fn follow_stage(
 pub(crate) fn configure(
     setup: Res<TrackingSetup>,
     settings: Res<TrackingSettings>,
+    tap: Option<Res<OscTap>>,
     mut state: ResMut<TrackingState>,
     mut registry: ResMut<ParamRegistry>,
 ) {
@@ -261,6 +266,9 @@ pub(crate) fn configure(
         }
     }
 
+    if let Some(tap) = tap.as_deref() {
+        tap.connect(None);
+    }
     // Receivers: keep sockets still wanted (same protocol and port), start the rest.
     let mut keep = Vec::new();
     let mut trackers = Vec::new();
@@ -276,6 +284,19 @@ pub(crate) fn configure(
             } else {
                 "not listening: live tracking is off for renders".into()
             });
+            trackers.push(status);
+            continue;
+        }
+        if let Some(tap) = tap.as_deref()
+            && t.wire == Wire::Osc
+            && t.port == tap.port
+        {
+            state.next_receiver += 1;
+            let id = state.next_receiver;
+            tap.connect(Some((state.inbox.clone(), id)));
+            info!("tracker `{}`: OSC on udp {} (shared with control)", t.name, t.port);
+            status.local = Some(SocketAddr::from(([0, 0, 0, 0], t.port)));
+            status.receiver = Some(id);
             trackers.push(status);
             continue;
         }
@@ -326,7 +347,7 @@ pub(crate) fn configure(
     state.receivers = keep;
     state.trackers = trackers;
     // Anything already queued for a receiver that is gone no longer routes; drop it.
-    let live: Vec<u64> = state.receivers.iter().map(|r| r.id).collect();
+    let live: Vec<u64> = state.trackers.iter().filter_map(|t| t.receiver).collect();
     let (mut inbox, _) = state.inbox.lock();
     inbox.items.retain(|i| live.contains(&i.receiver));
     inbox.rejected.retain(|r| live.contains(&r.receiver));
@@ -375,7 +396,9 @@ pub(crate) fn ingest(
     registry: Res<ParamRegistry>,
     mut state: ResMut<TrackingState>,
     mut recorder: ResMut<TakeRecorder>,
+    timecode: Option<Res<TakeTimecode>>,
 ) {
+    let timecode = timecode.and_then(|t| t.0.clone());
     let state = state.as_mut();
     let mut arrivals: Vec<(usize, Arrival)> = Vec::new();
     if let Some(rows) = &settings.replay {
@@ -576,7 +599,7 @@ pub(crate) fn ingest(
                     cam_setup.lens.sensor_width_mm(),
                 ),
                 fov_deg: fov,
-                timecode: None,
+                timecode: timecode.clone(),
             });
             recorder.samples = writer.count;
         }

@@ -10,7 +10,7 @@ mod parse;
 mod types;
 
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
-pub use color::ColorDef;
+pub use color::{ColorDef, kelvin_to_srgb};
 pub use error::{FileError, FileErrors};
 pub use params::{ParamTarget, scene_param_specs};
 pub use parse::{

@@ -1,0 +1,222 @@
+//! The one arbitration rule: a parameter's value each frame = scene base → reactive layers →
+//! controller inputs (OSC, MIDI, DMX; the most recent wins) → operator override, which wins
+//! until released. Inputs may glide (slew) to their value.
+
+use std::collections::HashMap;
+
+use backlot_params::{ParamRegistry, ParamValue};
+use bevy::prelude::*;
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The scene file (or nothing has touched it).
+    Scene,
+    /// OSC, from this peer.
+    Osc(String),
+    /// MIDI, from this port.
+    Midi(String),
+    /// DMX, this universe.
+    Dmx(u16),
+    /// The operator's override in the Controls panel.
+    Operator,
+}
+
+impl Source {
+    /// Short label for panels and OSCQuery.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Scene => "scene".into(),
+            Source::Osc(from) => format!("OSC {from}"),
+            Source::Midi(port) => format!("MIDI {port}"),
+            Source::Dmx(u) => format!("DMX universe {u}"),
+            Source::Operator => "operator override".into(),
+        }
+    }
+}
+
+/// One controller input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Parameter address.
+    pub address: String,
+    /// Value (already coerced to the parameter's type).
+    pub value: ParamValue,
+    /// Who sent it.
+    pub source: Source,
+    /// Glide time, ms.
+    pub slew_ms: f32,
+}
+
+#[derive(Debug, Clone)]
+struct Glide {
+    from: ParamValue,
+    to: ParamValue,
+    start: f64,
+    seconds: f64,
+}
+
+/// Per-parameter arbitration state.
+#[derive(Debug, Clone)]
+struct Entry {
+    driver: Source,
+    held: Option<ParamValue>,
+    latest: Option<(ParamValue, Source)>,
+    glide: Option<Glide>,
+}
+
+/// Inputs queued this frame and who drives what.
+#[derive(Resource, Default)]
+pub struct Arbiter {
+    pending: Vec<Input>,
+    entries: HashMap<String, Entry>,
+    /// Changes applied this frame and their sources (feedback skips sending a value back
+    /// to the peer it came from).
+    pub applied: Vec<(String, Source)>,
+    /// Inputs refused (unknown address, wrong type), for monitors.
+    pub refused: u64,
+    forgets: Vec<(String, Source)>,
+}
+
+impl Arbiter {
+    /// Queues an input for this frame.
+    pub fn push(&mut self, input: Input) {
+        self.pending.push(input);
+    }
+
+    /// Who drives a parameter now.
+    pub fn driver(&self, address: &str) -> Source {
+        self.entries
+            .get(address)
+            .map_or(Source::Scene, |e| e.driver.clone())
+    }
+
+    /// Whether the operator holds it.
+    pub fn held(&self, address: &str) -> bool {
+        self.entries.get(address).is_some_and(|e| e.held.is_some())
+    }
+
+    /// The operator takes a parameter at `value` until [`Arbiter::release`].
+    pub fn hold(&mut self, address: &str, value: ParamValue) {
+        let e = self.entry(address);
+        e.held = Some(value);
+        e.glide = None;
+        e.driver = Source::Operator;
+    }
+
+    /// The operator lets go: the newest controller value (if any) applies again.
+    pub fn release(&mut self, address: &str) {
+        if let Some(e) = self.entries.get_mut(address) {
+            e.held = None;
+            match e.latest.clone() {
+                Some((value, source)) => self.pending.push(Input {
+                    address: address.to_string(),
+                    value,
+                    source,
+                    slew_ms: 0.0,
+                }),
+                None => e.driver = Source::Scene,
+            }
+        }
+    }
+
+    /// Queues [`Arbiter::forget`] for this frame's arbitration.
+    pub fn forget_later(&mut self, address: String, source: Source) {
+        self.forgets.push((address, source));
+    }
+
+    /// A source lets go (DMX loss with `Release`): the parameter is the scene's again.
+    pub fn forget(&mut self, address: &str, source: &Source, registry: &mut ParamRegistry) {
+        if let Some(e) = self.entries.get_mut(address)
+            && e.driver == *source
+        {
+            e.driver = Source::Scene;
+            e.latest = None;
+            e.glide = None;
+            let _ = registry.reset(address);
+        }
+    }
+
+    fn entry(&mut self, address: &str) -> &mut Entry {
+        self.entries.entry(address.to_string()).or_insert(Entry {
+            driver: Source::Scene,
+            held: None,
+            latest: None,
+            glide: None,
+        })
+    }
+}
+
+fn lerp(a: &ParamValue, b: &ParamValue, t: f32) -> ParamValue {
+    let l = |x: f32, y: f32| x + (y - x) * t;
+    match (a, b) {
+        (ParamValue::Float(x), ParamValue::Float(y)) => ParamValue::Float(l(*x, *y)),
+        (ParamValue::Int(x), ParamValue::Int(y)) => ParamValue::Int(l(*x as f32, *y as f32).round() as i32),
+        (ParamValue::Color(x), ParamValue::Color(y)) => ParamValue::Color([0, 1, 2].map(|i| l(x[i], y[i]))),
+        (ParamValue::Vec3(x), ParamValue::Vec3(y)) => ParamValue::Vec3([0, 1, 2].map(|i| l(x[i], y[i]))),
+        _ => b.clone(),
+    }
+}
+
+/// Applies this frame's inputs, glides and overrides to the registry.
+pub fn arbitrate(mut arbiter: ResMut<Arbiter>, mut registry: ResMut<ParamRegistry>, time: Res<Time<Real>>) {
+    let now = time.elapsed_secs_f64();
+    let arbiter = arbiter.as_mut();
+    arbiter.applied.clear();
+    for (address, source) in std::mem::take(&mut arbiter.forgets) {
+        arbiter.forget(&address, &source, &mut registry);
+    }
+    for input in std::mem::take(&mut arbiter.pending) {
+        let Some(spec) = registry.entry(&input.address).map(|e| e.spec.clone()) else {
+            arbiter.refused += 1;
+            continue;
+        };
+        let Ok(value) = spec.coerce(input.value) else {
+            arbiter.refused += 1;
+            continue;
+        };
+        let e = arbiter.entry(&input.address);
+        e.latest = Some((value.clone(), input.source.clone()));
+        if e.held.is_some() {
+            continue;
+        }
+        e.driver = input.source.clone();
+        let numeric = matches!(
+            value,
+            ParamValue::Float(_) | ParamValue::Int(_) | ParamValue::Color(_) | ParamValue::Vec3(_)
+        );
+        if input.slew_ms > 0.0 && numeric {
+            let from = registry.get(&input.address).ok().cloned().unwrap_or(value.clone());
+            e.glide = Some(Glide {
+                from,
+                to: value,
+                start: now,
+                seconds: f64::from(input.slew_ms) / 1000.0,
+            });
+            continue;
+        }
+        e.glide = None;
+        if registry.set(&input.address, value).is_ok() {
+            arbiter.applied.push((input.address, input.source));
+        } else {
+            arbiter.refused += 1;
+        }
+    }
+    for (address, e) in &mut arbiter.entries {
+        if let Some(held) = &e.held {
+            if registry.get(address).ok() != Some(held) {
+                let _ = registry.set(address, held.clone());
+                arbiter.applied.push((address.clone(), Source::Operator));
+            }
+            continue;
+        }
+        if let Some(g) = &e.glide {
+            let t = if g.seconds > 0.0 { ((now - g.start) / g.seconds).clamp(0.0, 1.0) } else { 1.0 };
+            let _ = registry.set(address, lerp(&g.from, &g.to, t as f32));
+            arbiter.applied.push((address.clone(), e.driver.clone()));
+            if t >= 1.0 {
+                e.glide = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! OSCQuery: an HTTP server answering `GET /` with the JSON namespace of every parameter,
+//! `GET /<address>` with that node, `GET /<address>?VALUE` with its value, and
+//! `GET /?HOST_INFO` with how to reach the OSC server.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use backlot_params::{ParamEntry, ParamKind, ParamValue};
+use serde_json::{Map, Value, json};
+
+/// What the HTTP thread serves, refreshed by the app.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The namespace tree.
+    pub tree: Value,
+    /// OSC UDP port, for HOST_INFO.
+    pub osc_port: u16,
+    /// OSC TCP (SLIP) port.
+    pub osc_tcp_port: u16,
+}
+
+/// Shared with the HTTP thread.
+pub type SharedSnapshot = Arc<RwLock<Snapshot>>;
+
+fn osc_type(kind: &ParamKind) -> &'static str {
+    match kind {
+        ParamKind::Float => "f",
+        ParamKind::Int => "i",
+        ParamKind::Bool => "T",
+        ParamKind::Color | ParamKind::Vec3 => "fff",
+        ParamKind::Trigger => "N",
+        ParamKind::Enum(_) => "s",
+    }
+}
+
+/// A value as OSCQuery's VALUE array.
+pub fn value_json(v: &ParamValue) -> Value {
+    match v {
+        ParamValue::Float(f) => json!([f]),
+        ParamValue::Int(i) => json!([i]),
+        ParamValue::Bool(b) => json!([b]),
+        ParamValue::Color(c) | ParamValue::Vec3(c) => json!(c),
+        ParamValue::Trigger => json!([]),
+        ParamValue::Enum(s) => json!([s]),
+    }
+}
+
+fn leaf(e: &ParamEntry, driver: &str) -> Value {
+    let s = &e.spec;
+    let mut node = Map::new();
+    node.insert("FULL_PATH".into(), json!(s.address.as_str()));
+    node.insert("TYPE".into(), json!(osc_type(&s.kind)));
+    node.insert("VALUE".into(), value_json(&e.value));
+    node.insert("ACCESS".into(), json!(if s.read_only { 1 } else { 3 }));
+    let mut description = s.description.clone();
+    if !driver.is_empty() {
+        description = if description.is_empty() { format!("driven by {driver}") } else { format!("{description} (driven by {driver})") };
+    }
+    node.insert("DESCRIPTION".into(), json!(description));
+    if !s.unit.is_empty() {
+        node.insert("UNIT".into(), json!([s.unit]));
+    }
+    match (&s.kind, s.range) {
+        (ParamKind::Enum(options), _) => {
+            node.insert("RANGE".into(), json!([{ "VALS": options }]));
+        }
+        (ParamKind::Color | ParamKind::Vec3, Some((lo, hi))) => {
+            node.insert("RANGE".into(), json!([{ "MIN": lo, "MAX": hi }, { "MIN": lo, "MAX": hi }, { "MIN": lo, "MAX": hi }]));
+        }
+        (_, Some((lo, hi))) => {
+            node.insert("RANGE".into(), json!([{ "MIN": lo, "MAX": hi }]));
+        }
+        _ => {}
+    }
+    Value::Object(node)
+}
+
+/// Builds the namespace tree; `driver` names what drives each parameter.
+pub fn build_tree<'a>(entries: impl Iterator<Item = &'a ParamEntry>, driver: impl Fn(&str) -> String) -> Value {
+    let mut root = json!({ "FULL_PATH": "/", "ACCESS": 0, "CONTENTS": {} });
+    for e in entries {
+        let address = e.spec.address.as_str();
+        let mut node = &mut root;
+        let mut path = String::new();
+        let parts: Vec<&str> = address.split('/').skip(1).collect();
+        for (i, part) in parts.iter().enumerate() {
+            path.push('/');
+            path.push_str(part);
+            let contents = node
+                .as_object_mut()
+                .map(|o| o.entry("CONTENTS").or_insert_with(|| json!({})))
+                .and_then(Value::as_object_mut);
+            let Some(contents) = contents else { break };
+            if i + 1 == parts.len() {
+                contents.insert((*part).to_string(), leaf(e, &driver(address)));
+                break;
+            }
+            node = contents
+                .entry((*part).to_string())
+                .or_insert_with(|| json!({ "FULL_PATH": path.clone(), "ACCESS": 0, "CONTENTS": {} }));
+        }
+    }
+    root
+}
+
+fn find<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut node = tree;
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        node = node.get("CONTENTS")?.get(part)?;
+    }
+    Some(node)
+}
+
+/// Answers one request: (status, JSON body).
+pub fn answer(snapshot: &Snapshot, url: &str) -> (u16, String) {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let path = if path.is_empty() { "/" } else { path };
+    if query == "HOST_INFO" {
+        let info = json!({
+            "NAME": "backlot",
+            "OSC_PORT": snapshot.osc_port,
+            "OSC_TRANSPORT": "UDP",
+            "EXTENSIONS": { "ACCESS": true, "VALUE": true, "RANGE": true, "DESCRIPTION": true, "UNIT": true, "TAGS": false, "LISTEN": false, "PATH_CHANGED": false },
+            "OSC_TCP_PORT": snapshot.osc_tcp_port,
+        });
+        return (200, info.to_string());
+    }
+    let Some(node) = find(&snapshot.tree, path) else {
+        return (404, json!({ "ERROR": format!("no node {path}") }).to_string());
+    };
+    match query {
+        "" => (200, node.to_string()),
+        "VALUE" | "TYPE" | "RANGE" | "ACCESS" | "DESCRIPTION" | "FULL_PATH" | "UNIT" => match node.get(query) {
+            Some(v) => (200, json!({ query: v }).to_string()),
+            None => (204, String::new()),
+        },
+        other => (400, json!({ "ERROR": format!("unsupported query {other}") }).to_string()),
+    }
+}
+
+/// Serves OSCQuery until `stop`.
+pub fn spawn(server: tiny_http::Server, snapshot: SharedSnapshot, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("backlot-oscquery".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let request = match server.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!("OSCQuery: {e}");
+                        continue;
+                    }
+                };
+                let (status, body) = if *request.method() == tiny_http::Method::Get {
+                    let s = snapshot.read().unwrap_or_else(|e| e.into_inner());
+                    answer(&s, request.url())
+                } else {
+                    (405, json!({ "ERROR": "only GET" }).to_string())
+                };
+                let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+                if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
+                    response.add_header(h);
+                }
+                let _ = request.respond(response);
+            }
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backlot_params::{ParamAddress, ParamRegistry, ParamSpec};
+
+    #[test]
+    fn namespace_and_queries() {
+        let mut r = ParamRegistry::default();
+        r.register(ParamSpec::float(ParamAddress::new("/scene/lights/key/intensity").expect("a"), 100.0, 0.0, 1000.0, "lm")).expect("reg");
+        r.register(ParamSpec::color(ParamAddress::new("/scene/lights/key/color").expect("a"), [1.0, 0.5, 0.0])).expect("reg");
+        r.register(ParamSpec::float(ParamAddress::new("/status/fps").expect("a"), 60.0, 0.0, 1000.0, "Hz").read_only()).expect("reg");
+        let tree = build_tree(r.iter(), |a| if a.contains("intensity") { "OSC 1.2.3.4:5".into() } else { String::new() });
+        let s = Snapshot { tree, osc_port: 9000, osc_tcp_port: 9001 };
+        let (code, body) = answer(&s, "/");
+        assert_eq!(code, 200);
+        let v: Value = serde_json::from_str(&body).expect("json");
+        let key = &v["CONTENTS"]["scene"]["CONTENTS"]["lights"]["CONTENTS"]["key"]["CONTENTS"];
+        assert_eq!(key["intensity"]["TYPE"], "f");
+        assert_eq!(key["intensity"]["RANGE"][0]["MAX"], 1000.0);
+        assert_eq!(key["color"]["VALUE"], json!([1.0, 0.5, 0.0]));
+        assert!(key["intensity"]["DESCRIPTION"].as_str().expect("d").contains("OSC 1.2.3.4:5"));
+        assert_eq!(v["CONTENTS"]["status"]["CONTENTS"]["fps"]["ACCESS"], 1);
+        assert_eq!(answer(&s, "/scene/lights/key/intensity?VALUE"), (200, "{\"VALUE\":[100.0]}".into()));
+        assert_eq!(answer(&s, "/nope?VALUE").0, 404);
+        let (_, info) = answer(&s, "/?HOST_INFO");
+        assert!(info.contains("\"OSC_PORT\":9000"), "{info}");
+        assert_eq!(answer(&s, "/scene?VALUE").0, 204);
+    }
+}

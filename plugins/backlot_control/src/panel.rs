@@ -1,0 +1,194 @@
+//! The Controls panel (every parameter, its value, what drives it, override and MIDI learn)
+//! and the OSC, MIDI and DMX monitors.
+
+use backlot_params::ParamRegistry;
+use backlot_ui::widgets::param_editor;
+use backlot_ui::{PanelAppExt, PanelSlot};
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+use crate::arbiter::{Arbiter, Source};
+use crate::inbox::MonitorLine;
+use crate::midi::MidiEngine;
+use crate::runtime::{ControlMap, ControlRuntime};
+
+pub(crate) fn build(app: &mut App) {
+    app.add_panel("Controls", PanelSlot::Side, controls_panel)
+        .add_panel("OSC", PanelSlot::Bottom, osc_monitor)
+        .add_panel("MIDI", PanelSlot::Bottom, midi_monitor)
+        .add_panel("DMX", PanelSlot::Bottom, dmx_monitor);
+}
+
+#[derive(Resource, Default)]
+struct ControlsFilter(String);
+
+fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
+    world.init_resource::<ControlsFilter>();
+    if let Some(map) = world.get_resource::<ControlMap>() {
+        match &map.error {
+            Some(e) => {
+                ui.colored_label(egui::Color32::from_rgb(240, 70, 60), format!("map error (last good map kept): {e}"));
+            }
+            None => {
+                ui.label(format!(
+                    "map: {} OSC, {} MIDI bindings, {} fixtures (load #{})",
+                    map.file.osc.bindings.len(),
+                    map.file.midi.bindings.len(),
+                    map.file.dmx.fixtures.len(),
+                    map.loads
+                ));
+            }
+        }
+    }
+    let mut filter = world.resource::<ControlsFilter>().0.clone();
+    ui.horizontal(|ui| {
+        ui.label("filter");
+        ui.text_edit_singleline(&mut filter);
+    });
+    world.resource_mut::<ControlsFilter>().0 = filter.clone();
+    let learning = world.get_resource::<MidiEngine>().and_then(|e| e.learn.clone());
+    if let Some(l) = &learning {
+        ui.colored_label(egui::Color32::from_rgb(230, 180, 60), format!("MIDI learn: move a control for {l}"));
+    }
+    let mut edits = Vec::new();
+    let mut holds = Vec::new();
+    let mut releases = Vec::new();
+    let mut learn = None;
+    {
+        let registry = world.resource::<ParamRegistry>();
+        let arbiter = world.resource::<Arbiter>();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("controls").striped(true).show(ui, |ui| {
+                for entry in registry.iter().filter(|e| e.spec.address.as_str().contains(filter.as_str())) {
+                    let address = entry.spec.address.to_string();
+                    ui.label(&address);
+                    if let Some(v) = param_editor(ui, entry) {
+                        edits.push((address.clone(), v));
+                    }
+                    let driver = arbiter.driver(&address);
+                    let color = match driver {
+                        Source::Operator => egui::Color32::from_rgb(240, 70, 60),
+                        Source::Scene => egui::Color32::GRAY,
+                        _ => egui::Color32::from_rgb(80, 200, 120),
+                    };
+                    ui.colored_label(color, driver.label());
+                    if !entry.spec.read_only {
+                        if arbiter.held(&address) {
+                            if ui.button("release").clicked() {
+                                releases.push(address.clone());
+                            }
+                        } else if ui.button("hold").on_hover_text("Operator override: wins until released").clicked() {
+                            holds.push((address.clone(), entry.value.clone()));
+                        }
+                        let learn_label = if learning.as_deref() == Some(address.as_str()) { "learning…" } else { "learn" };
+                        if ui.button(learn_label).clicked() {
+                            learn = Some(address.clone());
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+    }
+    let mut arbiter = world.resource_mut::<Arbiter>();
+    for (a, v) in &edits {
+        // An edit here is an override: the operator wins until release.
+        arbiter.hold(a, v.clone());
+    }
+    for (a, v) in holds {
+        arbiter.hold(&a, v);
+    }
+    for a in releases {
+        arbiter.release(&a);
+    }
+    if let Some(l) = learn {
+        world.resource_mut::<MidiEngine>().learn = Some(l);
+    }
+}
+
+fn lines(ui: &mut egui::Ui, lines: &[MonitorLine]) {
+    egui::ScrollArea::vertical().stick_to_bottom(true).show(ui, |ui| {
+        for l in lines {
+            let text = format!("{:>6.1}s ago  {}", l.at.elapsed().as_secs_f32(), l.text);
+            if l.error {
+                ui.colored_label(egui::Color32::from_rgb(240, 70, 60), text);
+            } else {
+                ui.monospace(text);
+            }
+        }
+    });
+}
+
+fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
+    let inbox = rt.inbox.lock();
+    for (source, c) in inbox.counters.iter().filter(|(k, _)| k.starts_with(prefix)) {
+        ui.label(format!("{source}: {} ok, {} bad{}", c.ok, c.errors, c.last_error.as_ref().map(|e| format!(" (last: {e})")).unwrap_or_default()));
+    }
+}
+
+fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
+    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    ui.label(format!(
+        "OSC udp {} · tcp {} · OSCQuery {}",
+        rt.osc.map_or("off".into(), |a| a.to_string()),
+        rt.osc_tcp.map_or("off".into(), |a| a.to_string()),
+        rt.oscquery.map_or("off".into(), |a| format!("http://{a}"))
+    ));
+    counters(ui, rt, "osc");
+    let log: Vec<MonitorLine> = rt.inbox.lock().osc_log.iter().cloned().collect();
+    lines(ui, &log);
+}
+
+fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
+    if let Some(ports) = world.get_non_send::<crate::midi::MidiPorts>()
+        && let Some(why) = &ports.unavailable
+    {
+        ui.colored_label(egui::Color32::from_rgb(230, 180, 60), why);
+    }
+    if let Some(engine) = world.get_resource::<MidiEngine>() {
+        if let Some(bpm) = engine.bpm {
+            ui.label(format!("clock: {bpm:.1} BPM, {}", if engine.playing { "playing" } else { "stopped" }));
+        }
+        if let Some(tc) = engine.timecode {
+            ui.label(format!("MTC {}", tc.label()));
+        }
+        for (port, last) in &engine.last {
+            ui.label(format!("{port}: {last}"));
+        }
+    }
+    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    let log: Vec<MonitorLine> = rt.inbox.lock().midi_log.iter().cloned().collect();
+    lines(ui, &log);
+}
+
+fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
+    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    ui.label(format!(
+        "Art-Net {} · sACN {}",
+        rt.artnet.map_or("off".into(), |a| a.to_string()),
+        rt.sacn.map_or("off".into(), |a| a.to_string())
+    ));
+    counters(ui, rt, "artnet");
+    counters(ui, rt, "sacn");
+    for (id, u) in &rt.universes {
+        ui.separator();
+        let sources: Vec<String> = u.sources().iter().map(|(l, p, age)| format!("{l} (priority {p}, {age:.1}s)")).collect();
+        ui.label(format!(
+            "universe {id}: {} · {} out of order",
+            if sources.is_empty() { "no source".to_string() } else { sources.join(", ") },
+            u.out_of_order
+        ));
+        egui::Grid::new(format!("dmx-{id}")).spacing([2.0, 2.0]).show(ui, |ui| {
+            for (i, v) in u.output.iter().enumerate() {
+                let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 1.0, egui::Color32::from_gray(*v));
+                response.on_hover_text(format!("{}: {v} from {}", i + 1, u.owner[i].as_deref().unwrap_or("-")));
+                if i % 32 == 31 {
+                    ui.end_row();
+                }
+            }
+        });
+    }
+    let log: Vec<MonitorLine> = rt.inbox.lock().dmx_log.iter().cloned().collect();
+    lines(ui, &log);
+}
