@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// Run without any window even when a display is available.
     #[arg(long)]
     pub headless: bool,
+    /// Run without rendering at all (implies --headless): parameters, control and tracking
+    /// servers, physics and hot reload only, e.g. on a machine that only bridges desks.
+    #[arg(long)]
+    pub no_render: bool,
     /// Stop after this many frames (for scripted runs and tests); default: run until closed.
     #[arg(long, value_name = "N")]
     pub max_frames: Option<u32>,

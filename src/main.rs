@@ -137,8 +137,8 @@ fn main() -> ExitCode {
             }
             let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
                 || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
-            let render = render_device_available();
-            let mode = if args.headless || !has_display || !render {
+            let render = !args.no_render && render_device_available();
+            let mode = if args.headless || args.no_render || !has_display || !render {
                 AppMode::Headless
             } else {
                 AppMode::Windowed
@@ -163,7 +163,9 @@ fn main() -> ExitCode {
                 ..AppOptions::render(scene, asset_root, (1280, 720))
             };
             let mut app = backlot::build_app(&options);
-            if !render {
+            if args.no_render {
+                tracing::info!("running without rendering: --no-render given");
+            } else if !render {
                 tracing::error!("{NO_DEVICE}; running headless without rendering");
             } else if mode == AppMode::Headless {
                 let why = if args.headless {

@@ -2,6 +2,7 @@
 //! Bevy per file would dominate CI time).
 
 mod cli;
+mod control;
 mod render;
 mod stage;
 mod support;
