@@ -11,19 +11,34 @@ use std::time::{Duration, Instant};
 use crate::support::{backlot, repo, temp_dir};
 
 fn python() -> PathBuf {
-    let path = std::env::var_os("BACKLOT_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/backlot/venv/bin/python")
-    });
-    assert!(path.exists(), "{} missing: run .ci/setup to install the protocol peers", path.display());
+    let path = std::env::var_os("BACKLOT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/backlot/venv/bin/python")
+        });
+    assert!(
+        path.exists(),
+        "{} missing: run .ci/setup to install the protocol peers",
+        path.display()
+    );
     path
 }
 
 fn free_udp() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("addr").port()
+    UdpSocket::bind("127.0.0.1:0")
+        .expect("udp")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 fn free_tcp() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("tcp").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("tcp")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// The running app; killed on drop.
@@ -48,23 +63,35 @@ impl Running {
     fn http(&self, path: &str) -> Option<String> {
         let mut s = TcpStream::connect(("127.0.0.1", self.oscquery)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut text = String::new();
         s.read_to_string(&mut text).ok()?;
-        text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
     }
 
     /// The first number of `address`'s VALUE.
     fn value(&self, address: &str) -> Option<Vec<f64>> {
         let body = self.http(&format!("{address}?VALUE"))?;
         let inner = body.strip_prefix("{\"VALUE\":[")?.strip_suffix("]}")?;
-        inner.split(',').map(|v| v.trim().parse::<f64>().ok()).collect()
+        inner
+            .split(',')
+            .map(|v| v.trim().parse::<f64>().ok())
+            .collect()
     }
 
     fn wait_for(&self, what: &str, mut done: impl FnMut(&Running) -> bool) {
         let start = Instant::now();
         while !done(self) {
-            assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}\n{}", self.log());
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out waiting for {what}\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -74,22 +101,55 @@ fn start(map: &Path, ports: [u16; 5], dir: &Path) -> Running {
     let log = dir.join("backlot.log");
     let [osc, tcp, query, artnet, sacn] = ports;
     let child = backlot()
-        .args(["run", "--headless", "--no-render", "--scene", "scenes/neon_club.scene.ron", "--map"])
+        .args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--scene",
+            "scenes/neon_club.scene.ron",
+            "--map",
+        ])
         .arg(map)
-        .args(["--osc-port", &osc.to_string(), "--osc-tcp-port", &tcp.to_string(), "--oscquery-port", &query.to_string()])
-        .args(["--artnet-port", &artnet.to_string(), "--sacn-port", &sacn.to_string()])
+        .args([
+            "--osc-port",
+            &osc.to_string(),
+            "--osc-tcp-port",
+            &tcp.to_string(),
+            "--oscquery-port",
+            &query.to_string(),
+        ])
+        .args([
+            "--artnet-port",
+            &artnet.to_string(),
+            "--sacn-port",
+            &sacn.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
         .spawn()
         .expect("spawn backlot");
-    let running = Running { child, oscquery: query, log };
-    running.wait_for("OSCQuery and the scene", |r| r.value("/scene/lights/key/intensity").is_some());
+    let running = Running {
+        child,
+        oscquery: query,
+        log,
+    };
+    running.wait_for("OSCQuery and the scene", |r| {
+        r.value("/scene/lights/key/intensity").is_some()
+    });
     running
 }
 
 fn run_python(script: &str) -> String {
-    let out = Command::new(python()).arg("-c").arg(script).output().expect("python");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("python");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "python peer failed:\n{text}");
     text
 }
@@ -99,8 +159,13 @@ fn python_osc_sets_parameters_gets_feedback_and_maps_hot_reload() {
     let dir = temp_dir("control-osc");
     let feedback = free_udp();
     let map = dir.join("live.map.ron");
-    let text = std::fs::read_to_string(repo().join("scenes/maps/default.map.ron")).expect("default map");
-    std::fs::write(&map, text.replace("127.0.0.1:9001", &format!("127.0.0.1:{feedback}"))).expect("write map");
+    let text =
+        std::fs::read_to_string(repo().join("scenes/maps/default.map.ron")).expect("default map");
+    std::fs::write(
+        &map,
+        text.replace("127.0.0.1:9001", &format!("127.0.0.1:{feedback}")),
+    )
+    .expect("write map");
     let (osc, tcp) = (free_udp(), free_tcp());
     let app = start(&map, [osc, tcp, free_tcp(), free_udp(), free_udp()], &dir);
 
@@ -137,15 +202,29 @@ print("FOG", heard.get("/scene/fog/density"))
 "#
     ));
     assert!(out.contains("'/scene/fog/density'"), "no feedback:\n{out}");
-    app.wait_for("OSC values", |r| r.value("/scene/lights/key/intensity") == Some(vec![12345.0]));
-    app.wait_for("the fog alias (0.5 of 0..1 after its slew)", |r| {
-        r.value("/scene/fog/density").is_some_and(|v| (v[0] - 0.5).abs() < 1e-6)
+    app.wait_for("OSC values", |r| {
+        r.value("/scene/lights/key/intensity") == Some(vec![12345.0])
     });
-    app.wait_for("the bundle", |r| r.value("/scene/lights/key/color") == Some(vec![0.0, 0.25, 1.0]));
+    app.wait_for("the fog alias (0.5 of 0..1 after its slew)", |r| {
+        r.value("/scene/fog/density")
+            .is_some_and(|v| (v[0] - 0.5).abs() < 1e-6)
+    });
+    app.wait_for("the bundle", |r| {
+        r.value("/scene/lights/key/color") == Some(vec![0.0, 0.25, 1.0])
+    });
     let tree = app.http("/").expect("namespace");
-    assert!(tree.contains("\"FULL_PATH\":\"/scene/lights/key/intensity\""), "{tree}");
-    assert!(tree.contains("driven by OSC"), "the driving source is published");
-    assert!(tree.contains("\"FULL_PATH\":\"/status/fps\""), "status parameters are listed");
+    assert!(
+        tree.contains("\"FULL_PATH\":\"/scene/lights/key/intensity\""),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("driven by OSC"),
+        "the driving source is published"
+    );
+    assert!(
+        tree.contains("\"FULL_PATH\":\"/status/fps\""),
+        "status parameters are listed"
+    );
 
     // Hot reload: a new alias works after saving; a broken save keeps the last good map.
     let text = std::fs::read_to_string(&map).expect("map");
@@ -164,19 +243,40 @@ print("FOG", heard.get("/scene/fog/density"))
     .expect("osc");
     sender.send_to(&msg, ("127.0.0.1", osc)).expect("send");
     let tree = app.http("/scene/ambient/brightness").expect("node");
-    let max = tree.split("\"MAX\":").nth(1).and_then(|t| t.split(['}', ',']).next()).and_then(|m| m.parse::<f64>().ok()).expect("range");
-    app.wait_for("the new alias", |r| r.value("/scene/ambient/brightness").is_some_and(|v| (v[0] - max).abs() < 1e-3));
+    let max = tree
+        .split("\"MAX\":")
+        .nth(1)
+        .and_then(|t| t.split(['}', ',']).next())
+        .and_then(|m| m.parse::<f64>().ok())
+        .expect("range");
+    app.wait_for("the new alias", |r| {
+        r.value("/scene/ambient/brightness")
+            .is_some_and(|v| (v[0] - max).abs() < 1e-3)
+    });
     std::fs::write(&map, edited.replace("bindings: [", "bindings: [[")).expect("break");
-    app.wait_for("the error", |r| r.log().contains("keeping the last good map"));
-    assert!(app.log().contains("live.map.ron:"), "error names the file with its position:\n{}", app.log());
-    assert!(app.value("/scene/lights/key/intensity").is_some(), "still running");
+    app.wait_for("the error", |r| {
+        r.log().contains("keeping the last good map")
+    });
+    assert!(
+        app.log().contains("live.map.ron:"),
+        "error names the file with its position:\n{}",
+        app.log()
+    );
+    assert!(
+        app.value("/scene/lights/key/intensity").is_some(),
+        "still running"
+    );
 }
 
 #[test]
 fn desks_drive_the_key_light_over_artnet_and_sacn() {
     let dir = temp_dir("control-dmx");
     let artnet = free_udp();
-    let app = start(&repo().join("scenes/maps/default.map.ron"), [free_udp(), free_tcp(), free_tcp(), artnet, 5568], &dir);
+    let app = start(
+        &repo().join("scenes/maps/default.map.ron"),
+        [free_udp(), free_tcp(), free_tcp(), artnet, 5568],
+        &dir,
+    );
     let base = app.value("/scene/lights/key/intensity").expect("intensity")[0];
     // stupidArtnet: universe 1, channels 1-4 = dimmer 50 %, red, green, blue.
     run_python(&format!(
@@ -193,10 +293,15 @@ for _ in range(5):
 "#
     ));
     app.wait_for("Art-Net colour", |r| {
-        r.value("/scene/lights/key/color").is_some_and(|v| (v[0] - 1.0).abs() < 1e-3 && (v[1] - 64.0 / 255.0).abs() < 1e-3 && v[2].abs() < 1e-3)
+        r.value("/scene/lights/key/color").is_some_and(|v| {
+            (v[0] - 1.0).abs() < 1e-3 && (v[1] - 64.0 / 255.0).abs() < 1e-3 && v[2].abs() < 1e-3
+        })
     });
     let level = app.value("/scene/lights/key/intensity").expect("intensity")[0];
-    assert!((level - base * 128.0 / 255.0).abs() < base * 1e-3, "dimmer 50 % of {base}: {level}");
+    assert!(
+        (level - base * 128.0 / 255.0).abs() < base * 1e-3,
+        "dimmer 50 % of {base}: {level}"
+    );
     // sACN unicast at priority 150 takes over from the Art-Net source (priority 100).
     run_python(
         r#"
@@ -211,7 +316,9 @@ time.sleep(1.0)
 s.stop()
 "#,
     );
-    app.wait_for("sACN colour", |r| r.value("/scene/lights/key/color") == Some(vec![0.0, 0.0, 1.0]));
+    app.wait_for("sACN colour", |r| {
+        r.value("/scene/lights/key/color") == Some(vec![0.0, 0.0, 1.0])
+    });
     let level = app.value("/scene/lights/key/intensity").expect("intensity")[0];
     assert!((level - base).abs() < base * 1e-3, "dimmer full: {level}");
     let tree = app.http("/").expect("tree");

@@ -46,7 +46,12 @@ pub struct Input {
     pub source: Source,
     /// Glide time, ms.
     pub slew_ms: f32,
+    /// Binding priority: a higher one keeps the parameter while it keeps sending.
+    pub priority: i32,
 }
+
+/// How long a higher-priority controller keeps a parameter after its last value, seconds.
+pub const PRIORITY_HOLD: f64 = 1.0;
 
 #[derive(Debug, Clone)]
 struct Glide {
@@ -60,6 +65,8 @@ struct Glide {
 #[derive(Debug, Clone)]
 struct Entry {
     driver: Source,
+    priority: i32,
+    at: f64,
     held: Option<ParamValue>,
     latest: Option<(ParamValue, Source)>,
     glide: Option<Glide>,
@@ -114,6 +121,7 @@ impl Arbiter {
                     value,
                     source,
                     slew_ms: 0.0,
+                    priority: i32::MAX,
                 }),
                 None => e.driver = Source::Scene,
             }
@@ -140,6 +148,8 @@ impl Arbiter {
     fn entry(&mut self, address: &str) -> &mut Entry {
         self.entries.entry(address.to_string()).or_insert(Entry {
             driver: Source::Scene,
+            priority: i32::MIN,
+            at: f64::NEG_INFINITY,
             held: None,
             latest: None,
             glide: None,
@@ -151,15 +161,25 @@ fn lerp(a: &ParamValue, b: &ParamValue, t: f32) -> ParamValue {
     let l = |x: f32, y: f32| x + (y - x) * t;
     match (a, b) {
         (ParamValue::Float(x), ParamValue::Float(y)) => ParamValue::Float(l(*x, *y)),
-        (ParamValue::Int(x), ParamValue::Int(y)) => ParamValue::Int(l(*x as f32, *y as f32).round() as i32),
-        (ParamValue::Color(x), ParamValue::Color(y)) => ParamValue::Color([0, 1, 2].map(|i| l(x[i], y[i]))),
-        (ParamValue::Vec3(x), ParamValue::Vec3(y)) => ParamValue::Vec3([0, 1, 2].map(|i| l(x[i], y[i]))),
+        (ParamValue::Int(x), ParamValue::Int(y)) => {
+            ParamValue::Int(l(*x as f32, *y as f32).round() as i32)
+        }
+        (ParamValue::Color(x), ParamValue::Color(y)) => {
+            ParamValue::Color([0, 1, 2].map(|i| l(x[i], y[i])))
+        }
+        (ParamValue::Vec3(x), ParamValue::Vec3(y)) => {
+            ParamValue::Vec3([0, 1, 2].map(|i| l(x[i], y[i])))
+        }
         _ => b.clone(),
     }
 }
 
 /// Applies this frame's inputs, glides and overrides to the registry.
-pub fn arbitrate(mut arbiter: ResMut<Arbiter>, mut registry: ResMut<ParamRegistry>, time: Res<Time<Real>>) {
+pub fn arbitrate(
+    mut arbiter: ResMut<Arbiter>,
+    mut registry: ResMut<ParamRegistry>,
+    time: Res<Time<Real>>,
+) {
     let now = time.elapsed_secs_f64();
     let arbiter = arbiter.as_mut();
     arbiter.applied.clear();
@@ -180,13 +200,27 @@ pub fn arbitrate(mut arbiter: ResMut<Arbiter>, mut registry: ResMut<ParamRegistr
         if e.held.is_some() {
             continue;
         }
+        // A higher-priority controller keeps the parameter while it keeps sending.
+        if input.priority < e.priority && now - e.at < PRIORITY_HOLD && e.driver != input.source {
+            continue;
+        }
+        e.priority = if input.priority == i32::MAX {
+            e.priority
+        } else {
+            input.priority
+        };
+        e.at = now;
         e.driver = input.source.clone();
         let numeric = matches!(
             value,
             ParamValue::Float(_) | ParamValue::Int(_) | ParamValue::Color(_) | ParamValue::Vec3(_)
         );
         if input.slew_ms > 0.0 && numeric {
-            let from = registry.get(&input.address).ok().cloned().unwrap_or(value.clone());
+            let from = registry
+                .get(&input.address)
+                .ok()
+                .cloned()
+                .unwrap_or(value.clone());
             e.glide = Some(Glide {
                 from,
                 to: value,
@@ -211,7 +245,11 @@ pub fn arbitrate(mut arbiter: ResMut<Arbiter>, mut registry: ResMut<ParamRegistr
             continue;
         }
         if let Some(g) = &e.glide {
-            let t = if g.seconds > 0.0 { ((now - g.start) / g.seconds).clamp(0.0, 1.0) } else { 1.0 };
+            let t = if g.seconds > 0.0 {
+                ((now - g.start) / g.seconds).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
             let _ = registry.set(address, lerp(&g.from, &g.to, t as f32));
             arbiter.applied.push((address.clone(), e.driver.clone()));
             if t >= 1.0 {

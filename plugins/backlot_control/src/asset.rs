@@ -32,9 +32,16 @@ impl AssetLoader for MapLoader {
     type Settings = ();
     type Error = FileErrors;
 
-    async fn load(&self, reader: &mut dyn Reader, _settings: &(), load_context: &mut LoadContext<'_>) -> Result<MapAsset, FileErrors> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _settings: &(),
+        load_context: &mut LoadContext<'_>,
+    ) -> Result<MapAsset, FileErrors> {
         let (text, shown) = read_text(reader, load_context, self.display_dir.as_deref()).await?;
-        Ok(MapAsset { file: parse_map(&text, &shown)? })
+        Ok(MapAsset {
+            file: parse_map(&text, &shown)?,
+        })
     }
 
     fn extensions(&self) -> &[&str] {
@@ -56,5 +63,9 @@ pub struct MapSource {
 /// Registers the map file's folder as an asset source; call before `AssetPlugin`.
 pub fn register_map_source(app: &mut App, map_file: &Path) {
     let (asset_path, display_dir) = register_file_source(app, MAP_SOURCE, map_file);
-    app.insert_resource(MapSource { asset_path, display_dir, file: map_file.to_path_buf() });
+    app.insert_resource(MapSource {
+        asset_path,
+        display_dir,
+        file: map_file.to_path_buf(),
+    });
 }

@@ -38,50 +38,85 @@ pub struct Announce {
 }
 
 /// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address.
-pub fn spawn_artnet(socket: UdpSocket, inbox: SharedInbox, announce: Arc<RwLock<Announce>>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
-    std::thread::Builder::new().name("backlot-artnet".into()).spawn(move || {
-        let mut buf = vec![0u8; 2048];
-        while !stop.load(Ordering::Relaxed) {
-            let Ok((len, from)) = socket.recv_from(&mut buf) else { continue };
-            let source = format!("artnet {from}");
-            match artnet::decode(&buf[..len]) {
-                Ok(artnet::ArtNet::Dmx { sequence, port_address, data, .. }) => {
-                    let mut inbox = inbox.lock();
-                    inbox.count(&source, None, LogKind::Dmx);
-                    if inbox.room() {
-                        inbox.dmx.push(DmxIn {
-                            source: DmxSource::ArtNet(from),
-                            universe: port_address,
-                            priority: 100,
-                            sequence,
-                            terminated: false,
-                            data,
-                            at: Instant::now(),
-                        });
+pub fn spawn_artnet(
+    socket: UdpSocket,
+    inbox: SharedInbox,
+    announce: Arc<RwLock<Announce>>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("backlot-artnet".into())
+        .spawn(move || {
+            let mut buf = vec![0u8; 2048];
+            while !stop.load(Ordering::Relaxed) {
+                let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let source = format!("artnet {from}");
+                match artnet::decode(&buf[..len]) {
+                    Ok(artnet::ArtNet::Dmx {
+                        sequence,
+                        port_address,
+                        data,
+                        ..
+                    }) => {
+                        let mut inbox = inbox.lock();
+                        inbox.count(&source, None, LogKind::Dmx);
+                        if inbox.room() {
+                            inbox.dmx.push(DmxIn {
+                                source: DmxSource::ArtNet(from),
+                                universe: port_address,
+                                priority: 100,
+                                sequence,
+                                terminated: false,
+                                data,
+                                at: Instant::now(),
+                            });
+                        }
                     }
-                }
-                Ok(artnet::ArtNet::Poll { .. }) => {
-                    let ports = announce.read().map(|a| a.port_addresses.clone()).unwrap_or_default();
-                    let ip = match socket.local_addr() {
-                        Ok(SocketAddr::V4(a)) if !a.ip().is_unspecified() => a.ip().octets(),
-                        _ => [127, 0, 0, 1],
-                    };
-                    for (i, pa) in ports.iter().enumerate() {
-                        let reply = artnet::encode_poll_reply(ip, *pa, (i + 1) as u8, "backlot", "backlot LED volume virtual production", "#0001 [0000] backlot ok");
-                        let _ = socket.send_to(&reply, from);
+                    Ok(artnet::ArtNet::Poll { .. }) => {
+                        let ports = announce
+                            .read()
+                            .map(|a| a.port_addresses.clone())
+                            .unwrap_or_default();
+                        let ip = match socket.local_addr() {
+                            Ok(SocketAddr::V4(a)) if !a.ip().is_unspecified() => a.ip().octets(),
+                            _ => [127, 0, 0, 1],
+                        };
+                        for (i, pa) in ports.iter().enumerate() {
+                            let reply = artnet::encode_poll_reply(
+                                ip,
+                                *pa,
+                                (i + 1) as u8,
+                                "backlot",
+                                "backlot LED volume virtual production",
+                                "#0001 [0000] backlot ok",
+                            );
+                            let _ = socket.send_to(&reply, from);
+                        }
+                        inbox.lock().log(
+                            LogKind::Dmx,
+                            format!("ArtPoll from {from}: replied for {} universes", ports.len()),
+                            false,
+                        );
                     }
-                    inbox.lock().log(LogKind::Dmx, format!("ArtPoll from {from}: replied for {} universes", ports.len()), false);
+                    Ok(_) => {}
+                    Err(e) => inbox
+                        .lock()
+                        .count(&source, Some(e.to_string()), LogKind::Dmx),
                 }
-                Ok(_) => {}
-                Err(e) => inbox.lock().count(&source, Some(e.to_string()), LogKind::Dmx),
             }
-        }
-    })?;
+        })?;
     Ok(())
 }
 
 /// Receives sACN, unicast and on the multicast groups of `universes`.
-pub fn spawn_sacn(socket: UdpSocket, universes: &[u16], inbox: SharedInbox, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn spawn_sacn(
+    socket: UdpSocket,
+    universes: &[u16],
+    inbox: SharedInbox,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     for u in universes {
         let group = sacn::multicast_group(*u);
         for iface in [Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST] {
@@ -90,32 +125,38 @@ pub fn spawn_sacn(socket: UdpSocket, universes: &[u16], inbox: SharedInbox, stop
             }
         }
     }
-    std::thread::Builder::new().name("backlot-sacn".into()).spawn(move || {
-        let mut buf = vec![0u8; 2048];
-        while !stop.load(Ordering::Relaxed) {
-            let Ok((len, from)) = socket.recv_from(&mut buf) else { continue };
-            let source = format!("sacn {from}");
-            match sacn::decode(&buf[..len]) {
-                Ok(sacn::Sacn::Data(d)) if d.start_code == 0 && !d.preview() => {
-                    let mut inbox = inbox.lock();
-                    inbox.count(&source, None, LogKind::Dmx);
-                    if inbox.room() {
-                        inbox.dmx.push(DmxIn {
-                            terminated: d.terminated(),
-                            source: DmxSource::Sacn(d.cid, d.source),
-                            universe: d.universe,
-                            priority: d.priority,
-                            sequence: d.sequence,
-                            data: d.slots,
-                            at: Instant::now(),
-                        });
+    std::thread::Builder::new()
+        .name("backlot-sacn".into())
+        .spawn(move || {
+            let mut buf = vec![0u8; 2048];
+            while !stop.load(Ordering::Relaxed) {
+                let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let source = format!("sacn {from}");
+                match sacn::decode(&buf[..len]) {
+                    Ok(sacn::Sacn::Data(d)) if d.start_code == 0 && !d.preview() => {
+                        let mut inbox = inbox.lock();
+                        inbox.count(&source, None, LogKind::Dmx);
+                        if inbox.room() {
+                            inbox.dmx.push(DmxIn {
+                                terminated: d.terminated(),
+                                source: DmxSource::Sacn(d.cid, d.source),
+                                universe: d.universe,
+                                priority: d.priority,
+                                sequence: d.sequence,
+                                data: d.slots,
+                                at: Instant::now(),
+                            });
+                        }
                     }
+                    Ok(_) => {}
+                    Err(e) => inbox
+                        .lock()
+                        .count(&source, Some(e.to_string()), LogKind::Dmx),
                 }
-                Ok(_) => {}
-                Err(e) => inbox.lock().count(&source, Some(e.to_string()), LogKind::Dmx),
             }
-        }
-    })?;
+        })?;
     Ok(())
 }
 
@@ -123,7 +164,14 @@ pub fn spawn_sacn(socket: UdpSocket, universes: &[u16], inbox: SharedInbox, stop
 pub fn routes(def: &DmxDef) -> Vec<(u16, Option<u16>, Option<u16>, LossBehaviour)> {
     def.universes
         .iter()
-        .map(|u| (u.id, def.artnet.then(|| u.artnet.unwrap_or(u.id)), def.sacn.then(|| u.sacn.unwrap_or(u.id)), u.on_loss))
+        .map(|u| {
+            (
+                u.id,
+                def.artnet.then(|| u.artnet.unwrap_or(u.id)),
+                def.sacn.then(|| u.sacn.unwrap_or(u.id)),
+                u.on_loss,
+            )
+        })
         .collect()
 }
 
@@ -145,8 +193,11 @@ pub struct Universe {
     sources: HashMap<DmxSource, SourceState>,
     /// The merged slots.
     pub output: [u8; 512],
-    /// Which source gave each slot (index into `source_labels`).
-    pub owner: Vec<Option<String>>,
+    /// Which source gave each slot: an index into `owners`.
+    pub owner: [u8; 512],
+    /// Labels of the sources that gave slots (`owner` indexes them; 255 = none).
+    pub owners: Vec<String>,
+    dirty: bool,
     /// Highest live priority.
     pub priority: Option<u8>,
     /// Intensity (HTP) slots.
@@ -167,7 +218,9 @@ impl Universe {
             id,
             sources: HashMap::new(),
             output: [0; 512],
-            owner: vec![None; 512],
+            owner: [255; 512],
+            owners: Vec::new(),
+            dirty: false,
             priority: None,
             htp: [false; 512],
             out_of_order: 0,
@@ -179,7 +232,11 @@ impl Universe {
 
     /// Sources, for the monitor: (label, priority, seconds since data).
     pub fn sources(&self) -> Vec<(String, u8, f32)> {
-        let mut v: Vec<_> = self.sources.iter().map(|(k, s)| (k.label(), s.priority, s.seen.elapsed().as_secs_f32())).collect();
+        let mut v: Vec<_> = self
+            .sources
+            .iter()
+            .map(|(k, s)| (k.label(), s.priority, s.seen.elapsed().as_secs_f32()))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
@@ -188,7 +245,7 @@ impl Universe {
     pub fn receive(&mut self, d: &DmxIn) {
         self.clock += 1;
         if d.terminated {
-            self.sources.remove(&d.source);
+            self.dirty |= self.sources.remove(&d.source).is_some();
             return;
         }
         let loss = match d.source {
@@ -196,20 +253,24 @@ impl Universe {
             DmxSource::Sacn(..) => SACN_LOSS,
         };
         let fresh = !self.sources.contains_key(&d.source);
-        let s = self.sources.entry(d.source.clone()).or_insert_with(|| SourceState {
-            priority: d.priority,
-            sequence: None,
-            data: [0; 512],
-            changed: [0; 512],
-            seen: d.at,
-            loss,
-        });
+        let s = self
+            .sources
+            .entry(d.source.clone())
+            .or_insert_with(|| SourceState {
+                priority: d.priority,
+                sequence: None,
+                data: [0; 512],
+                changed: [0; 512],
+                seen: d.at,
+                loss,
+            });
         if let (DmxSource::Sacn(..), Some(last)) = (&d.source, s.sequence)
             && !sacn::sequence_accepts(last, d.sequence)
         {
             self.out_of_order += 1;
             return;
         }
+        self.dirty = true;
         s.sequence = Some(d.sequence);
         s.priority = d.priority;
         s.seen = d.at;
@@ -225,39 +286,71 @@ impl Universe {
     /// Drops lost sources and merges; returns whether the output changed, and whether the
     /// universe just lost its last source.
     pub fn merge(&mut self, now: Instant) -> (bool, bool) {
-        self.sources.retain(|_, s| now.saturating_duration_since(s.seen) < s.loss);
+        let before = self.sources.len();
+        self.sources
+            .retain(|_, s| now.saturating_duration_since(s.seen) < s.loss);
+        self.dirty |= self.sources.len() != before;
         let was_live = self.live;
         self.live = !self.sources.is_empty();
         if !self.live {
             self.priority = None;
+            self.dirty = false;
             return (false, was_live);
+        }
+        // Nothing arrived and nobody left: the output stands.
+        if !std::mem::take(&mut self.dirty) {
+            return (false, false);
         }
         let top = self.sources.values().map(|s| s.priority).max();
         self.priority = top;
-        let winners: Vec<(&DmxSource, &SourceState)> = self.sources.iter().filter(|(_, s)| Some(s.priority) == top).collect();
+        let winners: Vec<(&DmxSource, &SourceState)> = self
+            .sources
+            .iter()
+            .filter(|(_, s)| Some(s.priority) == top)
+            .collect();
         let mut out = [0u8; 512];
-        let mut owner: Vec<Option<String>> = vec![None; 512];
+        let mut owner = [255u8; 512];
         for i in 0..512 {
             let pick = if self.htp[i] {
-                winners.iter().max_by_key(|(_, s)| s.data[i])
+                winners
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, (_, s))| s.data[i])
             } else {
-                winners.iter().max_by_key(|(_, s)| s.changed[i])
+                winners
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, (_, s))| s.changed[i])
             };
-            if let Some((k, s)) = pick {
+            if let Some((w, (_, s))) = pick {
                 out[i] = s.data[i];
-                owner[i] = Some(k.label());
+                owner[i] = w.min(254) as u8;
             }
         }
+        self.owners = winners.iter().map(|(k, _)| k.label()).collect();
         let changed = out != self.output || !was_live;
         self.output = out;
         self.owner = owner;
         (changed, false)
     }
+
+    /// The source that gave slot `i`.
+    pub fn owner_of(&self, i: usize) -> Option<&str> {
+        self.owners
+            .get(usize::from(*self.owner.get(i)?))
+            .map(String::as_str)
+    }
 }
 
 /// What the patch makes of a universe's slots: (parameter, value, whether the value is
 /// normalised 0..1 and still to be scaled over the parameter's range).
-pub fn patch_values(def: &DmxDef, universe: u16, slots: &[u8; 512], base_intensity: impl Fn(&str) -> Option<f32>, strobe_phase: f64) -> Vec<(String, ParamValue, bool)> {
+pub fn patch_values(
+    def: &DmxDef,
+    universe: u16,
+    slots: &[u8; 512],
+    base_intensity: impl Fn(&str) -> Option<f32>,
+    strobe_phase: f64,
+) -> Vec<(String, ParamValue, bool)> {
     let at = |address: u16, offset: u16| slots[usize::from(address + offset - 1).min(511)];
     let frac = |v: u8| f32::from(v) / 255.0;
     let fine = |hi: u8, lo: u8| f32::from(u16::from(hi) << 8 | u16::from(lo)) / 65535.0;
@@ -274,12 +367,20 @@ pub fn patch_values(def: &DmxDef, universe: u16, slots: &[u8; 512], base_intensi
             _ => continue,
         };
         // Dimmer full is the intensity the scene file gives the light.
-        let intensity = |level: f32| (format!("{prefix}/intensity"), ParamValue::Float(level * base.unwrap_or(1.0)), base.is_none());
+        let intensity = |level: f32| {
+            (
+                format!("{prefix}/intensity"),
+                ParamValue::Float(level * base.unwrap_or(1.0)),
+                base.is_none(),
+            )
+        };
         let color = |rgb: [f32; 3]| (format!("{prefix}/color"), ParamValue::Color(rgb), false);
         match f.profile {
             FixtureProfile::Dimmer => out.push(intensity(frac(at(a, 0)))),
             FixtureProfile::Dimmer16 => out.push(intensity(fine(at(a, 0), at(a, 1)))),
-            FixtureProfile::Rgb => out.push(color([frac(at(a, 0)), frac(at(a, 1)), frac(at(a, 2))])),
+            FixtureProfile::Rgb => {
+                out.push(color([frac(at(a, 0)), frac(at(a, 1)), frac(at(a, 2))]))
+            }
             FixtureProfile::Rgbw => {
                 let w = frac(at(a, 3));
                 out.push(color([0, 1, 2].map(|i| (frac(at(a, i)) + w).min(1.0))));
@@ -310,7 +411,11 @@ pub fn patch_values(def: &DmxDef, universe: u16, slots: &[u8; 512], base_intensi
         }
     }
     for c in def.channels.iter().filter(|c| c.universe == universe) {
-        let v = if c.bits == 16 { fine(at(c.address, 0), at(c.address, 1)) } else { frac(at(c.address, 0)) };
+        let v = if c.bits == 16 {
+            fine(at(c.address, 0), at(c.address, 1))
+        } else {
+            frac(at(c.address, 0))
+        };
         out.push((c.target.clone(), ParamValue::Float(v), true));
     }
     out
@@ -322,7 +427,10 @@ pub fn intensity_slots(def: &DmxDef, universe: u16) -> [bool; 512] {
     for f in def.fixtures.iter().filter(|f| f.universe == universe) {
         let first = usize::from(f.address.max(1) - 1);
         let slots: &[usize] = match f.profile {
-            FixtureProfile::Dimmer | FixtureProfile::DimmerCct | FixtureProfile::DimmerRgb | FixtureProfile::DimmerStrobe => &[0],
+            FixtureProfile::Dimmer
+            | FixtureProfile::DimmerCct
+            | FixtureProfile::DimmerRgb
+            | FixtureProfile::DimmerStrobe => &[0],
             FixtureProfile::Dimmer16 => &[0, 1],
             FixtureProfile::Rgb => &[0, 1, 2],
             FixtureProfile::Rgbw => &[0, 1, 2, 3],

@@ -52,7 +52,10 @@ impl Plugin for ControlPlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let display_dir = app.world().get_resource::<MapSource>().map(|s| s.display_dir.clone());
+        let display_dir = app
+            .world()
+            .get_resource::<MapSource>()
+            .map(|s| s.display_dir.clone());
         if self.settings.live {
             // Camera tracking over OSC shares this port.
             app.insert_resource(backlot_tracking::OscTap::new(self.settings.osc_port));
@@ -66,7 +69,10 @@ impl Plugin for ControlPlugin {
             .init_resource::<midi::MidiEngine>()
             .init_resource::<LearnResult>()
             .add_systems(Startup, runtime::start_servers)
-            .add_systems(Update, (runtime::watch_map, runtime::refresh_midi).in_set(BacklotSystems::Input))
+            .add_systems(
+                Update,
+                (runtime::watch_map, runtime::refresh_midi).in_set(BacklotSystems::Input),
+            )
             .add_systems(
                 Update,
                 (

@@ -27,7 +27,9 @@ impl MidiPorts {
         let input = midir::MidiInput::new("backlot");
         let output = midir::MidiOutput::new("backlot");
         let unavailable = match (&input, &output) {
-            (Err(e), _) => Some(format!("no MIDI system ({e}); MIDI is off, everything else runs")),
+            (Err(e), _) => Some(format!(
+                "no MIDI system ({e}); MIDI is off, everything else runs"
+            )),
             (_, Err(e)) => Some(format!("no MIDI output ({e}); MIDI feedback is off")),
             _ => None,
         };
@@ -45,25 +47,39 @@ impl MidiPorts {
 
     /// Connects ports that appeared (and match `wanted`, substring; empty = all).
     pub fn refresh(&mut self, inputs: &[String], outputs: &[String], inbox: &SharedInbox) {
-        let wants = |list: &[String], name: &str| list.is_empty() || list.iter().any(|w| name.contains(w.as_str()));
+        let wants = |list: &[String], name: &str| {
+            list.is_empty() || list.iter().any(|w| name.contains(w.as_str()))
+        };
         if let Some(midi_in) = self.input.take() {
             let ports = midi_in.ports();
             let mut remaining = Some(midi_in);
             for port in ports {
                 let Some(mi) = remaining.take() else { break };
                 let name = mi.port_name(&port).unwrap_or_else(|_| "?".into());
-                if name.contains("backlot") || self.inputs.contains_key(&name) || !wants(inputs, &name) {
+                if name.contains("backlot")
+                    || self.inputs.contains_key(&name)
+                    || !wants(inputs, &name)
+                {
                     remaining = Some(mi);
                     continue;
                 }
                 let sink = inbox.clone();
                 let port_name = name.clone();
-                match mi.connect(&port, "backlot-in", move |_, bytes, _| {
-                    let mut inbox = sink.lock();
-                    if inbox.room() {
-                        inbox.midi.push(MidiIn { port: port_name.clone(), bytes: bytes.to_vec(), at: Instant::now() });
-                    }
-                }, ()) {
+                match mi.connect(
+                    &port,
+                    "backlot-in",
+                    move |_, bytes, _| {
+                        let mut inbox = sink.lock();
+                        if inbox.room() {
+                            inbox.midi.push(MidiIn {
+                                port: port_name.clone(),
+                                bytes: bytes.to_vec(),
+                                at: Instant::now(),
+                            });
+                        }
+                    },
+                    (),
+                ) {
                     Ok(conn) => {
                         tracing::info!("MIDI in: {name}");
                         self.inputs.insert(name, conn);
@@ -169,34 +185,111 @@ fn control_of(m: &MidiMessage, engine: &mut MidiEngine) -> Option<(MidiControl, 
                 6 if engine.nrpn.contains_key(&channel) => {
                     let e = engine.nrpn.entry(channel).or_default();
                     e.1 = value;
-                    Some((MidiControl::Nrpn { channel: ch, number: e.0 }, f32::from(value) / 127.0, false))
+                    Some((
+                        MidiControl::Nrpn {
+                            channel: ch,
+                            number: e.0,
+                        },
+                        f32::from(value) / 127.0,
+                        false,
+                    ))
                 }
                 38 if engine.nrpn.contains_key(&channel) => {
                     let (number, msb) = engine.nrpn.get(&channel).copied().unwrap_or_default();
                     let v = u16::from(msb) << 7 | u16::from(value);
-                    Some((MidiControl::Nrpn { channel: ch, number }, f32::from(v) / 16383.0, false))
+                    Some((
+                        MidiControl::Nrpn {
+                            channel: ch,
+                            number,
+                        },
+                        f32::from(v) / 16383.0,
+                        false,
+                    ))
                 }
                 32..=63 => {
                     let msb = engine.msb14.get(&(channel, cc - 32)).copied().unwrap_or(0);
                     let v = u16::from(msb) << 7 | u16::from(value);
-                    Some((MidiControl::Cc14 { channel: ch, cc: cc - 32 }, f32::from(v) / 16383.0, false))
+                    Some((
+                        MidiControl::Cc14 {
+                            channel: ch,
+                            cc: cc - 32,
+                        },
+                        f32::from(v) / 16383.0,
+                        false,
+                    ))
                 }
-                _ => Some((MidiControl::Cc { channel: ch, cc }, f32::from(value) / 127.0, false)),
+                _ => Some((
+                    MidiControl::Cc { channel: ch, cc },
+                    f32::from(value) / 127.0,
+                    false,
+                )),
             }
         }
-        MidiMessage::NoteOn { channel, note, velocity } => Some((MidiControl::Note { channel: channel + 1, note, mode: NoteMode::Momentary }, f32::from(velocity) / 127.0, true)),
-        MidiMessage::NoteOff { channel, note, .. } => Some((MidiControl::Note { channel: channel + 1, note, mode: NoteMode::Momentary }, 0.0, true)),
-        MidiMessage::PitchBend { channel, value } => Some((MidiControl::PitchBend { channel: channel + 1 }, f32::from(value) / 16383.0, false)),
-        MidiMessage::ProgramChange { channel, program } => Some((MidiControl::Program { channel: channel + 1 }, f32::from(program), false)),
+        MidiMessage::NoteOn {
+            channel,
+            note,
+            velocity,
+        } => Some((
+            MidiControl::Note {
+                channel: channel + 1,
+                note,
+                mode: NoteMode::Momentary,
+            },
+            f32::from(velocity) / 127.0,
+            true,
+        )),
+        MidiMessage::NoteOff { channel, note, .. } => Some((
+            MidiControl::Note {
+                channel: channel + 1,
+                note,
+                mode: NoteMode::Momentary,
+            },
+            0.0,
+            true,
+        )),
+        MidiMessage::PitchBend { channel, value } => Some((
+            MidiControl::PitchBend {
+                channel: channel + 1,
+            },
+            f32::from(value) / 16383.0,
+            false,
+        )),
+        MidiMessage::ProgramChange { channel, program } => Some((
+            MidiControl::Program {
+                channel: channel + 1,
+            },
+            f32::from(program),
+            false,
+        )),
         _ => None,
     }
 }
 
 fn same_control(a: &MidiControl, b: &MidiControl) -> bool {
     match (a, b) {
-        (MidiControl::Note { channel: c1, note: n1, .. }, MidiControl::Note { channel: c2, note: n2, .. }) => c1 == c2 && n1 == n2,
+        (
+            MidiControl::Note {
+                channel: c1,
+                note: n1,
+                ..
+            },
+            MidiControl::Note {
+                channel: c2,
+                note: n2,
+                ..
+            },
+        ) => c1 == c2 && n1 == n2,
         // A 14-bit binding also moves on its MSB alone (coarse surfaces).
-        (MidiControl::Cc14 { channel: c1, cc: a1 }, MidiControl::Cc { channel: c2, cc: a2 }) => c1 == c2 && a1 == a2,
+        (
+            MidiControl::Cc14 {
+                channel: c1,
+                cc: a1,
+            },
+            MidiControl::Cc {
+                channel: c2,
+                cc: a2,
+            },
+        ) => c1 == c2 && a1 == a2,
         _ => a == b,
     }
 }
@@ -217,7 +310,11 @@ impl MidiEngine {
         spec_of: &dyn Fn(&str) -> Option<(ParamSpec, ParamValue)>,
         inbox: &SharedInbox,
     ) -> (Vec<Produced>, Option<MidiBinding>) {
-        let messages = self.parsers.entry(input.port.clone()).or_default().feed(&input.bytes);
+        let messages = self
+            .parsers
+            .entry(input.port.clone())
+            .or_default()
+            .feed(&input.bytes);
         let mut out = Vec::new();
         let mut learned = None;
         for m in messages {
@@ -264,35 +361,63 @@ impl MidiEngine {
             }
             let text = format!("{m:?}");
             self.last.insert(input.port.clone(), text.clone());
-            inbox.lock().log(LogKind::Midi, format!("{}: {text}", input.port), false);
-            let Some((control, v, is_note)) = control_of(&m, self) else { continue };
+            inbox
+                .lock()
+                .log(LogKind::Midi, format!("{}: {text}", input.port), false);
+            let Some((control, v, is_note)) = control_of(&m, self) else {
+                continue;
+            };
             if let Some(target) = self.learn.clone()
                 && (!is_note || v > 0.0)
             {
                 self.learn = None;
                 let control = match control {
                     MidiControl::Note { channel, note, .. } => {
-                        let trigger = spec_of(&target).is_some_and(|(s, _)| s.kind == ParamKind::Trigger);
-                        let toggle = spec_of(&target).is_some_and(|(s, _)| s.kind == ParamKind::Bool);
-                        let mode = if trigger { NoteMode::Trigger } else if toggle { NoteMode::Toggle } else { NoteMode::Momentary };
-                        MidiControl::Note { channel, note, mode }
+                        let trigger =
+                            spec_of(&target).is_some_and(|(s, _)| s.kind == ParamKind::Trigger);
+                        let toggle =
+                            spec_of(&target).is_some_and(|(s, _)| s.kind == ParamKind::Bool);
+                        let mode = if trigger {
+                            NoteMode::Trigger
+                        } else if toggle {
+                            NoteMode::Toggle
+                        } else {
+                            NoteMode::Momentary
+                        };
+                        MidiControl::Note {
+                            channel,
+                            note,
+                            mode,
+                        }
                     }
                     other => other,
                 };
-                learned = Some(MidiBinding { control, target, slew_ms: 0.0, pickup: true, feedback: true });
+                learned = Some(MidiBinding {
+                    control,
+                    target,
+                    slew_ms: 0.0,
+                    pickup: true,
+                    feedback: true,
+                    priority: 0,
+                });
                 continue;
             }
             for (i, b) in bindings.iter().enumerate() {
                 if !same_control(&b.control, &control) {
                     continue;
                 }
-                let Some((spec, current)) = spec_of(&b.target) else { continue };
+                let Some((spec, current)) = spec_of(&b.target) else {
+                    continue;
+                };
                 let value = match (b.control, &spec.kind) {
                     (MidiControl::Note { mode, .. }, kind) => match (mode, kind) {
                         (_, ParamKind::Trigger) if v > 0.0 => ParamValue::Trigger,
                         (_, ParamKind::Trigger) => continue,
                         (NoteMode::Toggle, _) if v > 0.0 => {
-                            let on = self.toggles.entry(i).or_insert(current.as_bool().unwrap_or(false));
+                            let on = self
+                                .toggles
+                                .entry(i)
+                                .or_insert(current.as_bool().unwrap_or(false));
                             *on = !*on;
                             ParamValue::Bool(*on)
                         }
@@ -302,10 +427,12 @@ impl MidiEngine {
                         (_, ParamKind::Bool) => ParamValue::Bool(v > 0.0),
                         _ => scaled(&spec, if v > 0.0 { 1.0 } else { 0.0 }),
                     },
-                    (MidiControl::Program { .. }, ParamKind::Enum(options)) => match options.get(v as usize) {
-                        Some(o) => ParamValue::Enum(o.clone()),
-                        None => continue,
-                    },
+                    (MidiControl::Program { .. }, ParamKind::Enum(options)) => {
+                        match options.get(v as usize) {
+                            Some(o) => ParamValue::Enum(o.clone()),
+                            None => continue,
+                        }
+                    }
                     (MidiControl::Program { .. }, _) => ParamValue::Float(v),
                     (_, ParamKind::Trigger) if v > 0.5 => ParamValue::Trigger,
                     (_, ParamKind::Trigger) => continue,
@@ -316,7 +443,9 @@ impl MidiEngine {
                             && let Some(p) = normalised(&spec, &current)
                         {
                             let st = self.pickups.entry(i).or_default();
-                            let crossed = st.last.is_some_and(|l| (l - p).signum() != (v - p).signum());
+                            let crossed = st
+                                .last
+                                .is_some_and(|l| (l - p).signum() != (v - p).signum());
                             if !st.caught && ((v - p).abs() <= 2.0 / 127.0 || crossed) {
                                 st.caught = true;
                             }
@@ -342,22 +471,46 @@ impl MidiEngine {
     }
 
     /// Feedback bytes for a bound parameter's value.
-    pub fn feedback(&mut self, binding: &MidiBinding, spec: &ParamSpec, value: &ParamValue) -> Option<Vec<u8>> {
+    pub fn feedback(
+        &mut self,
+        binding: &MidiBinding,
+        spec: &ParamSpec,
+        value: &ParamValue,
+    ) -> Option<Vec<u8>> {
         let n = match value {
             ParamValue::Bool(b) => f32::from(u8::from(*b)),
             other => normalised(spec, other)?,
         };
         let m = match binding.control {
-            MidiControl::Cc { channel, cc } => MidiMessage::ControlChange { channel: channel - 1, cc, value: (n * 127.0).round() as u8 },
+            MidiControl::Cc { channel, cc } => MidiMessage::ControlChange {
+                channel: channel - 1,
+                cc,
+                value: (n * 127.0).round() as u8,
+            },
             MidiControl::Cc14 { channel, cc } => {
                 let v = (n * 16383.0).round() as u16;
-                let mut bytes = encode(&MidiMessage::ControlChange { channel: channel - 1, cc, value: (v >> 7) as u8 });
-                bytes.extend(encode(&MidiMessage::ControlChange { channel: channel - 1, cc: cc + 32, value: (v & 0x7F) as u8 }));
+                let mut bytes = encode(&MidiMessage::ControlChange {
+                    channel: channel - 1,
+                    cc,
+                    value: (v >> 7) as u8,
+                });
+                bytes.extend(encode(&MidiMessage::ControlChange {
+                    channel: channel - 1,
+                    cc: cc + 32,
+                    value: (v & 0x7F) as u8,
+                }));
                 return Some(bytes);
             }
-            MidiControl::PitchBend { channel } => MidiMessage::PitchBend { channel: channel - 1, value: (n * 16383.0).round() as u16 },
+            MidiControl::PitchBend { channel } => MidiMessage::PitchBend {
+                channel: channel - 1,
+                value: (n * 16383.0).round() as u16,
+            },
             // LED on / off.
-            MidiControl::Note { channel, note, .. } => MidiMessage::NoteOn { channel: channel - 1, note, velocity: if n > 0.0 { 0x7F } else { 0 } },
+            MidiControl::Note { channel, note, .. } => MidiMessage::NoteOn {
+                channel: channel - 1,
+                note,
+                velocity: if n > 0.0 { 0x7F } else { 0 },
+            },
             MidiControl::Nrpn { .. } | MidiControl::Program { .. } => return None,
         };
         Some(encode(&m))

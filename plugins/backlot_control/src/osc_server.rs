@@ -36,16 +36,27 @@ pub fn deliver(bytes: &[u8], from: SocketAddr, inbox: &SharedInbox, tap: Option<
                 if !inbox.room() {
                     continue;
                 }
-                inbox.log(LogKind::Osc, format!("{from} {}", describe(&timed.message)), false);
+                inbox.log(
+                    LogKind::Osc,
+                    format!("{from} {}", describe(&timed.message)),
+                    false,
+                );
                 inbox.osc.push(OscIn { from, timed });
             }
         }
-        Err(e) => inbox.lock().count(&source, Some(e.to_string()), LogKind::Osc),
+        Err(e) => inbox
+            .lock()
+            .count(&source, Some(e.to_string()), LogKind::Osc),
     }
 }
 
 /// Listens for OSC datagrams.
-pub fn spawn_udp(socket: UdpSocket, inbox: SharedInbox, tap: Option<OscTap>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn spawn_udp(
+    socket: UdpSocket,
+    inbox: SharedInbox,
+    tap: Option<OscTap>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     socket.set_read_timeout(Some(TIMEOUT))?;
     std::thread::Builder::new()
         .name("backlot-osc-udp".into())
@@ -54,7 +65,13 @@ pub fn spawn_udp(socket: UdpSocket, inbox: SharedInbox, tap: Option<OscTap>, sto
             while !stop.load(Ordering::Relaxed) {
                 match socket.recv_from(&mut buf) {
                     Ok((len, from)) => deliver(&buf[..len], from, &inbox, tap.as_ref()),
-                    Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock
+                                | std::io::ErrorKind::TimedOut
+                                | std::io::ErrorKind::Interrupted
+                        ) => {}
                     Err(e) => {
                         tracing::warn!("OSC udp: {e}");
                         std::thread::sleep(TIMEOUT);
@@ -66,7 +83,12 @@ pub fn spawn_udp(socket: UdpSocket, inbox: SharedInbox, tap: Option<OscTap>, sto
 }
 
 /// Accepts OSC 1.1 TCP connections (SLIP frames).
-pub fn spawn_tcp(listener: TcpListener, inbox: SharedInbox, tap: Option<OscTap>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn spawn_tcp(
+    listener: TcpListener,
+    inbox: SharedInbox,
+    tap: Option<OscTap>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     std::thread::Builder::new()
         .name("backlot-osc-tcp".into())
@@ -79,7 +101,9 @@ pub fn spawn_tcp(listener: TcpListener, inbox: SharedInbox, tap: Option<OscTap>,
                             .name("backlot-osc-tcp-conn".into())
                             .spawn(move || connection(stream, from, &inbox, tap.as_ref(), &stop));
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(TIMEOUT),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(TIMEOUT)
+                    }
                     Err(e) => {
                         tracing::warn!("OSC tcp: {e}");
                         std::thread::sleep(TIMEOUT);
@@ -90,7 +114,13 @@ pub fn spawn_tcp(listener: TcpListener, inbox: SharedInbox, tap: Option<OscTap>,
     Ok(())
 }
 
-fn connection(mut stream: TcpStream, from: SocketAddr, inbox: &SharedInbox, tap: Option<&OscTap>, stop: &AtomicBool) {
+fn connection(
+    mut stream: TcpStream,
+    from: SocketAddr,
+    inbox: &SharedInbox,
+    tap: Option<&OscTap>,
+    stop: &AtomicBool,
+) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(TIMEOUT));
     let mut slip = osc::SlipDecoder::default();
@@ -103,11 +133,21 @@ fn connection(mut stream: TcpStream, from: SocketAddr, inbox: &SharedInbox, tap:
                 for frame in slip.feed(&buf[..n]) {
                     match frame {
                         Ok(packet) => deliver(&packet, from, inbox, tap),
-                        Err(e) => inbox.lock().count(&format!("osc {from}"), Some(e.to_string()), LogKind::Osc),
+                        Err(e) => inbox.lock().count(
+                            &format!("osc {from}"),
+                            Some(e.to_string()),
+                            LogKind::Osc,
+                        ),
                     }
                 }
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
             Err(_) => break,
         }
     }

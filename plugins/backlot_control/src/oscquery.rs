@@ -55,7 +55,11 @@ fn leaf(e: &ParamEntry, driver: &str) -> Value {
     node.insert("ACCESS".into(), json!(if s.read_only { 1 } else { 3 }));
     let mut description = s.description.clone();
     if !driver.is_empty() {
-        description = if description.is_empty() { format!("driven by {driver}") } else { format!("{description} (driven by {driver})") };
+        description = if description.is_empty() {
+            format!("driven by {driver}")
+        } else {
+            format!("{description} (driven by {driver})")
+        };
     }
     node.insert("DESCRIPTION".into(), json!(description));
     if !s.unit.is_empty() {
@@ -77,7 +81,10 @@ fn leaf(e: &ParamEntry, driver: &str) -> Value {
 }
 
 /// Builds the namespace tree; `driver` names what drives each parameter.
-pub fn build_tree<'a>(entries: impl Iterator<Item = &'a ParamEntry>, driver: impl Fn(&str) -> String) -> Value {
+pub fn build_tree<'a>(
+    entries: impl Iterator<Item = &'a ParamEntry>,
+    driver: impl Fn(&str) -> String,
+) -> Value {
     let mut root = json!({ "FULL_PATH": "/", "ACCESS": 0, "CONTENTS": {} });
     for e in entries {
         let address = e.spec.address.as_str();
@@ -96,9 +103,9 @@ pub fn build_tree<'a>(entries: impl Iterator<Item = &'a ParamEntry>, driver: imp
                 contents.insert((*part).to_string(), leaf(e, &driver(address)));
                 break;
             }
-            node = contents
-                .entry((*part).to_string())
-                .or_insert_with(|| json!({ "FULL_PATH": path.clone(), "ACCESS": 0, "CONTENTS": {} }));
+            node = contents.entry((*part).to_string()).or_insert_with(
+                || json!({ "FULL_PATH": path.clone(), "ACCESS": 0, "CONTENTS": {} }),
+            );
         }
     }
     root
@@ -127,20 +134,32 @@ pub fn answer(snapshot: &Snapshot, url: &str) -> (u16, String) {
         return (200, info.to_string());
     }
     let Some(node) = find(&snapshot.tree, path) else {
-        return (404, json!({ "ERROR": format!("no node {path}") }).to_string());
+        return (
+            404,
+            json!({ "ERROR": format!("no node {path}") }).to_string(),
+        );
     };
     match query {
         "" => (200, node.to_string()),
-        "VALUE" | "TYPE" | "RANGE" | "ACCESS" | "DESCRIPTION" | "FULL_PATH" | "UNIT" => match node.get(query) {
-            Some(v) => (200, json!({ query: v }).to_string()),
-            None => (204, String::new()),
-        },
-        other => (400, json!({ "ERROR": format!("unsupported query {other}") }).to_string()),
+        "VALUE" | "TYPE" | "RANGE" | "ACCESS" | "DESCRIPTION" | "FULL_PATH" | "UNIT" => {
+            match node.get(query) {
+                Some(v) => (200, json!({ query: v }).to_string()),
+                None => (204, String::new()),
+            }
+        }
+        other => (
+            400,
+            json!({ "ERROR": format!("unsupported query {other}") }).to_string(),
+        ),
     }
 }
 
 /// Serves OSCQuery until `stop`.
-pub fn spawn(server: tiny_http::Server, snapshot: SharedSnapshot, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn spawn(
+    server: tiny_http::Server,
+    snapshot: SharedSnapshot,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("backlot-oscquery".into())
         .spawn(move || {
@@ -160,7 +179,9 @@ pub fn spawn(server: tiny_http::Server, snapshot: SharedSnapshot, stop: Arc<Atom
                     (405, json!({ "ERROR": "only GET" }).to_string())
                 };
                 let mut response = tiny_http::Response::from_string(body).with_status_code(status);
-                if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
+                if let Ok(h) =
+                    tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
+                {
                     response.add_header(h);
                 }
                 let _ = request.respond(response);
@@ -177,11 +198,42 @@ mod tests {
     #[test]
     fn namespace_and_queries() {
         let mut r = ParamRegistry::default();
-        r.register(ParamSpec::float(ParamAddress::new("/scene/lights/key/intensity").expect("a"), 100.0, 0.0, 1000.0, "lm")).expect("reg");
-        r.register(ParamSpec::color(ParamAddress::new("/scene/lights/key/color").expect("a"), [1.0, 0.5, 0.0])).expect("reg");
-        r.register(ParamSpec::float(ParamAddress::new("/status/fps").expect("a"), 60.0, 0.0, 1000.0, "Hz").read_only()).expect("reg");
-        let tree = build_tree(r.iter(), |a| if a.contains("intensity") { "OSC 1.2.3.4:5".into() } else { String::new() });
-        let s = Snapshot { tree, osc_port: 9000, osc_tcp_port: 9001 };
+        r.register(ParamSpec::float(
+            ParamAddress::new("/scene/lights/key/intensity").expect("a"),
+            100.0,
+            0.0,
+            1000.0,
+            "lm",
+        ))
+        .expect("reg");
+        r.register(ParamSpec::color(
+            ParamAddress::new("/scene/lights/key/color").expect("a"),
+            [1.0, 0.5, 0.0],
+        ))
+        .expect("reg");
+        r.register(
+            ParamSpec::float(
+                ParamAddress::new("/status/fps").expect("a"),
+                60.0,
+                0.0,
+                1000.0,
+                "Hz",
+            )
+            .read_only(),
+        )
+        .expect("reg");
+        let tree = build_tree(r.iter(), |a| {
+            if a.contains("intensity") {
+                "OSC 1.2.3.4:5".into()
+            } else {
+                String::new()
+            }
+        });
+        let s = Snapshot {
+            tree,
+            osc_port: 9000,
+            osc_tcp_port: 9001,
+        };
         let (code, body) = answer(&s, "/");
         assert_eq!(code, 200);
         let v: Value = serde_json::from_str(&body).expect("json");
@@ -189,9 +241,17 @@ mod tests {
         assert_eq!(key["intensity"]["TYPE"], "f");
         assert_eq!(key["intensity"]["RANGE"][0]["MAX"], 1000.0);
         assert_eq!(key["color"]["VALUE"], json!([1.0, 0.5, 0.0]));
-        assert!(key["intensity"]["DESCRIPTION"].as_str().expect("d").contains("OSC 1.2.3.4:5"));
+        assert!(
+            key["intensity"]["DESCRIPTION"]
+                .as_str()
+                .expect("d")
+                .contains("OSC 1.2.3.4:5")
+        );
         assert_eq!(v["CONTENTS"]["status"]["CONTENTS"]["fps"]["ACCESS"], 1);
-        assert_eq!(answer(&s, "/scene/lights/key/intensity?VALUE"), (200, "{\"VALUE\":[100.0]}".into()));
+        assert_eq!(
+            answer(&s, "/scene/lights/key/intensity?VALUE"),
+            (200, "{\"VALUE\":[100.0]}".into())
+        );
         assert_eq!(answer(&s, "/nope?VALUE").0, 404);
         let (_, info) = answer(&s, "/?HOST_INFO");
         assert!(info.contains("\"OSC_PORT\":9000"), "{info}");

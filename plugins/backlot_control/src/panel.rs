@@ -27,7 +27,10 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
     if let Some(map) = world.get_resource::<ControlMap>() {
         match &map.error {
             Some(e) => {
-                ui.colored_label(egui::Color32::from_rgb(240, 70, 60), format!("map error (last good map kept): {e}"));
+                ui.colored_label(
+                    egui::Color32::from_rgb(240, 70, 60),
+                    format!("map error (last good map kept): {e}"),
+                );
             }
             None => {
                 ui.label(format!(
@@ -40,15 +43,21 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
             }
         }
     }
+    bindings_editor(ui, world);
     let mut filter = world.resource::<ControlsFilter>().0.clone();
     ui.horizontal(|ui| {
         ui.label("filter");
         ui.text_edit_singleline(&mut filter);
     });
     world.resource_mut::<ControlsFilter>().0 = filter.clone();
-    let learning = world.get_resource::<MidiEngine>().and_then(|e| e.learn.clone());
+    let learning = world
+        .get_resource::<MidiEngine>()
+        .and_then(|e| e.learn.clone());
     if let Some(l) = &learning {
-        ui.colored_label(egui::Color32::from_rgb(230, 180, 60), format!("MIDI learn: move a control for {l}"));
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!("MIDI learn: move a control for {l}"),
+        );
     }
     let mut edits = Vec::new();
     let mut holds = Vec::new();
@@ -59,7 +68,10 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
         let arbiter = world.resource::<Arbiter>();
         egui::ScrollArea::vertical().show(ui, |ui| {
             egui::Grid::new("controls").striped(true).show(ui, |ui| {
-                for entry in registry.iter().filter(|e| e.spec.address.as_str().contains(filter.as_str())) {
+                for entry in registry
+                    .iter()
+                    .filter(|e| e.spec.address.as_str().contains(filter.as_str()))
+                {
                     let address = entry.spec.address.to_string();
                     ui.label(&address);
                     if let Some(v) = param_editor(ui, entry) {
@@ -77,10 +89,18 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
                             if ui.button("release").clicked() {
                                 releases.push(address.clone());
                             }
-                        } else if ui.button("hold").on_hover_text("Operator override: wins until released").clicked() {
+                        } else if ui
+                            .button("hold")
+                            .on_hover_text("Operator override: wins until released")
+                            .clicked()
+                        {
                             holds.push((address.clone(), entry.value.clone()));
                         }
-                        let learn_label = if learning.as_deref() == Some(address.as_str()) { "learning…" } else { "learn" };
+                        let learn_label = if learning.as_deref() == Some(address.as_str()) {
+                            "learning…"
+                        } else {
+                            "learn"
+                        };
                         if ui.button(learn_label).clicked() {
                             learn = Some(address.clone());
                         }
@@ -107,27 +127,39 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
 }
 
 fn lines(ui: &mut egui::Ui, lines: &[MonitorLine]) {
-    egui::ScrollArea::vertical().stick_to_bottom(true).show(ui, |ui| {
-        for l in lines {
-            let text = format!("{:>6.1}s ago  {}", l.at.elapsed().as_secs_f32(), l.text);
-            if l.error {
-                ui.colored_label(egui::Color32::from_rgb(240, 70, 60), text);
-            } else {
-                ui.monospace(text);
+    egui::ScrollArea::vertical()
+        .stick_to_bottom(true)
+        .show(ui, |ui| {
+            for l in lines {
+                let text = format!("{:>6.1}s ago  {}", l.at.elapsed().as_secs_f32(), l.text);
+                if l.error {
+                    ui.colored_label(egui::Color32::from_rgb(240, 70, 60), text);
+                } else {
+                    ui.monospace(text);
+                }
             }
-        }
-    });
+        });
 }
 
 fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
     let inbox = rt.inbox.lock();
     for (source, c) in inbox.counters.iter().filter(|(k, _)| k.starts_with(prefix)) {
-        ui.label(format!("{source}: {} ok, {} bad{}", c.ok, c.errors, c.last_error.as_ref().map(|e| format!(" (last: {e})")).unwrap_or_default()));
+        ui.label(format!(
+            "{source}: {} ok, {} bad{}",
+            c.ok,
+            c.errors,
+            c.last_error
+                .as_ref()
+                .map(|e| format!(" (last: {e})"))
+                .unwrap_or_default()
+        ));
     }
 }
 
 fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
-    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    let Some(rt) = world.get_resource::<ControlRuntime>() else {
+        return;
+    };
     ui.label(format!(
         "OSC udp {} · tcp {} · OSCQuery {}",
         rt.osc.map_or("off".into(), |a| a.to_string()),
@@ -147,7 +179,10 @@ fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
     }
     if let Some(engine) = world.get_resource::<MidiEngine>() {
         if let Some(bpm) = engine.bpm {
-            ui.label(format!("clock: {bpm:.1} BPM, {}", if engine.playing { "playing" } else { "stopped" }));
+            ui.label(format!(
+                "clock: {bpm:.1} BPM, {}",
+                if engine.playing { "playing" } else { "stopped" }
+            ));
         }
         if let Some(tc) = engine.timecode {
             ui.label(format!("MTC {}", tc.label()));
@@ -156,13 +191,17 @@ fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
             ui.label(format!("{port}: {last}"));
         }
     }
-    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    let Some(rt) = world.get_resource::<ControlRuntime>() else {
+        return;
+    };
     let log: Vec<MonitorLine> = rt.inbox.lock().midi_log.iter().cloned().collect();
     lines(ui, &log);
 }
 
 fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
-    let Some(rt) = world.get_resource::<ControlRuntime>() else { return };
+    let Some(rt) = world.get_resource::<ControlRuntime>() else {
+        return;
+    };
     ui.label(format!(
         "Art-Net {} · sACN {}",
         rt.artnet.map_or("off".into(), |a| a.to_string()),
@@ -172,23 +211,143 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
     counters(ui, rt, "sacn");
     for (id, u) in &rt.universes {
         ui.separator();
-        let sources: Vec<String> = u.sources().iter().map(|(l, p, age)| format!("{l} (priority {p}, {age:.1}s)")).collect();
+        let sources: Vec<String> = u
+            .sources()
+            .iter()
+            .map(|(l, p, age)| format!("{l} (priority {p}, {age:.1}s)"))
+            .collect();
         ui.label(format!(
             "universe {id}: {} · {} out of order",
-            if sources.is_empty() { "no source".to_string() } else { sources.join(", ") },
+            if sources.is_empty() {
+                "no source".to_string()
+            } else {
+                sources.join(", ")
+            },
             u.out_of_order
         ));
-        egui::Grid::new(format!("dmx-{id}")).spacing([2.0, 2.0]).show(ui, |ui| {
-            for (i, v) in u.output.iter().enumerate() {
-                let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                ui.painter().rect_filled(rect, 1.0, egui::Color32::from_gray(*v));
-                response.on_hover_text(format!("{}: {v} from {}", i + 1, u.owner[i].as_deref().unwrap_or("-")));
-                if i % 32 == 31 {
-                    ui.end_row();
+        egui::Grid::new(format!("dmx-{id}"))
+            .spacing([2.0, 2.0])
+            .show(ui, |ui| {
+                for (i, v) in u.output.iter().enumerate() {
+                    let (rect, response) =
+                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter()
+                        .rect_filled(rect, 1.0, egui::Color32::from_gray(*v));
+                    response.on_hover_text(format!(
+                        "{}: {v} from {}",
+                        i + 1,
+                        u.owner_of(i).unwrap_or("-")
+                    ));
+                    if i % 32 == 31 {
+                        ui.end_row();
+                    }
                 }
-            }
-        });
+            });
     }
     let log: Vec<MonitorLine> = rt.inbox.lock().dmx_log.iter().cloned().collect();
     lines(ui, &log);
+}
+
+#[derive(Resource, Default)]
+struct SaveStatus(Option<String>);
+
+/// Every binding of the map, editable; "Save map" writes the file atomically (and the
+/// running map reloads from it).
+fn bindings_editor(ui: &mut egui::Ui, world: &mut World) {
+    world.init_resource::<SaveStatus>();
+    let path = world
+        .get_resource::<crate::MapSource>()
+        .map(|s| s.file.clone());
+    let mut save = false;
+    egui::CollapsingHeader::new("Bindings")
+        .default_open(false)
+        .show(ui, |ui| {
+            let mut map = world.resource_mut::<ControlMap>();
+            let file = &mut map.file;
+            let mut remove_osc = None;
+            ui.label("OSC");
+            egui::Grid::new("osc-bindings")
+                .striped(true)
+                .show(ui, |ui| {
+                    for (i, b) in file.osc.bindings.iter_mut().enumerate() {
+                        ui.label(format!("{} → {}", b.address, b.target));
+                        ui.checkbox(&mut b.unit_scale, "0..1");
+                        ui.add(
+                            egui::DragValue::new(&mut b.slew_ms)
+                                .range(0.0..=60_000.0)
+                                .suffix(" ms slew"),
+                        );
+                        ui.add(egui::DragValue::new(&mut b.priority).prefix("priority "));
+                        if ui.button("remove").clicked() {
+                            remove_osc = Some(i);
+                        }
+                        ui.end_row();
+                    }
+                });
+            if let Some(i) = remove_osc {
+                file.osc.bindings.remove(i);
+            }
+            let mut remove_midi = None;
+            ui.label("MIDI");
+            egui::Grid::new("midi-bindings")
+                .striped(true)
+                .show(ui, |ui| {
+                    for (i, b) in file.midi.bindings.iter_mut().enumerate() {
+                        ui.label(format!("{:?} → {}", b.control, b.target));
+                        ui.checkbox(&mut b.pickup, "pickup");
+                        ui.checkbox(&mut b.feedback, "feedback");
+                        ui.add(
+                            egui::DragValue::new(&mut b.slew_ms)
+                                .range(0.0..=60_000.0)
+                                .suffix(" ms slew"),
+                        );
+                        if ui.button("remove").clicked() {
+                            remove_midi = Some(i);
+                        }
+                        ui.end_row();
+                    }
+                });
+            if let Some(i) = remove_midi {
+                file.midi.bindings.remove(i);
+            }
+            ui.horizontal(|ui| {
+                save = ui
+                    .add_enabled(path.is_some(), egui::Button::new("Save map"))
+                    .clicked();
+                if let Some(p) = &path {
+                    ui.label(p.display().to_string());
+                }
+            });
+        });
+    if save && let Some(p) = path {
+        let result = crate::format::save_map(&world.resource::<ControlMap>().file, &p);
+        world.resource_mut::<SaveStatus>().0 = Some(match result {
+            Ok(()) => format!("saved {}", p.display()),
+            Err(e) => format!("cannot save {}: {e}", p.display()),
+        });
+    }
+    if let Some(status) = &world.resource::<SaveStatus>().0 {
+        ui.small(status);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every panel draws headlessly over a running plugin.
+    #[test]
+    fn panels_draw() {
+        let mut app = crate::tests::app_with(crate::tests::MAP, None);
+        let ctx = egui::Context::default();
+        for draw in [
+            controls_panel as fn(&mut egui::Ui, &mut World),
+            osc_monitor,
+            midi_monitor,
+            dmx_monitor,
+        ] {
+            let out = ctx.run_ui(egui::RawInput::default(), |ui| draw(ui, app.world_mut()));
+            assert!(!out.shapes.is_empty());
+        }
+    }
 }

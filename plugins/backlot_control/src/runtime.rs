@@ -129,7 +129,9 @@ fn report<T>(what: &str, r: std::io::Result<T>) -> Option<T> {
 pub(crate) fn start_servers(world: &mut World) {
     let settings = world.resource::<ControlSettings>().clone();
     if let Some(source) = world.get_resource::<MapSource>().cloned() {
-        let handle = world.resource::<AssetServer>().load::<MapAsset>(source.asset_path);
+        let handle = world
+            .resource::<AssetServer>()
+            .load::<MapAsset>(source.asset_path);
         world.resource_mut::<ControlMap>().handle = Some(handle);
     }
     if !settings.live {
@@ -138,35 +140,80 @@ pub(crate) fn start_servers(world: &mut World) {
     let tap = world.get_resource::<OscTap>().cloned();
     let mut rt = world.resource_mut::<ControlRuntime>();
     let (inbox, stop) = (rt.inbox.clone(), rt.stop.clone());
-    if let Some(socket) = report(&format!("OSC: cannot listen on udp {}", settings.osc_port), UdpSocket::bind(("0.0.0.0", settings.osc_port))) {
+    if let Some(socket) = report(
+        &format!("OSC: cannot listen on udp {}", settings.osc_port),
+        UdpSocket::bind(("0.0.0.0", settings.osc_port)),
+    ) {
         rt.osc = socket.local_addr().ok();
-        if report("OSC udp", crate::osc_server::spawn_udp(socket, inbox.clone(), tap.clone(), stop.clone())).is_some() {
-            info!("OSC: listening on udp {}", rt.osc.map_or_else(String::new, |a| a.to_string()));
+        if report(
+            "OSC udp",
+            crate::osc_server::spawn_udp(socket, inbox.clone(), tap.clone(), stop.clone()),
+        )
+        .is_some()
+        {
+            info!(
+                "OSC: listening on udp {}",
+                rt.osc.map_or_else(String::new, |a| a.to_string())
+            );
         }
     }
-    if let Some(listener) = report(&format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port), TcpListener::bind(("0.0.0.0", settings.osc_tcp_port))) {
+    if let Some(listener) = report(
+        &format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port),
+        TcpListener::bind(("0.0.0.0", settings.osc_tcp_port)),
+    ) {
         rt.osc_tcp = listener.local_addr().ok();
-        if report("OSC tcp", crate::osc_server::spawn_tcp(listener, inbox.clone(), tap, stop.clone())).is_some() {
-            info!("OSC 1.1 (SLIP): listening on tcp {}", rt.osc_tcp.map_or_else(String::new, |a| a.to_string()));
+        if report(
+            "OSC tcp",
+            crate::osc_server::spawn_tcp(listener, inbox.clone(), tap, stop.clone()),
+        )
+        .is_some()
+        {
+            info!(
+                "OSC 1.1 (SLIP): listening on tcp {}",
+                rt.osc_tcp.map_or_else(String::new, |a| a.to_string())
+            );
         }
     }
     match tiny_http::Server::http(("0.0.0.0", settings.oscquery_port)) {
         Ok(server) => {
             rt.oscquery = server.server_addr().to_ip();
-            if report("OSCQuery", oscquery::spawn(server, rt.snapshot.clone(), stop.clone())).is_some() {
-                info!("OSCQuery: http://{}", rt.oscquery.map_or_else(String::new, |a| a.to_string()));
+            if report(
+                "OSCQuery",
+                oscquery::spawn(server, rt.snapshot.clone(), stop.clone()),
+            )
+            .is_some()
+            {
+                info!(
+                    "OSCQuery: http://{}",
+                    rt.oscquery.map_or_else(String::new, |a| a.to_string())
+                );
             }
         }
-        Err(e) => error!("OSCQuery: cannot listen on tcp {}: {e}", settings.oscquery_port),
+        Err(e) => error!(
+            "OSCQuery: cannot listen on tcp {}: {e}",
+            settings.oscquery_port
+        ),
     }
-    if let Some(socket) = report(&format!("Art-Net: cannot listen on udp {}", settings.artnet_port), dmx::bind_shared(settings.artnet_port)) {
+    if let Some(socket) = report(
+        &format!("Art-Net: cannot listen on udp {}", settings.artnet_port),
+        dmx::bind_shared(settings.artnet_port),
+    ) {
         rt.artnet = socket.local_addr().ok();
-        report("Art-Net", dmx::spawn_artnet(socket, inbox.clone(), rt.announce.clone(), stop.clone()));
+        report(
+            "Art-Net",
+            dmx::spawn_artnet(socket, inbox.clone(), rt.announce.clone(), stop.clone()),
+        );
     }
-    if let Some(socket) = report(&format!("sACN: cannot listen on udp {}", settings.sacn_port), dmx::bind_shared(settings.sacn_port)) {
+    if let Some(socket) = report(
+        &format!("sACN: cannot listen on udp {}", settings.sacn_port),
+        dmx::bind_shared(settings.sacn_port),
+    ) {
         rt.sacn = socket.local_addr().ok();
         rt.sacn_socket = socket.try_clone().ok();
-        report("sACN", dmx::spawn_sacn(socket, &[], inbox.clone(), stop.clone()));
+        report(
+            "sACN",
+            dmx::spawn_sacn(socket, &[], inbox.clone(), stop.clone()),
+        );
     }
     rt.feedback = UdpSocket::bind(("0.0.0.0", 0)).ok();
     let ports = MidiPorts::open();
@@ -181,7 +228,9 @@ pub(crate) fn watch_map(
     mut map: ResMut<ControlMap>,
     mut rt: ResMut<ControlRuntime>,
 ) {
-    let Some(id) = map.handle.as_ref().map(Handle::id) else { return };
+    let Some(id) = map.handle.as_ref().map(Handle::id) else {
+        return;
+    };
     for e in events.read() {
         if let AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } = e
             && *e == id
@@ -222,14 +271,20 @@ pub fn configure_map(file: &MapFile, rt: &mut ControlRuntime) {
     let mut universes = BTreeMap::new();
     let mut announce = Vec::new();
     for (id, artnet, sacn, on_loss) in dmx::routes(&file.dmx) {
-        let mut u = rt.universes.remove(&id).unwrap_or_else(|| Universe::new(id, on_loss));
+        let mut u = rt
+            .universes
+            .remove(&id)
+            .unwrap_or_else(|| Universe::new(id, on_loss));
         u.on_loss = on_loss;
         u.htp = dmx::intensity_slots(&file.dmx, id);
         universes.insert(id, u);
         announce.extend(artnet);
         if let (Some(s), Some(socket)) = (sacn, &rt.sacn_socket) {
             let group = crate::codec::sacn::multicast_group(s);
-            for iface in [std::net::Ipv4Addr::UNSPECIFIED, std::net::Ipv4Addr::LOCALHOST] {
+            for iface in [
+                std::net::Ipv4Addr::UNSPECIFIED,
+                std::net::Ipv4Addr::LOCALHOST,
+            ] {
                 let _ = socket.join_multicast_v4(&group, &iface);
             }
         }
@@ -253,7 +308,9 @@ pub fn configure_map(file: &MapFile, rt: &mut ControlRuntime) {
 }
 
 fn spec_and_value(registry: &ParamRegistry, address: &str) -> Option<(ParamSpec, ParamValue)> {
-    registry.entry(address).map(|e| (e.spec.clone(), e.value.clone()))
+    registry
+        .entry(address)
+        .map(|e| (e.spec.clone(), e.value.clone()))
 }
 
 /// Drains the inbox: OSC, DMX and MIDI become arbiter inputs for this frame.
@@ -269,7 +326,11 @@ pub(crate) fn take_inputs(
     let rt = rt.as_mut();
     let (osc_in, dmx_in, midi_in) = {
         let mut inbox = rt.inbox.lock();
-        (std::mem::take(&mut inbox.osc), std::mem::take(&mut inbox.dmx), std::mem::take(&mut inbox.midi))
+        (
+            std::mem::take(&mut inbox.osc),
+            std::mem::take(&mut inbox.dmx),
+            std::mem::take(&mut inbox.midi),
+        )
     };
     // OSC, with bundles due later held back until their time.
     let now_ntp = osc::ntp_now();
@@ -280,7 +341,9 @@ pub(crate) fn take_inputs(
             _ => due.push(m),
         }
     }
-    let (later, now): (Vec<_>, Vec<_>) = std::mem::take(&mut rt.scheduled).into_iter().partition(|(at, _)| *at > now_ntp);
+    let (later, now): (Vec<_>, Vec<_>) = std::mem::take(&mut rt.scheduled)
+        .into_iter()
+        .partition(|(at, _)| *at > now_ntp);
     rt.scheduled = later;
     due.extend(now.into_iter().map(|(_, m)| m));
     for m in due {
@@ -290,8 +353,12 @@ pub(crate) fn take_inputs(
     let now = Instant::now();
     for d in &dmx_in {
         let id = map.file.dmx.universes.iter().find(|u| match d.source {
-            crate::inbox::DmxSource::ArtNet(_) => map.file.dmx.artnet && u.artnet.unwrap_or(u.id) == d.universe,
-            crate::inbox::DmxSource::Sacn(..) => map.file.dmx.sacn && u.sacn.unwrap_or(u.id) == d.universe,
+            crate::inbox::DmxSource::ArtNet(_) => {
+                map.file.dmx.artnet && u.artnet.unwrap_or(u.id) == d.universe
+            }
+            crate::inbox::DmxSource::Sacn(..) => {
+                map.file.dmx.sacn && u.sacn.unwrap_or(u.id) == d.universe
+            }
         });
         if let Some(u) = id.and_then(|u| rt.universes.get_mut(&u.id)) {
             u.receive(d);
@@ -301,30 +368,59 @@ pub(crate) fn take_inputs(
     for (id, u) in &mut rt.universes {
         let (changed, lost) = u.merge(now);
         if lost {
-            warn!("DMX universe {id}: every source is gone; {}", match u.on_loss {
-                crate::format::LossBehaviour::Hold => "holding the last look",
-                crate::format::LossBehaviour::Release => "parameters go back to the scene",
-            });
+            warn!(
+                "DMX universe {id}: every source is gone; {}",
+                match u.on_loss {
+                    crate::format::LossBehaviour::Hold => "holding the last look",
+                    crate::format::LossBehaviour::Release => "parameters go back to the scene",
+                }
+            );
             if u.on_loss == crate::format::LossBehaviour::Release {
-                for (address, _, _) in dmx::patch_values(&map.file.dmx, *id, &u.output, |_| None, phase) {
+                for (address, _, _) in
+                    dmx::patch_values(&map.file.dmx, *id, &u.output, |_| None, phase)
+                {
                     arbiter.forget_later(address, Source::Dmx(*id));
                 }
             }
         }
-        let strobing = map.file.dmx.fixtures.iter().any(|f| f.universe == *id && f.profile == crate::format::FixtureProfile::DimmerStrobe);
+        let strobing =
+            map.file.dmx.fixtures.iter().any(|f| {
+                f.universe == *id && f.profile == crate::format::FixtureProfile::DimmerStrobe
+            });
         if !(changed || (strobing && u.live)) {
             continue;
         }
-        let base = |address: &str| registry.entry(address).and_then(|e| e.spec.default.as_f32());
-        for (address, value, normalised) in dmx::patch_values(&map.file.dmx, *id, &u.output, base, phase) {
+        let base = |address: &str| {
+            registry
+                .entry(address)
+                .and_then(|e| e.spec.default.as_f32())
+        };
+        for (address, value, normalised) in
+            dmx::patch_values(&map.file.dmx, *id, &u.output, base, phase)
+        {
             let value = match (normalised, registry.entry(&address)) {
                 (true, Some(e)) => match e.spec.range {
-                    Some((lo, hi)) => ParamValue::Float(lo + (hi - lo) * value.as_f32().unwrap_or(0.0)),
+                    Some((lo, hi)) => {
+                        ParamValue::Float(lo + (hi - lo) * value.as_f32().unwrap_or(0.0))
+                    }
                     None => value,
                 },
                 _ => value,
             };
-            arbiter.push(Input { address, value, source: Source::Dmx(*id), slew_ms: 0.0 });
+            let priority = map
+                .file
+                .dmx
+                .universes
+                .iter()
+                .find(|x| x.id == *id)
+                .map_or(0, |x| x.priority);
+            arbiter.push(Input {
+                address,
+                value,
+                source: Source::Dmx(*id),
+                slew_ms: 0.0,
+                priority,
+            });
         }
     }
     // MIDI.
@@ -332,8 +428,19 @@ pub(crate) fn take_inputs(
     for m in &midi_in {
         let (values, learn) = engine.receive(m, &map.file.midi.bindings, &spec_of, &rt.inbox);
         for (address, value, i) in values {
-            let slew_ms = map.file.midi.bindings.get(i).map_or(0.0, |b| b.slew_ms);
-            arbiter.push(Input { address, value, source: Source::Midi(m.port.clone()), slew_ms });
+            let (slew_ms, priority) = map
+                .file
+                .midi
+                .bindings
+                .get(i)
+                .map_or((0.0, 0), |b| (b.slew_ms, b.priority));
+            arbiter.push(Input {
+                address,
+                value,
+                source: Source::Midi(m.port.clone()),
+                slew_ms,
+                priority,
+            });
         }
         if let Some(b) = learn {
             learned.0 = Some(b);
@@ -341,23 +448,50 @@ pub(crate) fn take_inputs(
     }
 }
 
-fn osc_message(m: &OscIn, map: &MapFile, registry: &ParamRegistry, arbiter: &mut Arbiter, inbox: &SharedInbox) {
+fn osc_message(
+    m: &OscIn,
+    map: &MapFile,
+    registry: &ParamRegistry,
+    arbiter: &mut Arbiter,
+    inbox: &SharedInbox,
+) {
     let address = m.timed.message.addr.as_str();
     let source = Source::Osc(m.from.to_string());
     let mut hits = 0;
-    let fail = |e: String| inbox.lock().count(&format!("osc {}", m.from), Some(e), LogKind::Osc);
-    for b in map.osc.bindings.iter().filter(|b| osc::pattern_matches(&b.address, address)) {
+    let fail = |e: String| {
+        inbox
+            .lock()
+            .count(&format!("osc {}", m.from), Some(e), LogKind::Osc)
+    };
+    for b in map
+        .osc
+        .bindings
+        .iter()
+        .filter(|b| osc::pattern_matches(&b.address, address))
+    {
         hits += 1;
         match registry.entry(&b.target) {
             Some(e) => match osc::coerce(&e.spec, &m.timed.message.args, b.unit_scale) {
-                Ok(value) => arbiter.push(Input { address: b.target.clone(), value, source: source.clone(), slew_ms: b.slew_ms }),
+                Ok(value) => arbiter.push(Input {
+                    address: b.target.clone(),
+                    value,
+                    source: source.clone(),
+                    slew_ms: b.slew_ms,
+                    priority: b.priority,
+                }),
                 Err(e) => fail(e),
             },
-            None => fail(format!("{address}: bound to `{}`, which this scene does not have", b.target)),
+            None => fail(format!(
+                "{address}: bound to `{}`, which this scene does not have",
+                b.target
+            )),
         }
     }
     let targets: Vec<&backlot_params::ParamEntry> = if osc::is_pattern(address) {
-        registry.iter().filter(|e| osc::pattern_matches(address, e.spec.address.as_str())).collect()
+        registry
+            .iter()
+            .filter(|e| osc::pattern_matches(address, e.spec.address.as_str()))
+            .collect()
     } else {
         registry.entry(address).into_iter().collect()
     };
@@ -368,14 +502,22 @@ fn osc_message(m: &OscIn, map: &MapFile, registry: &ParamRegistry, arbiter: &mut
             continue;
         }
         match osc::coerce(&e.spec, &m.timed.message.args, map.osc.unit_scale) {
-            Ok(value) => arbiter.push(Input { address: e.spec.address.to_string(), value, source: source.clone(), slew_ms: 0.0 }),
+            Ok(value) => arbiter.push(Input {
+                address: e.spec.address.to_string(),
+                value,
+                source: source.clone(),
+                slew_ms: 0.0,
+                priority: 0,
+            }),
             Err(err) => fail(err),
         }
     }
     if hits == 0 {
         fail(format!("{address}: no such parameter"));
     } else {
-        inbox.lock().count(&format!("osc {}", m.from), None, LogKind::Osc);
+        inbox
+            .lock()
+            .count(&format!("osc {}", m.from), None, LogKind::Osc);
     }
 }
 
@@ -384,9 +526,18 @@ fn osc_message(m: &OscIn, map: &MapFile, registry: &ParamRegistry, arbiter: &mut
 pub struct LearnResult(pub Option<MidiBinding>);
 
 /// Adds a learned binding to the map and writes the map back (atomically).
-pub(crate) fn save_learned(mut learned: ResMut<LearnResult>, mut map: ResMut<ControlMap>, source: Option<Res<MapSource>>) {
-    let Some(binding) = learned.0.take() else { return };
-    map.file.midi.bindings.retain(|b| b.target != binding.target && b.control != binding.control);
+pub(crate) fn save_learned(
+    mut learned: ResMut<LearnResult>,
+    mut map: ResMut<ControlMap>,
+    source: Option<Res<MapSource>>,
+) {
+    let Some(binding) = learned.0.take() else {
+        return;
+    };
+    map.file
+        .midi
+        .bindings
+        .retain(|b| b.target != binding.target && b.control != binding.control);
     info!("MIDI learn: {:?} → {}", binding.control, binding.target);
     map.file.midi.bindings.push(binding);
     if let Some(source) = source {
@@ -417,7 +568,12 @@ pub(crate) fn feedback(
             continue;
         }
         let address = e.spec.address.as_str();
-        let origin: Vec<&Source> = arbiter.applied.iter().filter(|(a, _)| a == address).map(|(_, s)| s).collect();
+        let origin: Vec<&Source> = arbiter
+            .applied
+            .iter()
+            .filter(|(a, _)| a == address)
+            .map(|(_, s)| s)
+            .collect();
         if let Some(socket) = &rt.feedback
             && !rt.targets.is_empty()
             && let Ok(bytes) = osc::encode(address, osc::value_args(&e.value))
@@ -453,12 +609,24 @@ pub(crate) fn feedback(
 }
 
 /// Connects MIDI ports that appeared (every 2 s).
-pub(crate) fn refresh_midi(mut rt: ResMut<ControlRuntime>, map: Res<ControlMap>, ports: Option<NonSendMut<MidiPorts>>) {
+pub(crate) fn refresh_midi(
+    mut rt: ResMut<ControlRuntime>,
+    map: Res<ControlMap>,
+    ports: Option<NonSendMut<MidiPorts>>,
+) {
     let Some(mut ports) = ports else { return };
-    if ports.unavailable.is_some() && ports.unavailable.as_deref().is_some_and(|w| w.starts_with("no MIDI system")) {
+    if ports.unavailable.is_some()
+        && ports
+            .unavailable
+            .as_deref()
+            .is_some_and(|w| w.starts_with("no MIDI system"))
+    {
         return;
     }
-    if rt.midi_refresh.is_some_and(|t| t.elapsed().as_secs_f32() < 2.0) {
+    if rt
+        .midi_refresh
+        .is_some_and(|t| t.elapsed().as_secs_f32() < 2.0)
+    {
         return;
     }
     rt.midi_refresh = Some(Instant::now());
@@ -466,7 +634,12 @@ pub(crate) fn refresh_midi(mut rt: ResMut<ControlRuntime>, map: Res<ControlMap>,
     ports.refresh(&map.file.midi.inputs, &map.file.midi.outputs, &inbox);
 }
 
-fn status(address: &str, spec: impl FnOnce(ParamAddress) -> ParamSpec, registry: &mut ParamRegistry, value: ParamValue) {
+fn status(
+    address: &str,
+    spec: impl FnOnce(ParamAddress) -> ParamSpec,
+    registry: &mut ParamRegistry,
+    value: ParamValue,
+) {
     if registry.entry(address).is_none()
         && let Ok(a) = ParamAddress::new(address)
     {
@@ -487,25 +660,73 @@ pub(crate) fn publish(
     timecode: Option<ResMut<TakeTimecode>>,
 ) {
     if let Some(bpm) = engine.bpm {
-        status("/tempo/bpm", |a| ParamSpec::float(a, 120.0, 20.0, 300.0, "BPM").read_only().with_description("Tempo from MIDI clock"), &mut registry, ParamValue::Float(bpm));
+        status(
+            "/tempo/bpm",
+            |a| {
+                ParamSpec::float(a, 120.0, 20.0, 300.0, "BPM")
+                    .read_only()
+                    .with_description("Tempo from MIDI clock")
+            },
+            &mut registry,
+            ParamValue::Float(bpm),
+        );
         let beat = (engine.ticks % 24) as f32 / 24.0;
-        status("/tempo/beat", |a| ParamSpec::float(a, 0.0, 0.0, 1.0, "").read_only().with_description("Beat phase from MIDI clock"), &mut registry, ParamValue::Float(beat));
-        status("/tempo/playing", |a| ParamSpec::bool(a, false).read_only().with_description("MIDI start/stop"), &mut registry, ParamValue::Bool(engine.playing));
+        status(
+            "/tempo/beat",
+            |a| {
+                ParamSpec::float(a, 0.0, 0.0, 1.0, "")
+                    .read_only()
+                    .with_description("Beat phase from MIDI clock")
+            },
+            &mut registry,
+            ParamValue::Float(beat),
+        );
+        status(
+            "/tempo/playing",
+            |a| {
+                ParamSpec::bool(a, false)
+                    .read_only()
+                    .with_description("MIDI start/stop")
+            },
+            &mut registry,
+            ParamValue::Bool(engine.playing),
+        );
     }
     if let Some(tc) = engine.timecode {
         let [h, m, s, f] = tc.hmsf.map(i32::from);
         let frames = ((h * 60 + m) * 60 + s) * tc.fps().round() as i32 + f;
-        status("/timecode", |a| ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0)).with_range(0.0, i32::MAX as f32).read_only().with_description("MIDI time code, frames since midnight"), &mut registry, ParamValue::Int(frames));
+        status(
+            "/timecode",
+            |a| {
+                ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
+                    .with_range(0.0, i32::MAX as f32)
+                    .read_only()
+                    .with_description("MIDI time code, frames since midnight")
+            },
+            &mut registry,
+            ParamValue::Int(frames),
+        );
         if let Some(mut t) = timecode {
             t.0 = Some(tc.label());
         }
     }
     let dt = time.delta_secs();
     if dt > 0.0 {
-        status("/status/fps", |a| ParamSpec::float(a, 0.0, 0.0, 1000.0, "Hz").read_only().with_description("Frames per second"), &mut registry, ParamValue::Float(1.0 / dt));
+        status(
+            "/status/fps",
+            |a| {
+                ParamSpec::float(a, 0.0, 0.0, 1000.0, "Hz")
+                    .read_only()
+                    .with_description("Frames per second")
+            },
+            &mut registry,
+            ParamValue::Float(1.0 / dt),
+        );
     }
     // OSCQuery: refreshed at most 20 times a second.
-    if rt.snapshot_generation == registry.generation() || rt.snapshot_at.is_some_and(|t| t.elapsed().as_millis() < 50) {
+    if rt.snapshot_generation == registry.generation()
+        || rt.snapshot_at.is_some_and(|t| t.elapsed().as_millis() < 50)
+    {
         return;
     }
     rt.snapshot_generation = registry.generation();
@@ -514,7 +735,10 @@ pub(crate) fn publish(
         Source::Scene => String::new(),
         other => other.label(),
     });
-    let (osc_port, tcp) = (rt.osc.map_or(settings.osc_port, |a| a.port()), rt.osc_tcp.map_or(settings.osc_tcp_port, |a| a.port()));
+    let (osc_port, tcp) = (
+        rt.osc.map_or(settings.osc_port, |a| a.port()),
+        rt.osc_tcp.map_or(settings.osc_tcp_port, |a| a.port()),
+    );
     if let Ok(mut s) = rt.snapshot.write() {
         s.tree = tree;
         s.osc_port = osc_port;

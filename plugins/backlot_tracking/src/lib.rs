@@ -24,11 +24,11 @@ use std::path::PathBuf;
 use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
-pub use runtime::{
-    Applied, CameraState, TakeRecorder, TakeTimecode, TrackerStatus, TrackingSettings, TrackingState,
-    TrackingStatus,
-};
 pub use receiver::OscTap;
+pub use runtime::{
+    Applied, CameraState, TakeRecorder, TakeTimecode, TrackerStatus, TrackingSettings,
+    TrackingState, TrackingStatus,
+};
 pub use setup::{CameraSetup, TrackerSetup, TrackingSetup};
 
 /// Follows the stage file's trackers and drives its cameras.

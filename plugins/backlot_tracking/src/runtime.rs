@@ -294,7 +294,10 @@ pub(crate) fn configure(
             state.next_receiver += 1;
             let id = state.next_receiver;
             tap.connect(Some((state.inbox.clone(), id)));
-            info!("tracker `{}`: OSC on udp {} (shared with control)", t.name, t.port);
+            info!(
+                "tracker `{}`: OSC on udp {} (shared with control)",
+                t.name, t.port
+            );
             status.local = Some(SocketAddr::from(([0, 0, 0, 0], t.port)));
             status.receiver = Some(id);
             trackers.push(status);

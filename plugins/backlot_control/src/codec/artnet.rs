@@ -111,7 +111,14 @@ pub fn encode_dmx(sequence: u8, port_address: u16, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(18 + len);
     out.extend_from_slice(ID);
     out.extend_from_slice(&0x5000u16.to_le_bytes());
-    out.extend_from_slice(&[0, 14, sequence, 0, (port_address & 0xFF) as u8, (port_address >> 8) as u8 & 0x7F]);
+    out.extend_from_slice(&[
+        0,
+        14,
+        sequence,
+        0,
+        (port_address & 0xFF) as u8,
+        (port_address >> 8) as u8 & 0x7F,
+    ]);
     out.extend_from_slice(&(len as u16).to_be_bytes());
     out.extend_from_slice(&data[..data.len().min(512)]);
     out.resize(18 + len, 0);
@@ -119,7 +126,14 @@ pub fn encode_dmx(sequence: u8, port_address: u16, data: &[u8]) -> Vec<u8> {
 }
 
 /// An ArtPollReply announcing one output port (Art-Net in → backlot) for `port_address`.
-pub fn encode_poll_reply(ip: [u8; 4], port_address: u16, bind_index: u8, short: &str, long: &str, report: &str) -> Vec<u8> {
+pub fn encode_poll_reply(
+    ip: [u8; 4],
+    port_address: u16,
+    bind_index: u8,
+    short: &str,
+    long: &str,
+    report: &str,
+) -> Vec<u8> {
     let mut out = vec![0u8; 239];
     out[..8].copy_from_slice(ID);
     out[8..10].copy_from_slice(&0x2100u16.to_le_bytes());
@@ -164,13 +178,24 @@ mod tests {
         let dmx = hex("4172742d4e6574000050000e000123040006000102030405");
         assert_eq!(
             decode(&dmx),
-            Ok(ArtNet::Dmx { sequence: 0, physical: 1, port_address: 0x0423, data: vec![0, 1, 2, 3, 4, 5] })
+            Ok(ArtNet::Dmx {
+                sequence: 0,
+                physical: 1,
+                port_address: 0x0423,
+                data: vec![0, 1, 2, 3, 4, 5]
+            })
         );
         assert_eq!(encode_dmx(0, 0x0423, &[0, 1, 2, 3, 4, 5])[..12], dmx[..12]);
-        assert_eq!(decode(&hex("4172742d4e6574000020000e0200")), Ok(ArtNet::Poll { flags: 2 }));
+        assert_eq!(
+            decode(&hex("4172742d4e6574000020000e0200")),
+            Ok(ArtNet::Poll { flags: 2 })
+        );
         assert_eq!(
             decode(&hex("4172742d4e6574000097000e00000403020101")),
-            Ok(ArtNet::TimeCode { hmsf: [1, 2, 3, 4], kind: 1 })
+            Ok(ArtNet::TimeCode {
+                hmsf: [1, 2, 3, 4],
+                kind: 1
+            })
         );
         // Broken variants.
         assert_eq!(decode(&dmx[..20]), Err(ArtNetError::BadLength(6)));
@@ -188,7 +213,14 @@ mod tests {
 
     #[test]
     fn poll_reply_layout() {
-        let r = encode_poll_reply([127, 0, 0, 1], 0x0001, 1, "backlot", "backlot LED volume", "#0001 ok");
+        let r = encode_poll_reply(
+            [127, 0, 0, 1],
+            0x0001,
+            1,
+            "backlot",
+            "backlot LED volume",
+            "#0001 ok",
+        );
         assert_eq!(r.len(), 239);
         assert_eq!(decode(&r), Ok(ArtNet::Other(0x2100)));
         assert_eq!(&r[26..33], b"backlot");

@@ -179,14 +179,43 @@ impl MidiParser {
         }
         let channel = status & 0x0F;
         Some(match status & 0xF0 {
-            0x80 => MidiMessage::NoteOff { channel, note: d0, velocity: d1 },
-            0x90 if d1 == 0 => MidiMessage::NoteOff { channel, note: d0, velocity: 0 },
-            0x90 => MidiMessage::NoteOn { channel, note: d0, velocity: d1 },
-            0xA0 => MidiMessage::PolyPressure { channel, note: d0, pressure: d1 },
-            0xB0 => MidiMessage::ControlChange { channel, cc: d0, value: d1 },
-            0xC0 => MidiMessage::ProgramChange { channel, program: d0 },
-            0xD0 => MidiMessage::ChannelPressure { channel, pressure: d0 },
-            0xE0 => MidiMessage::PitchBend { channel, value: u16::from(d0) | u16::from(d1) << 7 },
+            0x80 => MidiMessage::NoteOff {
+                channel,
+                note: d0,
+                velocity: d1,
+            },
+            0x90 if d1 == 0 => MidiMessage::NoteOff {
+                channel,
+                note: d0,
+                velocity: 0,
+            },
+            0x90 => MidiMessage::NoteOn {
+                channel,
+                note: d0,
+                velocity: d1,
+            },
+            0xA0 => MidiMessage::PolyPressure {
+                channel,
+                note: d0,
+                pressure: d1,
+            },
+            0xB0 => MidiMessage::ControlChange {
+                channel,
+                cc: d0,
+                value: d1,
+            },
+            0xC0 => MidiMessage::ProgramChange {
+                channel,
+                program: d0,
+            },
+            0xD0 => MidiMessage::ChannelPressure {
+                channel,
+                pressure: d0,
+            },
+            0xE0 => MidiMessage::PitchBend {
+                channel,
+                value: u16::from(d0) | u16::from(d1) << 7,
+            },
             _ => match status {
                 0xF1 => MidiMessage::QuarterFrame(d0),
                 0xF2 => MidiMessage::SongPosition(u16::from(d0) | u16::from(d1) << 7),
@@ -257,14 +286,21 @@ impl MtcAssembler {
                 let complete = self.pieces.iter().all(Option::is_some);
                 self.pieces = [None; 8];
                 complete.then(|| Mtc {
-                    hmsf: [p[6] | (p[7] & 1) << 4, p[4] | p[5] << 4, p[2] | p[3] << 4, p[0] | p[1] << 4],
+                    hmsf: [
+                        p[6] | (p[7] & 1) << 4,
+                        p[4] | p[5] << 4,
+                        p[2] | p[3] << 4,
+                        p[0] | p[1] << 4,
+                    ],
                     rate: p[7] >> 1 & 3,
                 })
             }
-            MidiMessage::SysEx(d) if d.len() == 8 && d[..4] == [0x7F, 0x7F, 0x01, 0x01] => Some(Mtc {
-                hmsf: [d[4] & 0x1F, d[5], d[6], d[7]],
-                rate: d[4] >> 5 & 3,
-            }),
+            MidiMessage::SysEx(d) if d.len() == 8 && d[..4] == [0x7F, 0x7F, 0x01, 0x01] => {
+                Some(Mtc {
+                    hmsf: [d[4] & 0x1F, d[5], d[6], d[7]],
+                    rate: d[4] >> 5 & 3,
+                })
+            }
             _ => None,
         }
     }
@@ -273,13 +309,29 @@ impl MtcAssembler {
 /// Bytes for a message (feedback to surfaces).
 pub fn encode(m: &MidiMessage) -> Vec<u8> {
     match *m {
-        MidiMessage::NoteOff { channel, note, velocity } => vec![0x80 | channel, note, velocity],
-        MidiMessage::NoteOn { channel, note, velocity } => vec![0x90 | channel, note, velocity],
-        MidiMessage::PolyPressure { channel, note, pressure } => vec![0xA0 | channel, note, pressure],
+        MidiMessage::NoteOff {
+            channel,
+            note,
+            velocity,
+        } => vec![0x80 | channel, note, velocity],
+        MidiMessage::NoteOn {
+            channel,
+            note,
+            velocity,
+        } => vec![0x90 | channel, note, velocity],
+        MidiMessage::PolyPressure {
+            channel,
+            note,
+            pressure,
+        } => vec![0xA0 | channel, note, pressure],
         MidiMessage::ControlChange { channel, cc, value } => vec![0xB0 | channel, cc, value],
         MidiMessage::ProgramChange { channel, program } => vec![0xC0 | channel, program],
         MidiMessage::ChannelPressure { channel, pressure } => vec![0xD0 | channel, pressure],
-        MidiMessage::PitchBend { channel, value } => vec![0xE0 | channel, (value & 0x7F) as u8, (value >> 7 & 0x7F) as u8],
+        MidiMessage::PitchBend { channel, value } => vec![
+            0xE0 | channel,
+            (value & 0x7F) as u8,
+            (value >> 7 & 0x7F) as u8,
+        ],
         MidiMessage::QuarterFrame(q) => vec![0xF1, q],
         MidiMessage::SongPosition(p) => vec![0xF2, (p & 0x7F) as u8, (p >> 7 & 0x7F) as u8],
         MidiMessage::SongSelect(s) => vec![0xF3, s],
@@ -319,18 +371,45 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                MidiMessage::ControlChange { channel: 0, cc: 1, value: 0x40 },
+                MidiMessage::ControlChange {
+                    channel: 0,
+                    cc: 1,
+                    value: 0x40
+                },
                 MidiMessage::Clock,
-                MidiMessage::ControlChange { channel: 0, cc: 0x21, value: 5 },
+                MidiMessage::ControlChange {
+                    channel: 0,
+                    cc: 0x21,
+                    value: 5
+                },
             ]
         );
         // Note on with velocity 0 is a note off; pitch bend centre.
-        assert_eq!(p.feed(&[0x92, 60, 0]), vec![MidiMessage::NoteOff { channel: 2, note: 60, velocity: 0 }]);
-        assert_eq!(p.feed(&[0xE0, 0x00, 0x40]), vec![MidiMessage::PitchBend { channel: 0, value: 8192 }]);
+        assert_eq!(
+            p.feed(&[0x92, 60, 0]),
+            vec![MidiMessage::NoteOff {
+                channel: 2,
+                note: 60,
+                velocity: 0
+            }]
+        );
+        assert_eq!(
+            p.feed(&[0xE0, 0x00, 0x40]),
+            vec![MidiMessage::PitchBend {
+                channel: 0,
+                value: 8192
+            }]
+        );
         // System common cancels running status: the stray data byte is discarded.
-        assert_eq!(p.feed(&[0xF2, 0x10, 0x01, 0x22]), vec![MidiMessage::SongPosition(0x90)]);
+        assert_eq!(
+            p.feed(&[0xF2, 0x10, 0x01, 0x22]),
+            vec![MidiMessage::SongPosition(0x90)]
+        );
         assert_eq!(p.discarded, 1);
-        assert_eq!(p.feed(&[0xFA, 0xFC]), vec![MidiMessage::Start, MidiMessage::Stop]);
+        assert_eq!(
+            p.feed(&[0xFA, 0xFC]),
+            vec![MidiMessage::Start, MidiMessage::Stop]
+        );
     }
 
     #[test]
@@ -345,7 +424,11 @@ mod tests {
         assert_eq!((mtc.hmsf, mtc.rate), ([1, 2, 3, 4], 1));
         assert_eq!(mtc.label(), "01:02:03:04");
         assert_eq!(encode(&MidiMessage::QuarterFrame(0)).len(), 2);
-        let qf: Vec<u8> = mtc.quarter_frames().iter().flat_map(|q| [0xF1, *q]).collect();
+        let qf: Vec<u8> = mtc
+            .quarter_frames()
+            .iter()
+            .flat_map(|q| [0xF1, *q])
+            .collect();
         assert_eq!(qf, hex("F104F110F123F130F142F150F161F172"));
         let full = p.feed(&hex("F07F7F010121020304F7"));
         assert_eq!(a.feed(&full[0]), Some(mtc));
@@ -359,7 +442,11 @@ mod tests {
         let mut p = MidiParser::default();
         let m = p.feed(&hex("B00140B02105"));
         assert_eq!(m.len(), 2);
-        if let (MidiMessage::ControlChange { value: msb, .. }, MidiMessage::ControlChange { value: lsb, .. }) = (&m[0], &m[1]) {
+        if let (
+            MidiMessage::ControlChange { value: msb, .. },
+            MidiMessage::ControlChange { value: lsb, .. },
+        ) = (&m[0], &m[1])
+        {
             assert_eq!(u16::from(*msb) << 7 | u16::from(*lsb), 0x2005);
         }
     }

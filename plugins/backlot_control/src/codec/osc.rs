@@ -97,9 +97,11 @@ fn parts_match(p: &[&str], a: &[&str]) -> bool {
     match p.split_first() {
         None => a.is_empty(),
         // An empty part comes from `//`: skip any number of address parts.
-        Some((first, rest)) if first.is_empty() => (0..=a.len()).any(|i| parts_match(rest, &a[i..])),
+        Some((&"", rest)) => (0..=a.len()).any(|i| parts_match(rest, &a[i..])),
         Some((first, rest)) => match a.split_first() {
-            Some((head, tail)) => part_matches(first.as_bytes(), head.as_bytes()) && parts_match(rest, tail),
+            Some((head, tail)) => {
+                part_matches(first.as_bytes(), head.as_bytes()) && parts_match(rest, tail)
+            }
             None => false,
         },
     }
@@ -139,9 +141,9 @@ fn part_matches(p: &[u8], s: &[u8]) -> bool {
             let Some(end) = p.iter().position(|c| *c == b'}') else {
                 return false;
             };
-            p[1..end].split(|c| *c == b',').any(|alt| {
-                s.starts_with(alt) && part_matches(&p[end + 1..], &s[alt.len()..])
-            })
+            p[1..end]
+                .split(|c| *c == b',')
+                .any(|alt| s.starts_with(alt) && part_matches(&p[end + 1..], &s[alt.len()..]))
         }
         Some(c) => s.first() == Some(c) && part_matches(&p[1..], &s[1..]),
     }
@@ -175,7 +177,9 @@ pub fn flatten_args(args: &[OscType]) -> Vec<Arg> {
             OscType::Char(c) => out.push(Arg::Num(f64::from(u32::from(*c)))),
             OscType::Bool(b) => out.push(Arg::Bool(*b)),
             OscType::String(s) => out.push(Arg::Str(s.clone())),
-            OscType::Color(c) => out.push(Arg::Color([c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0))),
+            OscType::Color(c) => out.push(Arg::Color(
+                [c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0),
+            )),
             OscType::Array(a) => out.extend(flatten_args(&a.content)),
             _ => out.push(Arg::Nil),
         }
@@ -253,7 +257,9 @@ pub fn value_args(value: &ParamValue) -> Vec<OscType> {
         ParamValue::Float(v) => vec![OscType::Float(*v)],
         ParamValue::Int(v) => vec![OscType::Int(*v)],
         ParamValue::Bool(v) => vec![OscType::Bool(*v)],
-        ParamValue::Color(c) | ParamValue::Vec3(c) => c.iter().map(|v| OscType::Float(*v)).collect(),
+        ParamValue::Color(c) | ParamValue::Vec3(c) => {
+            c.iter().map(|v| OscType::Float(*v)).collect()
+        }
         ParamValue::Trigger => vec![],
         ParamValue::Enum(s) => vec![OscType::String(s.clone())],
     }
@@ -360,10 +366,14 @@ mod tests {
 
     #[test]
     fn protocol_vectors() {
-        let m = decode(&hex("2f6f7363696c6c61746f722f342f6672657175656e6379002c66000043dc0000")).expect("osc");
+        let m = decode(&hex(
+            "2f6f7363696c6c61746f722f342f6672657175656e6379002c66000043dc0000",
+        ))
+        .expect("osc");
         assert_eq!(m[0].message.addr, "/oscillator/4/frequency");
         assert_eq!(m[0].message.args, vec![OscType::Float(440.0)]);
-        let bytes = hex("2f666f6f000000002c69697366660000000003e8ffffffff68656c6c6f0000003f9df3b640b5b22d");
+        let bytes =
+            hex("2f666f6f000000002c69697366660000000003e8ffffffff68656c6c6f0000003f9df3b640b5b22d");
         let m = decode(&bytes).expect("osc");
         assert_eq!(
             m[0].message.args,
@@ -375,12 +385,22 @@ mod tests {
                 OscType::Float(5.678)
             ]
         );
-        assert_eq!(encode("/foo", m[0].message.args.clone()).expect("enc"), bytes);
-        let v = hex("2f73616d706c652f61646472657373002c69546673000000000000014048f5c368656c6c6f000000");
+        assert_eq!(
+            encode("/foo", m[0].message.args.clone()).expect("enc"),
+            bytes
+        );
+        let v =
+            hex("2f73616d706c652f61646472657373002c69546673000000000000014048f5c368656c6c6f000000");
         let m = decode(&v).expect("osc");
         assert_eq!(
             m[0].message.args,
-            vec![OscType::Int(1), OscType::Bool(true), OscType::Float(3.14), OscType::String("hello".into())]
+            vec![
+                OscType::Int(1),
+                OscType::Bool(true),
+                // The vector's own 3.14 (0x4048f5c3), not π.
+                OscType::Float(f32::from_bits(0x4048_f5c3)),
+                OscType::String("hello".into())
+            ]
         );
         for cut in [1, 4, 9] {
             assert!(decode(&v[..v.len() - cut]).is_err(), "truncated by {cut}");
@@ -391,14 +411,20 @@ mod tests {
     #[test]
     fn patterns() {
         let m = pattern_matches;
-        assert!(m("/scene/lights/*/intensity", "/scene/lights/key/intensity"));
+        assert!(m(
+            "/scene/lights/*/intensity",
+            "/scene/lights/key/intensity"
+        ));
         assert!(!m("/scene/lights/*/intensity", "/scene/lights/key/color"));
         assert!(m("/scene/lights/k?y/color", "/scene/lights/key/color"));
         assert!(m("/a/[a-c]x", "/a/bx") && !m("/a/[!a-c]x", "/a/bx") && m("/a/[!a-c]x", "/a/dx"));
         assert!(m("/a/{foo,bar}/z", "/a/bar/z") && !m("/a/{foo,bar}/z", "/a/baz/z"));
         assert!(m("//intensity", "/scene/lights/key/intensity"));
         assert!(m("/scene//color", "/scene/lights/key/color"));
-        assert!(!m("/scene/*", "/scene/lights/key"), "parts line up one for one");
+        assert!(
+            !m("/scene/*", "/scene/lights/key"),
+            "parts line up one for one"
+        );
         assert!(m("/*/*", "/a/b") && !m("/*", "/a/b"));
         assert!(!m("/a/[bc", "/a/b"), "unclosed set never matches");
     }
@@ -406,31 +432,75 @@ mod tests {
     #[test]
     fn coercion_and_scaling() {
         let float = ParamSpec::float(ParamAddress::new("/x").expect("a"), 0.0, 0.0, 1000.0, "lm");
-        assert_eq!(coerce(&float, &[OscType::Int(5)], false), Ok(ParamValue::Float(5.0)));
-        assert_eq!(coerce(&float, &[OscType::Double(0.25)], true), Ok(ParamValue::Float(250.0)));
-        assert_eq!(coerce(&float, &[OscType::Bool(true)], false), Ok(ParamValue::Float(1.0)));
+        assert_eq!(
+            coerce(&float, &[OscType::Int(5)], false),
+            Ok(ParamValue::Float(5.0))
+        );
+        assert_eq!(
+            coerce(&float, &[OscType::Double(0.25)], true),
+            Ok(ParamValue::Float(250.0))
+        );
+        assert_eq!(
+            coerce(&float, &[OscType::Bool(true)], false),
+            Ok(ParamValue::Float(1.0))
+        );
         assert!(coerce(&float, &[OscType::String("x".into())], false).is_err());
         assert!(coerce(&float, &[], false).is_err());
         let color = ParamSpec::color(ParamAddress::new("/c").expect("a"), [1.0; 3]);
-        let rgba = OscType::Color(rosc::OscColor { red: 255, green: 0, blue: 51, alpha: 255 });
-        assert_eq!(coerce(&color, &[rgba], false), Ok(ParamValue::Color([1.0, 0.0, 0.2])));
-        let arr = OscType::Array(rosc::OscArray { content: vec![OscType::Float(0.1), OscType::Float(0.2), OscType::Float(0.3)] });
-        assert_eq!(coerce(&color, &[arr], false), Ok(ParamValue::Color([0.1, 0.2, 0.3])));
+        let rgba = OscType::Color(rosc::OscColor {
+            red: 255,
+            green: 0,
+            blue: 51,
+            alpha: 255,
+        });
+        assert_eq!(
+            coerce(&color, &[rgba], false),
+            Ok(ParamValue::Color([1.0, 0.0, 0.2]))
+        );
+        let arr = OscType::Array(rosc::OscArray {
+            content: vec![
+                OscType::Float(0.1),
+                OscType::Float(0.2),
+                OscType::Float(0.3),
+            ],
+        });
+        assert_eq!(
+            coerce(&color, &[arr], false),
+            Ok(ParamValue::Color([0.1, 0.2, 0.3]))
+        );
         let b = ParamSpec::bool(ParamAddress::new("/b").expect("a"), false);
-        assert_eq!(coerce(&b, &[OscType::Bool(true)], false), Ok(ParamValue::Bool(true)));
-        assert_eq!(coerce(&b, &[OscType::Float(0.2)], false), Ok(ParamValue::Bool(false)));
+        assert_eq!(
+            coerce(&b, &[OscType::Bool(true)], false),
+            Ok(ParamValue::Bool(true))
+        );
+        assert_eq!(
+            coerce(&b, &[OscType::Float(0.2)], false),
+            Ok(ParamValue::Bool(false))
+        );
     }
 
     #[test]
     fn bundles_carry_time_tags() {
-        let future = OscTime { seconds: 4_000_000_000, fractional: 1 << 31 };
+        let future = OscTime {
+            seconds: 4_000_000_000,
+            fractional: 1 << 31,
+        };
         let bytes = rosc::encoder::encode(&OscPacket::Bundle(rosc::OscBundle {
-            timetag: OscTime { seconds: 0, fractional: 1 },
+            timetag: OscTime {
+                seconds: 0,
+                fractional: 1,
+            },
             content: vec![
-                OscPacket::Message(OscMessage { addr: "/a".into(), args: vec![] }),
+                OscPacket::Message(OscMessage {
+                    addr: "/a".into(),
+                    args: vec![],
+                }),
                 OscPacket::Bundle(rosc::OscBundle {
                     timetag: future,
-                    content: vec![OscPacket::Message(OscMessage { addr: "/b".into(), args: vec![] })],
+                    content: vec![OscPacket::Message(OscMessage {
+                        addr: "/b".into(),
+                        args: vec![],
+                    })],
                 }),
             ],
         }))
@@ -450,7 +520,10 @@ mod tests {
         let mut got = d.feed(&framed[..3]);
         got.extend(d.feed(&framed[3..]));
         assert_eq!(got, vec![Ok(packet)]);
-        assert_eq!(d.feed(&[END, ESC, 0x01, 7, END, 9, END]), vec![Err(SlipError::BadEscape(1)), Ok(vec![9])]);
+        assert_eq!(
+            d.feed(&[END, ESC, 0x01, 7, END, 9, END]),
+            vec![Err(SlipError::BadEscape(1)), Ok(vec![9])]
+        );
     }
 
     proptest! {

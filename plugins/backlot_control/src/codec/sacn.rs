@@ -102,7 +102,12 @@ pub fn decode(b: &[u8]) -> Result<Sacn, SacnError> {
     match be32(b, 18) {
         4 => {}
         8 => return Ok(Sacn::Extended),
-        value => return Err(SacnError::Vector { layer: "root", value }),
+        value => {
+            return Err(SacnError::Vector {
+                layer: "root",
+                value,
+            });
+        }
     }
     if b.len() < 126 {
         return Err(SacnError::Truncated(b.len()));
@@ -112,13 +117,19 @@ pub fn decode(b: &[u8]) -> Result<Sacn, SacnError> {
     }
     let framing = be32(b, 40);
     if framing != 2 {
-        return Err(SacnError::Vector { layer: "framing", value: framing });
+        return Err(SacnError::Vector {
+            layer: "framing",
+            value: framing,
+        });
     }
     if usize::from(be16(b, 115) & 0x0FFF) != b.len() - 115 {
         return Err(SacnError::Length("DMP flags+length"));
     }
     if b[117] != 0x02 || b[118] != 0xA1 || be16(b, 119) != 0 || be16(b, 121) != 1 {
-        return Err(SacnError::Vector { layer: "DMP", value: u32::from(b[117]) });
+        return Err(SacnError::Vector {
+            layer: "DMP",
+            value: u32::from(b[117]),
+        });
     }
     let count = usize::from(be16(b, 123));
     if count == 0 || count > 513 || 125 + count != b.len() {
@@ -202,9 +213,13 @@ mod tests {
     }
 
     fn vector() -> Vec<u8> {
-        let mut b = hex("001000004153432d45312e3137000000707d00000004ef07c8dd00644401a3a2459ef8e6143e7067000000025465737420536f75726365");
+        let mut b = hex(
+            "001000004153432d45312e3137000000707d00000004ef07c8dd00644401a3a2459ef8e6143e7067000000025465737420536f75726365",
+        );
         b.extend(std::iter::repeat_n(0, 53));
-        b.extend(hex("64000442000001701a02a1000000010010000e000c0107010408000d0a070a0908"));
+        b.extend(hex(
+            "64000442000001701a02a1000000010010000e000c0107010408000d0a070a0908",
+        ));
         b
     }
 
@@ -216,8 +231,14 @@ mod tests {
             panic!("{:?}", decode(&b));
         };
         assert_eq!(d.source, "Test Source");
-        assert_eq!((d.priority, d.sync, d.sequence, d.universe, d.start_code), (100, 4, 0x42, 1, 0));
-        assert_eq!(d.slots, vec![14, 0, 12, 1, 7, 1, 4, 8, 0, 13, 10, 7, 10, 9, 8]);
+        assert_eq!(
+            (d.priority, d.sync, d.sequence, d.universe, d.start_code),
+            (100, 4, 0x42, 1, 0)
+        );
+        assert_eq!(
+            d.slots,
+            vec![14, 0, 12, 1, 7, 1, 4, 8, 0, 13, 10, 7, 10, 9, 8]
+        );
         assert_eq!(encode(&d), b);
     }
 

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use backlot_scene::format::{FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source};
+use backlot_scene::format::{
+    FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source,
+};
 
 use super::{ChannelDef, FixtureProfile, MapFile, MidiControl};
 
@@ -55,7 +57,10 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
             report(at, format!("OSC address `{}` must start with /", b.address));
         }
         if !b.target.starts_with('/') {
-            report(at, format!("target `{}` is not a parameter address", b.target));
+            report(
+                at,
+                format!("target `{}` is not a parameter address", b.target),
+            );
         }
         if !(b.slew_ms >= 0.0 && b.slew_ms <= 60_000.0) {
             report(at, "slew_ms must be 0..60000".into());
@@ -68,10 +73,20 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
         from = at + 1;
         let (channel, problem) = match b.control {
             MidiControl::Cc { channel, cc } => (channel, (cc > 127).then_some("cc must be 0..127")),
-            MidiControl::Cc14 { channel, cc } => (channel, (cc > 31).then_some("a 14-bit cc is 0..31 (its LSB is cc + 32)")),
-            MidiControl::Nrpn { channel, number } => (channel, (number > 16383).then_some("NRPN number must be 0..16383")),
-            MidiControl::Note { channel, note, .. } => (channel, (note > 127).then_some("note must be 0..127")),
-            MidiControl::PitchBend { channel } | MidiControl::Program { channel } => (channel, None),
+            MidiControl::Cc14 { channel, cc } => (
+                channel,
+                (cc > 31).then_some("a 14-bit cc is 0..31 (its LSB is cc + 32)"),
+            ),
+            MidiControl::Nrpn { channel, number } => (
+                channel,
+                (number > 16383).then_some("NRPN number must be 0..16383"),
+            ),
+            MidiControl::Note { channel, note, .. } => {
+                (channel, (note > 127).then_some("note must be 0..127"))
+            }
+            MidiControl::PitchBend { channel } | MidiControl::Program { channel } => {
+                (channel, None)
+            }
         };
         if !(1..=16).contains(&channel) {
             report(at, format!("MIDI channel {channel} must be 1..16"));
@@ -84,7 +99,10 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
         }
         seen.push(b.control);
         if !b.target.starts_with('/') {
-            report(at, format!("target `{}` is not a parameter address", b.target));
+            report(
+                at,
+                format!("target `{}` is not a parameter address", b.target),
+            );
         }
     }
     let ids: Vec<u16> = map.dmx.universes.iter().map(|u| u.id).collect();
@@ -101,16 +119,35 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
         }
     }
     let mut used: Vec<(u16, u16, String)> = Vec::new();
-    let mut claim = |universe: u16, first: u16, count: u16, who: String, at: usize, report: &mut dyn FnMut(usize, String)| {
+    let mut claim = |universe: u16,
+                     first: u16,
+                     count: u16,
+                     who: String,
+                     at: usize,
+                     report: &mut dyn FnMut(usize, String)| {
         if !ids.contains(&universe) {
-            report(at, format!("{who}: universe {universe} is not in `universes`"));
+            report(
+                at,
+                format!("{who}: universe {universe} is not in `universes`"),
+            );
         }
         if first == 0 || first + count - 1 > 512 {
-            report(at, format!("{who}: channels {first}..{} are outside 1..512", first + count - 1));
+            report(
+                at,
+                format!(
+                    "{who}: channels {first}..{} are outside 1..512",
+                    first + count - 1
+                ),
+            );
         }
         for ch in first..first + count {
             if let Some((_, _, other)) = used.iter().find(|(u, c, _)| *u == universe && *c == ch) {
-                report(at, format!("{who}: channel {ch} of universe {universe} is already used by {other}"));
+                report(
+                    at,
+                    format!(
+                        "{who}: channel {ch} of universe {universe} is already used by {other}"
+                    ),
+                );
                 break;
             }
         }
@@ -121,24 +158,47 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
     for f in &map.dmx.fixtures {
         let at = find_name(src, &f.name.0);
         let who = format!("fixture `{}`", f.name);
-        claim(f.universe, f.address, f.profile.footprint(), who.clone(), at, &mut report);
+        claim(
+            f.universe,
+            f.address,
+            f.profile.footprint(),
+            who.clone(),
+            at,
+            &mut report,
+        );
         match (&f.light, &f.target, f.profile) {
             (None, None, _) => report(at, format!("{who} needs a `light` or a `target`")),
-            (Some(_), Some(_), _) => report(at, format!("{who} has both `light` and `target`; give one")),
-            (Some(_), None, FixtureProfile::PanTilt16) => {
-                report(at, format!("{who}: pan/tilt drives a `target` rotation parameter, not a light"))
+            (Some(_), Some(_), _) => {
+                report(at, format!("{who} has both `light` and `target`; give one"))
             }
+            (Some(_), None, FixtureProfile::PanTilt16) => report(
+                at,
+                format!("{who}: pan/tilt drives a `target` rotation parameter, not a light"),
+            ),
             _ => {}
         }
     }
     let mut from = 0;
-    for ChannelDef { universe, address, target, bits } in &map.dmx.channels {
+    for ChannelDef {
+        universe,
+        address,
+        target,
+        bits,
+    } in &map.dmx.channels
+    {
         let at = find_after(src, from, &format!("\"{target}\"")).unwrap_or(0);
         from = at + 1;
         if *bits != 8 && *bits != 16 {
             report(at, format!("bits must be 8 or 16, not {bits}"));
         }
-        claim(*universe, *address, if *bits == 16 { 2 } else { 1 }, format!("channel `{target}`"), at, &mut report);
+        claim(
+            *universe,
+            *address,
+            if *bits == 16 { 2 } else { 1 },
+            format!("channel `{target}`"),
+            at,
+            &mut report,
+        );
     }
     problems
 }
@@ -148,8 +208,14 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
 pub fn save_map(map: &MapFile, path: &Path) -> std::io::Result<()> {
     let text = ron::ser::to_string_pretty(map, ron::ser::PrettyConfig::default())
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
         let mut f = std::fs::File::create(&tmp)?;

@@ -10,11 +10,15 @@ fn repo() -> PathBuf {
 
 #[test]
 fn default_map_patches_the_key_light() {
-    let map = parse_map_file(&repo().join("scenes/maps/default.map.ron")).unwrap_or_else(|e| panic!("{e}"));
+    let map = parse_map_file(&repo().join("scenes/maps/default.map.ron"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let u = &map.dmx.universes[0];
     assert_eq!((u.id, u.artnet, u.sacn), (1, Some(1), Some(1)));
     let key = &map.dmx.fixtures[0];
-    assert_eq!((key.universe, key.address, key.profile), (1, 1, FixtureProfile::DimmerRgb));
+    assert_eq!(
+        (key.universe, key.address, key.profile),
+        (1, 1, FixtureProfile::DimmerRgb)
+    );
     assert_eq!(key.light.as_deref(), Some("key"));
     assert!(!map.midi.bindings.is_empty() && !map.osc.bindings.is_empty());
 }
@@ -31,19 +35,29 @@ fn error_of(src: &str) -> backlot_scene::format::FileError {
 
 #[test]
 fn bad_maps_point_at_the_problem() {
-    let e = error_of("(\n  midi: (bindings: [\n    (control: Cc(channel: 17, cc: 7), target: \"/x\"),\n  ]),\n)");
+    let e = error_of(
+        "(\n  midi: (bindings: [\n    (control: Cc(channel: 17, cc: 7), target: \"/x\"),\n  ]),\n)",
+    );
     assert_eq!((e.line, e.col), (3, 6), "{e}");
     assert!(e.message.contains("channel 17"), "{e}");
-    let e = error_of("(\n  midi: (bindings: [\n    (control: Cc(channel: 1, cc: 7), target: \"/x\"),\n    (control: Cc(channel: 1, cc: 7), target: \"/y\"),\n  ]),\n)");
+    let e = error_of(
+        "(\n  midi: (bindings: [\n    (control: Cc(channel: 1, cc: 7), target: \"/x\"),\n    (control: Cc(channel: 1, cc: 7), target: \"/y\"),\n  ]),\n)",
+    );
     assert_eq!(e.line, 4, "{e}");
     assert!(e.message.contains("already bound"), "{e}");
-    let e = error_of("(\n  dmx: (universes: [(id: 1)], fixtures: [\n    (name: \"a\", universe: 1, address: 510, profile: DimmerRgb, light: Some(\"key\")),\n  ]),\n)");
+    let e = error_of(
+        "(\n  dmx: (universes: [(id: 1)], fixtures: [\n    (name: \"a\", universe: 1, address: 510, profile: DimmerRgb, light: Some(\"key\")),\n  ]),\n)",
+    );
     assert_eq!(e.line, 3, "{e}");
     assert!(e.message.contains("510..513"), "{e}");
-    let e = error_of("(\n  dmx: (universes: [(id: 1)], fixtures: [\n    (name: \"a\", universe: 1, address: 1, profile: Rgb, light: Some(\"key\")),\n    (name: \"b\", universe: 1, address: 3, profile: Dimmer, light: Some(\"fill\")),\n  ]),\n)");
+    let e = error_of(
+        "(\n  dmx: (universes: [(id: 1)], fixtures: [\n    (name: \"a\", universe: 1, address: 1, profile: Rgb, light: Some(\"key\")),\n    (name: \"b\", universe: 1, address: 3, profile: Dimmer, light: Some(\"fill\")),\n  ]),\n)",
+    );
     assert_eq!(e.line, 4, "{e}");
     assert!(e.message.contains("already used by fixture `a`"), "{e}");
-    let e = error_of("(\n  dmx: (universes: [(id: 1)], fixtures: [(name: \"a\", universe: 2, address: 1, profile: Dimmer, light: Some(\"k\"))]),\n)");
+    let e = error_of(
+        "(\n  dmx: (universes: [(id: 1)], fixtures: [(name: \"a\", universe: 2, address: 1, profile: Dimmer, light: Some(\"k\"))]),\n)",
+    );
     assert!(e.message.contains("universe 2 is not in"), "{e}");
     let e = error_of("(\n  osc: (feedback: [\"nowhere\"]),\n)");
     assert_eq!((e.line, e.col), (2, 20), "{e}");
@@ -65,6 +79,7 @@ fn saves_are_atomic_and_round_trip() {
         slew_ms: 0.0,
         pickup: true,
         feedback: true,
+        priority: 0,
     });
     save_map(&map, &path).expect("save");
     assert_eq!(parse_map_file(&path).expect("reparse"), map);

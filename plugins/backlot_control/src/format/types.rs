@@ -16,7 +16,7 @@ pub struct MapFile {
 }
 
 /// OSC settings and aliases. Every parameter is also reachable at its own address.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OscDef {
     /// `host:port` targets that get every value change (TouchOSC-like surfaces).
@@ -25,16 +25,6 @@ pub struct OscDef {
     pub unit_scale: bool,
     /// Extra addresses (or patterns) bound to parameters.
     pub bindings: Vec<OscBinding>,
-}
-
-impl Default for OscDef {
-    fn default() -> Self {
-        Self {
-            feedback: Vec::new(),
-            unit_scale: false,
-            bindings: Vec::new(),
-        }
-    }
 }
 
 /// An OSC address bound to a parameter.
@@ -51,6 +41,10 @@ pub struct OscBinding {
     /// Glide to each new value over this long, ms.
     #[serde(default)]
     pub slew_ms: f32,
+    /// Against other controllers: a higher priority keeps the parameter while it keeps
+    /// sending (1 s after its last value); equal priorities go by recency.
+    #[serde(default)]
+    pub priority: i32,
 }
 
 /// MIDI ports and bindings.
@@ -82,6 +76,9 @@ pub struct MidiBinding {
     /// Echo the value back (motor faders, LEDs, rings).
     #[serde(default = "yes")]
     pub feedback: bool,
+    /// Against other controllers (see [`OscBinding::priority`]).
+    #[serde(default)]
+    pub priority: i32,
 }
 
 fn yes() -> bool {
@@ -189,6 +186,9 @@ pub struct UniverseDef {
     /// What happens when every source goes away.
     #[serde(default)]
     pub on_loss: LossBehaviour,
+    /// Against other controllers (see [`OscBinding::priority`]).
+    #[serde(default)]
+    pub priority: i32,
 }
 
 /// On DMX loss.
@@ -247,7 +247,9 @@ impl FixtureProfile {
     pub fn footprint(self) -> u16 {
         match self {
             FixtureProfile::Dimmer => 1,
-            FixtureProfile::Dimmer16 | FixtureProfile::DimmerCct | FixtureProfile::DimmerStrobe => 2,
+            FixtureProfile::Dimmer16 | FixtureProfile::DimmerCct | FixtureProfile::DimmerStrobe => {
+                2
+            }
             FixtureProfile::Rgb => 3,
             FixtureProfile::Rgbw | FixtureProfile::DimmerRgb | FixtureProfile::PanTilt16 => 4,
         }
