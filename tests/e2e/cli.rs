@@ -180,3 +180,36 @@ fn no_render_device_is_a_clear_message_not_a_panic() {
     assert!(log.contains("scene `Neon Club` loaded"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+#[test]
+fn check_validates_control_maps() {
+    let out = run(backlot().args(["check", "scenes/maps/default.map.ron"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = temp_dir("check-map");
+    let bad = dir.join("bad.map.ron");
+    std::fs::write(
+        &bad,
+        "(\n  dmx: (\n    universes: [(id: 1)],\n    fixtures: [(name: \"key\", universe: 1, address: 511, profile: DimmerRgb, light: Some(\"key\"))],\n  ),\n)\n",
+    )
+    .expect("write");
+    let out = run(backlot().arg("check").arg(&bad));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(&format!("{}:4:", bad.display())),
+        "{}",
+        text(&out)
+    );
+    // A broken map given to `run` stops it before anything starts, with the position.
+    let out = run(backlot()
+        .args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--max-frames",
+            "2",
+            "--map",
+        ])
+        .arg(&bad));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("channels 511..514"), "{}", text(&out));
+}
