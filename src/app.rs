@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use backlot_control::{ControlPlugin, ControlSettings, register_map_source};
+use backlot_layers::{LayersPlugin, register_layers_source};
 use backlot_params::ParamsPlugin;
 use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
 use backlot_stage::{
@@ -67,6 +68,8 @@ pub struct AppOptions {
     pub map: Option<PathBuf>,
     /// Live control (OSC, OSCQuery, MIDI, DMX); none for renders.
     pub control: Option<ControlSettings>,
+    /// The reactive layer set (`*.layers.ron`).
+    pub layers: Option<PathBuf>,
 }
 
 impl AppOptions {
@@ -88,6 +91,7 @@ impl AppOptions {
             takes_dir: PathBuf::from("takes"),
             map: None,
             control: None,
+            layers: None,
         }
     }
 }
@@ -112,6 +116,8 @@ pub struct BacklotPlugins {
     pub tracking: TrackingPlugin,
     /// Live control, when the app listens to surfaces and desks.
     pub control: Option<ControlPlugin>,
+    /// Reactive layers, when a layer set is given.
+    pub layers: Option<LayersPlugin>,
 }
 
 impl PluginGroup for BacklotPlugins {
@@ -133,6 +139,10 @@ impl PluginGroup for BacklotPlugins {
         };
         let group = match self.control {
             Some(control) => group.add(control),
+            None => group,
+        };
+        let group = match self.layers {
+            Some(layers) => group.add(layers),
             None => group,
         };
         if self.ui { group.add(UiPlugin) } else { group }
@@ -157,6 +167,9 @@ pub fn build_app(options: &AppOptions) -> App {
 
     if let (Some(map), Some(_)) = (&options.map, &options.control) {
         register_map_source(&mut app, map);
+    }
+    if let Some(layers) = &options.layers {
+        register_layers_source(&mut app, layers);
     }
 
     let windowed = options.mode == AppMode::Windowed;
@@ -231,6 +244,10 @@ pub fn build_app(options: &AppOptions) -> App {
             .control
             .clone()
             .map(|settings| ControlPlugin { settings }),
+        layers: options.layers.as_ref().map(|_| LayersPlugin {
+            live: options.mode != AppMode::Render,
+            asset_root: options.asset_root.clone(),
+        }),
     });
 
     let target = scene_view_image(&mut app, options.view_size);

@@ -41,6 +41,13 @@ pub struct RunArgs {
     /// Control mapping file (*.map.ron); default: scenes/maps/default.map.ron.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Reactive layer set (*.layers.ron); default: the scene's own (`<scene>.layers.ron`
+    /// beside it) when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub layers: Option<PathBuf>,
+    /// Run without the scene's default layer set.
+    #[arg(long, conflicts_with = "layers")]
+    pub no_layers: bool,
     /// OSC UDP port.
     #[arg(long, value_name = "PORT", default_value_t = 9000)]
     pub osc_port: u16,
@@ -109,6 +116,10 @@ pub struct RenderArgs {
     /// render's 60 Hz clock (renders never listen to live trackers).
     #[arg(long, value_name = "FILE", requires = "stage")]
     pub tracking_replay: Option<PathBuf>,
+    /// Reactive layer set (*.layers.ron): audio files play on the render clock and models
+    /// run in step, so renders stay deterministic.
+    #[arg(long, value_name = "FILE")]
+    pub layers: Option<PathBuf>,
 }
 
 /// Parses `ADDRESS=VALUE`.

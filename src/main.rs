@@ -7,6 +7,7 @@ use backlot::cli::{Cli, Command};
 use backlot::{paths, render};
 use backlot_control::ControlSettings;
 use backlot_control::format::parse_map_file;
+use backlot_layers::format::parse_layers_file;
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
 use backlot_stage::format::parse_stage_file;
@@ -29,9 +30,11 @@ fn main() -> ExitCode {
                     parse_stage_file(file, Some(&asset_root)).map(|_| ())
                 } else if name.ends_with(".map.ron") {
                     parse_map_file(file).map(|_| ())
+                } else if name.ends_with(".layers.ron") {
+                    parse_layers_file(file, Some(&asset_root)).map(|_| ())
                 } else {
                     eprintln!(
-                        "{name}:1:1: unknown file type (expected *.scene.ron, *.stage.ron or *.map.ron)"
+                        "{name}:1:1: unknown file type (expected *.scene.ron, *.stage.ron, *.map.ron or *.layers.ron)"
                     );
                     problems += 1;
                     continue;
@@ -81,6 +84,12 @@ fn main() -> ExitCode {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
+            if let Some(layers) = &args.layers
+                && let Err(errors) = parse_layers_file(layers, Some(&asset_root))
+            {
+                eprintln!("{errors}");
+                return ExitCode::FAILURE;
+            }
             if !render_device_available() {
                 eprintln!("{NO_DEVICE}");
                 return ExitCode::FAILURE;
@@ -94,6 +103,7 @@ fn main() -> ExitCode {
                 camera_views: args.camera_view.then_some(args.size),
                 param_sets: args.set.clone(),
                 tracking_replay: args.tracking_replay.clone(),
+                layers: args.layers.clone(),
                 ..AppOptions::render(args.scene.clone(), asset_root, args.size)
             };
             match render::render_frames(&options, args.frames, &args.out) {
@@ -135,6 +145,17 @@ fn main() -> ExitCode {
                 eprintln!("{errors}");
                 return ExitCode::FAILURE;
             }
+            let layers = if args.no_layers {
+                None
+            } else {
+                args.layers.clone().or_else(|| paths::scene_layers(&scene))
+            };
+            if let Some(layers) = &layers
+                && let Err(errors) = parse_layers_file(layers, Some(&asset_root))
+            {
+                eprintln!("{errors}");
+                return ExitCode::FAILURE;
+            }
             let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
                 || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
             let render = !args.no_render && render_device_available();
@@ -152,6 +173,7 @@ fn main() -> ExitCode {
                 tracking_replay: args.tracking_replay.clone(),
                 takes_dir: args.takes_dir.clone(),
                 map,
+                layers,
                 control: Some(ControlSettings {
                     osc_port: args.osc_port,
                     osc_tcp_port: args.osc_tcp_port,

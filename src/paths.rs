@@ -31,3 +31,11 @@ pub fn default_scene() -> PathBuf {
 pub fn default_map() -> PathBuf {
     find("scenes/maps/default.map.ron")
 }
+
+/// A scene's own layer set: `<name>.layers.ron` beside `<name>.scene.ron`, when present.
+pub fn scene_layers(scene: &Path) -> Option<PathBuf> {
+    let name = scene.file_name()?.to_string_lossy();
+    let stem = name.strip_suffix(".scene.ron")?;
+    let candidate = scene.with_file_name(format!("{stem}.layers.ron"));
+    candidate.exists().then_some(candidate)
+}

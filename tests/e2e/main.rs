@@ -3,6 +3,7 @@
 
 mod cli;
 mod control;
+mod layers;
 mod render;
 mod stage;
 mod support;

@@ -23,7 +23,9 @@ use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
 pub use asset::{MAP_SOURCE, MapAsset, MapLoader, MapSource, register_map_source};
-pub use runtime::{ControlMap, ControlRuntime, ControlSettings, LearnResult, configure_map};
+pub use runtime::{
+    ControlMap, ControlRuntime, ControlSettings, LearnResult, OscForward, configure_map,
+};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
 #[derive(Debug, Clone)]
@@ -68,6 +70,7 @@ impl Plugin for ControlPlugin {
             .init_resource::<Arbiter>()
             .init_resource::<midi::MidiEngine>()
             .init_resource::<LearnResult>()
+            .add_message::<OscForward>()
             .add_systems(Startup, runtime::start_servers)
             .add_systems(
                 Update,

@@ -322,6 +322,7 @@ pub(crate) fn take_inputs(
     mut arbiter: ResMut<Arbiter>,
     mut engine: ResMut<MidiEngine>,
     mut learned: ResMut<LearnResult>,
+    mut forward: MessageWriter<OscForward>,
 ) {
     let rt = rt.as_mut();
     let (osc_in, dmx_in, midi_in) = {
@@ -347,7 +348,7 @@ pub(crate) fn take_inputs(
     rt.scheduled = later;
     due.extend(now.into_iter().map(|(_, m)| m));
     for m in due {
-        osc_message(&m, &map.file, &registry, &mut arbiter, &rt.inbox);
+        osc_message(&m, &map.file, &registry, &mut arbiter, &rt.inbox, &mut forward);
     }
     // DMX.
     let now = Instant::now();
@@ -448,12 +449,23 @@ pub(crate) fn take_inputs(
     }
 }
 
+/// An OSC message for another plugin: `/backlot/...` addresses that are not parameters
+/// (performer tracking for the layers, for example).
+#[derive(Message, Debug, Clone)]
+pub struct OscForward {
+    /// Address.
+    pub address: String,
+    /// Arguments.
+    pub args: Vec<rosc::OscType>,
+}
+
 fn osc_message(
     m: &OscIn,
     map: &MapFile,
     registry: &ParamRegistry,
     arbiter: &mut Arbiter,
     inbox: &SharedInbox,
+    forward: &mut MessageWriter<OscForward>,
 ) {
     let address = m.timed.message.addr.as_str();
     let source = Source::Osc(m.from.to_string());
@@ -512,7 +524,15 @@ fn osc_message(
             Err(err) => fail(err),
         }
     }
-    if hits == 0 {
+    if hits == 0 && address.starts_with("/backlot/") {
+        forward.write(OscForward {
+            address: address.to_string(),
+            args: m.timed.message.args.clone(),
+        });
+        inbox
+            .lock()
+            .count(&format!("osc {}", m.from), None, LogKind::Osc);
+    } else if hits == 0 {
         fail(format!("{address}: no such parameter"));
     } else {
         inbox

@@ -157,6 +157,8 @@ pub struct TrackingState {
     pub overflow: u64,
     /// Non-tracking OSC messages seen.
     pub ignored: u64,
+    /// Latest pose and arrival time of FreeD ids no camera follows (performers).
+    pub others: std::collections::HashMap<u32, (Pose, f64)>,
     setup_generation: Option<u64>,
     stage_loads: u32,
     replay_next: usize,
@@ -498,6 +500,12 @@ pub(crate) fn ingest(
                 .position(|c| c.id == id && c.sources.contains(&ti))
             else {
                 state.trackers[ti].unrouted += 1;
+                // Not a camera: keep its pose for whoever follows other tracked things
+                // (performers wearing a tracker).
+                if let Payload::Freed(p) = &item.payload {
+                    let pose = tracker.calibration.apply(&freed_tracker_pose(p), Vec3::ZERO);
+                    state.others.insert(id, (pose, item.t));
+                }
                 continue;
             };
             let nodal = setup.cameras[ci].nodal;

@@ -1,0 +1,65 @@
+//! Reactive layers for music-video sets: audio (RMS, 8 bands, onsets, beat tracking), tempo
+//! (MIDI clock, tap, internal, audio), performer motion, LFOs and noise, shaped by envelope
+//! followers, curves, one-shot triggers and palettes, blended onto any parameter with a
+//! weight, mute and solo per layer; learned-model layers (ONNX through tract) and
+//! shader-driven generative visuals. Layers sit below controllers and the operator
+//! override in the arbitration rule.
+
+pub mod analysis;
+mod asset;
+pub mod audio;
+pub mod format;
+pub mod model;
+mod panel;
+mod runtime;
+pub mod signals;
+pub mod stack;
+pub mod visuals;
+
+use std::path::PathBuf;
+
+use backlot_params::{BacklotSystems, ParamsPlugin};
+use bevy::prelude::*;
+
+pub use asset::{LAYERS_SOURCE, LayersAsset, LayersLoader, LayersSource, register_layers_source};
+pub use runtime::{AudioIn, LayerState, LayersSettings, LayersState, feature, layer_specs};
+
+/// The layer stack.
+#[derive(Debug, Clone)]
+pub struct LayersPlugin {
+    /// Live audio and model threads (off for deterministic renders).
+    pub live: bool,
+    /// Where `assets/` is.
+    pub asset_root: PathBuf,
+}
+
+impl Plugin for LayersPlugin {
+    fn build(&self, app: &mut App) {
+        if !app.is_plugin_added::<ParamsPlugin>() {
+            app.add_plugins(ParamsPlugin);
+        }
+        let display_dir = app.world().get_resource::<LayersSource>().map(|s| s.display_dir.clone());
+        if app.is_plugin_added::<bevy::pbr::PbrPlugin>() {
+            visuals::build(app);
+            app.add_systems(Update, (visuals::spawn_overlays, visuals::update_overlays).chain().in_set(BacklotSystems::Stage));
+        }
+        app.init_asset::<LayersAsset>()
+            .register_asset_loader(LayersLoader { asset_root: Some(self.asset_root.clone()), display_dir })
+            .insert_resource(LayersSettings { live: self.live, asset_root: self.asset_root.clone() })
+            .init_resource::<LayersState>()
+            .init_non_send::<AudioIn>()
+            // Performer positions arrive through the control plugin's OSC server.
+            .add_message::<backlot_control::OscForward>()
+            .add_systems(Startup, runtime::start_loading)
+            .add_systems(
+                Update,
+                (runtime::watch_layers, runtime::configure, runtime::sense, runtime::apply)
+                    .chain()
+                    .in_set(BacklotSystems::Layers),
+            );
+        panel::build(app);
+    }
+}
+
+#[cfg(test)]
+mod tests;
