@@ -16,8 +16,22 @@ use bevy::time::TimeUpdateStrategy;
 
 fn layer_set() -> String {
     let sources = [
-        "Band(0)", "Band(1)", "Band(3)", "Band(6)", "Rms", "Onset", "Beat", "BeatPhase", "Lfo(\"a\")", "Lfo(\"b\")",
-        "Noise(2.0)", "Model(\"look\", 0)", "Model(\"look\", 3)", "Model(\"look\", 4)", "Flux", "BarPhase",
+        "Band(0)",
+        "Band(1)",
+        "Band(3)",
+        "Band(6)",
+        "Rms",
+        "Onset",
+        "Beat",
+        "BeatPhase",
+        "Lfo(\"a\")",
+        "Lfo(\"b\")",
+        "Noise(2.0)",
+        "Model(\"look\", 0)",
+        "Model(\"look\", 3)",
+        "Model(\"look\", 4)",
+        "Flux",
+        "BarPhase",
     ];
     let layers: Vec<String> = sources
         .iter()
@@ -55,16 +69,31 @@ fn frame_costs(src: &str) -> (f64, f64) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), ParamsPlugin))
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_nanos(16_666_667)))
-        .add_plugins(LayersPlugin { live: true, asset_root: root.join("assets") });
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_nanos(
+            16_666_667,
+        )))
+        .add_plugins(LayersPlugin {
+            live: true,
+            asset_root: root.join("assets"),
+        });
     {
         let mut r = app.world_mut().resource_mut::<ParamRegistry>();
         for i in 0..8 {
-            let _ = r.register(ParamSpec::float(ParamAddress::new(format!("/p/f{i}")).expect("a"), 50.0, 0.0, 100.0, ""));
-            let _ = r.register(ParamSpec::color(ParamAddress::new(format!("/p/c{i}")).expect("a"), [1.0; 3]));
+            let _ = r.register(ParamSpec::float(
+                ParamAddress::new(format!("/p/f{i}")).expect("a"),
+                50.0,
+                0.0,
+                100.0,
+                "",
+            ));
+            let _ = r.register(ParamSpec::color(
+                ParamAddress::new(format!("/p/c{i}")).expect("a"),
+                [1.0; 3],
+            ));
         }
     }
-    let file = parse_layers(src, "bench.layers.ron", Some(&root.join("assets"))).expect("bench layers");
+    let file =
+        parse_layers(src, "bench.layers.ron", Some(&root.join("assets"))).expect("bench layers");
     {
         let mut s = app.world_mut().resource_mut::<LayersState>();
         s.file = file;
@@ -86,17 +115,25 @@ fn frame_costs(src: &str) -> (f64, f64) {
         assert!(m.error.is_none(), "{:?}", m.error);
     }
     times.sort_by(f64::total_cmp);
-    (times.iter().sum::<f64>() / times.len() as f64, times[times.len() * 99 / 100])
+    (
+        times.iter().sum::<f64>() / times.len() as f64,
+        times[times.len() * 99 / 100],
+    )
 }
 
 fn main() {
     let (base_mean, base_p99) = frame_costs("()");
     let (mean, p99) = frame_costs(&layer_set());
     println!("main-thread cost per frame, 60 frames/s of scene time, 1200 frames (release)");
-    println!("  empty layer set (baseline)                   mean {base_mean:7.1} us   p99 {base_p99:7.1} us   1.00x");
+    println!(
+        "  empty layer set (baseline)                   mean {base_mean:7.1} us   p99 {base_p99:7.1} us   1.00x"
+    );
     println!(
         "  48 kHz analysis + 16 layers + model at 30 Hz mean {mean:7.1} us   p99 {p99:7.1} us   {:.2}x   (target < 1000 us)",
         mean / base_mean
     );
-    println!("  layers' own share                            mean {:7.1} us", mean - base_mean);
+    println!(
+        "  layers' own share                            mean {:7.1} us",
+        mean - base_mean
+    );
 }

@@ -8,7 +8,15 @@ use crate::support::{backlot, load_rgb, run, temp_dir, text};
 
 fn render(out: &std::path::Path, layers: bool) {
     let mut cmd = backlot();
-    cmd.args(["render", "--scene", "scenes/neon_club.scene.ron", "--frames", "12", "--size", "256x144"]);
+    cmd.args([
+        "render",
+        "--scene",
+        "scenes/neon_club.scene.ron",
+        "--frames",
+        "12",
+        "--size",
+        "256x144",
+    ]);
     if layers {
         cmd.args(["--layers", "scenes/neon_club.layers.ron"]);
     }
@@ -26,13 +34,31 @@ fn neon_club_layers_render_deterministically_and_move_the_look() {
     let mut differs = 0;
     for frame in 0..12 {
         let name = format!("view-{frame:04}.png");
-        let (ia, ib, ip) = (load_rgb(&a.join(&name)), load_rgb(&b.join(&name)), load_rgb(&plain.join(&name)));
+        let (ia, ib, ip) = (
+            load_rgb(&a.join(&name)),
+            load_rgb(&b.join(&name)),
+            load_rgb(&plain.join(&name)),
+        );
         // Physics contacts may jitter a few pixels between runs (see the render tests).
-        let changed = ia.pixels().zip(ib.pixels()).filter(|(x, y)| x.0.iter().zip(y.0.iter()).any(|(u, v)| u.abs_diff(*v) > 8)).count();
-        assert!(changed < 100, "frame {frame}: {changed} pixels differ between identical renders");
-        differs += ia.pixels().zip(ip.pixels()).filter(|(x, y)| x.0.iter().zip(y.0.iter()).any(|(u, v)| u.abs_diff(*v) > 24)).count();
+        let changed = ia
+            .pixels()
+            .zip(ib.pixels())
+            .filter(|(x, y)| x.0.iter().zip(y.0.iter()).any(|(u, v)| u.abs_diff(*v) > 8))
+            .count();
+        assert!(
+            changed < 100,
+            "frame {frame}: {changed} pixels differ between identical renders"
+        );
+        differs += ia
+            .pixels()
+            .zip(ip.pixels())
+            .filter(|(x, y)| x.0.iter().zip(y.0.iter()).any(|(u, v)| u.abs_diff(*v) > 24))
+            .count();
     }
-    assert!(differs > 2000, "the layers change the picture: {differs} pixels over 12 frames");
+    assert!(
+        differs > 2000,
+        "the layers change the picture: {differs} pixels over 12 frames"
+    );
 }
 
 #[test]
@@ -42,12 +68,29 @@ fn bad_layer_files_are_refused_with_their_position() {
     std::fs::write(&bad, "(\n  layers: [\n    (name: \"a\", source: Lfo(\"missing\"), targets: [Float(param: \"/scene/fog/density\", min: 0.0, max: 1.0)]),\n  ],\n)\n").expect("write");
     let out = run(backlot().arg("check").arg(&bad));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with(&format!("{}:3:", bad.display())), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(&format!("{}:3:", bad.display())),
+        "{}",
+        text(&out)
+    );
     let out = run(backlot().args(["check", "scenes/neon_club.layers.ron"]));
     assert!(out.status.success(), "{}", text(&out));
-    let out = run(backlot().args(["run", "--headless", "--no-render", "--max-frames", "2", "--layers"]).arg(&bad));
+    let out = run(backlot()
+        .args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--max-frames",
+            "2",
+            "--layers",
+        ])
+        .arg(&bad));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("no LFO named `missing`"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no LFO named `missing`"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -55,17 +98,43 @@ fn a_performer_over_osc_drives_its_layer_live() {
     let dir = temp_dir("layers-live");
     let free = |tcp: bool| {
         if tcp {
-            std::net::TcpListener::bind("127.0.0.1:0").expect("tcp").local_addr().expect("a").port()
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("tcp")
+                .local_addr()
+                .expect("a")
+                .port()
         } else {
-            UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("a").port()
+            UdpSocket::bind("127.0.0.1:0")
+                .expect("udp")
+                .local_addr()
+                .expect("a")
+                .port()
         }
     };
     let (osc, query) = (free(false), free(true));
     let log = dir.join("log.txt");
     let mut child = backlot()
-        .args(["run", "--headless", "--no-render", "--scene", "scenes/neon_club.scene.ron"])
-        .args(["--osc-port", &osc.to_string(), "--oscquery-port", &query.to_string()])
-        .args(["--osc-tcp-port", &free(true).to_string(), "--artnet-port", &free(false).to_string(), "--sacn-port", &free(false).to_string()])
+        .args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--scene",
+            "scenes/neon_club.scene.ron",
+        ])
+        .args([
+            "--osc-port",
+            &osc.to_string(),
+            "--oscquery-port",
+            &query.to_string(),
+        ])
+        .args([
+            "--osc-tcp-port",
+            &free(true).to_string(),
+            "--artnet-port",
+            &free(false).to_string(),
+            "--sacn-port",
+            &free(false).to_string(),
+        ])
         .stderr(std::fs::File::create(&log).expect("log"))
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -73,14 +142,29 @@ fn a_performer_over_osc_drives_its_layer_live() {
     let value = |address: &str| -> Option<f64> {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", query)).ok()?;
-        write!(s, "GET {address}?VALUE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {address}?VALUE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut t = String::new();
         s.read_to_string(&mut t).ok()?;
-        t.split("{\"VALUE\":[").nth(1)?.split(']').next()?.split(',').next()?.parse().ok()
+        t.split("{\"VALUE\":[")
+            .nth(1)?
+            .split(']')
+            .next()?
+            .split(',')
+            .next()?
+            .parse()
+            .ok()
     };
     let start = Instant::now();
     while value("/layers/performer/output").is_none() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let lamp_still = value("/scene/entities/hanging_lamp/emissive").expect("lamp");
@@ -90,7 +174,11 @@ fn a_performer_over_osc_drives_its_layer_live() {
         let x = -2.0 + i as f32 * 0.1;
         let msg = rosc::encoder::encode(&rosc::OscPacket::Message(rosc::OscMessage {
             addr: "/backlot/performer/1/position".into(),
-            args: vec![rosc::OscType::Float(x), rosc::OscType::Float(0.0), rosc::OscType::Float(1.0)],
+            args: vec![
+                rosc::OscType::Float(x),
+                rosc::OscType::Float(0.0),
+                rosc::OscType::Float(1.0),
+            ],
         }))
         .expect("osc");
         sock.send_to(&msg, ("127.0.0.1", osc)).expect("send");
@@ -102,6 +190,9 @@ fn a_performer_over_osc_drives_its_layer_live() {
     let _ = child.wait();
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(moving > 0.1, "performer layer output {moving}\n{log}");
-    assert!(lamp > lamp_still + 50.0, "lamp {lamp_still} → {lamp}\n{log}");
+    assert!(
+        lamp > lamp_still + 50.0,
+        "lamp {lamp_still} → {lamp}\n{log}"
+    );
     assert!(log.contains("layer set loaded"), "{log}");
 }

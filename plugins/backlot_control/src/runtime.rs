@@ -348,7 +348,14 @@ pub(crate) fn take_inputs(
     rt.scheduled = later;
     due.extend(now.into_iter().map(|(_, m)| m));
     for m in due {
-        osc_message(&m, &map.file, &registry, &mut arbiter, &rt.inbox, &mut forward);
+        osc_message(
+            &m,
+            &map.file,
+            &registry,
+            &mut arbiter,
+            &rt.inbox,
+            &mut forward,
+        );
     }
     // DMX.
     let now = Instant::now();

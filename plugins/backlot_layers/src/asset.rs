@@ -34,9 +34,16 @@ impl AssetLoader for LayersLoader {
     type Settings = ();
     type Error = FileErrors;
 
-    async fn load(&self, reader: &mut dyn Reader, _settings: &(), load_context: &mut LoadContext<'_>) -> Result<LayersAsset, FileErrors> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _settings: &(),
+        load_context: &mut LoadContext<'_>,
+    ) -> Result<LayersAsset, FileErrors> {
         let (text, shown) = read_text(reader, load_context, self.display_dir.as_deref()).await?;
-        Ok(LayersAsset { file: parse_layers(&text, &shown, self.asset_root.as_deref())? })
+        Ok(LayersAsset {
+            file: parse_layers(&text, &shown, self.asset_root.as_deref())?,
+        })
     }
 
     fn extensions(&self) -> &[&str] {
@@ -56,5 +63,8 @@ pub struct LayersSource {
 /// Registers the layers file's folder as an asset source; call before `AssetPlugin`.
 pub fn register_layers_source(app: &mut App, file: &Path) {
     let (asset_path, display_dir) = register_file_source(app, LAYERS_SOURCE, file);
-    app.insert_resource(LayersSource { asset_path, display_dir });
+    app.insert_resource(LayersSource {
+        asset_path,
+        display_dir,
+    });
 }

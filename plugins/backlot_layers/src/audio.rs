@@ -35,14 +35,17 @@ pub enum AudioSource {
 /// Reads a WAV file as mono f32.
 pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32), String> {
     let shown = path.display();
-    let mut r = hound::WavReader::open(path).map_err(|e| format!("{shown}: cannot read WAV: {e}"))?;
+    let mut r =
+        hound::WavReader::open(path).map_err(|e| format!("{shown}: cannot read WAV: {e}"))?;
     let spec = r.spec();
     let channels = usize::from(spec.channels.max(1));
     let interleaved: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => r.samples::<f32>().collect::<Result<_, _>>(),
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            r.samples::<i32>().map(|s| s.map(|v| v as f32 * scale)).collect::<Result<_, _>>()
+            r.samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<Result<_, _>>()
         }
     }
     .map_err(|e| format!("{shown}: {e}"))?;
@@ -64,7 +67,11 @@ impl AudioSource {
             Some(name) => host
                 .input_devices()
                 .map_err(|e| e.to_string())?
-                .find(|d| d.description().map(|n| n.to_string().contains(name)).unwrap_or(false))
+                .find(|d| {
+                    d.description()
+                        .map(|n| n.to_string().contains(name))
+                        .unwrap_or(false)
+                })
                 .ok_or_else(|| format!("no audio input named like `{name}`"))?,
             None => host.default_input_device().ok_or("no audio input device")?,
         };
@@ -90,7 +97,11 @@ impl AudioSource {
             )
             .map_err(|e| e.to_string())?;
         stream.play().map_err(|e| e.to_string())?;
-        Ok(AudioSource::Live { _stream: stream, queue, rate })
+        Ok(AudioSource::Live {
+            _stream: stream,
+            queue,
+            rate,
+        })
     }
 
     /// Sample rate.
@@ -103,7 +114,11 @@ impl AudioSource {
     /// Samples due up to `seconds` of scene time (file), or everything captured (live).
     pub fn take(&mut self, seconds: f64) -> Vec<f32> {
         match self {
-            AudioSource::File { samples, rate, played } => {
+            AudioSource::File {
+                samples,
+                rate,
+                played,
+            } => {
                 let due = (seconds.max(0.0) * f64::from(*rate)) as u64;
                 // Never more than two seconds at once (after a stall, skip ahead).
                 if due > *played + u64::from(*rate) * 2 {
@@ -114,7 +129,11 @@ impl AudioSource {
                 *played = due.max(*played);
                 out
             }
-            AudioSource::Live { queue, .. } => queue.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect(),
+            AudioSource::Live { queue, .. } => queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain(..)
+                .collect(),
         }
     }
 }

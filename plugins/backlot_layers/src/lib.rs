@@ -38,14 +38,28 @@ impl Plugin for LayersPlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let display_dir = app.world().get_resource::<LayersSource>().map(|s| s.display_dir.clone());
+        let display_dir = app
+            .world()
+            .get_resource::<LayersSource>()
+            .map(|s| s.display_dir.clone());
         if app.is_plugin_added::<bevy::pbr::PbrPlugin>() {
             visuals::build(app);
-            app.add_systems(Update, (visuals::spawn_overlays, visuals::update_overlays).chain().in_set(BacklotSystems::Stage));
+            app.add_systems(
+                Update,
+                (visuals::spawn_overlays, visuals::update_overlays)
+                    .chain()
+                    .in_set(BacklotSystems::Stage),
+            );
         }
         app.init_asset::<LayersAsset>()
-            .register_asset_loader(LayersLoader { asset_root: Some(self.asset_root.clone()), display_dir })
-            .insert_resource(LayersSettings { live: self.live, asset_root: self.asset_root.clone() })
+            .register_asset_loader(LayersLoader {
+                asset_root: Some(self.asset_root.clone()),
+                display_dir,
+            })
+            .insert_resource(LayersSettings {
+                live: self.live,
+                asset_root: self.asset_root.clone(),
+            })
             .init_resource::<LayersState>()
             .init_non_send::<AudioIn>()
             // Performer positions arrive through the control plugin's OSC server.
@@ -53,7 +67,12 @@ impl Plugin for LayersPlugin {
             .add_systems(Startup, runtime::start_loading)
             .add_systems(
                 Update,
-                (runtime::watch_layers, runtime::configure, runtime::sense, runtime::apply)
+                (
+                    runtime::watch_layers,
+                    runtime::configure,
+                    runtime::sense,
+                    runtime::apply,
+                )
                     .chain()
                     .in_set(BacklotSystems::Layers),
             );

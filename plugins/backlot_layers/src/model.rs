@@ -31,28 +31,53 @@ impl Model {
             .and_then(|m| m.with_input_fact(0, f32::fact([1, inputs]).into()))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
-            .map_err(|e| format!("{shown}: cannot load as an ONNX model taking {inputs} features: {e}"))?;
-        let model = Self { plan, inputs, outputs };
-        let probe = model.run_raw(&vec![0.0; inputs]).map_err(|e| format!("{shown}: {e}"))?;
+            .map_err(|e| {
+                format!("{shown}: cannot load as an ONNX model taking {inputs} features: {e}")
+            })?;
+        let model = Self {
+            plan,
+            inputs,
+            outputs,
+        };
+        let probe = model
+            .run_raw(&vec![0.0; inputs])
+            .map_err(|e| format!("{shown}: {e}"))?;
         if probe.len() != outputs {
-            return Err(format!("{shown}: the model gives {} outputs; the layer file declares {outputs}", probe.len()));
+            return Err(format!(
+                "{shown}: the model gives {} outputs; the layer file declares {outputs}",
+                probe.len()
+            ));
         }
         Ok(model)
     }
 
     fn run_raw(&self, features: &[f32]) -> Result<Vec<f32>, String> {
-        let input = tract_ndarray::Array2::from_shape_vec((1, self.inputs), features.to_vec()).map_err(|e| e.to_string())?;
-        let out = self.plan.run(tvec!(Tensor::from(input).into())).map_err(|e| format!("inference failed: {e}"))?;
-        let view = out.first().ok_or("no output")?.to_array_view::<f32>().map_err(|e| e.to_string())?;
+        let input = tract_ndarray::Array2::from_shape_vec((1, self.inputs), features.to_vec())
+            .map_err(|e| e.to_string())?;
+        let out = self
+            .plan
+            .run(tvec!(Tensor::from(input).into()))
+            .map_err(|e| format!("inference failed: {e}"))?;
+        let view = out
+            .first()
+            .ok_or("no output")?
+            .to_array_view::<f32>()
+            .map_err(|e| e.to_string())?;
         Ok(view.iter().copied().collect())
     }
 
     /// Runs on one feature vector (wrong lengths are padded or cut; outputs are finite).
     pub fn run(&self, features: &[f32]) -> Result<Vec<f32>, String> {
-        let mut f: Vec<f32> = features.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect();
+        let mut f: Vec<f32> = features
+            .iter()
+            .map(|v| if v.is_finite() { *v } else { 0.0 })
+            .collect();
         f.resize(self.inputs, 0.0);
         let out = self.run_raw(&f)?;
-        Ok(out.into_iter().map(|v| if v.is_finite() { v } else { 0.0 }).collect())
+        Ok(out
+            .into_iter()
+            .map(|v| if v.is_finite() { v } else { 0.0 })
+            .collect())
     }
 }
 
@@ -68,14 +93,20 @@ impl ModelWorker {
     pub fn start(model: Model, name: &str) -> std::io::Result<Self> {
         let (tx, job_rx) = mpsc::channel::<Vec<f32>>();
         let (result_tx, rx) = mpsc::channel();
-        std::thread::Builder::new().name(format!("backlot-model-{name}")).spawn(move || {
-            while let Ok(features) = job_rx.recv() {
-                if result_tx.send(model.run(&features)).is_err() {
-                    break;
+        std::thread::Builder::new()
+            .name(format!("backlot-model-{name}"))
+            .spawn(move || {
+                while let Ok(features) = job_rx.recv() {
+                    if result_tx.send(model.run(&features)).is_err() {
+                        break;
+                    }
                 }
-            }
-        })?;
-        Ok(Self { tx, rx, in_flight: false })
+            })?;
+        Ok(Self {
+            tx,
+            rx,
+            in_flight: false,
+        })
     }
 
     /// Queues an inference unless one is running.

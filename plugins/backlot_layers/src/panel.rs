@@ -14,23 +14,32 @@ pub(crate) fn build(app: &mut App) {
 
 fn meter(ui: &mut egui::Ui, v: f32, color: egui::Color32) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 60.0), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 2.0, egui::Color32::from_gray(30));
+    ui.painter()
+        .rect_filled(rect, 2.0, egui::Color32::from_gray(30));
     let h = rect.height() * v.clamp(0.0, 1.0);
     let fill = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - h), rect.max);
     ui.painter().rect_filled(fill, 2.0, color);
 }
 
 fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
-    let Some(state) = world.get_resource::<LayersState>() else { return };
+    let Some(state) = world.get_resource::<LayersState>() else {
+        return;
+    };
     if let Some(e) = &state.error {
-        ui.colored_label(egui::Color32::from_rgb(240, 70, 60), format!("layer file error (last good set kept): {e}"));
+        ui.colored_label(
+            egui::Color32::from_rgb(240, 70, 60),
+            format!("layer file error (last good set kept): {e}"),
+        );
     }
     if let Some(e) = &state.audio_error {
         ui.colored_label(egui::Color32::from_rgb(230, 180, 60), e);
     }
     for (name, m) in &state.models {
         if let Some(e) = &m.error {
-            ui.colored_label(egui::Color32::from_rgb(240, 70, 60), format!("model `{name}` off: {e}"));
+            ui.colored_label(
+                egui::Color32::from_rgb(240, 70, 60),
+                format!("model `{name}` off: {e}"),
+            );
         }
     }
     let f = state.features;
@@ -44,8 +53,20 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
         })
         .collect();
     let registry = world.resource::<ParamRegistry>();
-    let get_f = |a: &str| registry.get(a).ok().and_then(ParamValue::as_f32).unwrap_or(0.0);
-    let get_b = |a: &str| registry.get(a).ok().and_then(ParamValue::as_bool).unwrap_or(false);
+    let get_f = |a: &str| {
+        registry
+            .get(a)
+            .ok()
+            .and_then(ParamValue::as_f32)
+            .unwrap_or(0.0)
+    };
+    let get_b = |a: &str| {
+        registry
+            .get(a)
+            .ok()
+            .and_then(ParamValue::as_bool)
+            .unwrap_or(false)
+    };
     ui.horizontal(|ui| {
         ui.label(format!(
             "tempo {:.1} BPM · beat {:.2} · bar {:.2} · audio {} BPM",
@@ -72,12 +93,22 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
                     meter(ui, *input, egui::Color32::from_rgb(120, 120, 200));
                     meter(ui, *output, egui::Color32::from_rgb(240, 170, 60));
                     let mut w = get_f(&format!("/layers/{name}/weight"));
-                    if ui.add(egui::Slider::new(&mut w, 0.0..=1.0).vertical().show_value(false)).changed() {
+                    if ui
+                        .add(
+                            egui::Slider::new(&mut w, 0.0..=1.0)
+                                .vertical()
+                                .show_value(false),
+                        )
+                        .changed()
+                    {
                         edits.push((format!("/layers/{name}/weight"), ParamValue::Float(w)));
                     }
                 });
                 ui.horizontal(|ui| {
-                    let (mut mute, mut solo) = (get_b(&format!("/layers/{name}/mute")), get_b(&format!("/layers/{name}/solo")));
+                    let (mut mute, mut solo) = (
+                        get_b(&format!("/layers/{name}/mute")),
+                        get_b(&format!("/layers/{name}/solo")),
+                    );
                     if ui.toggle_value(&mut mute, "M").changed() {
                         edits.push((format!("/layers/{name}/mute"), ParamValue::Bool(mute)));
                     }
@@ -106,10 +137,14 @@ mod tests {
     /// The mixer draws headlessly over a running layer set.
     #[test]
     fn mixer_draws() {
-        let mut app = crate::tests::app(r#"(layers: [(name: "a", source: Constant(0.5), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#);
+        let mut app = crate::tests::app(
+            r#"(layers: [(name: "a", source: Constant(0.5), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+        );
         app.update();
         let ctx = egui::Context::default();
-        let out = ctx.run_ui(egui::RawInput::default(), |ui| layers_panel(ui, app.world_mut()));
+        let out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            layers_panel(ui, app.world_mut())
+        });
         assert!(!out.shapes.is_empty());
     }
 }

@@ -15,7 +15,9 @@ use bevy::prelude::*;
 use crate::analysis::{Analyzer, Features};
 use crate::asset::{LayersAsset, LayersSource};
 use crate::audio::{AudioSource, read_wav};
-use crate::format::{AudioDef, Feature, LayersFile, PerformerFeature, Rate, TargetDef, TempoFollow};
+use crate::format::{
+    AudioDef, Feature, LayersFile, PerformerFeature, Rate, TargetDef, TempoFollow,
+};
 use crate::model::{Model, ModelWorker};
 use crate::signals::{Envelope, TempoClock, Trigger, smooth_noise, wave};
 use crate::stack::{Contribution, active, combine};
@@ -107,7 +109,12 @@ pub struct LayersState {
 impl LayersState {
     /// A performer's position and presence (0/1).
     pub fn performer(&self, id: u32) -> Option<(Vec3, f32)> {
-        self.performers.get(&id).map(|p| (p.position, f32::from(u8::from(p.seen.is_some_and(|s| self.now - s < 1.0)))))
+        self.performers.get(&id).map(|p| {
+            (
+                p.position,
+                f32::from(u8::from(p.seen.is_some_and(|s| self.now - s < 1.0))),
+            )
+        })
     }
 }
 
@@ -122,7 +129,9 @@ pub(crate) fn watch_layers(
     assets: Res<Assets<LayersAsset>>,
     mut state: ResMut<LayersState>,
 ) {
-    let Some(id) = state.handle.as_ref().map(Handle::id) else { return };
+    let Some(id) = state.handle.as_ref().map(Handle::id) else {
+        return;
+    };
     for e in events.read() {
         if let AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } = e
             && *e == id
@@ -161,7 +170,11 @@ pub(crate) fn watch_layers(
 }
 
 /// Starts the asset load.
-pub(crate) fn start_loading(source: Option<Res<LayersSource>>, server: Res<AssetServer>, mut state: ResMut<LayersState>) {
+pub(crate) fn start_loading(
+    source: Option<Res<LayersSource>>,
+    server: Res<AssetServer>,
+    mut state: ResMut<LayersState>,
+) {
     if let Some(s) = source {
         state.handle = Some(server.load::<LayersAsset>(s.asset_path.clone()));
     }
@@ -174,24 +187,50 @@ fn addr(parts: &[&str]) -> ParamAddress {
 /// Every parameter a layer set declares.
 pub fn layer_specs(file: &LayersFile) -> Vec<ParamSpec> {
     let mut out = vec![
-        ParamSpec::float(addr(&["layers", "tempo", "bpm"]), file.tempo.bpm, 20.0, 300.0, "BPM").with_description("The layers' tempo (internal, or followed)"),
+        ParamSpec::float(
+            addr(&["layers", "tempo", "bpm"]),
+            file.tempo.bpm,
+            20.0,
+            300.0,
+            "BPM",
+        )
+        .with_description("The layers' tempo (internal, or followed)"),
         ParamSpec::trigger(addr(&["layers", "tempo", "tap"])).with_description("Tap tempo"),
-        ParamSpec::float(addr(&["layers", "tempo", "beat"]), 0.0, 0.0, 1.0, "").read_only().with_description("Beat phase"),
-        ParamSpec::float(addr(&["layers", "tempo", "bar"]), 0.0, 0.0, 1.0, "").read_only().with_description("Bar phase"),
-        ParamSpec::float(addr(&["layers", "audio", "rms"]), 0.0, 0.0, 1.0, "").read_only().with_description("Audio level (RMS)"),
-        ParamSpec::float(addr(&["layers", "audio", "bpm"]), 0.0, 0.0, 300.0, "BPM").read_only().with_description("Tempo the audio's beat tracker hears"),
-        ParamSpec::float(addr(&["layers", "master"]), 1.0, 0.0, 1.0, "").with_description("Scales every layer's weight"),
+        ParamSpec::float(addr(&["layers", "tempo", "beat"]), 0.0, 0.0, 1.0, "")
+            .read_only()
+            .with_description("Beat phase"),
+        ParamSpec::float(addr(&["layers", "tempo", "bar"]), 0.0, 0.0, 1.0, "")
+            .read_only()
+            .with_description("Bar phase"),
+        ParamSpec::float(addr(&["layers", "audio", "rms"]), 0.0, 0.0, 1.0, "")
+            .read_only()
+            .with_description("Audio level (RMS)"),
+        ParamSpec::float(addr(&["layers", "audio", "bpm"]), 0.0, 0.0, 300.0, "BPM")
+            .read_only()
+            .with_description("Tempo the audio's beat tracker hears"),
+        ParamSpec::float(addr(&["layers", "master"]), 1.0, 0.0, 1.0, "")
+            .with_description("Scales every layer's weight"),
     ];
     for b in 0..crate::analysis::BANDS {
         let name = format!("band{b}");
-        out.push(ParamSpec::float(addr(&["layers", "audio", name.as_str()]), 0.0, 0.0, 1.0, "").read_only());
+        out.push(
+            ParamSpec::float(addr(&["layers", "audio", name.as_str()]), 0.0, 0.0, 1.0, "")
+                .read_only(),
+        );
     }
     for l in &file.layers {
         let n = l.name.0.as_str();
-        out.push(ParamSpec::float(addr(&["layers", n, "weight"]), l.weight, 0.0, 1.0, "").with_description("How much this layer moves its targets"));
+        out.push(
+            ParamSpec::float(addr(&["layers", n, "weight"]), l.weight, 0.0, 1.0, "")
+                .with_description("How much this layer moves its targets"),
+        );
         out.push(ParamSpec::bool(addr(&["layers", n, "mute"]), l.mute));
         out.push(ParamSpec::bool(addr(&["layers", n, "solo"]), l.solo));
-        out.push(ParamSpec::float(addr(&["layers", n, "output"]), 0.0, 0.0, 1.0, "").read_only().with_description("The layer's signal now"));
+        out.push(
+            ParamSpec::float(addr(&["layers", n, "output"]), 0.0, 0.0, 1.0, "")
+                .read_only()
+                .with_description("The layer's signal now"),
+        );
     }
     out.extend(file.visuals.iter().flat_map(crate::visuals::visual_specs));
     out
@@ -216,7 +255,9 @@ pub(crate) fn configure(
         c.beats_per_bar = state.file.tempo.beats_per_bar;
         c
     });
-    state.tap_generation = registry.entry("/layers/tempo/tap").map_or(0, |e| e.generation);
+    state.tap_generation = registry
+        .entry("/layers/tempo/tap")
+        .map_or(0, |e| e.generation);
     let missing: Vec<&str> = state
         .file
         .layers
@@ -225,7 +266,10 @@ pub(crate) fn configure(
         .filter(|p| registry.entry(p).is_none())
         .collect();
     if !missing.is_empty() {
-        warn!("layer targets this scene does not have (ignored): {}", missing.join(", "));
+        warn!(
+            "layer targets this scene does not have (ignored): {}",
+            missing.join(", ")
+        );
     }
     audio.0 = None;
     state.analyzer = None;
@@ -234,26 +278,36 @@ pub(crate) fn configure(
         Some(AudioDef::File { path }) => match read_wav(&settings.asset_root.join(&path.0)) {
             Ok((samples, rate)) => {
                 state.analyzer = Some(Analyzer::new(rate));
-                audio.0 = Some(AudioSource::File { samples, rate, played: 0 });
+                audio.0 = Some(AudioSource::File {
+                    samples,
+                    rate,
+                    played: 0,
+                });
             }
             Err(e) => {
                 error!("{e}; audio layers are silent");
                 state.audio_error = Some(e);
             }
         },
-        Some(AudioDef::Live { device }) if settings.live => match AudioSource::live(device.as_deref()) {
-            Ok(src) => {
-                info!("audio input at {} Hz", src.rate());
-                state.analyzer = Some(Analyzer::new(src.rate()));
-                audio.0 = Some(src);
+        Some(AudioDef::Live { device }) if settings.live => {
+            match AudioSource::live(device.as_deref()) {
+                Ok(src) => {
+                    info!("audio input at {} Hz", src.rate());
+                    state.analyzer = Some(Analyzer::new(src.rate()));
+                    audio.0 = Some(src);
+                }
+                Err(e) => {
+                    let e = format!(
+                        "no audio input ({e}); audio layers are silent, file sources still work"
+                    );
+                    warn!("{e}");
+                    state.audio_error = Some(e);
+                }
             }
-            Err(e) => {
-                let e = format!("no audio input ({e}); audio layers are silent, file sources still work");
-                warn!("{e}");
-                state.audio_error = Some(e);
-            }
-        },
-        Some(AudioDef::Live { .. }) => state.audio_error = Some("live audio is off for renders".into()),
+        }
+        Some(AudioDef::Live { .. }) => {
+            state.audio_error = Some("live audio is off for renders".into())
+        }
         None => {}
     }
     state.models.clear();
@@ -262,18 +316,47 @@ pub(crate) fn configure(
         let loaded = Model::load(&path, m.inputs.len(), m.outputs);
         let st = match loaded {
             Ok(model) if settings.live => match ModelWorker::start(model, &m.name.0) {
-                Ok(w) => ModelState { inline: None, worker: Some(std::sync::Mutex::new(w)), last_run: f64::MIN, outputs: vec![0.0; m.outputs], error: None },
-                Err(e) => ModelState { inline: None, worker: None, last_run: f64::MIN, outputs: vec![0.0; m.outputs], error: Some(e.to_string()) },
+                Ok(w) => ModelState {
+                    inline: None,
+                    worker: Some(std::sync::Mutex::new(w)),
+                    last_run: f64::MIN,
+                    outputs: vec![0.0; m.outputs],
+                    error: None,
+                },
+                Err(e) => ModelState {
+                    inline: None,
+                    worker: None,
+                    last_run: f64::MIN,
+                    outputs: vec![0.0; m.outputs],
+                    error: Some(e.to_string()),
+                },
             },
-            Ok(model) => ModelState { inline: Some(model), worker: None, last_run: f64::MIN, outputs: vec![0.0; m.outputs], error: None },
+            Ok(model) => ModelState {
+                inline: Some(model),
+                worker: None,
+                last_run: f64::MIN,
+                outputs: vec![0.0; m.outputs],
+                error: None,
+            },
             Err(e) => {
-                error!("model `{}`: {e}; its layers are off, the show goes on", m.name);
-                ModelState { inline: None, worker: None, last_run: f64::MIN, outputs: vec![0.0; m.outputs], error: Some(e) }
+                error!(
+                    "model `{}`: {e}; its layers are off, the show goes on",
+                    m.name
+                );
+                ModelState {
+                    inline: None,
+                    worker: None,
+                    last_run: f64::MIN,
+                    outputs: vec![0.0; m.outputs],
+                    error: Some(e),
+                }
             }
         };
         state.models.insert(m.name.0.clone(), st);
     }
-    state.layers.retain(|k, _| state.file.layers.iter().any(|l| l.name.0 == *k));
+    state
+        .layers
+        .retain(|k, _| state.file.layers.iter().any(|l| l.name.0 == *k));
 }
 
 /// Audio, tempo, performers and models for this frame.
@@ -294,11 +377,14 @@ pub(crate) fn sense(
         an.push(&samples);
         state.features = an.now;
     }
-    state.onset_now = state.features.last_onset.is_some() && state.features.last_onset != state.onset_seen;
+    state.onset_now =
+        state.features.last_onset.is_some() && state.features.last_onset != state.onset_seen;
     state.onset_seen = state.features.last_onset;
     // Tempo.
     if let Some(clock) = state.tempo.as_mut() {
-        let tap = registry.entry("/layers/tempo/tap").map_or(0, |e| e.generation);
+        let tap = registry
+            .entry("/layers/tempo/tap")
+            .map_or(0, |e| e.generation);
         if tap > state.tap_generation {
             state.tap_generation = tap;
             clock.tap(now);
@@ -319,12 +405,20 @@ pub(crate) fn sense(
                     clock.bpm = f64::from(bpm);
                 }
                 clock.advance(now);
-                if let Some(beat) = registry.get("/tempo/beat").ok().and_then(ParamValue::as_f32) {
+                if let Some(beat) = registry
+                    .get("/tempo/beat")
+                    .ok()
+                    .and_then(ParamValue::as_f32)
+                {
                     clock.lock_phase(beat);
                 }
             }
             TempoFollow::Internal => {
-                if let Some(bpm) = registry.get("/layers/tempo/bpm").ok().and_then(ParamValue::as_f32) {
+                if let Some(bpm) = registry
+                    .get("/layers/tempo/bpm")
+                    .ok()
+                    .and_then(ParamValue::as_f32)
+                {
                     clock.bpm = f64::from(bpm);
                 }
                 clock.advance(now);
@@ -338,7 +432,10 @@ pub(crate) fn sense(
         }
     }
     let f = state.features;
-    let _ = registry.set_status("/layers/audio/rms", ParamValue::Float((f.rms * 2.0).min(1.0)));
+    let _ = registry.set_status(
+        "/layers/audio/rms",
+        ParamValue::Float((f.rms * 2.0).min(1.0)),
+    );
     let _ = registry.set_status("/layers/audio/bpm", ParamValue::Float(f.bpm.unwrap_or(0.0)));
     for (b, v) in f.bands.iter().enumerate() {
         let _ = registry.set_status(&format!("/layers/audio/band{b}"), ParamValue::Float(*v));
@@ -347,15 +444,23 @@ pub(crate) fn sense(
     let mut samples: Vec<(u32, Vec3)> = Vec::new();
     {
         for m in forwarded.read() {
-            let Some(rest) = m.address.strip_prefix("/backlot/performer/") else { continue };
-            let Some((id, "position")) = rest.split_once('/') else { continue };
+            let Some(rest) = m.address.strip_prefix("/backlot/performer/") else {
+                continue;
+            };
+            let Some((id, "position")) = rest.split_once('/') else {
+                continue;
+            };
             let Ok(id) = id.parse::<u32>() else { continue };
-            let v: Vec<f32> = m.args.iter().filter_map(|a| match a {
-                rosc::OscType::Float(f) => Some(*f),
-                rosc::OscType::Double(d) => Some(*d as f32),
-                rosc::OscType::Int(i) => Some(*i as f32),
-                _ => None,
-            }).collect();
+            let v: Vec<f32> = m
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    rosc::OscType::Float(f) => Some(*f),
+                    rosc::OscType::Double(d) => Some(*d as f32),
+                    rosc::OscType::Int(i) => Some(*i as f32),
+                    _ => None,
+                })
+                .collect();
             if v.len() == 3 && v.iter().all(|x| x.is_finite()) {
                 samples.push((id, Vec3::new(v[0], v[1], v[2])));
             }
@@ -394,8 +499,14 @@ pub(crate) fn sense(
     let model_defs = state.file.models.clone();
     for m in &model_defs {
         let features: Vec<f32> = m.inputs.iter().map(|f| feature(state, f, now)).collect();
-        let Some(ms) = state.models.get_mut(&m.name.0) else { continue };
-        if let Some(w) = ms.worker.as_mut().map(|w| w.get_mut().unwrap_or_else(|e| e.into_inner())) {
+        let Some(ms) = state.models.get_mut(&m.name.0) else {
+            continue;
+        };
+        if let Some(w) = ms
+            .worker
+            .as_mut()
+            .map(|w| w.get_mut().unwrap_or_else(|e| e.into_inner()))
+        {
             if let Some(r) = w.poll() {
                 match r {
                     Ok(o) => ms.outputs = o,
@@ -429,23 +540,38 @@ pub fn feature(state: &LayersState, f: &Feature, now: f64) -> f32 {
     let clock = state.tempo.as_ref();
     let v = match f {
         Feature::Rms => state.features.rms * 2.0,
-        Feature::Band(b) => state.features.bands.get(usize::from(*b)).copied().unwrap_or(0.0),
+        Feature::Band(b) => state
+            .features
+            .bands
+            .get(usize::from(*b))
+            .copied()
+            .unwrap_or(0.0),
         Feature::Onset => f32::from(u8::from(state.onset_now)),
         Feature::Flux => state.features.flux / 20.0,
         Feature::Beat => clock.map_or(0.0, |c| 1.0 - c.beat_phase()),
         Feature::BeatPhase => clock.map_or(0.0, |c| c.beat_phase()),
         Feature::BarPhase => clock.map_or(0.0, |c| c.bar_phase()),
-        Feature::Lfo(name) => state.file.lfos.iter().find(|l| l.name.0 == *name).map_or(0.0, |l| {
-            let cycles = match l.rate {
-                Rate::Hz(hz) => now * f64::from(hz),
-                Rate::Beats(b) => clock.map_or(0.0, |c| c.beats()) / f64::from(b.max(1e-3)),
-                Rate::Bars(b) => clock.map_or(0.0, |c| c.beats() / f64::from(c.beats_per_bar.max(1))) / f64::from(b.max(1e-3)),
-            };
-            wave(l.shape, cycles + f64::from(l.phase), l.name.0.len() as u64)
-        }),
+        Feature::Lfo(name) => state
+            .file
+            .lfos
+            .iter()
+            .find(|l| l.name.0 == *name)
+            .map_or(0.0, |l| {
+                let cycles = match l.rate {
+                    Rate::Hz(hz) => now * f64::from(hz),
+                    Rate::Beats(b) => clock.map_or(0.0, |c| c.beats()) / f64::from(b.max(1e-3)),
+                    Rate::Bars(b) => {
+                        clock.map_or(0.0, |c| c.beats() / f64::from(c.beats_per_bar.max(1)))
+                            / f64::from(b.max(1e-3))
+                    }
+                };
+                wave(l.shape, cycles + f64::from(l.phase), l.name.0.len() as u64)
+            }),
         Feature::Noise(rate) => smooth_noise(now * f64::from(*rate), 7),
         Feature::Performer(id, what) => {
-            let Some(p) = state.performers.get(id) else { return 0.0 };
+            let Some(p) = state.performers.get(id) else {
+                return 0.0;
+            };
             let present = p.seen.is_some_and(|s| now - s < 1.0);
             match what {
                 PerformerFeature::Presence => f32::from(u8::from(present)),
@@ -456,10 +582,24 @@ pub fn feature(state: &LayersState, f: &Feature, now: f64) -> f32 {
                 PerformerFeature::Z => (p.position.z + 5.0) / 10.0,
             }
         }
-        Feature::Model(name, i) => state.models.get(name).and_then(|m| if m.error.is_some() { None } else { m.outputs.get(*i).copied() }).unwrap_or(0.0),
+        Feature::Model(name, i) => state
+            .models
+            .get(name)
+            .and_then(|m| {
+                if m.error.is_some() {
+                    None
+                } else {
+                    m.outputs.get(*i).copied()
+                }
+            })
+            .unwrap_or(0.0),
         Feature::Constant(c) => *c,
     };
-    if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 }
+    if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
 }
 
 fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
@@ -476,18 +616,27 @@ pub(crate) fn apply(
     let state = state.as_mut();
     let now = time.elapsed_secs_f64();
     let dt = time.delta_secs();
-    let get_bool = |r: &ParamRegistry, a: String, d: bool| r.get(&a).ok().and_then(ParamValue::as_bool).unwrap_or(d);
+    let get_bool = |r: &ParamRegistry, a: String, d: bool| {
+        r.get(&a).ok().and_then(ParamValue::as_bool).unwrap_or(d)
+    };
     let flags: Vec<(bool, bool)> = state
         .file
         .layers
         .iter()
         .map(|l| {
             let n = &l.name.0;
-            (get_bool(&registry, format!("/layers/{n}/mute"), l.mute), get_bool(&registry, format!("/layers/{n}/solo"), l.solo))
+            (
+                get_bool(&registry, format!("/layers/{n}/mute"), l.mute),
+                get_bool(&registry, format!("/layers/{n}/solo"), l.solo),
+            )
         })
         .collect();
     let playing = active(&flags);
-    let master = registry.get("/layers/master").ok().and_then(ParamValue::as_f32).unwrap_or(1.0);
+    let master = registry
+        .get("/layers/master")
+        .ok()
+        .and_then(ParamValue::as_f32)
+        .unwrap_or(1.0);
     let mut per_param: Vec<(String, Vec<Contribution>)> = Vec::new();
     let layers = state.file.layers.clone();
     for (l, on) in layers.iter().zip(playing) {
@@ -502,30 +651,64 @@ pub(crate) fn apply(
         let mut fired = false;
         if let Some(t) = l.trigger {
             fired = st.trigger.feed(x, now, t.threshold);
-            x = st.trigger.value(t.shot, now, f64::from(t.duration_ms) / 1000.0);
+            x = st
+                .trigger
+                .value(t.shot, now, f64::from(t.duration_ms) / 1000.0);
         }
         st.output = x;
         let _ = registry.set_status(&format!("/layers/{}/output", l.name), ParamValue::Float(x));
         if !on {
             continue;
         }
-        let weight = registry.get(&format!("/layers/{}/weight", l.name)).ok().and_then(ParamValue::as_f32).unwrap_or(l.weight) * master;
+        let weight = registry
+            .get(&format!("/layers/{}/weight", l.name))
+            .ok()
+            .and_then(ParamValue::as_f32)
+            .unwrap_or(l.weight)
+            * master;
         for t in &l.targets {
-            let Some(entry) = registry.entry(t.param()) else { continue };
+            let Some(entry) = registry.entry(t.param()) else {
+                continue;
+            };
             let kind = entry.spec.kind.clone();
             let (value, zero) = match t {
-                TargetDef::Float { min, max, .. } => (ParamValue::Float(min + (max - min) * x), ParamValue::Float(*min)),
+                TargetDef::Float { min, max, .. } => (
+                    ParamValue::Float(min + (max - min) * x),
+                    ParamValue::Float(*min),
+                ),
                 TargetDef::Color { from, to, .. } => {
                     let v = lerp3(*from, *to, x);
-                    if kind == ParamKind::Vec3 { (ParamValue::Vec3(v), ParamValue::Vec3(*from)) } else { (ParamValue::Color(v), ParamValue::Color([0.0; 3])) }
+                    if kind == ParamKind::Vec3 {
+                        (ParamValue::Vec3(v), ParamValue::Vec3(*from))
+                    } else {
+                        (ParamValue::Color(v), ParamValue::Color([0.0; 3]))
+                    }
                 }
-                TargetDef::ModelColor { model, first_output, .. } => {
-                    let o = state.models.get(model).map(|m| m.outputs.clone()).unwrap_or_default();
-                    let c = [0, 1, 2].map(|i| o.get(first_output + i).copied().unwrap_or(0.0).clamp(0.0, 1.0));
+                TargetDef::ModelColor {
+                    model,
+                    first_output,
+                    ..
+                } => {
+                    let o = state
+                        .models
+                        .get(model)
+                        .map(|m| m.outputs.clone())
+                        .unwrap_or_default();
+                    let c = [0, 1, 2].map(|i| {
+                        o.get(first_output + i)
+                            .copied()
+                            .unwrap_or(0.0)
+                            .clamp(0.0, 1.0)
+                    });
                     let base = entry.spec.default.as_vec3().unwrap_or([0.0; 3]);
-                    (ParamValue::Color(lerp3(base, c, x)), ParamValue::Color([0.0; 3]))
+                    (
+                        ParamValue::Color(lerp3(base, c, x)),
+                        ParamValue::Color([0.0; 3]),
+                    )
                 }
-                TargetDef::Palette { colors, glide_ms, .. } => {
+                TargetDef::Palette {
+                    colors, glide_ms, ..
+                } => {
                     let n = colors.len().max(1);
                     let step = if l.trigger.is_some() {
                         if fired {
@@ -538,12 +721,24 @@ pub(crate) fn apply(
                         ((x * n as f32) as usize).min(n - 1)
                     };
                     let target = colors[step % n];
-                    let k = if *glide_ms > 0.0 { ((now - st.palette_at) * 1000.0 / f64::from(*glide_ms)).clamp(0.0, 1.0) as f32 } else { 1.0 };
-                    let v = st.palette_from.map_or(target, |from| lerp3(from, target, k));
+                    let k = if *glide_ms > 0.0 {
+                        ((now - st.palette_at) * 1000.0 / f64::from(*glide_ms)).clamp(0.0, 1.0)
+                            as f32
+                    } else {
+                        1.0
+                    };
+                    let v = st
+                        .palette_from
+                        .map_or(target, |from| lerp3(from, target, k));
                     (ParamValue::Color(v), ParamValue::Color([0.0; 3]))
                 }
             };
-            let c = Contribution { blend: l.blend, weight, value, zero };
+            let c = Contribution {
+                blend: l.blend,
+                weight,
+                value,
+                zero,
+            };
             match per_param.iter_mut().find(|(p, _)| p == t.param()) {
                 Some((_, v)) => v.push(c),
                 None => per_param.push((t.param().to_string(), vec![c])),
@@ -553,10 +748,15 @@ pub(crate) fn apply(
     state.written.clear();
     for (param, contributions) in per_param {
         // Controllers and the operator sit above the layers.
-        if arbiter.as_ref().is_some_and(|a| a.driver(&param) != Source::Scene) {
+        if arbiter
+            .as_ref()
+            .is_some_and(|a| a.driver(&param) != Source::Scene)
+        {
             continue;
         }
-        let Some(base) = registry.entry(&param).map(|e| e.spec.default.clone()) else { continue };
+        let Some(base) = registry.entry(&param).map(|e| e.spec.default.clone()) else {
+            continue;
+        };
         let value = combine(&base, &contributions);
         if let Ok(v) = registry.set(&param, value) {
             state.written.insert(param, v);

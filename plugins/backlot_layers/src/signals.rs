@@ -44,7 +44,10 @@ pub fn wave(shape: Shape, phase: f64, seed: u64) -> f32 {
 pub fn smooth_noise(t: f64, seed: u64) -> f32 {
     let i = t.floor();
     let f = (t - i) as f32;
-    let (a, b) = (hash01(seed ^ i as i64 as u64), hash01(seed ^ (i as i64 + 1) as u64));
+    let (a, b) = (
+        hash01(seed ^ i as i64 as u64),
+        hash01(seed ^ (i as i64 + 1) as u64),
+    );
     let k = 0.5 - 0.5 * (std::f32::consts::PI * f).cos();
     a + (b - a) * k
 }
@@ -64,7 +67,13 @@ pub struct TempoClock {
 impl TempoClock {
     /// At `bpm`.
     pub fn new(bpm: f64) -> Self {
-        Self { bpm, beats_per_bar: 4, beats: 0.0, last_t: None, taps: Vec::new() }
+        Self {
+            bpm,
+            beats_per_bar: 4,
+            beats: 0.0,
+            last_t: None,
+            taps: Vec::new(),
+        }
     }
 
     /// Advances to time `t` (seconds).
@@ -133,8 +142,16 @@ pub struct Envelope {
 impl Envelope {
     /// Follows `x` over `dt` seconds with the given times (ms).
     pub fn follow(&mut self, x: f32, dt: f32, attack_ms: f32, release_ms: f32) -> f32 {
-        let ms = if x > self.value { attack_ms } else { release_ms };
-        let k = if ms <= 0.0 { 1.0 } else { 1.0 - (-dt * 1000.0 / ms).exp() };
+        let ms = if x > self.value {
+            attack_ms
+        } else {
+            release_ms
+        };
+        let k = if ms <= 0.0 {
+            1.0
+        } else {
+            1.0 - (-dt * 1000.0 / ms).exp()
+        };
         self.value += (x - self.value) * k;
         self.value
     }
@@ -155,7 +172,11 @@ pub enum Curve {
 impl Curve {
     /// Applies the curve (input clamped to 0..1).
     pub fn apply(&self, x: f32) -> f32 {
-        let x = if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.0 };
+        let x = if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         match self {
             Curve::Linear => x,
             Curve::Exponential(k) => x.powf(k.max(0.01)),
@@ -164,7 +185,11 @@ impl Curve {
                 Some(0) => p[0].1,
                 Some(i) => {
                     let (a, b) = (p[i - 1], p[i]);
-                    let t = if b.0 > a.0 { (x - a.0) / (b.0 - a.0) } else { 1.0 };
+                    let t = if b.0 > a.0 {
+                        (x - a.0) / (b.0 - a.0)
+                    } else {
+                        1.0
+                    };
                     a.1 + (b.1 - a.1) * t
                 }
             },
@@ -232,9 +257,18 @@ mod tests {
         assert!((wave(Shape::Sine, 0.5, 0) - 1.0).abs() < 1e-6);
         assert_eq!(wave(Shape::Triangle, 0.5, 0), 1.0);
         assert_eq!(wave(Shape::Saw, 1.25, 0), 0.25);
-        assert_eq!((wave(Shape::Square, 0.2, 0), wave(Shape::Square, 0.7, 0)), (1.0, 0.0));
-        assert_eq!(wave(Shape::SampleHold, 3.1, 9), wave(Shape::SampleHold, 3.9, 9));
-        assert_ne!(wave(Shape::SampleHold, 3.1, 9), wave(Shape::SampleHold, 4.1, 9));
+        assert_eq!(
+            (wave(Shape::Square, 0.2, 0), wave(Shape::Square, 0.7, 0)),
+            (1.0, 0.0)
+        );
+        assert_eq!(
+            wave(Shape::SampleHold, 3.1, 9),
+            wave(Shape::SampleHold, 3.9, 9)
+        );
+        assert_ne!(
+            wave(Shape::SampleHold, 3.1, 9),
+            wave(Shape::SampleHold, 4.1, 9)
+        );
         let (a, b) = (smooth_noise(2.0, 1), smooth_noise(2.001, 1));
         assert!((a - b).abs() < 0.01, "smooth");
     }
@@ -264,7 +298,10 @@ mod tests {
         assert!(down > up * 0.97, "slow release");
         assert_eq!(Curve::Exponential(2.0).apply(0.5), 0.25);
         let pts = Curve::Points(vec![(0.0, 0.0), (0.5, 1.0), (1.0, 0.0)]);
-        assert_eq!((pts.apply(0.25), pts.apply(0.5), pts.apply(0.75)), (0.5, 1.0, 0.5));
+        assert_eq!(
+            (pts.apply(0.25), pts.apply(0.5), pts.apply(0.75)),
+            (0.5, 1.0, 0.5)
+        );
         let mut t = Trigger::default();
         assert!(!t.feed(0.9, 0.0, 0.5), "not armed until seen below");
         assert!(!t.feed(0.1, 0.1, 0.5));

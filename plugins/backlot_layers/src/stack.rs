@@ -51,7 +51,9 @@ pub fn combine(base: &ParamValue, contributions: &[Contribution]) -> ParamValue 
             .map_or_else(|| base.clone(), |c| c.value.clone());
     };
     for c in contributions {
-        let (Some(v), Some(z)) = (parts(&c.value), parts(&c.zero)) else { continue };
+        let (Some(v), Some(z)) = (parts(&c.value), parts(&c.zero)) else {
+            continue;
+        };
         if v.len() != r.len() || z.len() != r.len() {
             continue;
         }
@@ -72,7 +74,10 @@ pub fn combine(base: &ParamValue, contributions: &[Contribution]) -> ParamValue 
 /// Which layers play: not muted, and soloed when any is.
 pub fn active(layers: &[(bool, bool)]) -> Vec<bool> {
     let any_solo = layers.iter().any(|(_, solo)| *solo);
-    layers.iter().map(|(mute, solo)| !mute && (!any_solo || *solo)).collect()
+    layers
+        .iter()
+        .map(|(mute, solo)| !mute && (!any_solo || *solo))
+        .collect()
 }
 
 #[cfg(test)]
@@ -80,20 +85,50 @@ mod tests {
     use super::*;
 
     fn c(blend: Blend, weight: f32, v: f32) -> Contribution {
-        Contribution { blend, weight, value: ParamValue::Float(v), zero: ParamValue::Float(0.0) }
+        Contribution {
+            blend,
+            weight,
+            value: ParamValue::Float(v),
+            zero: ParamValue::Float(0.0),
+        }
     }
 
     #[test]
     fn blends_compute_as_documented() {
         let base = ParamValue::Float(100.0);
-        assert_eq!(combine(&base, &[c(Blend::Add, 0.5, 40.0)]), ParamValue::Float(120.0));
-        assert_eq!(combine(&base, &[c(Blend::Multiply, 1.0, 0.25)]), ParamValue::Float(25.0));
-        assert_eq!(combine(&base, &[c(Blend::Multiply, 0.5, 0.0)]), ParamValue::Float(50.0));
-        assert_eq!(combine(&base, &[c(Blend::Max, 1.0, 80.0)]), ParamValue::Float(100.0));
-        assert_eq!(combine(&base, &[c(Blend::Max, 0.5, 300.0)]), ParamValue::Float(200.0));
-        assert_eq!(combine(&base, &[c(Blend::Crossfade, 0.25, 200.0)]), ParamValue::Float(125.0));
+        assert_eq!(
+            combine(&base, &[c(Blend::Add, 0.5, 40.0)]),
+            ParamValue::Float(120.0)
+        );
+        assert_eq!(
+            combine(&base, &[c(Blend::Multiply, 1.0, 0.25)]),
+            ParamValue::Float(25.0)
+        );
+        assert_eq!(
+            combine(&base, &[c(Blend::Multiply, 0.5, 0.0)]),
+            ParamValue::Float(50.0)
+        );
+        assert_eq!(
+            combine(&base, &[c(Blend::Max, 1.0, 80.0)]),
+            ParamValue::Float(100.0)
+        );
+        assert_eq!(
+            combine(&base, &[c(Blend::Max, 0.5, 300.0)]),
+            ParamValue::Float(200.0)
+        );
+        assert_eq!(
+            combine(&base, &[c(Blend::Crossfade, 0.25, 200.0)]),
+            ParamValue::Float(125.0)
+        );
         // In order: (100 + 40) × 0.5, then crossfade half way to 0.
-        let stacked = combine(&base, &[c(Blend::Add, 1.0, 40.0), c(Blend::Multiply, 1.0, 0.5), c(Blend::Crossfade, 0.5, 0.0)]);
+        let stacked = combine(
+            &base,
+            &[
+                c(Blend::Add, 1.0, 40.0),
+                c(Blend::Multiply, 1.0, 0.5),
+                c(Blend::Crossfade, 0.5, 0.0),
+            ],
+        );
         assert_eq!(stacked, ParamValue::Float(35.0));
         // Weight 0 is a no-op for every blend.
         for b in [Blend::Add, Blend::Multiply, Blend::Max, Blend::Crossfade] {
@@ -101,14 +136,25 @@ mod tests {
         }
         let colour = combine(
             &ParamValue::Color([1.0, 0.0, 0.0]),
-            &[Contribution { blend: Blend::Crossfade, weight: 0.5, value: ParamValue::Color([0.0, 0.0, 1.0]), zero: ParamValue::Color([0.0; 3]) }],
+            &[Contribution {
+                blend: Blend::Crossfade,
+                weight: 0.5,
+                value: ParamValue::Color([0.0, 0.0, 1.0]),
+                zero: ParamValue::Color([0.0; 3]),
+            }],
         );
         assert_eq!(colour, ParamValue::Color([0.5, 0.0, 0.5]));
     }
 
     #[test]
     fn mute_and_solo() {
-        assert_eq!(active(&[(false, false), (true, false), (false, false)]), vec![true, false, true]);
-        assert_eq!(active(&[(false, false), (false, true), (true, true)]), vec![false, true, false]);
+        assert_eq!(
+            active(&[(false, false), (true, false), (false, false)]),
+            vec![true, false, true]
+        );
+        assert_eq!(
+            active(&[(false, false), (false, true), (true, true)]),
+            vec![false, true, false]
+        );
     }
 }

@@ -20,17 +20,32 @@ fn repo() -> PathBuf {
 pub(crate) fn app(src: &str) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), ParamsPlugin))
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(10)))
-        .add_plugins(LayersPlugin { live: false, asset_root: repo().join("assets") })
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
+            10,
+        )))
+        .add_plugins(LayersPlugin {
+            live: false,
+            asset_root: repo().join("assets"),
+        })
         .init_resource::<Arbiter>();
     {
         let mut r = app.world_mut().resource_mut::<ParamRegistry>();
         let a = |s: &str| ParamAddress::new(s).expect("address");
-        let _ = r.register(ParamSpec::float(a("/scene/lights/key/intensity"), 100.0, 0.0, 10000.0, "lm"));
-        let _ = r.register(ParamSpec::color(a("/scene/lights/key/color"), [1.0, 0.0, 0.0]));
+        let _ = r.register(ParamSpec::float(
+            a("/scene/lights/key/intensity"),
+            100.0,
+            0.0,
+            10000.0,
+            "lm",
+        ));
+        let _ = r.register(ParamSpec::color(
+            a("/scene/lights/key/color"),
+            [1.0, 0.0, 0.0],
+        ));
         let _ = r.register(ParamSpec::float(a("/scene/fog/density"), 0.5, 0.0, 1.0, ""));
     }
-    let file: LayersFile = parse_layers(src, "test.layers.ron", Some(&repo().join("assets"))).expect("layers parse");
+    let file: LayersFile =
+        parse_layers(src, "test.layers.ron", Some(&repo().join("assets"))).expect("layers parse");
     {
         let mut s = app.world_mut().resource_mut::<LayersState>();
         s.file = file;
@@ -41,7 +56,11 @@ pub(crate) fn app(src: &str) -> App {
 }
 
 fn get(app: &App, a: &str) -> ParamValue {
-    app.world().resource::<ParamRegistry>().get(a).expect("registered").clone()
+    app.world()
+        .resource::<ParamRegistry>()
+        .get(a)
+        .expect("registered")
+        .clone()
 }
 
 fn f(app: &App, a: &str) -> f32 {
@@ -49,18 +68,19 @@ fn f(app: &App, a: &str) -> f32 {
 }
 
 fn set(app: &mut App, a: &str, v: ParamValue) {
-    app.world_mut().resource_mut::<ParamRegistry>().set(a, v).expect("set");
+    app.world_mut()
+        .resource_mut::<ParamRegistry>()
+        .set(a, v)
+        .expect("set");
 }
 
 #[test]
 fn blends_weights_mute_and_solo_through_the_plugin() {
-    let mut app = app(
-        r#"(layers: [
+    let mut app = app(r#"(layers: [
             (name: "add", source: Constant(0.5), targets: [Float(param: "/scene/lights/key/intensity", min: 0.0, max: 400.0)], blend: Add, weight: 0.5),
             (name: "mul", source: Constant(0.5), targets: [Float(param: "/scene/lights/key/intensity", min: 0.0, max: 1.0)], blend: Multiply),
             (name: "fade", source: Constant(1.0), targets: [Float(param: "/scene/lights/key/intensity", min: 0.0, max: 1000.0)], blend: Crossfade, weight: 0.25),
-        ])"#,
-    );
+        ])"#);
     app.update();
     // base 100 → +0.5·200 = 200 → ×0.5 = 100 → mix toward 1000 by 0.25 = 325.
     assert_eq!(f(&app, "/scene/lights/key/intensity"), 325.0);
@@ -69,13 +89,21 @@ fn blends_weights_mute_and_solo_through_the_plugin() {
     assert_eq!(f(&app, "/scene/lights/key/intensity"), 400.0);
     set(&mut app, "/layers/fade/solo", ParamValue::Bool(true));
     app.update();
-    assert_eq!(f(&app, "/scene/lights/key/intensity"), 325.0, "solo: 100 mixed toward 1000 by 0.25");
+    assert_eq!(
+        f(&app, "/scene/lights/key/intensity"),
+        325.0,
+        "solo: 100 mixed toward 1000 by 0.25"
+    );
     set(&mut app, "/layers/fade/weight", ParamValue::Float(1.0));
     app.update();
     assert_eq!(f(&app, "/scene/lights/key/intensity"), 1000.0);
     set(&mut app, "/layers/master", ParamValue::Float(0.0));
     app.update();
-    assert_eq!(f(&app, "/scene/lights/key/intensity"), 100.0, "master 0: the scene base");
+    assert_eq!(
+        f(&app, "/scene/lights/key/intensity"),
+        100.0,
+        "master 0: the scene base"
+    );
 }
 
 #[test]
@@ -85,15 +113,27 @@ fn override_and_controllers_beat_the_layers() {
     );
     app.update();
     assert_eq!(f(&app, "/scene/fog/density"), 1.0);
-    app.world_mut().resource_mut::<Arbiter>().hold("/scene/fog/density", ParamValue::Float(0.2));
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .hold("/scene/fog/density", ParamValue::Float(0.2));
     set(&mut app, "/scene/fog/density", ParamValue::Float(0.2));
     for _ in 0..3 {
         app.update();
     }
-    assert_eq!(f(&app, "/scene/fog/density"), 0.2, "the operator override wins");
-    app.world_mut().resource_mut::<Arbiter>().release("/scene/fog/density");
+    assert_eq!(
+        f(&app, "/scene/fog/density"),
+        0.2,
+        "the operator override wins"
+    );
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .release("/scene/fog/density");
     app.update();
-    assert_eq!(f(&app, "/scene/fog/density"), 1.0, "released: the layers again");
+    assert_eq!(
+        f(&app, "/scene/fog/density"),
+        1.0,
+        "released: the layers again"
+    );
     app.world_mut().resource_mut::<Arbiter>().push(Input {
         address: "/scene/fog/density".into(),
         value: ParamValue::Float(0.3),
@@ -102,20 +142,24 @@ fn override_and_controllers_beat_the_layers() {
         priority: 0,
     });
     // The arbiter runs in the control plugin; here its driver is what matters.
-    app.world_mut().run_system_once(backlot_control::arbiter::arbitrate).expect("arbitrate");
+    app.world_mut()
+        .run_system_once(backlot_control::arbiter::arbitrate)
+        .expect("arbitrate");
     app.update();
-    assert_eq!(f(&app, "/scene/fog/density"), 0.3, "a controller input sits above the layers");
+    assert_eq!(
+        f(&app, "/scene/fog/density"),
+        0.3,
+        "a controller input sits above the layers"
+    );
 }
 
 #[test]
 fn lfos_lock_to_the_tempo() {
-    let mut app = app(
-        r#"(
+    let mut app = app(r#"(
             tempo: (bpm: 120.0),
             lfos: [(name: "beat", shape: Saw, rate: Beats(1.0)), (name: "bar", shape: Saw, rate: Bars(1.0))],
             layers: [(name: "l", source: Lfo("beat"), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])],
-        )"#,
-    );
+        )"#);
     // 120 BPM: a beat every 0.5 s = 50 frames of 10 ms.
     for frame in 1..=200 {
         app.update();
@@ -127,18 +171,40 @@ fn lfos_lock_to_the_tempo() {
         assert!((bar - clock.bar_phase()).abs() < 1e-4);
     }
     let s = app.world().resource::<LayersState>();
-    assert!((s.tempo.as_ref().expect("clock").beats() - 4.0).abs() < 0.03, "{}", s.tempo.as_ref().expect("c").beats());
+    assert!(
+        (s.tempo.as_ref().expect("clock").beats() - 4.0).abs() < 0.03,
+        "{}",
+        s.tempo.as_ref().expect("c").beats()
+    );
     // Following MIDI: the clock takes /tempo/bpm and locks to /tempo/beat.
-    let mut app = self::app(r#"(tempo: (bpm: 120.0, follow: Midi), layers: [(name: "l", source: BeatPhase, targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#);
+    let mut app = self::app(
+        r#"(tempo: (bpm: 120.0, follow: Midi), layers: [(name: "l", source: BeatPhase, targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+    );
     {
         let mut r = app.world_mut().resource_mut::<ParamRegistry>();
-        let _ = r.register(ParamSpec::float(ParamAddress::new("/tempo/bpm").expect("a"), 90.0, 20.0, 300.0, "BPM"));
-        let _ = r.register(ParamSpec::float(ParamAddress::new("/tempo/beat").expect("a"), 0.25, 0.0, 1.0, ""));
+        let _ = r.register(ParamSpec::float(
+            ParamAddress::new("/tempo/bpm").expect("a"),
+            90.0,
+            20.0,
+            300.0,
+            "BPM",
+        ));
+        let _ = r.register(ParamSpec::float(
+            ParamAddress::new("/tempo/beat").expect("a"),
+            0.25,
+            0.0,
+            1.0,
+            "",
+        ));
     }
     app.update();
     app.update();
     assert_eq!(f(&app, "/layers/tempo/bpm"), 90.0);
-    assert!((f(&app, "/scene/fog/density") - 0.25).abs() < 1e-4, "{}", f(&app, "/scene/fog/density"));
+    assert!(
+        (f(&app, "/scene/fog/density") - 0.25).abs() < 1e-4,
+        "{}",
+        f(&app, "/scene/fog/density")
+    );
 }
 
 #[test]
@@ -160,15 +226,29 @@ fn tap_tempo() {
 
 #[test]
 fn the_shipped_model_reproduces_its_reference_outputs() {
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join("assets/models/look_reference.json")).expect("reference")).expect("json");
-    let model = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 8, 5).expect("model loads");
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("assets/models/look_reference.json"))
+            .expect("reference"),
+    )
+    .expect("json");
+    let model = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 8, 5)
+        .expect("model loads");
     let inputs = reference["inputs"].as_array().expect("inputs");
     let outputs = reference["outputs"].as_array().expect("outputs");
     assert_eq!(inputs.len(), 16);
     for (x, y) in inputs.iter().zip(outputs) {
-        let x: Vec<f32> = x.as_array().expect("row").iter().map(|v| v.as_f64().expect("n") as f32).collect();
-        let y: Vec<f32> = y.as_array().expect("row").iter().map(|v| v.as_f64().expect("n") as f32).collect();
+        let x: Vec<f32> = x
+            .as_array()
+            .expect("row")
+            .iter()
+            .map(|v| v.as_f64().expect("n") as f32)
+            .collect();
+        let y: Vec<f32> = y
+            .as_array()
+            .expect("row")
+            .iter()
+            .map(|v| v.as_f64().expect("n") as f32)
+            .collect();
         let got = model.run(&x).expect("runs");
         for (g, w) in got.iter().zip(&y) {
             assert!((g - w).abs() < 1e-5, "{got:?} vs {y:?}");
@@ -178,39 +258,61 @@ fn the_shipped_model_reproduces_its_reference_outputs() {
 
 #[test]
 fn bad_models_are_refused_clearly_and_the_show_goes_on() {
-    let wrong = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 8, 3).expect_err("wrong outputs");
-    assert!(wrong.contains("gives 5 outputs; the layer file declares 3"), "{wrong}");
-    let inputs = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 4, 5).expect_err("wrong inputs");
+    let wrong = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 8, 3)
+        .expect_err("wrong outputs");
+    assert!(
+        wrong.contains("gives 5 outputs; the layer file declares 3"),
+        "{wrong}"
+    );
+    let inputs = crate::model::Model::load(&repo().join("assets/models/look.onnx"), 4, 5)
+        .expect_err("wrong inputs");
     assert!(inputs.contains("look.onnx"), "{inputs}");
     let garbage = repo().join("assets/audio/make_loop.py");
     assert!(crate::model::Model::load(&garbage, 8, 5).is_err());
-    let mut app = app(
-        r#"(
+    let mut app = app(r#"(
             models: [(name: "m", path: "models/look.onnx", inputs: [Rms, Rms], outputs: 5)],
             layers: [(name: "ai", source: Model("m", 0), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])],
-        )"#,
-    );
+        )"#);
     for _ in 0..3 {
         app.update();
     }
     let s = app.world().resource::<LayersState>();
-    assert!(s.models["m"].error.is_some(), "wrong input count is an error");
-    assert_eq!(f(&app, "/scene/fog/density"), 0.0, "its layer reads 0, the app runs");
+    assert!(
+        s.models["m"].error.is_some(),
+        "wrong input count is an error"
+    );
+    assert_eq!(
+        f(&app, "/scene/fog/density"),
+        0.0,
+        "its layer reads 0, the app runs"
+    );
 }
 
 #[test]
 fn bad_layer_files_point_at_the_problem() {
     let root = repo().join("assets");
-    let err = |src: &str| parse_layers(src, "bad.layers.ron", Some(&root)).expect_err("refused").0.remove(0);
-    let e = err("(\n  layers: [\n    (name: \"a\", source: Lfo(\"nope\"), targets: [Float(param: \"/x\", min: 0.0, max: 1.0)]),\n  ],\n)");
+    let err = |src: &str| {
+        parse_layers(src, "bad.layers.ron", Some(&root))
+            .expect_err("refused")
+            .0
+            .remove(0)
+    };
+    let e = err(
+        "(\n  layers: [\n    (name: \"a\", source: Lfo(\"nope\"), targets: [Float(param: \"/x\", min: 0.0, max: 1.0)]),\n  ],\n)",
+    );
     assert_eq!(e.line, 3, "{e}");
     assert!(e.message.contains("no LFO named `nope`"), "{e}");
-    let e = err("(\n  layers: [(name: \"a\", source: Band(9), targets: [Float(param: \"/x\", min: 0.0, max: 1.0)])],\n)");
+    let e = err(
+        "(\n  layers: [(name: \"a\", source: Band(9), targets: [Float(param: \"/x\", min: 0.0, max: 1.0)])],\n)",
+    );
     assert!(e.message.contains("bands are 0..7"), "{e}");
     let e = err("(\n  audio: Some(File(path: \"audio/missing.wav\")),\n)");
     assert_eq!(e.line, 2, "{e}");
     let e = err("(\n  layers: [(name: \"a\", source: Rms, targets: [], weight: 2.0)],\n)");
-    assert!(e.message.contains("weight") || e.message.contains("drives nothing"), "{e}");
+    assert!(
+        e.message.contains("weight") || e.message.contains("drives nothing"),
+        "{e}"
+    );
     let e = err("(\n  layers: [(name: \"a\", sorce: Rms)],\n)");
     assert_eq!(e.line, 2, "{e}");
 }
@@ -218,7 +320,8 @@ fn bad_layer_files_point_at_the_problem() {
 #[test]
 fn the_neon_club_set_plays_its_loop() {
     let root = repo().join("assets");
-    let file = parse_layers_file(&repo().join("scenes/neon_club.layers.ron"), Some(&root)).unwrap_or_else(|e| panic!("{e}"));
+    let file = parse_layers_file(&repo().join("scenes/neon_club.layers.ron"), Some(&root))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(file.layers.len() >= 6);
     let text = std::fs::read_to_string(repo().join("scenes/neon_club.layers.ron")).expect("file");
     let mut app = app(&text);
@@ -238,7 +341,9 @@ fn the_neon_club_set_plays_its_loop() {
         app.update();
         ring.push(f(&app, "/scene/entities/neon_ring/emissive"));
     }
-    let (lo, hi) = ring.iter().fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (lo, hi) = ring
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
     assert!(hi - lo > 500.0, "the kick layer moves the ring: {lo}..{hi}");
     let s = app.world().resource::<LayersState>();
     assert!(s.models["look"].error.is_none());

@@ -503,7 +503,9 @@ pub(crate) fn ingest(
                 // Not a camera: keep its pose for whoever follows other tracked things
                 // (performers wearing a tracker).
                 if let Payload::Freed(p) = &item.payload {
-                    let pose = tracker.calibration.apply(&freed_tracker_pose(p), Vec3::ZERO);
+                    let pose = tracker
+                        .calibration
+                        .apply(&freed_tracker_pose(p), Vec3::ZERO);
                     state.others.insert(id, (pose, item.t));
                 }
                 continue;

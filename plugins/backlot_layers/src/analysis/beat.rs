@@ -45,7 +45,9 @@ impl BeatTracker {
         }
         self.since_update += 1;
         // Re-estimate four times a second: cheap enough, responsive enough.
-        if self.since_update as f64 >= self.hops_per_s / 4.0 && self.env.len() as f64 > 2.5 * self.hops_per_s {
+        if self.since_update as f64 >= self.hops_per_s / 4.0
+            && self.env.len() as f64 > 2.5 * self.hops_per_s
+        {
             self.since_update = 0;
             self.estimate();
         }
@@ -85,7 +87,11 @@ impl BeatTracker {
         // Parabolic interpolation around the peak.
         let (a, b, c) = (scores[best - 1], scores[best], scores[best + 1]);
         let denom = a - 2.0 * b + c;
-        let offset = if denom.abs() > 1e-12 { 0.5 * (a - c) / denom } else { 0.0 };
+        let offset = if denom.abs() > 1e-12 {
+            0.5 * (a - c) / denom
+        } else {
+            0.0
+        };
         let lag = (lag_min + best) as f64 + offset.clamp(-0.5, 0.5);
         let bpm = 60.0 * self.hops_per_s / lag;
         self.bpm = Some(bpm);

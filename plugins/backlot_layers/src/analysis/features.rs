@@ -149,7 +149,7 @@ impl Analyzer {
     fn hop(&mut self) {
         let time = self.samples as f64 / f64::from(self.rate);
         // Level over the last ~43 ms: a VU-like window that still follows the beat.
-        let n = self.buf.len().min(RMS_WINDOW).max(1);
+        let n = self.buf.len().clamp(1, RMS_WINDOW);
         let rms = (self.buf.iter().rev().take(n).map(|s| s * s).sum::<f32>() / n as f32).sqrt();
         let bands = self.spectrum(BAND_FRAME, true);
         let bin_hz = self.rate / BAND_FRAME as f32;

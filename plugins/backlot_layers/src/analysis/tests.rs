@@ -39,8 +39,14 @@ fn click_track_gives_tempo_and_onsets() {
     // Every click found within 20 ms, and nothing else.
     let onsets: Vec<f64> = a.onsets.iter().copied().collect();
     for c in &clicks {
-        let nearest = onsets.iter().map(|o| (o - c).abs()).fold(f64::MAX, f64::min);
-        assert!(nearest <= 0.020, "click at {c:.3}: nearest onset {nearest:.4} s away");
+        let nearest = onsets
+            .iter()
+            .map(|o| (o - c).abs())
+            .fold(f64::MAX, f64::min);
+        assert!(
+            nearest <= 0.020,
+            "click at {c:.3}: nearest onset {nearest:.4} s away"
+        );
     }
     assert_eq!(onsets.len(), clicks.len(), "{onsets:?}");
     // The phase is near 0 just after a click, near 0.5 half way.
@@ -49,7 +55,12 @@ fn click_track_gives_tempo_and_onsets() {
         let p = ((t - last) * 2.0).rem_euclid(1.0);
         (p - a.now.beat_phase as f64 + 1.5).rem_euclid(1.0) - 0.5
     };
-    assert!(phase_at(a.now.time).abs() < 0.1, "beat phase {} at {:.3}", a.now.beat_phase, a.now.time);
+    assert!(
+        phase_at(a.now.time).abs() < 0.1,
+        "beat phase {} at {:.3}",
+        a.now.beat_phase,
+        a.now.time
+    );
 }
 
 #[test]
@@ -74,15 +85,26 @@ fn a_sine_at_a_band_centre_lights_that_band_only() {
         a.push(&signal);
         let db = a.now.bands_db;
         // −6 dBFS sine.
-        assert!((db[band] + 6.0).abs() < 1.5, "band {band} at {f:.0} Hz: {db:?}");
+        assert!(
+            (db[band] + 6.0).abs() < 1.5,
+            "band {band} at {f:.0} Hz: {db:?}"
+        );
         for (i, d) in db.iter().enumerate() {
             if i != band {
-                assert!(*d < db[band] - 20.0, "band {band}: band {i} at {d:.1} dB vs {:.1}", db[band]);
+                assert!(
+                    *d < db[band] - 20.0,
+                    "band {band}: band {i} at {d:.1} dB vs {:.1}",
+                    db[band]
+                );
             }
         }
         // The level window holds at least two periods above the lowest band.
         if band > 0 {
-            assert!((a.now.rms - 0.5 / 2f32.sqrt()).abs() < 0.01, "rms {}", a.now.rms);
+            assert!(
+                (a.now.rms - 0.5 / 2f32.sqrt()).abs() < 0.01,
+                "rms {}",
+                a.now.rms
+            );
         }
     }
 }

@@ -67,7 +67,11 @@ pub struct TempoDef {
 
 impl Default for TempoDef {
     fn default() -> Self {
-        Self { bpm: 120.0, follow: TempoFollow::Internal, beats_per_bar: 4 }
+        Self {
+            bpm: 120.0,
+            follow: TempoFollow::Internal,
+            beats_per_bar: 4,
+        }
     }
 }
 

@@ -71,10 +71,14 @@ pub(crate) fn build(app: &mut App) {
 
 /// Parameters of one visual.
 pub fn visual_specs(v: &VisualDef) -> Vec<ParamSpec> {
-    let a = |leaf: &str| ParamAddress::from_segments_lossy(["layers", "visuals", v.name.0.as_str(), leaf]);
+    let a = |leaf: &str| {
+        ParamAddress::from_segments_lossy(["layers", "visuals", v.name.0.as_str(), leaf])
+    };
     vec![
-        ParamSpec::float(a("opacity"), 1.0, 0.0, 1.0, "").with_description("How strongly the visual shows over the surface"),
-        ParamSpec::float(a("level"), 0.0, 0.0, 1.0, "").with_description("Activity, usually driven by a layer"),
+        ParamSpec::float(a("opacity"), 1.0, 0.0, 1.0, "")
+            .with_description("How strongly the visual shows over the surface"),
+        ParamSpec::float(a("level"), 0.0, 0.0, 1.0, "")
+            .with_description("Activity, usually driven by a layer"),
         ParamSpec::float(a("speed"), 1.0, 0.0, 4.0, "").with_description("Animation speed"),
         ParamSpec::float(a("brightness"), v.brightness, 0.0, 100.0, "cd/m2"),
         ParamSpec::color(a("color_a"), v.color_a),
@@ -92,10 +96,17 @@ pub(crate) fn spawn_overlays(
     existing: Query<(Entity, &VisualOverlay, &ChildOf)>,
     mut materials: Option<ResMut<Assets<GenerativeMaterial>>>,
 ) {
-    let (Some(index), Some(materials)) = (index, materials.as_mut()) else { return };
+    let (Some(index), Some(materials)) = (index, materials.as_mut()) else {
+        return;
+    };
     for v in &visuals.file.visuals {
-        let Some(&target) = index.by_name.get(&v.entity) else { continue };
-        if existing.iter().any(|(_, o, parent)| o.name == v.name.0 && parent.parent() == target) {
+        let Some(&target) = index.by_name.get(&v.entity) else {
+            continue;
+        };
+        if existing
+            .iter()
+            .any(|(_, o, parent)| o.name == v.name.0 && parent.parent() == target)
+        {
             continue;
         }
         for (e, o, _) in existing.iter().filter(|(_, o, _)| o.name == v.name.0) {
@@ -103,14 +114,23 @@ pub(crate) fn spawn_overlays(
             commands.entity(e).despawn();
         }
         let Ok(mesh) = meshes.get(target) else {
-            warn!("visual `{}`: entity `{}` has no mesh to draw on", v.name, v.entity);
+            warn!(
+                "visual `{}`: entity `{}` has no mesh to draw on",
+                v.name, v.entity
+            );
             continue;
         };
-        let material = materials.add(GenerativeMaterial { params: GenerativeUniform::default() });
+        let material = materials.add(GenerativeMaterial {
+            params: GenerativeUniform::default(),
+        });
         let child = commands
             .spawn((
                 Name::new(format!("visual {}", v.name)),
-                VisualOverlay { name: v.name.0.clone(), kind: v.kind, performer: v.performer },
+                VisualOverlay {
+                    name: v.name.0.clone(),
+                    kind: v.kind,
+                    performer: v.performer,
+                },
                 Mesh3d(mesh.0.clone()),
                 MeshMaterial3d(material),
                 // Just in front of the surface so it never fights it for depth.
@@ -129,9 +149,16 @@ pub(crate) fn update_overlays(
     overlays: Query<(&VisualOverlay, &MeshMaterial3d<GenerativeMaterial>)>,
     mut materials: Option<ResMut<Assets<GenerativeMaterial>>>,
 ) {
-    let Some(materials) = materials.as_mut() else { return };
+    let Some(materials) = materials.as_mut() else {
+        return;
+    };
     for (o, handle) in &overlays {
-        let get = |leaf: &str| registry.get(&format!("/layers/visuals/{}/{leaf}", o.name)).ok().cloned();
+        let get = |leaf: &str| {
+            registry
+                .get(&format!("/layers/visuals/{}/{leaf}", o.name))
+                .ok()
+                .cloned()
+        };
         let f = |leaf: &str, d: f32| get(leaf).and_then(|v| v.as_f32()).unwrap_or(d);
         let c = |leaf: &str| {
             let [r, g, b] = get(leaf).and_then(|v| v.as_vec3()).unwrap_or([1.0; 3]);
@@ -151,7 +178,12 @@ pub(crate) fn update_overlays(
             m.params = GenerativeUniform {
                 color_a: c("color_a").extend(f("brightness", 4.0)),
                 color_b: c("color_b").extend(0.0),
-                params: Vec4::new(time.elapsed_secs(), f("level", 0.0), f("opacity", 1.0), kind),
+                params: Vec4::new(
+                    time.elapsed_secs(),
+                    f("level", 0.0),
+                    f("opacity", 1.0),
+                    kind,
+                ),
                 performer,
                 extra: Vec4::new(f("speed", 1.0), 0.0, 0.0, 0.0),
             };
