@@ -113,6 +113,13 @@ fn a_performer_over_osc_drives_its_layer_live() {
     };
     let (osc, query) = (free(false), free(true));
     let log = dir.join("log.txt");
+    // A copy of the shipped set, to edit while it runs.
+    let layers = dir.join("live.layers.ron");
+    std::fs::copy(
+        crate::support::repo().join("scenes/neon_club.layers.ron"),
+        &layers,
+    )
+    .expect("copy");
     let mut child = backlot()
         .args([
             "run",
@@ -120,7 +127,9 @@ fn a_performer_over_osc_drives_its_layer_live() {
             "--no-render",
             "--scene",
             "scenes/neon_club.scene.ron",
+            "--layers",
         ])
+        .arg(&layers)
         .args([
             "--osc-port",
             &osc.to_string(),
@@ -186,6 +195,38 @@ fn a_performer_over_osc_drives_its_layer_live() {
     }
     let moving = value("/layers/performer/output").expect("output");
     let lamp = value("/scene/entities/hanging_lamp/emissive").expect("lamp");
+    // Hot reload: a new default weight arrives; a broken save keeps the last good set.
+    let text = std::fs::read_to_string(&layers).expect("read");
+    let edited = text.replacen("weight: 0.7,", "weight: 0.35,", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&layers, &edited).expect("edit");
+    let reload = Instant::now();
+    let near = |v: Option<f64>| v.is_some_and(|v| (v - 0.35).abs() < 1e-4);
+    while !near(value("/layers/cyan_sway/weight")) {
+        assert!(
+            reload.elapsed() < Duration::from_secs(30),
+            "no reload\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::write(&layers, edited.replace("layers: [", "layers: [[")).expect("break");
+    let broke = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("keeping the last good layer set")
+    {
+        assert!(
+            broke.elapsed() < Duration::from_secs(30),
+            "no error\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        near(value("/layers/cyan_sway/weight")),
+        "last good set still playing"
+    );
     let _ = child.kill();
     let _ = child.wait();
     let log = std::fs::read_to_string(&log).unwrap_or_default();

@@ -239,11 +239,7 @@ pub(crate) fn watch_map(
         }
     }
     for f in failures.read().filter(|f| f.id == id) {
-        let text = f.error.to_string();
-        let message = match text.split_once("': ") {
-            Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
-            _ => text,
-        };
+        let message = backlot_scene::scene_error_text(&f.error);
         error!("{message}\n(keeping the last good map)");
         map.error = Some(message);
     }

@@ -104,6 +104,8 @@ pub struct LayersState {
     now: f64,
     /// The values written last frame, by parameter (for panels).
     pub written: HashMap<String, ParamValue>,
+    /// The stage's LED sections, for performer distances.
+    pub sections: Vec<backlot_stage::format::SectionDef>,
 }
 
 impl LayersState {
@@ -140,11 +142,7 @@ pub(crate) fn watch_layers(
         }
     }
     for f in failures.read().filter(|f| f.id == id) {
-        let text = f.error.to_string();
-        let message = match text.split_once("': ") {
-            Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
-            _ => text,
-        };
+        let message = backlot_scene::scene_error_text(&f.error);
         error!("{message}\n(keeping the last good layer set)");
         state.error = Some(message);
     }
@@ -368,8 +366,18 @@ pub(crate) fn sense(
     mut registry: ResMut<ParamRegistry>,
     mut forwarded: MessageReader<OscForward>,
     tracking: Option<Res<TrackingState>>,
+    stage: (
+        Option<Res<backlot_stage::StageStatus>>,
+        Option<Res<Assets<backlot_stage::StageAsset>>>,
+    ),
 ) {
     let state = state.as_mut();
+    if let (Some(status), Some(stages)) = stage
+        && let Some(a) = status.handle.as_ref().and_then(|h| stages.get(h))
+        && a.file.sections != state.sections
+    {
+        state.sections = a.file.sections.clone();
+    }
     let now = time.elapsed_secs_f64();
     state.now = now;
     if let (Some(src), Some(an)) = (audio.0.as_mut(), state.analyzer.as_mut()) {
@@ -529,10 +537,49 @@ pub(crate) fn sense(
     }
 }
 
-/// Distance from a point to the nearest LED surface is left to the stage; performers report
-/// it against the back wall plane z = −4 m when no stage says otherwise.
-fn wall_distance(p: Vec3) -> f32 {
-    (p.z + 4.0).abs()
+/// Distance from a point to the nearest LED surface of the stage (flat sections as
+/// rectangles, curved ones as cylinder bands); without a stage, to the plane z = −4 m where
+/// the shipped stages put their wall.
+pub fn wall_distance(p: Vec3, sections: &[backlot_stage::format::SectionDef]) -> f32 {
+    use backlot_stage::format::SectionShape;
+    let mut best = f32::MAX;
+    for s in sections {
+        let d = match &s.shape {
+            SectionShape::Flat {
+                lower_left,
+                lower_right,
+                upper_left,
+            } => {
+                let (o, r, u) = (
+                    Vec3::from(*lower_left),
+                    Vec3::from(*lower_right),
+                    Vec3::from(*upper_left),
+                );
+                let (right, up) = (r - o, u - o);
+                let q = p - o;
+                let a = (q.dot(right) / right.length_squared()).clamp(0.0, 1.0);
+                let b = (q.dot(up) / up.length_squared()).clamp(0.0, 1.0);
+                (o + right * a + up * b - p).length()
+            }
+            SectionShape::Curved {
+                center,
+                radius,
+                bottom,
+                height,
+                ..
+            } => {
+                let h = Vec2::new(p.x - center[0], p.z - center[1]).length();
+                let dy = (bottom - p.y).max(p.y - (bottom + height.0)).max(0.0);
+                Vec2::new(radius.0 - h, dy).length()
+            }
+        };
+        best = best.min(d);
+    }
+    if sections.is_empty() {
+        (p.z + 4.0).abs()
+    } else {
+        best
+    }
 }
 
 /// A feature's value now, 0..1.
@@ -576,7 +623,7 @@ pub fn feature(state: &LayersState, f: &Feature, now: f64) -> f32 {
             match what {
                 PerformerFeature::Presence => f32::from(u8::from(present)),
                 PerformerFeature::Speed => p.speed / 3.0,
-                PerformerFeature::Distance => wall_distance(p.position) / 8.0,
+                PerformerFeature::Distance => wall_distance(p.position, &state.sections) / 8.0,
                 PerformerFeature::X => (p.position.x + 5.0) / 10.0,
                 PerformerFeature::Y => p.position.y / 3.0,
                 PerformerFeature::Z => (p.position.z + 5.0) / 10.0,

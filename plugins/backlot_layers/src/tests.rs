@@ -353,3 +353,47 @@ fn the_neon_club_set_plays_its_loop() {
     // Three seconds of a 124 BPM loop: six kicks, claps, open and closed hats.
     assert!((15..=40).contains(&onsets), "{onsets} onsets");
 }
+
+#[test]
+fn performers_from_freed_and_distance_to_the_wall() {
+    use backlot_stage::format::parse_stage;
+    let stage = parse_stage(
+        r#"(sections: [
+            (name: "wall", shape: Flat(lower_left: (-3.0, 0.0, -4.0), lower_right: (3.0, 0.0, -4.0), upper_left: (-3.0, 3.0, -4.0)), cabinet: (size_mm: (500.0, 500.0), pixels: (10, 10))),
+            (name: "arc", shape: Curved(center: (0.0, 0.0), radius: 6.0, start_angle: 60.0, end_angle: 120.0, bottom: 0.0, height: 3.0), cabinet: (size_mm: (500.0, 500.0), pixels: (10, 10))),
+        ], outputs: [])"#,
+        "t.stage.ron",
+        None,
+    )
+    .expect("stage");
+    let d = crate::runtime::wall_distance(Vec3::new(0.0, 1.5, -1.0), &stage.sections);
+    assert!((d - 3.0).abs() < 1e-4, "{d}");
+    let d = crate::runtime::wall_distance(Vec3::new(4.5, 1.5, 0.0), &stage.sections);
+    assert!((d - 1.5).abs() < 1e-4, "nearer the arc: {d}");
+    assert!((crate::runtime::wall_distance(Vec3::new(0.0, 1.0, 0.0), &[]) - 4.0).abs() < 1e-4);
+    // A FreeD tracker worn by performer 7: tracking keeps ids no camera follows.
+    let mut app = app(
+        r#"(performers: [(id: 7, freed: true)], layers: [(name: "p", source: Performer(7, Presence), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+    );
+    app.init_resource::<backlot_tracking::TrackingState>();
+    {
+        let mut t = app
+            .world_mut()
+            .resource_mut::<backlot_tracking::TrackingState>();
+        t.frame_start = 1.0;
+        t.others.insert(
+            7,
+            (
+                backlot_tracking::pose::Pose {
+                    position: Vec3::new(1.0, 1.7, 0.0),
+                    rotation: [0.0; 3],
+                },
+                1.0,
+            ),
+        );
+    }
+    app.update();
+    assert_eq!(f(&app, "/scene/fog/density"), 1.0, "present");
+    let s = app.world().resource::<LayersState>();
+    assert_eq!(s.performer(7).map(|p| p.0), Some(Vec3::new(1.0, 1.7, 0.0)));
+}

@@ -22,7 +22,7 @@ pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
 pub use source::{SceneSource, register_file_source, register_scene_source};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
-pub use status::{SceneLoaded, SceneStatus, scene_assets_ready};
+pub use status::{SceneLoaded, SceneStatus, scene_assets_ready, scene_error_text};
 
 use std::path::PathBuf;
 

@@ -62,8 +62,9 @@ pub(crate) fn watch_scene_assets(
     }
 }
 
-/// The loader's own `path:line:col: message` lines, without Bevy's wrapping.
-fn scene_error_text(error: &bevy::asset::AssetLoadError) -> String {
+/// The loader's own `path:line:col: message` lines, without Bevy's wrapping (for every
+/// backlot file asset: scenes, stages, maps, layer sets).
+pub fn scene_error_text(error: &bevy::asset::AssetLoadError) -> String {
     let text = error.to_string();
     // Bevy wraps loader errors as "... with asset loader '...': <ours>"; keep <ours>.
     match text.split_once("': ") {

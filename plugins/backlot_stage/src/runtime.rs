@@ -191,11 +191,7 @@ pub(crate) fn watch_stage_assets(
         }
     }
     for failure in failures.read().filter(|f| f.id == id) {
-        let text = failure.error.to_string();
-        let message = match text.split_once("': ") {
-            Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
-            _ => text,
-        };
+        let message = backlot_scene::scene_error_text(&failure.error);
         if status.loads > 0 {
             error!("{message}\n(keeping the last good stage)");
         } else {

@@ -354,14 +354,8 @@ pub fn encode(m: &MidiMessage) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
 
     #[test]
     fn running_status_and_real_time() {

@@ -354,15 +354,9 @@ impl SlipDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::hex;
     use backlot_params::ParamAddress;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
 
     #[test]
     fn protocol_vectors() {

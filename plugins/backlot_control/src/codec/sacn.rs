@@ -203,14 +203,8 @@ pub fn multicast_group(universe: u16) -> Ipv4Addr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
 
     fn vector() -> Vec<u8> {
         let mut b = hex(

@@ -3,21 +3,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use backlot_scene::format::{
-    FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source,
-};
+use backlot_scene::format::{FileErrors, Problems, find_after, find_name, parse_ron, read_source};
 
 use super::{ChannelDef, FixtureProfile, MapFile, MidiControl};
 
 /// Parses and validates map text.
 pub fn parse_map(src: &str, path: &str) -> Result<MapFile, FileErrors> {
     let map: MapFile = parse_ron(src, path, None)?;
-    let problems = validate(&map, src, path);
-    if problems.is_empty() {
-        Ok(map)
-    } else {
-        Err(FileErrors(problems))
-    }
+    let mut problems = Problems::new(src, path);
+    validate(&map, src, &mut |offset, message| {
+        problems.report(offset, message)
+    });
+    problems.into_result(map)
 }
 
 /// Reads and parses a map file.
@@ -26,17 +23,7 @@ pub fn parse_map_file(path: &Path) -> Result<MapFile, FileErrors> {
     parse_map(&src, &shown)
 }
 
-fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
-    let mut problems = Vec::new();
-    let mut report = |offset: usize, message: String| {
-        let (line, col) = line_col(src, offset);
-        problems.push(FileError {
-            path: path.to_string(),
-            line,
-            col,
-            message,
-        });
-    };
+fn validate(map: &MapFile, src: &str, report: &mut dyn FnMut(usize, String)) {
     let mut search = 0;
     for target in &map.osc.feedback {
         let at = find_after(src, search, &format!("\"{target}\"")).unwrap_or(0);
@@ -164,7 +151,7 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
             f.profile.footprint(),
             who.clone(),
             at,
-            &mut report,
+            &mut *report,
         );
         match (&f.light, &f.target, f.profile) {
             (None, None, _) => report(at, format!("{who} needs a `light` or a `target`")),
@@ -197,10 +184,9 @@ fn validate(map: &MapFile, src: &str, path: &str) -> Vec<FileError> {
             if *bits == 16 { 2 } else { 1 },
             format!("channel `{target}`"),
             at,
-            &mut report,
+            &mut *report,
         );
     }
-    problems
 }
 
 /// Writes a map atomically: temp file beside it, fsync, rename, so a crash never leaves a

@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use backlot_scene::format::{
-    FileError, FileErrors, find_after, find_name, line_col, parse_ron, read_source,
-};
+use backlot_scene::format::{FileErrors, Problems, find_after, find_name, parse_ron, read_source};
 
 use super::{Feature, LayersFile, TargetDef};
 
@@ -15,12 +13,11 @@ pub fn parse_layers(
     asset_root: Option<&Path>,
 ) -> Result<LayersFile, FileErrors> {
     let file: LayersFile = parse_ron(src, path, asset_root)?;
-    let problems = validate(&file, src, path);
-    if problems.is_empty() {
-        Ok(file)
-    } else {
-        Err(FileErrors(problems))
-    }
+    let mut problems = Problems::new(src, path);
+    validate(&file, src, &mut |offset, message| {
+        problems.report(offset, message)
+    });
+    problems.into_result(file)
 }
 
 /// Reads and parses a layers file.
@@ -29,17 +26,7 @@ pub fn parse_layers_file(path: &Path, asset_root: Option<&Path>) -> Result<Layer
     parse_layers(&src, &shown, asset_root)
 }
 
-fn validate(file: &LayersFile, src: &str, path: &str) -> Vec<FileError> {
-    let mut problems = Vec::new();
-    let mut report = |offset: usize, message: String| {
-        let (line, col) = line_col(src, offset);
-        problems.push(FileError {
-            path: path.to_string(),
-            line,
-            col,
-            message,
-        });
-    };
+fn validate(file: &LayersFile, src: &str, report: &mut dyn FnMut(usize, String)) {
     let mut names: Vec<&str> = Vec::new();
     for l in &file.layers {
         let at = find_name(src, &l.name.0);
@@ -135,5 +122,4 @@ fn validate(file: &LayersFile, src: &str, path: &str) -> Vec<FileError> {
             "tempo bpm must be 20..300".into(),
         );
     }
-    problems
 }

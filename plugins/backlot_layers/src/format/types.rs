@@ -345,6 +345,19 @@ pub struct VisualDef {
     /// The performer particles follow.
     #[serde(default)]
     pub performer: Option<u32>,
+    /// How it lays over the surface.
+    #[serde(default)]
+    pub blend: VisualBlend,
+}
+
+/// How a visual lays over its surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum VisualBlend {
+    /// Light added on top (glows; black is transparent).
+    #[default]
+    Add,
+    /// Painted over by opacity (covers the surface).
+    Alpha,
 }
 
 fn magenta() -> [f32; 3] {

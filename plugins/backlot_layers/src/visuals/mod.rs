@@ -32,6 +32,8 @@ pub struct GenerativeMaterial {
     /// Uniform values.
     #[uniform(0)]
     pub params: GenerativeUniform,
+    /// Additive or alpha-blended.
+    pub alpha: AlphaMode,
 }
 
 impl Material for GenerativeMaterial {
@@ -40,7 +42,7 @@ impl Material for GenerativeMaterial {
     }
 
     fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Add
+        self.alpha
     }
 
     fn enable_prepass() -> bool {
@@ -120,8 +122,13 @@ pub(crate) fn spawn_overlays(
             );
             continue;
         };
+        let alpha = match v.blend {
+            crate::format::VisualBlend::Add => AlphaMode::Add,
+            crate::format::VisualBlend::Alpha => AlphaMode::Blend,
+        };
         let material = materials.add(GenerativeMaterial {
             params: GenerativeUniform::default(),
+            alpha,
         });
         let child = commands
             .spawn((

@@ -14,7 +14,8 @@ pub use color::{ColorDef, kelvin_to_srgb};
 pub use error::{FileError, FileErrors};
 pub use params::{ParamTarget, scene_param_specs};
 pub use parse::{
-    find_after, find_name, line_col, parse_ron, parse_scene, parse_scene_file, read_source,
+    Problems, find_after, find_name, line_col, parse_ron, parse_scene, parse_scene_file,
+    read_source,
 };
 pub use types::*;
 

@@ -66,6 +66,45 @@ pub fn read_source(path: &Path) -> Result<(String, String), FileErrors> {
     Ok((src, shown))
 }
 
+/// Problems found by a file's own checks, each at its line and column.
+pub struct Problems<'a> {
+    src: &'a str,
+    path: &'a str,
+    /// What was found so far.
+    pub list: Vec<FileError>,
+}
+
+impl<'a> Problems<'a> {
+    /// For the text of `path`.
+    pub fn new(src: &'a str, path: &'a str) -> Self {
+        Self {
+            src,
+            path,
+            list: Vec::new(),
+        }
+    }
+
+    /// A problem at a byte offset of the text.
+    pub fn report(&mut self, offset: usize, message: String) {
+        let (line, col) = line_col(self.src, offset);
+        self.list.push(FileError {
+            path: self.path.to_string(),
+            line,
+            col,
+            message,
+        });
+    }
+
+    /// `value` when nothing was found, else every problem.
+    pub fn into_result<T>(self, value: T) -> Result<T, FileErrors> {
+        if self.list.is_empty() {
+            Ok(value)
+        } else {
+            Err(FileErrors(self.list))
+        }
+    }
+}
+
 /// Checks that need the whole file: references between items and cross-field rules.
 fn validate(scene: &SceneFile, src: &str, path: &str) -> Vec<FileError> {
     let mut problems = Vec::new();
