@@ -271,10 +271,10 @@ print("FOG", heard.get("/scene/fog/density"))
 #[test]
 fn desks_drive_the_key_light_over_artnet_and_sacn() {
     let dir = temp_dir("control-dmx");
-    let artnet = free_udp();
+    let (artnet, sacn) = (free_udp(), free_udp());
     let app = start(
         &repo().join("scenes/maps/default.map.ron"),
-        [free_udp(), free_tcp(), free_tcp(), artnet, 5568],
+        [free_udp(), free_tcp(), free_tcp(), artnet, sacn],
         &dir,
     );
     let base = app.value("/scene/lights/key/intensity").expect("intensity")[0];
@@ -303,9 +303,13 @@ for _ in range(5):
         "dimmer 50 % of {base}: {level}"
     );
     // sACN unicast at priority 150 takes over from the Art-Net source (priority 100).
-    run_python(
+    // The sacn package always sends to 5568; point it at this test's port so parallel
+    // tests (and other software on 5568) cannot take the packets.
+    run_python(&format!(
         r#"
 import time, sacn
+import sacn.sending.sender_socket_udp as udp
+udp.DEFAULT_PORT = {sacn}
 s = sacn.sACNsender(bind_address="127.0.0.1", bind_port=0, source_name="e2e desk")
 s.start()
 s.activate_output(1)
@@ -314,8 +318,8 @@ s[1].priority = 150
 s[1].dmx_data = (255, 0, 0, 255) + (0,) * 508
 time.sleep(1.0)
 s.stop()
-"#,
-    );
+"#
+    ));
     app.wait_for("sACN colour", |r| {
         r.value("/scene/lights/key/color") == Some(vec![0.0, 0.0, 1.0])
     });
