@@ -360,7 +360,7 @@ fn performers_from_freed_and_distance_to_the_wall() {
     let stage = parse_stage(
         r#"(sections: [
             (name: "wall", shape: Flat(lower_left: (-3.0, 0.0, -4.0), lower_right: (3.0, 0.0, -4.0), upper_left: (-3.0, 3.0, -4.0)), cabinet: (size_mm: (500.0, 500.0), pixels: (10, 10))),
-            (name: "arc", shape: Curved(center: (0.0, 0.0), radius: 6.0, start_angle: 60.0, end_angle: 120.0, bottom: 0.0, height: 3.0), cabinet: (size_mm: (500.0, 500.0), pixels: (10, 10))),
+            (name: "arc", shape: Curved(center: (0.0, 0.0), radius: 6.0, start_angle: 60.0, end_angle: 117.2957795, bottom: 0.0, height: 3.0), cabinet: (size_mm: (500.0, 500.0), pixels: (10, 10))),
         ], outputs: [])"#,
         "t.stage.ron",
         None,
