@@ -70,6 +70,7 @@ impl Plugin for LayersPlugin {
                 (
                     runtime::watch_layers,
                     runtime::configure,
+                    runtime::check_targets,
                     runtime::sense,
                     runtime::apply,
                 )

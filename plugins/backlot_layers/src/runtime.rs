@@ -256,19 +256,6 @@ pub(crate) fn configure(
     state.tap_generation = registry
         .entry("/layers/tempo/tap")
         .map_or(0, |e| e.generation);
-    let missing: Vec<&str> = state
-        .file
-        .layers
-        .iter()
-        .flat_map(|l| l.targets.iter().map(|t| t.param()))
-        .filter(|p| registry.entry(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        warn!(
-            "layer targets this scene does not have (ignored): {}",
-            missing.join(", ")
-        );
-    }
     audio.0 = None;
     state.analyzer = None;
     state.audio_error = None;
@@ -355,6 +342,34 @@ pub(crate) fn configure(
     state
         .layers
         .retain(|k, _| state.file.layers.iter().any(|l| l.name.0 == *k));
+}
+
+/// Once both the scene and the layer set are loaded (again), names the targets the scene
+/// does not have: they are ignored, not errors, so one set can serve several scenes.
+pub(crate) fn check_targets(
+    state: Res<LayersState>,
+    scene: Option<Res<backlot_scene::SceneStatus>>,
+    registry: Res<ParamRegistry>,
+    mut checked: Local<(u32, u32)>,
+) {
+    let scene_loads = scene.map_or(1, |s| s.loads);
+    if scene_loads == 0 || state.loads == 0 || *checked == (state.loads, scene_loads) {
+        return;
+    }
+    *checked = (state.loads, scene_loads);
+    let missing: Vec<&str> = state
+        .file
+        .layers
+        .iter()
+        .flat_map(|l| l.targets.iter().map(|t| t.param()))
+        .filter(|p| registry.entry(p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        warn!(
+            "layer targets this scene does not have (ignored): {}",
+            missing.join(", ")
+        );
+    }
 }
 
 /// Audio, tempo, performers and models for this frame.
