@@ -114,6 +114,20 @@ pub(crate) fn until(app: &mut App, done: impl Fn(&App) -> bool) {
     }
 }
 
+/// Queues MIDI bytes from `port` as the midir callback would.
+fn midi_in(app: &App, port: &str, bytes: &[u8]) {
+    app.world()
+        .resource::<ControlRuntime>()
+        .inbox
+        .lock()
+        .midi
+        .push(MidiIn {
+            port: port.into(),
+            bytes: bytes.to_vec(),
+            at: Instant::now(),
+        });
+}
+
 fn osc(address: &str, args: Vec<OscType>) -> Vec<u8> {
     rosc::encoder::encode(&OscPacket::Message(OscMessage {
         addr: address.into(),
@@ -269,28 +283,10 @@ fn feedback_reaches_surfaces_without_echo() {
     let mut app = app_with(MAP, Some(surface.local_addr().expect("addr").port()));
     let p = port(&app, |r| r.osc);
     // A change from another source (MIDI here) is fed back.
-    app.world()
-        .resource::<ControlRuntime>()
-        .inbox
-        .lock()
-        .midi
-        .push(MidiIn {
-            port: "test".into(),
-            bytes: vec![0xB0, 7, 127],
-            at: Instant::now(),
-        });
+    midi_in(&app, "test", &[0xB0, 7, 127]);
     app.update();
     // Pickup: CC 7 at 127 is far from 1000/10000; move it through the value first.
-    app.world()
-        .resource::<ControlRuntime>()
-        .inbox
-        .lock()
-        .midi
-        .push(MidiIn {
-            port: "test".into(),
-            bytes: vec![0xB0, 7, 0, 7, 64],
-            at: Instant::now(),
-        });
+    midi_in(&app, "test", &[0xB0, 7, 0, 7, 64]);
     until(&mut app, |a| {
         get(a, "/scene/lights/key/intensity") == ParamValue::Float(10000.0 * 64.0 / 127.0)
     });
@@ -480,16 +476,7 @@ fn sacn_priority_htp_sequence_and_loss() {
 fn midi_bytes_bind_with_pickup_toggle_14_bit_and_clock() {
     let mut app = app_with(MAP, None);
     let push = |app: &mut App, bytes: &[u8]| {
-        app.world()
-            .resource::<ControlRuntime>()
-            .inbox
-            .lock()
-            .midi
-            .push(MidiIn {
-                port: "surface".into(),
-                bytes: bytes.to_vec(),
-                at: Instant::now(),
-            });
+        midi_in(app, "surface", bytes);
         app.update();
     };
     // Pickup: the parameter is at 10 % (1000 of 10000); a fader at 100 % must not jump it.
@@ -606,16 +593,7 @@ fn midi_learn_binds_the_next_control() {
     app.world_mut()
         .resource_mut::<crate::midi::MidiEngine>()
         .learn = Some("/scene/lights/fill/intensity".into());
-    app.world()
-        .resource::<ControlRuntime>()
-        .inbox
-        .lock()
-        .midi
-        .push(MidiIn {
-            port: "s".into(),
-            bytes: vec![0xB3, 21, 64],
-            at: Instant::now(),
-        });
+    midi_in(&app, "s", &[0xB3, 21, 64]);
     app.update();
     let map = &app.world().resource::<ControlMap>().file;
     let b = map
@@ -638,16 +616,7 @@ fn nrpn_program_change_and_time_code() {
     );
     let mut app = app_with(&map, None);
     let push = |app: &mut App, bytes: &[u8]| {
-        app.world()
-            .resource::<ControlRuntime>()
-            .inbox
-            .lock()
-            .midi
-            .push(MidiIn {
-                port: "s".into(),
-                bytes: bytes.to_vec(),
-                at: Instant::now(),
-            });
+        midi_in(app, "s", bytes);
         app.update();
     };
     // NRPN 300 = MSB 2, LSB 44; data entry MSB 64, LSB 0 → 8192/16383.
@@ -821,16 +790,7 @@ fn learn_writes_the_map_file_atomically() {
     app.world_mut()
         .resource_mut::<crate::midi::MidiEngine>()
         .learn = Some("/scene/lights/key/enabled".into());
-    app.world()
-        .resource::<ControlRuntime>()
-        .inbox
-        .lock()
-        .midi
-        .push(MidiIn {
-            port: "s".into(),
-            bytes: vec![0x90, 60, 100],
-            at: Instant::now(),
-        });
+    midi_in(&app, "s", &[0x90, 60, 100]);
     app.update();
     let saved = crate::format::parse_map_file(&path).expect("saved map parses");
     let b = saved

@@ -89,6 +89,9 @@ pub struct CameraState {
     fov_override: Option<f32>,
     /// Last valid sample's arrival time.
     pub last_valid: Option<f64>,
+    /// Samples arrived for this frame: they are applied even when the frame before was
+    /// slower than the dropout time.
+    fresh: bool,
     /// What was applied in the last frame with data.
     pub applied: Option<Applied>,
     /// (time, rate Hz, jitter ms) per frame, last 10 s, for the panel's graph.
@@ -114,6 +117,7 @@ impl CameraState {
             focus: 0.0,
             fov_override: None,
             last_valid: None,
+            fresh: false,
             applied: None,
             graph: VecDeque::new(),
         }
@@ -577,6 +581,7 @@ pub(crate) fn ingest(
             None => a.pose,
         };
         cam.packets += 1;
+        cam.fresh = true;
         let sample = Sample {
             t: a.t,
             seq: cam.packets,
@@ -637,6 +642,7 @@ pub(crate) fn apply(
         if let Some(age) = age
             && settings.replay.is_none()
             && age > dropout
+            && !std::mem::take(&mut cam.fresh)
             && cam.status == TrackingStatus::Tracking
         {
             cam.status = TrackingStatus::Lost;
@@ -645,6 +651,7 @@ pub(crate) fn apply(
                 age * 1000.0
             );
         }
+        cam.fresh = false;
         let delay_ms = param(&registry, id, "delay_ms", c.delay_ms)
             + param(&registry, id, "delay_frames", c.delay_frames) * 1000.0
                 / param(&registry, id, "video_fps", c.video_fps).max(1.0);

@@ -448,3 +448,41 @@ fn static_cameras_are_left_alone() {
     let state = app.world().resource::<TrackingState>();
     assert_eq!(state.trackers[0].unrouted, 1);
 }
+
+#[test]
+fn a_sample_from_a_slow_frame_is_applied_before_dropout_counts() {
+    let mut app = app(STAGE, TrackingPlugin::default());
+    {
+        let state = app.world().resource::<TrackingState>();
+        let inbox = state.inbox.clone();
+        let now = inbox.now();
+        let (mut guard, _) = inbox.lock();
+        // Received 300 ms before this frame (the last frame was that slow); dropout is 200 ms.
+        guard.items.push(crate::receiver::Incoming {
+            t: now - 0.3,
+            receiver: 1,
+            payload: crate::receiver::Payload::Freed(FreedD1::from_units(
+                1,
+                [0.0; 3],
+                [1500.0, 0.0, 0.0],
+                0,
+                0,
+            )),
+        });
+    }
+    app.update();
+    assert!(
+        (vec3(get(&app, "/stage/cameras/1/position"))[0] - 1.5).abs() < 1e-4,
+        "applied"
+    );
+    assert_eq!(
+        get(&app, "/tracking/1/status"),
+        ParamValue::Enum("tracking".into())
+    );
+    app.update();
+    assert_eq!(
+        get(&app, "/tracking/1/status"),
+        ParamValue::Enum("lost".into()),
+        "then it counts"
+    );
+}
