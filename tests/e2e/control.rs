@@ -11,11 +11,17 @@ use std::time::{Duration, Instant};
 use crate::support::{backlot, repo, temp_dir};
 
 fn python() -> PathBuf {
+    // Where .ci/setup put the peers: $BACKLOT_PYTHON, else $BACKLOT_VENV, else the default.
     let path = std::env::var_os("BACKLOT_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/backlot/venv/bin/python")
+            let venv = std::env::var_os("BACKLOT_VENV")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                        .join(".cache/backlot/venv")
+                });
+            venv.join("bin/python")
         });
     assert!(
         path.exists(),
@@ -105,6 +111,8 @@ fn start(map: &Path, ports: [u16; 5], dir: &Path) -> Running {
             "run",
             "--headless",
             "--no-render",
+            // Control alone: no reactive layers moving the same parameters.
+            "--no-layers",
             "--scene",
             "scenes/neon_club.scene.ron",
             "--map",
