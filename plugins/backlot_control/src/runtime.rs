@@ -81,6 +81,8 @@ pub struct ControlRuntime {
     feedback_generation: u64,
     midi_refresh: Option<Instant>,
     started: Instant,
+    /// The DNS-SD responder advertising OSCQuery and OSC, while it runs.
+    pub mdns: Option<mdns_sd::ServiceDaemon>,
 }
 
 impl Drop for ControlRuntime {
@@ -111,6 +113,7 @@ impl Default for ControlRuntime {
             feedback_generation: 0,
             midi_refresh: None,
             started: Instant::now(),
+            mdns: None,
         }
     }
 }
@@ -216,8 +219,48 @@ pub(crate) fn start_servers(world: &mut World) {
         );
     }
     rt.feedback = UdpSocket::bind(("0.0.0.0", 0)).ok();
+    if let (Some(query), Some(osc)) = (rt.oscquery, rt.osc) {
+        rt.mdns = advertise(query.port(), osc.port());
+    }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
+}
+
+/// Advertises OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD so desks and
+/// tools find backlot by name; without multicast it says so once and addresses still work.
+fn advertise(oscquery_port: u16, osc_port: u16) -> Option<mdns_sd::ServiceDaemon> {
+    let daemon = match mdns_sd::ServiceDaemon::new() {
+        Ok(d) => d,
+        Err(e) => {
+            warn!("DNS-SD: {e}; OSCQuery stays reachable at its address");
+            return None;
+        }
+    };
+    // One name per OSCQuery port, so several backlots on one machine stay apart.
+    let instance = format!("backlot-{oscquery_port}");
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "backlot".into());
+    for (ty, port) in [
+        ("_oscjson._tcp.local.", oscquery_port),
+        ("_osc._udp.local.", osc_port),
+    ] {
+        let info = mdns_sd::ServiceInfo::new(
+            ty,
+            &instance,
+            &format!("{host}.local."),
+            "",
+            port,
+            None::<std::collections::HashMap<String, String>>,
+        )
+        .map(mdns_sd::ServiceInfo::enable_addr_auto);
+        match info.and_then(|i| daemon.register(i)) {
+            Ok(()) => info!("DNS-SD: advertising backlot as {ty} on port {port}"),
+            Err(e) => warn!("DNS-SD: cannot advertise {ty}: {e}"),
+        }
+    }
+    Some(daemon)
 }
 
 /// Follows the map asset (hot reload; a broken edit keeps the last good map).

@@ -862,3 +862,25 @@ fn a_value_received_before_a_frame_applies_in_that_frame() {
     app.update();
     assert_eq!(get(&app, "/scene/fog/density"), ParamValue::Float(0.75));
 }
+
+#[test]
+fn oscquery_is_advertised_over_dns_sd() {
+    let app = app_with(MAP, None);
+    let query = port(&app, |r| r.oscquery);
+    assert!(app.world().resource::<ControlRuntime>().mdns.is_some());
+    let browser = mdns_sd::ServiceDaemon::new().expect("mdns");
+    let events = browser.browse("_oscjson._tcp.local.").expect("browse");
+    let start = Instant::now();
+    let mut found = None;
+    while start.elapsed() < Duration::from_secs(5) && found.is_none() {
+        if let Ok(mdns_sd::ServiceEvent::ServiceResolved(info)) =
+            events.recv_timeout(Duration::from_millis(200))
+            && info.get_port() == query
+        {
+            found = Some(info.get_fullname().to_string());
+        }
+    }
+    let _ = browser.shutdown();
+    let name = found.expect("backlot's OSCQuery found by DNS-SD browsing");
+    assert!(name.starts_with(&format!("backlot-{query}.")), "{name}");
+}
