@@ -16,6 +16,35 @@ use clap::Parser;
 
 const NO_DEVICE: &str = "no GPU or Vulkan driver found (on Debian: apt-get install mesa-vulkan-drivers for software rendering)";
 
+/// Validates the files a command was given; prints every problem and says whether all are good.
+fn files_ok(files: &[&std::path::Path], asset_root: &std::path::Path) -> bool {
+    let mut ok = true;
+    for file in files {
+        let name = file.to_string_lossy();
+        let result = if name.ends_with(".scene.ron") {
+            parse_scene_file(file, Some(asset_root)).map(|_| ())
+        } else if name.ends_with(".stage.ron") {
+            parse_stage_file(file, Some(asset_root)).map(|_| ())
+        } else if name.ends_with(".map.ron") {
+            parse_map_file(file).map(|_| ())
+        } else if name.ends_with(".layers.ron") {
+            parse_layers_file(file, Some(asset_root)).map(|_| ())
+        } else {
+            // Tracking takes (CSV).
+            if let Err(e) = read_take(file) {
+                eprintln!("{e}");
+                ok = false;
+            }
+            continue;
+        };
+        if let Err(errors) = result {
+            eprintln!("{errors}");
+            ok = false;
+        }
+    }
+    ok
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let asset_root = paths::asset_root(cli.assets.as_deref());
@@ -68,26 +97,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Render(args) => {
-            if let Err(errors) = parse_scene_file(&args.scene, Some(&asset_root)) {
-                eprintln!("{errors}");
-                return ExitCode::FAILURE;
-            }
-            if let Some(stage) = &args.stage
-                && let Err(errors) = parse_stage_file(stage, Some(&asset_root))
-            {
-                eprintln!("{errors}");
-                return ExitCode::FAILURE;
-            }
-            if let Some(take) = &args.tracking_replay
-                && let Err(e) = read_take(take)
-            {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
-            if let Some(layers) = &args.layers
-                && let Err(errors) = parse_layers_file(layers, Some(&asset_root))
-            {
-                eprintln!("{errors}");
+            let given: Vec<&std::path::Path> = std::iter::once(args.scene.as_path())
+                .chain(args.stage.as_deref())
+                .chain(args.tracking_replay.as_deref())
+                .chain(args.layers.as_deref())
+                .collect();
+            if !files_ok(&given, &asset_root) {
                 return ExitCode::FAILURE;
             }
             if !render_device_available() {
@@ -122,38 +137,19 @@ fn main() -> ExitCode {
                 let default = paths::default_map();
                 default.exists().then_some(default)
             });
-            if let Some(map) = &map
-                && let Err(errors) = parse_map_file(map)
-            {
-                eprintln!("{errors}");
-                return ExitCode::FAILURE;
-            }
-            if let Some(stage) = &args.stage
-                && let Err(errors) = parse_stage_file(stage, Some(&asset_root))
-            {
-                eprintln!("{errors}");
-                return ExitCode::FAILURE;
-            }
-            if let Some(take) = &args.tracking_replay
-                && let Err(e) = read_take(take)
-            {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
             let scene = args.scene.unwrap_or_else(paths::default_scene);
-            if let Err(errors) = parse_scene_file(&scene, Some(&asset_root)) {
-                eprintln!("{errors}");
-                return ExitCode::FAILURE;
-            }
             let layers = if args.no_layers {
                 None
             } else {
                 args.layers.clone().or_else(|| paths::scene_layers(&scene))
             };
-            if let Some(layers) = &layers
-                && let Err(errors) = parse_layers_file(layers, Some(&asset_root))
-            {
-                eprintln!("{errors}");
+            let given: Vec<&std::path::Path> = std::iter::once(scene.as_path())
+                .chain(map.as_deref())
+                .chain(args.stage.as_deref())
+                .chain(args.tracking_replay.as_deref())
+                .chain(layers.as_deref())
+                .collect();
+            if !files_ok(&given, &asset_root) {
                 return ExitCode::FAILURE;
             }
             let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
