@@ -11,7 +11,7 @@ use backlot_stage::{
     OutputWindows, ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source,
 };
 use backlot_tracking::TrackingPlugin;
-use backlot_ui::UiPlugin;
+use backlot_ui::{MemoryPlugin, UiPlugin};
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
 use bevy::camera::RenderTarget;
@@ -124,6 +124,7 @@ impl PluginGroup for BacklotPlugins {
     fn build(self) -> PluginGroupBuilder {
         let group = PluginGroupBuilder::start::<Self>()
             .add(ParamsPlugin)
+            .add(MemoryPlugin::default())
             .add(ScenePlugin {
                 asset_root: Some(self.asset_root.clone()),
                 physics: true,

@@ -63,6 +63,9 @@ pub struct RunArgs {
     /// sACN UDP port.
     #[arg(long, value_name = "PORT", default_value_t = 5568)]
     pub sacn_port: u16,
+    /// Size of the scene view as WIDTHxHEIGHT (the operator preview, the headless render).
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    pub size: (u32, u32),
     /// Run without any window even when a display is available.
     #[arg(long)]
     pub headless: bool,

@@ -178,7 +178,7 @@ fn main() -> ExitCode {
                     sacn_port: args.sacn_port,
                     live: true,
                 }),
-                ..AppOptions::render(scene, asset_root, (1280, 720))
+                ..AppOptions::render(scene, asset_root, args.size)
             };
             let mut app = backlot::build_app(&options);
             if args.no_render {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use backlot_params::ParamRegistry;
 use backlot_scene::{SceneStatus, SceneViewTarget, scene_assets_ready};
 use backlot_stage::{StageRuntime, StageStatus};
-use bevy::app::SubApps;
+use bevy::app::{AppLabel, SubApps};
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
 use bevy::render::renderer::RenderDevice;
@@ -107,6 +107,14 @@ impl FrameDriver {
     /// The main world.
     pub fn world_mut(&mut self) -> &mut World {
         self.apps.main.world_mut()
+    }
+
+    /// The render world, where a renderer runs.
+    pub fn render_world_mut(&mut self) -> Option<&mut World> {
+        self.apps
+            .sub_apps
+            .get_mut(&bevy::render::RenderApp.intern())
+            .map(|app| app.world_mut())
     }
 
     /// Renders one frame and returns every capture target (see [`render_frames`]) as RGB.

@@ -2,13 +2,11 @@
 //! peers: python-osc (set, bundle, feedback), stupidArtnet, the `sacn` package (unicast),
 //! and OSCQuery read over HTTP. `.ci/setup` installs the peers in a virtual environment.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use crate::support::{backlot, repo, temp_dir};
+use crate::support::{Running, backlot, free_tcp, free_udp, repo, temp_dir};
 
 fn python() -> PathBuf {
     // Where .ci/setup put the peers: $BACKLOT_PYTHON, else $BACKLOT_VENV, else the default.
@@ -31,116 +29,35 @@ fn python() -> PathBuf {
     path
 }
 
-fn free_udp() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .expect("udp")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn free_tcp() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("tcp")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// The running app; killed on drop.
-struct Running {
-    child: Child,
-    oscquery: u16,
-    log: PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn http(&self, path: &str) -> Option<String> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.oscquery)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut text = String::new();
-        s.read_to_string(&mut text).ok()?;
-        text.split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_string())
-    }
-
-    /// The first number of `address`'s VALUE.
-    fn value(&self, address: &str) -> Option<Vec<f64>> {
-        let body = self.http(&format!("{address}?VALUE"))?;
-        let inner = body.strip_prefix("{\"VALUE\":[")?.strip_suffix("]}")?;
-        inner
-            .split(',')
-            .map(|v| v.trim().parse::<f64>().ok())
-            .collect()
-    }
-
-    fn wait_for(&self, what: &str, mut done: impl FnMut(&Running) -> bool) {
-        let start = Instant::now();
-        while !done(self) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "timed out waiting for {what}\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
 fn start(map: &Path, ports: [u16; 5], dir: &Path) -> Running {
-    let log = dir.join("backlot.log");
     let [osc, tcp, query, artnet, sacn] = ports;
-    let child = backlot()
-        .args([
-            "run",
-            "--headless",
-            "--no-render",
-            // Control alone: no reactive layers moving the same parameters.
-            "--no-layers",
-            "--scene",
-            "scenes/neon_club.scene.ron",
-            "--map",
-        ])
-        .arg(map)
-        .args([
-            "--osc-port",
-            &osc.to_string(),
-            "--osc-tcp-port",
-            &tcp.to_string(),
-            "--oscquery-port",
-            &query.to_string(),
-        ])
-        .args([
-            "--artnet-port",
-            &artnet.to_string(),
-            "--sacn-port",
-            &sacn.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("spawn backlot");
-    let running = Running {
-        child,
-        oscquery: query,
-        log,
-    };
+    let mut cmd = backlot();
+    cmd.args([
+        "run",
+        "--headless",
+        "--no-render",
+        // Control alone: no reactive layers moving the same parameters.
+        "--no-layers",
+        "--scene",
+        "scenes/neon_club.scene.ron",
+        "--map",
+    ])
+    .arg(map)
+    .args([
+        "--osc-port",
+        &osc.to_string(),
+        "--osc-tcp-port",
+        &tcp.to_string(),
+        "--oscquery-port",
+        &query.to_string(),
+    ])
+    .args([
+        "--artnet-port",
+        &artnet.to_string(),
+        "--sacn-port",
+        &sacn.to_string(),
+    ]);
+    let running = Running::spawn(cmd, query, dir.join("backlot.log"));
     running.wait_for("OSCQuery and the scene", |r| {
         r.value("/scene/lights/key/intensity").is_some()
     });

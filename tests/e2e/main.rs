@@ -4,6 +4,7 @@
 mod cli;
 mod control;
 mod layers;
+mod memory;
 mod render;
 mod stage;
 mod support;

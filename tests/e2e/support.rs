@@ -1,7 +1,10 @@
 //! Helpers shared by the end-to-end tests.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -43,4 +46,95 @@ pub fn load_rgb(path: &Path) -> image::RgbImage {
     image::open(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .to_rgb8()
+}
+
+/// A free loopback UDP port.
+pub fn free_udp() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .expect("udp")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A free loopback TCP port.
+pub fn free_tcp() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("tcp")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A running `backlot run`, its log in a file and its OSCQuery server; killed on drop.
+pub struct Running {
+    pub child: Child,
+    pub oscquery: u16,
+    pub log: PathBuf,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// Spawns `cmd` (a `backlot run …` whose OSCQuery listens on `oscquery`), logging to `log`.
+    pub fn spawn(mut cmd: Command, oscquery: u16, log: PathBuf) -> Running {
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("spawn backlot");
+        Running {
+            child,
+            oscquery,
+            log,
+        }
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// GET `path` from the OSCQuery server; the body.
+    pub fn http(&self, path: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.oscquery)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).ok()?;
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+    }
+
+    /// `address`'s VALUE, as numbers.
+    pub fn value(&self, address: &str) -> Option<Vec<f64>> {
+        let body = self.http(&format!("{address}?VALUE"))?;
+        let inner = body.strip_prefix("{\"VALUE\":[")?.strip_suffix("]}")?;
+        inner
+            .split(',')
+            .map(|v| v.trim().parse::<f64>().ok())
+            .collect()
+    }
+
+    /// Polls until `done`, failing with the log after a minute.
+    pub fn wait_for(&self, what: &str, mut done: impl FnMut(&Running) -> bool) {
+        let start = Instant::now();
+        while !done(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out waiting for {what}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

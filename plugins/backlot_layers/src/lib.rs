@@ -19,6 +19,7 @@ pub mod visuals;
 use std::path::PathBuf;
 
 use backlot_params::{BacklotSystems, ParamsPlugin};
+use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
 pub use asset::{LAYERS_SOURCE, LayersAsset, LayersLoader, LayersSource, register_layers_source};
@@ -42,8 +43,12 @@ impl Plugin for LayersPlugin {
             .world()
             .get_resource::<LayersSource>()
             .map(|s| s.display_dir.clone());
+        if !app.is_plugin_added::<backlot_scene::LiveBufferPlugin>() {
+            app.add_plugins(backlot_scene::LiveBufferPlugin);
+        }
         if app.is_plugin_added::<bevy::pbr::PbrPlugin>() {
             visuals::build(app);
+            app.track_assets::<visuals::GenerativeMaterial>("generative materials");
             app.add_systems(
                 Update,
                 (visuals::spawn_overlays, visuals::update_overlays)

@@ -7,6 +7,8 @@ use bevy::prelude::*;
 
 use crate::SceneIndex;
 use crate::animation::Animated;
+use crate::emissive::{LiveEmissiveBuffer, values_of};
+use crate::live_buffer::LiveBuffers;
 use crate::format::ParamTarget;
 use crate::sky::SkyDome;
 use crate::skybox::{SkyImageSource, set_sky};
@@ -53,9 +55,9 @@ pub(crate) fn apply_scene_params(
         Without<SceneCamera>,
     >,
     mut cameras: CameraQuery,
-    material_handles: Query<&MeshMaterial3d<StandardMaterial>>,
-    skies: Query<&MeshMaterial3d<StandardMaterial>, With<SkyDome>>,
-    mut materials: Option<ResMut<Assets<StandardMaterial>>>,
+    emissive_buffers: Query<&LiveEmissiveBuffer>,
+    mut live: ResMut<LiveBuffers>,
+    skies: Query<&LiveEmissiveBuffer, With<SkyDome>>,
 ) {
     if registry.generation() == index.applied_generation {
         return;
@@ -137,10 +139,7 @@ pub(crate) fn apply_scene_params(
                 }
             }
             ParamTarget::EmissiveStrength(name) | ParamTarget::EmissiveColor(name) => {
-                let (Some(materials), Some(Ok(handle))) = (
-                    materials.as_mut(),
-                    entity_of(name).map(|e| material_handles.get(e)),
-                ) else {
+                let Some(Ok(buffer)) = entity_of(name).map(|e| emissive_buffers.get(e)) else {
                     continue;
                 };
                 let strength_addr = format!("/scene/entities/{name}/emissive");
@@ -155,16 +154,14 @@ pub(crate) fn apply_scene_params(
                     .ok()
                     .and_then(ParamValue::as_vec3)
                     .unwrap_or([1.0; 3]);
-                if let Some(mut m) = materials.get_mut(&handle.0) {
-                    m.emissive = emissive_linear(color, strength);
-                }
+                // Written in place: the material is not touched (see `live_buffer`).
+                live.write(&buffer.0, &values_of(emissive_linear(color, strength)));
             }
             ParamTarget::SkyExposure | ParamTarget::SkyRotation => {
-                if let (Some(materials), Some(handle), Some(v)) =
-                    (materials.as_mut(), skies.iter().next(), value.as_f32())
-                    && let Some(mut m) = materials.get_mut(&handle.0)
+                if let (ParamTarget::SkyExposure, Some(buffer), Some(v)) =
+                    (target, skies.iter().next(), value.as_f32())
                 {
-                    m.emissive = emissive_linear([1.0; 3], v);
+                    live.write(&buffer.0, &values_of(emissive_linear([1.0; 3], v)));
                 }
                 for (_, _, _, _, _, _, sky, skybox, generated, env) in &mut cameras {
                     if let (Some(mut sky), Some(v)) = (sky, value.as_f32()) {

@@ -5,7 +5,9 @@
 mod animation;
 mod apply;
 mod asset;
+pub mod emissive;
 pub mod format;
+pub mod live_buffer;
 mod look;
 mod panel;
 mod physics;
@@ -17,6 +19,7 @@ mod status;
 
 pub use animation::Animated;
 pub use asset::{SceneAsset, SceneLoader, read_text};
+pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
 pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
@@ -27,6 +30,7 @@ pub use status::{SceneLoaded, SceneStatus, scene_assets_ready, scene_error_text}
 use std::path::PathBuf;
 
 use backlot_params::{BacklotSystems, ParamsPlugin};
+use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
 /// Loads the scene named by [`SceneSource`], keeps it spawned, reloads it on change.
@@ -55,6 +59,16 @@ impl Plugin for ScenePlugin {
             .world()
             .get_resource::<SceneSource>()
             .map(|s| s.display_dir.clone());
+        if !app.is_plugin_added::<LiveBufferPlugin>() {
+            app.add_plugins(LiveBufferPlugin);
+        }
+        emissive::build(app);
+        app.track_assets::<Mesh>("meshes")
+            .track_assets::<Image>("images")
+            .track_assets::<StandardMaterial>("standard materials")
+            .track_assets::<emissive::LiveEmissiveMaterial>("live emissive materials")
+            .track_assets::<bevy::render::storage::ShaderBuffer>("shader buffers")
+            .track_assets::<SceneAsset>("scene files");
         app.init_asset::<SceneAsset>()
             .register_asset_loader(SceneLoader {
                 asset_root: self.asset_root.clone(),

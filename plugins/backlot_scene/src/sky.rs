@@ -6,6 +6,7 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, Face, TextureDimension, TextureFormat};
 
+use crate::emissive::live_material;
 use crate::format::BackgroundDef;
 use crate::spawn::{RenderAssets, SceneCamera, emissive_linear};
 
@@ -40,10 +41,11 @@ pub(crate) fn spawn_sky(
         NotShadowReceiver,
         ChildOf(root),
     ));
-    if let (Some(meshes), Some(materials), Some(images)) = (
+    if let (Some(meshes), Some(materials), Some(images), Some(buffers)) = (
         &mut render.meshes,
-        &mut render.materials,
+        &mut render.live_materials,
         &mut render.images,
+        &mut render.buffers,
     ) {
         let pixels = gradient_rows(zenith.to_srgb(), horizon.to_srgb(), ground.to_srgb());
         let image = Image::new(
@@ -59,7 +61,6 @@ pub(crate) fn spawn_sky(
         );
         let material = StandardMaterial {
             base_color: Color::BLACK,
-            emissive: emissive_linear([1.0; 3], exposure.0),
             emissive_texture: Some(images.add(image)),
             perceptual_roughness: 1.0,
             reflectance: 0.0,
@@ -68,9 +69,17 @@ pub(crate) fn spawn_sky(
             cull_mode: Some(Face::Front),
             ..default()
         };
+        // Exposure is a live parameter: it scales the gradient through a live buffer.
+        let (material, buffer) = live_material(
+            material,
+            emissive_linear([1.0; 3], exposure.0),
+            &mut render.live,
+            buffers,
+        );
         entity.insert((
             Mesh3d(meshes.add(Sphere::new(SKY_RADIUS).mesh().uv(64, 32))),
             MeshMaterial3d(materials.add(material)),
+            buffer,
         ));
     }
     Some(entity.id())

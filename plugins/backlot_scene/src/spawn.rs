@@ -14,7 +14,10 @@ use crate::format::{
     AssetRef, BackgroundDef, ColorDef, EntityDef, LightDef, LightKind, MaterialDef, ParamTarget,
     SceneFile, ShapeDef, scene_param_specs,
 };
+use crate::emissive::{LiveEmissiveMaterial, live_material};
+use crate::live_buffer::LiveBuffers;
 use crate::{SceneAsset, SceneLoaded, SceneStatus, animation::Animated, physics, sky};
+use bevy::render::storage::ShaderBuffer;
 
 /// Parent of everything a scene spawned; despawning it removes the scene.
 #[derive(Component, Debug)]
@@ -88,6 +91,9 @@ pub(crate) struct RenderAssets<'w> {
     pub(crate) materials: Option<ResMut<'w, Assets<StandardMaterial>>>,
     pub(crate) images: Option<ResMut<'w, Assets<Image>>>,
     pub(crate) server: Option<Res<'w, AssetServer>>,
+    pub(crate) live_materials: Option<ResMut<'w, Assets<LiveEmissiveMaterial>>>,
+    pub(crate) buffers: Option<ResMut<'w, Assets<ShaderBuffer>>>,
+    pub(crate) live: ResMut<'w, LiveBuffers>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -315,10 +321,23 @@ fn spawn_entity(
             }
         }
         shape => {
-            if let (Some(meshes), Some(materials)) = (&mut render.meshes, &mut render.materials) {
+            if let Some(meshes) = &mut render.meshes {
                 let mesh = meshes.add(primitive_mesh(shape));
-                let material = materials.add(material(&def.material, render.server.as_deref()));
-                entity.insert((Mesh3d(mesh), MeshMaterial3d(material)));
+                let standard = material(&def.material, render.server.as_deref());
+                // Emissive surfaces are driven every frame: their emissive lives in a buffer
+                // written in place, so the material never changes (see `live_buffer`).
+                if def.material.emissive_strength.0 > 0.0
+                    && let (Some(live_materials), Some(buffers)) =
+                        (&mut render.live_materials, &mut render.buffers)
+                {
+                    let emissive = standard.emissive;
+                    let (material, buffer) =
+                        live_material(standard, emissive, &mut render.live, buffers);
+                    let material = live_materials.add(material);
+                    entity.insert((Mesh3d(mesh), MeshMaterial3d(material), buffer));
+                } else if let Some(materials) = &mut render.materials {
+                    entity.insert((Mesh3d(mesh), MeshMaterial3d(materials.add(standard))));
+                }
             }
         }
     }

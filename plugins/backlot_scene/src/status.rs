@@ -91,10 +91,7 @@ pub fn scene_assets_ready(world: &mut World) -> bool {
     if skies.iter(world).any(|s| s.cubemap.is_none()) {
         return false;
     }
-    let Some(materials) = world.get_resource::<Assets<StandardMaterial>>() else {
-        return true;
-    };
-    materials.iter().all(|(_, m)| {
+    let textures_ready = |m: &StandardMaterial| {
         [
             &m.base_color_texture,
             &m.emissive_texture,
@@ -103,5 +100,12 @@ pub fn scene_assets_ready(world: &mut World) -> bool {
         .into_iter()
         .flatten()
         .all(|h| server.is_loaded_with_dependencies(h) || server.get_load_state(h).is_none())
-    })
+    };
+    let standard = world
+        .get_resource::<Assets<StandardMaterial>>()
+        .is_none_or(|materials| materials.iter().all(|(_, m)| textures_ready(m)));
+    let live = world
+        .get_resource::<Assets<crate::emissive::LiveEmissiveMaterial>>()
+        .is_none_or(|materials| materials.iter().all(|(_, m)| textures_ready(&m.base)));
+    standard && live
 }

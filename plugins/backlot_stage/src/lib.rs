@@ -20,6 +20,7 @@ pub use warp::{WarpMaterial, WarpUniform};
 use std::path::PathBuf;
 
 use backlot_params::{BacklotSystems, ParamsPlugin};
+use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
 /// Loads the stage named by [`StageSource`] (hot-reloaded) and renders its outputs.
@@ -38,7 +39,12 @@ impl Plugin for StagePlugin {
             .world()
             .get_resource::<StageSource>()
             .map(|s| s.display_dir.clone());
+        if !app.is_plugin_added::<backlot_scene::LiveBufferPlugin>() {
+            app.add_plugins(backlot_scene::LiveBufferPlugin);
+        }
         warp::build(app);
+        app.track_assets::<WarpMaterial>("warp materials")
+            .track_assets::<StageAsset>("stage files");
         panel::build(app);
         app.init_asset::<StageAsset>()
             .register_asset_loader(StageLoader {

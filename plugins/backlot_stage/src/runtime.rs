@@ -17,6 +17,8 @@ use crate::format::{
     camera_rotation,
 };
 use crate::warp::{MAX_CAMERAS, MAX_SECTIONS, WarpMaterial, WarpUniform};
+use backlot_scene::LiveBuffers;
+use bevy::render::storage::ShaderBuffer;
 use crate::{StageAsset, StageSource};
 
 /// Test patterns, in parameter order.
@@ -118,9 +120,12 @@ pub struct OutputRuntime {
     pub name: String,
     /// The canvas image (what the processor receives).
     pub image: Handle<Image>,
-    material: Handle<WarpMaterial>,
-    /// The material drawing this output into its window, if it has one.
-    window_material: Option<Handle<WarpMaterial>>,
+    /// Kept so the material lives as long as the output.
+    _material: Handle<WarpMaterial>,
+    /// Its warp values, written in place every frame (the material never changes).
+    params: Handle<ShaderBuffer>,
+    /// The material drawing this output into its window, and its values, if it has one.
+    window: Option<(Handle<WarpMaterial>, Handle<ShaderBuffer>)>,
     transfer: Transfer,
 }
 
@@ -415,6 +420,8 @@ pub(crate) fn respawn_stage(
     mut images: ResMut<Assets<Image>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<WarpMaterial>>,
+    mut buffers: ResMut<Assets<ShaderBuffer>>,
+    mut live: ResMut<LiveBuffers>,
     mut runtime: ResMut<StageRuntime>,
     mut registry: ResMut<ParamRegistry>,
     overrides: Option<Res<StageCameraOverride>>,
@@ -633,8 +640,9 @@ pub(crate) fn respawn_stage(
             None => identity_lut.clone(),
         };
         let inner = |k: usize| rt.cameras.get(k).map_or(black.clone(), |c| c.image.clone());
+        let params = live.create(&mut buffers, &WarpUniform::default());
         let material = materials.add(WarpMaterial {
-            params: WarpUniform::default(),
+            params: params.clone(),
             positions: images.add(image(size, TextureFormat::Rgba32Float, Some(positions))),
             info: images.add(image(size, TextureFormat::Rgba16Uint, Some(info))),
             inner0: inner(0),
@@ -665,7 +673,7 @@ pub(crate) fn respawn_stage(
             layer,
             root,
         ));
-        let mut window_material = None;
+        let mut window_output = None;
         if windows.is_some() {
             // The processor input as a window: the same quad, drawn again into it.
             let placement = output.window.clone().unwrap_or(crate::format::WindowDef {
@@ -693,8 +701,14 @@ pub(crate) fn respawn_stage(
                 .id();
             // Window surfaces are sRGB: this copy of the material undoes that encoding so
             // the bytes on the wire are exactly the output signal.
+            let window_params = live.create(&mut buffers, &WarpUniform::default());
             let material = materials.get(&material).cloned();
-            let Some(material) = material.map(|m| materials.add(m)) else {
+            let Some(material) = material.map(|m| {
+                materials.add(WarpMaterial {
+                    params: window_params.clone(),
+                    ..m
+                })
+            }) else {
                 continue;
             };
             let layer = RenderLayers::layer(40 + i);
@@ -706,7 +720,7 @@ pub(crate) fn respawn_stage(
                 layer.clone(),
                 ChildOf(root),
             ));
-            window_material = Some(material);
+            window_output = Some((material.clone(), window_params));
             commands.spawn(warp_camera(
                 format!("output {} window", output.name),
                 50 + i as isize,
@@ -718,8 +732,9 @@ pub(crate) fn respawn_stage(
         rt.outputs.push(OutputRuntime {
             name: output.name.0.clone(),
             image: canvas,
-            material,
-            window_material,
+            _material: material,
+            params,
+            window: window_output,
             transfer: output.color.transfer,
         });
     }
@@ -835,7 +850,7 @@ pub(crate) fn update_stage(
     registry: Res<ParamRegistry>,
     mut runtime: ResMut<StageRuntime>,
     mut cameras: Query<(&mut Transform, &mut Projection)>,
-    mut materials: ResMut<Assets<WarpMaterial>>,
+    mut live: ResMut<LiveBuffers>,
     mut images: ResMut<Assets<Image>>,
 ) {
     adapt_inner_resolution(&registry, &mut runtime, &mut images);
@@ -930,14 +945,12 @@ pub(crate) fn update_stage(
             ),
             cabinets: runtime.cabinets,
         };
-        if let Some(mut m) = materials.get_mut(&output.material) {
-            m.params = params.clone();
-        }
-        if let Some(handle) = &output.window_material
-            && let Some(mut m) = materials.get_mut(handle)
-        {
-            m.params = params;
-            m.params.pattern.w = 1.0;
+        // Written in place: changing the material every frame leaked its bind groups.
+        live.write(&output.params, &params);
+        if let Some((_, window_params)) = &output.window {
+            let mut params = params;
+            params.pattern.w = 1.0;
+            live.write(window_params, &params);
         }
     }
 }

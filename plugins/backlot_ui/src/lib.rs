@@ -4,12 +4,19 @@
 mod dock;
 mod log_capture;
 mod log_panel;
+mod memory;
+mod memory_render;
 mod perf_panel;
 mod registry;
 pub mod widgets;
 
 pub use dock::DockLayout;
 pub use log_capture::{LogBuffer, LogLine, capture_layer};
+pub use memory::{
+    MemoryMonitor, MemoryPlugin, SharedRenderCounts, TrackAssetsExt, TrackedAssets, growth_per_minute,
+    parse_vm_rss_kb, resident_mb,
+};
+pub use memory_render::RenderCounts;
 pub use registry::{PanelAppExt, PanelFn, PanelRegistry, PanelSlot};
 
 pub use bevy_egui::egui;

@@ -1,4 +1,5 @@
-//! The Performance panel: fps and a frame-time graph over the last seconds.
+//! The Performance panel: fps and a frame-time graph over the last seconds, and memory:
+//! resident size and its growth, what the engine holds per type, GPU objects.
 
 use std::collections::VecDeque;
 
@@ -6,6 +7,8 @@ use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy_egui::egui;
 use egui_plot::{Line, Plot, PlotPoints};
+
+use crate::memory::MemoryMonitor;
 
 const WINDOW_SECS: f64 = 10.0;
 
@@ -43,6 +46,9 @@ pub(crate) fn draw(ui: &mut egui::Ui, world: &mut World) {
             "frame {mean:.2} ms mean, {worst:.2} ms worst (last {WINDOW_SECS:.0} s)"
         ));
     });
+    if let Some(monitor) = world.get_resource::<MemoryMonitor>() {
+        draw_memory(ui, monitor);
+    }
     Plot::new("frame_times")
         .height(ui.available_height().max(80.0))
         .include_y(0.0)
@@ -51,4 +57,57 @@ pub(crate) fn draw(ui: &mut egui::Ui, world: &mut World) {
         .show(ui, |plot| {
             plot.line(Line::new("frame time", PlotPoints::from(points)));
         });
+}
+
+fn draw_memory(ui: &mut egui::Ui, m: &MemoryMonitor) {
+    ui.horizontal_wrapped(|ui| {
+        match m.rss_mb {
+            Some(rss) => ui.label(format!("memory {rss:.0} MB")),
+            None => ui.label("memory: not reported on this platform"),
+        };
+        ui.separator();
+        match m.growth_mb_per_min {
+            Some(g) => {
+                let text = format!("{g:+.1} MB/min over the last minute");
+                if m.warning {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(255, 90, 70),
+                        format!("{text}: growing (warning above {:.0})", m.warn_growth_mb_per_min),
+                    )
+                } else {
+                    ui.label(text)
+                }
+            }
+            None => ui.label("growth: measuring (needs a minute)"),
+        };
+    });
+    let r = &m.render;
+    ui.horizontal_wrapped(|ui| {
+        if r.rendering {
+            ui.label(format!(
+                "GPU: {} bind groups, {} buffers, {} textures",
+                r.wgpu_bind_groups, r.wgpu_buffers, r.wgpu_textures
+            ));
+            if let Some(bytes) = r.gpu_allocated_bytes {
+                ui.label(format!("{:.0} MB allocated", bytes as f64 / 1_048_576.0));
+            }
+            ui.separator();
+            ui.label(format!(
+                "prepared: {} materials, {} images, {} meshes; {} material slabs ({} kB)",
+                r.prepared_materials,
+                r.prepared_images,
+                r.prepared_meshes,
+                r.material_slabs,
+                r.material_slab_bytes / 1024
+            ));
+        } else {
+            ui.label("not rendering");
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("assets:");
+        for (name, count) in &m.assets {
+            ui.label(format!("{name} {count}"));
+        }
+    });
 }

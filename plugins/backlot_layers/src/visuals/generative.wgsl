@@ -3,11 +3,13 @@
 // layers, colours, speed, opacity); unlit, emissive in cd/m2 like the scene's neon.
 
 #import bevy_pbr::forward_io::VertexOutput
+#import bevy_pbr::mesh_view_bindings::globals
 
 struct Generative {
     color_a: vec4<f32>,   // rgb linear, a: brightness
     color_b: vec4<f32>,   // rgb linear
-    // x: time (s), y: level 0..1, z: opacity, w: kind (0 gradient, 1 noise, 2 particles)
+    // x: unused (time comes from the view globals), y: level 0..1, z: opacity,
+    // w: kind (0 gradient, 1 noise, 2 particles)
     params: vec4<f32>,
     // xyz: performer position (world), w: presence 0..1
     performer: vec4<f32>,
@@ -15,7 +17,8 @@ struct Generative {
     extra: vec4<f32>,
 }
 
-@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> g: Generative;
+// Written in place every frame: the material itself never changes (see live_buffer.rs).
+@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> g: Generative;
 
 fn hash(p: vec2<f32>) -> f32 {
     let h = dot(p, vec2<f32>(127.1, 311.7));
@@ -44,7 +47,7 @@ fn fbm(p: vec2<f32>) -> f32 {
 
 @fragment
 fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
-    let t = g.params.x * g.extra.x;
+    let t = globals.time * g.extra.x;
     let level = g.params.y;
     let kind = u32(g.params.w + 0.5);
     let uv = in.uv;

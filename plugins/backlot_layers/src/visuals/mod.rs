@@ -3,22 +3,23 @@
 //! faders and desks drive like any other.
 
 use backlot_params::{ParamAddress, ParamRegistry, ParamSpec};
-use backlot_scene::SceneIndex;
+use backlot_scene::{LiveBuffers, SceneIndex};
 use bevy::asset::embedded_asset;
 use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::render::storage::ShaderBuffer;
 use bevy::shader::ShaderRef;
 
 use crate::format::{VisualDef, VisualKind};
 
-/// Values the shader reads.
-#[derive(ShaderType, Debug, Clone, Default)]
+/// Values the shader reads, written in place each frame through [`LiveBuffers`].
+#[derive(ShaderType, Debug, Clone, Default, PartialEq)]
 pub struct GenerativeUniform {
     /// rgb linear, a: brightness.
     pub color_a: Vec4,
     /// rgb linear.
     pub color_b: Vec4,
-    /// time, level, opacity, kind.
+    /// unused (time comes from the view globals), level, opacity, kind.
     pub params: Vec4,
     /// Performer position and presence.
     pub performer: Vec4,
@@ -26,12 +27,13 @@ pub struct GenerativeUniform {
     pub extra: Vec4,
 }
 
-/// The material.
+/// The material. It never changes after it is spawned: animated values live in `params`,
+/// a buffer written in place (changing the asset every frame leaked a bind group per frame).
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
 pub struct GenerativeMaterial {
-    /// Uniform values.
-    #[uniform(0)]
-    pub params: GenerativeUniform,
+    /// Holds a [`GenerativeUniform`].
+    #[storage(0, read_only)]
+    pub params: Handle<ShaderBuffer>,
     /// Additive or alpha-blended.
     pub alpha: AlphaMode,
 }
@@ -97,8 +99,12 @@ pub(crate) fn spawn_overlays(
     meshes: Query<&Mesh3d>,
     existing: Query<(Entity, &VisualOverlay, &ChildOf)>,
     mut materials: Option<ResMut<Assets<GenerativeMaterial>>>,
+    mut buffers: Option<ResMut<Assets<ShaderBuffer>>>,
+    mut live: ResMut<LiveBuffers>,
 ) {
-    let (Some(index), Some(materials)) = (index, materials.as_mut()) else {
+    let (Some(index), Some(materials), Some(buffers)) =
+        (index, materials.as_mut(), buffers.as_mut())
+    else {
         return;
     };
     for v in &visuals.file.visuals {
@@ -127,7 +133,7 @@ pub(crate) fn spawn_overlays(
             crate::format::VisualBlend::Alpha => AlphaMode::Blend,
         };
         let material = materials.add(GenerativeMaterial {
-            params: GenerativeUniform::default(),
+            params: live.create(buffers, &GenerativeUniform::default()),
             alpha,
         });
         let child = commands
@@ -148,15 +154,15 @@ pub(crate) fn spawn_overlays(
     }
 }
 
-/// Feeds parameters, time and the performer to each overlay.
+/// Feeds parameters and the performer to each overlay's live buffer.
 pub(crate) fn update_overlays(
     registry: Res<ParamRegistry>,
-    time: Res<Time>,
     state: Res<crate::runtime::LayersState>,
     overlays: Query<(&VisualOverlay, &MeshMaterial3d<GenerativeMaterial>)>,
-    mut materials: Option<ResMut<Assets<GenerativeMaterial>>>,
+    materials: Option<Res<Assets<GenerativeMaterial>>>,
+    mut live: ResMut<LiveBuffers>,
 ) {
-    let Some(materials) = materials.as_mut() else {
+    let Some(materials) = materials else {
         return;
     };
     for (o, handle) in &overlays {
@@ -181,19 +187,16 @@ pub(crate) fn update_overlays(
             .performer
             .and_then(|id| state.performer(id))
             .map_or(Vec4::ZERO, |(p, present)| p.extend(present));
-        if let Some(mut m) = materials.get_mut(&handle.0) {
-            m.params = GenerativeUniform {
+        // Read-only access: `get_mut` would make Bevy re-prepare the material every frame.
+        if let Some(m) = materials.get(&handle.0) {
+            let values = GenerativeUniform {
                 color_a: c("color_a").extend(f("brightness", 4.0)),
                 color_b: c("color_b").extend(0.0),
-                params: Vec4::new(
-                    time.elapsed_secs(),
-                    f("level", 0.0),
-                    f("opacity", 1.0),
-                    kind,
-                ),
+                params: Vec4::new(0.0, f("level", 0.0), f("opacity", 1.0), kind),
                 performer,
                 extra: Vec4::new(f("speed", 1.0), 0.0, 0.0, 0.0),
             };
+            live.write(&m.params, &values);
         }
     }
 }

@@ -3,6 +3,7 @@
 use bevy::asset::embedded_asset;
 use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::render::storage::ShaderBuffer;
 use bevy::shader::ShaderRef;
 
 /// Most tracked cameras one output blends (inner-frustum textures bound per output).
@@ -10,8 +11,8 @@ pub const MAX_CAMERAS: usize = 4;
 /// Most sections whose cabinet grids the test pattern knows.
 pub const MAX_SECTIONS: usize = 8;
 
-/// Per-output values the warp shader reads, refreshed every frame.
-#[derive(ShaderType, Debug, Clone, Default)]
+/// Per-output values the warp shader reads, written in place every frame.
+#[derive(ShaderType, Debug, Clone, Default, PartialEq)]
 pub struct WarpUniform {
     /// Clip-from-world of each camera's (overscanned) inner render, ascending priority.
     pub inner_clip_from_world: [Mat4; MAX_CAMERAS],
@@ -34,9 +35,10 @@ pub struct WarpUniform {
 /// The material of an output's quad.
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
 pub struct WarpMaterial {
-    /// Uniform values.
-    #[uniform(0)]
-    pub params: WarpUniform,
+    /// Holds a [`WarpUniform`], written in place every frame through `LiveBuffers`: the
+    /// material itself never changes after the stage is built.
+    #[storage(0, read_only)]
+    pub params: Handle<ShaderBuffer>,
     /// World position of each canvas pixel's LED (w = 1 where an LED is mapped).
     #[texture(1, sample_type = "float", filterable = false)]
     pub positions: Handle<Image>,

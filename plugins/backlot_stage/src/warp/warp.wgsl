@@ -20,7 +20,8 @@ struct WarpUniform {
     cabinets: array<vec4<f32>, 8>,
 }
 
-@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> warp: WarpUniform;
+// Written in place every frame; the material never changes (see live_buffer.rs).
+@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> warp: WarpUniform;
 @group(#{MATERIAL_BIND_GROUP}) @binding(1) var positions: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(2) var info: texture_2d<u32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(3) var inner0: texture_2d<f32>;
