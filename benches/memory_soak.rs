@@ -112,16 +112,17 @@ fn stream_inputs(stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
 fn main() {
     let seconds: u64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(180);
     let stage = arg("--stage").unwrap_or_else(|| "scenes/stages/flat_wall.stage.ron".into());
-    let size = arg("--size").unwrap_or_else(|| "1280x720".into());
+    // Older builds have no `run --size`: passed only when asked for.
+    let size = arg("--size");
     let binary = arg("--binary").unwrap_or_else(|| env!("CARGO_BIN_EXE_backlot").into());
-    let mut child = match Command::new(&binary)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut cmd = Command::new(&binary);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "--headless", "--scene", "scenes/neon_club.scene.ron"])
-        .args(["--stage", &stage, "--size", &size])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
+        .args(["--stage", &stage]);
+    if let Some(size) = &size {
+        cmd.args(["--size", size]);
+    }
+    let mut child = match cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cannot start {binary}: {e}");
@@ -131,8 +132,14 @@ fn main() {
     let pid = child.id();
     let stop = Arc::new(AtomicBool::new(false));
     let streamer = stream_inputs(stop.clone());
-    println!("memory soak: {binary}, stage {stage}, view {size}, {seconds} s, all inputs");
-    println!("{:>6} {:>9} {:>8} {:>6}", "t (s)", "RSS (MB)", "frames", "fps");
+    println!(
+        "memory soak: {binary}, stage {stage}, view {}, {seconds} s, all inputs",
+        size.as_deref().unwrap_or("1280x720")
+    );
+    println!(
+        "{:>6} {:>9} {:>8} {:>6}",
+        "t (s)", "RSS (MB)", "frames", "fps"
+    );
     let start = Instant::now();
     let mut frames = 0.0f64;
     let mut last = Instant::now();

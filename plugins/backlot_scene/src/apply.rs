@@ -8,8 +8,8 @@ use bevy::prelude::*;
 use crate::SceneIndex;
 use crate::animation::Animated;
 use crate::emissive::{LiveEmissiveBuffer, values_of};
-use crate::live_buffer::LiveBuffers;
 use crate::format::ParamTarget;
+use crate::live_buffer::LiveBuffers;
 use crate::sky::SkyDome;
 use crate::skybox::{SkyImageSource, set_sky};
 use crate::spawn::{

@@ -64,13 +64,8 @@ impl LiveBuffers {
         let mut bytes = Vec::new();
         encode(value, &mut bytes);
         let handle = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::RENDER_WORLD));
-        self.entries.insert(
-            handle.id(),
-            LiveEntry {
-                bytes,
-                version: 0,
-            },
-        );
+        self.entries
+            .insert(handle.id(), LiveEntry { bytes, version: 0 });
         handle
     }
 
@@ -125,7 +120,10 @@ fn encode<T: ShaderType + WriteInto>(value: &T, out: &mut Vec<u8>) {
 
 /// Drops entries whose buffer asset is gone (its material was dropped), so the map follows
 /// the scene's size through any number of reloads.
-fn forget_dropped_buffers(mut live: ResMut<LiveBuffers>, buffers: Option<Res<Assets<ShaderBuffer>>>) {
+fn forget_dropped_buffers(
+    mut live: ResMut<LiveBuffers>,
+    buffers: Option<Res<Assets<ShaderBuffer>>>,
+) {
     let Some(buffers) = buffers else {
         return;
     };

@@ -10,11 +10,11 @@ use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::post_process::bloom::Bloom;
 use bevy::prelude::*;
 
+use crate::emissive::{LiveEmissiveMaterial, live_material};
 use crate::format::{
     AssetRef, BackgroundDef, ColorDef, EntityDef, LightDef, LightKind, MaterialDef, ParamTarget,
     SceneFile, ShapeDef, scene_param_specs,
 };
-use crate::emissive::{LiveEmissiveMaterial, live_material};
 use crate::live_buffer::LiveBuffers;
 use crate::{SceneAsset, SceneLoaded, SceneStatus, animation::Animated, physics, sky};
 use bevy::render::storage::ShaderBuffer;

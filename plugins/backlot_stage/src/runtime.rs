@@ -17,9 +17,9 @@ use crate::format::{
     camera_rotation,
 };
 use crate::warp::{MAX_CAMERAS, MAX_SECTIONS, WarpMaterial, WarpUniform};
+use crate::{StageAsset, StageSource};
 use backlot_scene::LiveBuffers;
 use bevy::render::storage::ShaderBuffer;
-use crate::{StageAsset, StageSource};
 
 /// Test patterns, in parameter order.
 pub const PATTERNS: [&str; 9] = [

@@ -13,8 +13,8 @@ pub mod widgets;
 pub use dock::DockLayout;
 pub use log_capture::{LogBuffer, LogLine, capture_layer};
 pub use memory::{
-    MemoryMonitor, MemoryPlugin, SharedRenderCounts, TrackAssetsExt, TrackedAssets, growth_per_minute,
-    parse_vm_rss_kb, resident_mb,
+    MemoryMonitor, MemoryPlugin, SharedRenderCounts, TrackAssetsExt, TrackedAssets,
+    growth_per_minute, parse_vm_rss_kb, resident_mb,
 };
 pub use memory_render::RenderCounts;
 pub use registry::{PanelAppExt, PanelFn, PanelRegistry, PanelSlot};

@@ -24,7 +24,8 @@ const HISTORY: usize = 600;
 pub struct MemoryPlugin {
     /// Growth (MB per minute) after warm-up that raises the warning.
     pub warn_growth_mb_per_min: f64,
-    /// Time after start before growth counts (loading, shader compilation, caches filling).
+    /// Time after start before growth counts (loading, shader compilation, caches filling);
+    /// the first warning can come a growth window after it.
     pub warm_up: Duration,
 }
 
@@ -139,7 +140,11 @@ pub fn growth_per_minute(history: &VecDeque<[f64; 2]>, window: Duration) -> Opti
 
 const STATUS: [(&str, &str, &str); 8] = [
     ("/status/frames", "", "Frames run since start"),
-    ("/status/memory_mb", "MB", "Resident memory of the backlot process"),
+    (
+        "/status/memory_mb",
+        "MB",
+        "Resident memory of the backlot process",
+    ),
     (
         "/status/memory_growth_mb_min",
         "MB/min",
@@ -218,7 +223,8 @@ fn sample_memory(world: &mut World) {
     monitor.growth_mb_per_min = growth_per_minute(&monitor.history, GROWTH_WINDOW);
     monitor.assets = counts;
     monitor.render = render;
-    let over = monitor.warmed_up(now)
+    // Judged on a window that starts after warm-up: loading is not a leak.
+    let over = monitor.warmed_up(now.saturating_sub(GROWTH_WINDOW))
         && monitor
             .growth_mb_per_min
             .is_some_and(|g| g > monitor.warn_growth_mb_per_min);
@@ -288,7 +294,9 @@ mod tests {
         let window = Duration::from_secs(60);
         let mut h: VecDeque<[f64; 2]> = (0..30).map(|t| [t as f64, 100.0 + t as f64]).collect();
         assert_eq!(growth_per_minute(&h, window), None, "half a window");
-        h = (0..=120).map(|t| [t as f64, 100.0 + t as f64 * 0.5]).collect();
+        h = (0..=120)
+            .map(|t| [t as f64, 100.0 + t as f64 * 0.5])
+            .collect();
         let g = growth_per_minute(&h, window).expect("full window");
         assert!((g - 30.0).abs() < 1e-6, "{g}");
         h = (0..=120).map(|t| [t as f64, 250.0]).collect();

@@ -69,10 +69,7 @@ fn count_render_world(
     instance: Option<Res<RenderInstance>>,
     device: Option<Res<RenderDevice>>,
 ) {
-    if last
-        .0
-        .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
-    {
+    if last.0.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
         return;
     }
     last.0 = Some(Instant::now());

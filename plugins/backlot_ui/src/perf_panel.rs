@@ -72,7 +72,10 @@ fn draw_memory(ui: &mut egui::Ui, m: &MemoryMonitor) {
                 if m.warning {
                     ui.colored_label(
                         egui::Color32::from_rgb(255, 90, 70),
-                        format!("{text}: growing (warning above {:.0})", m.warn_growth_mb_per_min),
+                        format!(
+                            "{text}: growing (warning above {:.0})",
+                            m.warn_growth_mb_per_min
+                        ),
                     )
                 } else {
                     ui.label(text)
@@ -110,4 +113,48 @@ fn draw_memory(ui: &mut egui::Ui, m: &MemoryMonitor) {
             ui.label(format!("{name} {count}"));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory_render::RenderCounts;
+
+    /// Draws the panel headlessly: before any sample, then warning with render counts.
+    #[test]
+    fn panel_draws_memory_states() {
+        let mut world = World::new();
+        world.init_resource::<FrameHistory>();
+        world.insert_resource(MemoryMonitor::default());
+        let ctx = egui::Context::default();
+        let texts = |world: &mut World| {
+            let out = ctx.run_ui(egui::RawInput::default(), |ui| draw(ui, world));
+            assert!(!out.shapes.is_empty());
+            format!("{:?}", out.shapes)
+        };
+        let empty = texts(&mut world);
+        assert!(empty.contains("measuring"), "{empty}");
+        {
+            let mut m = world.resource_mut::<MemoryMonitor>();
+            m.rss_mb = Some(812.0);
+            m.growth_mb_per_min = Some(95.5);
+            m.warn_growth_mb_per_min = 30.0;
+            m.warning = true;
+            m.assets = vec![("generative materials", 3)];
+            m.render = RenderCounts {
+                rendering: true,
+                wgpu_bind_groups: 205,
+                ..default()
+            };
+        }
+        let warning = texts(&mut world);
+        for needle in [
+            "812 MB",
+            "+95.5 MB/min",
+            "205 bind groups",
+            "generative materials 3",
+        ] {
+            assert!(warning.contains(needle), "{needle} missing");
+        }
+    }
 }

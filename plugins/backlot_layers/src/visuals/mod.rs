@@ -92,6 +92,7 @@ pub fn visual_specs(v: &VisualDef) -> Vec<ParamSpec> {
 
 /// Spawns overlays for visuals whose entity exists and has no overlay yet (after scene
 /// reloads too).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn spawn_overlays(
     mut commands: Commands,
     visuals: Res<crate::runtime::LayersState>,
