@@ -3,7 +3,6 @@
 //! on a stage, and the real binary's resident memory stays flat over a run and through 100
 //! hot reloads of the scene and the layer set.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc::Receiver;
@@ -23,51 +22,54 @@ use bevy::prelude::{StandardMaterial, World};
 use bevy::render::erased_render_asset::ErasedRenderAssets;
 use bevy::render::renderer::RenderInstance;
 
-use crate::support::{Running, backlot, free_tcp, free_udp, repo, temp_dir};
+use crate::support::{Running, backlot, flat_wall_variant, free_tcp, free_udp, repo, temp_dir};
 
-/// flat_wall with small outputs and free tracker ports, so lavapipe renders several frames
-/// a second and parallel tests never share a port.
+/// flat_wall with small outputs, a small outer cube and inner render, so lavapipe renders
+/// several frames a second.
 fn small_stage(dir: &Path) -> PathBuf {
-    let src = std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron"))
-        .expect("flat_wall");
-    let replaced = src
-        .replace("pixels: (160, 180)", "pixels: (16, 18)")
-        .replace("canvas: (1920, 1080)", "canvas: (192, 108)")
-        .replace("port: Some(40000)", "port: Some(0)")
-        .replace("Osc(port: 9000)", "Osc(port: 0)")
-        .replace("resolution: 512", "resolution: 64")
-        .replace(
-            "soft_edge: 0.05,",
-            "soft_edge: 0.05,\n            inner_resolution: Fixed(192, 108),",
-        );
-    assert_ne!(src, replaced);
-    let path = dir.join("small.stage.ron");
-    std::fs::write(&path, replaced).expect("write stage");
-    path
+    flat_wall_variant(
+        dir,
+        "small.stage.ron",
+        &[
+            ("pixels: (160, 180)", "pixels: (16, 18)"),
+            ("canvas: (1920, 1080)", "canvas: (192, 108)"),
+            ("resolution: 512", "resolution: 64"),
+            (
+                "soft_edge: 0.05,",
+                "soft_edge: 0.05,\n            inner_resolution: Fixed(192, 108),",
+            ),
+        ],
+    )
 }
 
-/// Counts `Modified` events of one material type, frame after frame.
-struct ModifiedCounter<M: Asset> {
-    cursor: MessageCursor<AssetEvent<M>>,
-    count: usize,
+/// Counts `Modified` events of each material type, frame after frame.
+#[derive(Default)]
+struct MaterialChanges {
+    generative: MessageCursor<AssetEvent<GenerativeMaterial>>,
+    emissive: MessageCursor<AssetEvent<LiveEmissiveMaterial>>,
+    standard: MessageCursor<AssetEvent<StandardMaterial>>,
+    warp: MessageCursor<AssetEvent<WarpMaterial>>,
+    /// Generative, live emissive, standard, warp.
+    counts: [usize; 4],
 }
 
-impl<M: Asset> ModifiedCounter<M> {
-    fn new() -> Self {
-        Self {
-            cursor: MessageCursor::default(),
-            count: 0,
-        }
-    }
-
-    fn read(&mut self, world: &World) {
-        if let Some(messages) = world.get_resource::<Messages<AssetEvent<M>>>() {
-            self.count += self
-                .cursor
+fn modified<M: Asset>(world: &World, cursor: &mut MessageCursor<AssetEvent<M>>) -> usize {
+    world
+        .get_resource::<Messages<AssetEvent<M>>>()
+        .map_or(0, |messages| {
+            cursor
                 .read(messages)
                 .filter(|e| matches!(e, AssetEvent::Modified { .. }))
-                .count();
-        }
+                .count()
+        })
+}
+
+impl MaterialChanges {
+    fn read(&mut self, world: &World) {
+        self.counts[0] += modified(world, &mut self.generative);
+        self.counts[1] += modified(world, &mut self.emissive);
+        self.counts[2] += modified(world, &mut self.standard);
+        self.counts[3] += modified(world, &mut self.warp);
     }
 }
 
@@ -135,44 +137,16 @@ fn animated_materials_leave_the_render_world_unchanged() {
         "neon_club's emissive surfaces are live"
     );
     let writes_before = world.resource::<LiveBuffers>().writes();
-    let mut generative = ModifiedCounter::<GenerativeMaterial>::new();
-    let mut emissive = ModifiedCounter::<LiveEmissiveMaterial>::new();
-    let mut standard = ModifiedCounter::<StandardMaterial>::new();
-    let mut warp = ModifiedCounter::<WarpMaterial>::new();
+    let mut modified = MaterialChanges::default();
     // Skip what warm-up left in the queues.
-    let read_all = |w: &World,
-                    g: &mut ModifiedCounter<GenerativeMaterial>,
-                    e: &mut ModifiedCounter<LiveEmissiveMaterial>,
-                    s: &mut ModifiedCounter<StandardMaterial>,
-                    p: &mut ModifiedCounter<WarpMaterial>| {
-        g.read(w);
-        e.read(w);
-        s.read(w);
-        p.read(w);
-    };
-    read_all(
-        driver.world_mut(),
-        &mut generative,
-        &mut emissive,
-        &mut standard,
-        &mut warp,
-    );
-    generative.count = 0;
-    emissive.count = 0;
-    standard.count = 0;
-    warp.count = 0;
+    modified.read(driver.world_mut());
+    modified.counts = [0; 4];
 
     let baseline = render_counts(driver.render_world_mut().expect("render world"));
     let mut worst = baseline;
     for frame in 0..240 {
         driver.step().expect("step");
-        read_all(
-            driver.world_mut(),
-            &mut generative,
-            &mut emissive,
-            &mut standard,
-            &mut warp,
-        );
+        modified.read(driver.world_mut());
         let now = render_counts(driver.render_world_mut().expect("render world"));
         assert_eq!(
             now.prepared_materials, baseline.prepared_materials,
@@ -200,8 +174,7 @@ fn animated_materials_leave_the_render_world_unchanged() {
         "textures grew: {baseline:?} -> {worst:?}"
     );
     assert_eq!(
-        (generative.count, emissive.count, standard.count, warp.count),
-        (0, 0, 0, 0),
+        modified.counts, [0; 4],
         "no material asset changes while the show plays (generative, emissive, standard, warp)"
     );
     // The check above could pass by nothing animating: the live values did move.
@@ -283,15 +256,7 @@ fn the_shipped_show_on_a_stage_holds_its_memory_through_hot_reloads() {
     // The log is read live, for the reload confirmations.
     cmd.stderr(Stdio::piped());
     let mut child = cmd.stdout(Stdio::null()).spawn().expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::support::lines_of(child.stderr.take().expect("stderr"));
     let pid = child.id();
     let running = Running {
         child,

@@ -374,7 +374,6 @@ fn output_lut_is_applied_last() {
 /// good stage with a positioned error.
 #[test]
 fn stage_file_hot_reloads_during_a_run() {
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
@@ -398,15 +397,7 @@ fn stage_file_hot_reloads_during_a_run() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::support::lines_of(child.stderr.take().expect("stderr"));
     let mut log = Vec::new();
     let wait_for = |needle: &str, log: &mut Vec<String>| {
         let start = Instant::now();

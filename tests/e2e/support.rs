@@ -1,6 +1,6 @@
 //! Helpers shared by the end-to-end tests.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -137,4 +137,37 @@ impl Running {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The lines a child writes to `stream`, as they come.
+pub fn lines_of(stream: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// flat_wall with free tracker ports (tests run in parallel) and `changes` applied, written
+/// to `dir/name`.
+pub fn flat_wall_variant(dir: &Path, name: &str, changes: &[(&str, &str)]) -> PathBuf {
+    let src = std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron"))
+        .expect("flat_wall");
+    let mut text = src
+        .replace("port: Some(40000)", "port: Some(0)")
+        .replace("Osc(port: 9000)", "Osc(port: 0)");
+    for (from, to) in changes {
+        assert!(text.contains(from), "flat_wall has no `{from}`");
+        text = text.replace(from, to);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write stage");
+    path
 }

@@ -13,21 +13,18 @@ use backlot_tracking::codec::freed::{FreedD1, encode};
 use backlot_tracking::{TakeRecorder, TrackingState};
 use bevy::math::Vec3;
 
-use crate::support::{backlot, load_rgb, repo, run, temp_dir, text};
+use crate::support::{backlot, flat_wall_variant, load_rgb, repo, run, temp_dir, text};
 
 /// flat_wall with a small canvas (fast renders) and free ports (tests run in parallel).
 fn test_stage(dir: &Path) -> PathBuf {
-    let src = std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron"))
-        .expect("flat_wall");
-    let replaced = src
-        .replace("pixels: (160, 180)", "pixels: (40, 45)")
-        .replace("canvas: (1920, 1080)", "canvas: (480, 270)")
-        .replace("port: Some(40000)", "port: Some(0)")
-        .replace("Osc(port: 9000)", "Osc(port: 0)");
-    assert_ne!(src, replaced);
-    let path = dir.join("tracked.stage.ron");
-    std::fs::write(&path, replaced).expect("write stage");
-    path
+    flat_wall_variant(
+        dir,
+        "tracked.stage.ron",
+        &[
+            ("pixels: (160, 180)", "pixels: (40, 45)"),
+            ("canvas: (1920, 1080)", "canvas: (480, 270)"),
+        ],
+    )
 }
 
 const SETS: [(&str, &str); 2] = [

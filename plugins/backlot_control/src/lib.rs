@@ -82,11 +82,17 @@ impl Plugin for ControlPlugin {
                     runtime::take_inputs,
                     runtime::save_learned,
                     arbiter::arbitrate,
-                    runtime::feedback,
-                    runtime::publish,
+                    runtime::publish_inputs,
                 )
                     .chain()
                     .in_set(BacklotSystems::Control),
+            )
+            // Feedback and OSCQuery report the values this frame resolved and renders.
+            .add_systems(
+                Update,
+                (runtime::feedback, runtime::publish_snapshot)
+                    .chain()
+                    .in_set(BacklotSystems::Report),
             );
         panel::build(app);
     }

@@ -614,7 +614,8 @@ pub(crate) fn save_learned(
     }
 }
 
-/// Sends every value change to OSC feedback targets and bound MIDI controls.
+/// Sends this frame's value changes, as resolved after layers, scene and stage, to OSC
+/// feedback targets and bound MIDI controls; an unchanged value is not sent again.
 pub(crate) fn feedback(
     mut rt: ResMut<ControlRuntime>,
     map: Res<ControlMap>,
@@ -714,15 +715,10 @@ fn status(
     let _ = registry.set_status(address, value);
 }
 
-/// Tempo, timecode and fps as parameters; the OSCQuery snapshot.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn publish(
-    mut rt: ResMut<ControlRuntime>,
+/// Tempo and timecode from MIDI as parameters, before the layers read them.
+pub(crate) fn publish_inputs(
     mut registry: ResMut<ParamRegistry>,
-    arbiter: Res<Arbiter>,
     engine: Res<MidiEngine>,
-    settings: Res<ControlSettings>,
-    time: Res<Time<Real>>,
     timecode: Option<ResMut<TakeTimecode>>,
 ) {
     if let Some(bpm) = engine.bpm {
@@ -776,6 +772,16 @@ pub(crate) fn publish(
             t.0 = Some(tc.label());
         }
     }
+}
+
+/// Fps, and the OSCQuery snapshot of the frame's resolved values.
+pub(crate) fn publish_snapshot(
+    mut rt: ResMut<ControlRuntime>,
+    mut registry: ResMut<ParamRegistry>,
+    arbiter: Res<Arbiter>,
+    settings: Res<ControlSettings>,
+    time: Res<Time<Real>>,
+) {
     let dt = time.delta_secs();
     if dt > 0.0 {
         status(
@@ -789,10 +795,11 @@ pub(crate) fn publish(
             ParamValue::Float(1.0 / dt),
         );
     }
-    // OSCQuery: refreshed at most 20 times a second.
-    if rt.snapshot_generation == registry.generation()
-        || rt.snapshot_at.is_some_and(|t| t.elapsed().as_millis() < 50)
-    {
+    // OSCQuery: a controller or operator write shows in the frame it applies; what only
+    // animates (layers, status) refreshes at most 20 times a second.
+    let throttled =
+        arbiter.applied.is_empty() && rt.snapshot_at.is_some_and(|t| t.elapsed().as_millis() < 50);
+    if rt.snapshot_generation == registry.generation() || throttled {
         return;
     }
     rt.snapshot_generation = registry.generation();

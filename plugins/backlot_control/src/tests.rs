@@ -861,6 +861,52 @@ fn a_value_received_before_a_frame_applies_in_that_frame() {
     );
     app.update();
     assert_eq!(get(&app, "/scene/fog/density"), ParamValue::Float(0.75));
+    // OSCQuery reports the value that frame resolved, after that same single frame.
+    let p = port(&app, |r| r.oscquery);
+    let mut s = TcpStream::connect(("127.0.0.1", p)).expect("connect");
+    write!(
+        s,
+        "GET /scene/fog/density?VALUE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    assert!(text.ends_with("{\"VALUE\":[0.75]}"), "{text}");
+}
+
+#[test]
+fn feedback_sends_a_value_once_not_again_while_unchanged() {
+    let surface = UdpSocket::bind("127.0.0.1:0").expect("surface");
+    surface
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let mut app = app_with(MAP, Some(surface.local_addr().expect("addr").port()));
+    let p = port(&app, |r| r.osc);
+    let desk = UdpSocket::bind("127.0.0.1:0").expect("desk");
+    for _ in 0..3 {
+        desk.send_to(
+            &osc("/scene/fog/density", vec![OscType::Float(0.6)]),
+            ("127.0.0.1", p),
+        )
+        .expect("send");
+        until(&mut app, |a| {
+            get(a, "/scene/fog/density") == ParamValue::Float(0.6)
+        });
+        for _ in 0..3 {
+            app.update();
+        }
+    }
+    let mut buf = [0u8; 1024];
+    let mut sent = 0;
+    while let Ok(n) = surface.recv(&mut buf) {
+        if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n])
+            && m.addr == "/scene/fog/density"
+        {
+            assert_eq!(m.args, vec![OscType::Float(0.6)]);
+            sent += 1;
+        }
+    }
+    assert_eq!(sent, 1, "the same value three times is fed back once");
 }
 
 #[test]

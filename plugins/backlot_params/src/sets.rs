@@ -3,7 +3,7 @@
 use bevy::prelude::*;
 
 /// Frame order within `Update`: sources write parameters first, owners apply them after,
-/// so a value set by any source reaches the scene in the same frame.
+/// so a value set by any source reaches the scene in the same frame; reports come last.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BacklotSystems {
     /// Sockets, devices and files are read.
@@ -18,6 +18,9 @@ pub enum BacklotSystems {
     Stage,
     /// Anything that must see the final state of the frame before rendering.
     Render,
+    /// Reports of the frame's resolved values: controller feedback, OSCQuery, published
+    /// status. Runs last, so what is reported is what this frame renders.
+    Report,
 }
 
 pub(crate) fn configure(app: &mut App) {
@@ -30,6 +33,7 @@ pub(crate) fn configure(app: &mut App) {
             BacklotSystems::Scene,
             BacklotSystems::Stage,
             BacklotSystems::Render,
+            BacklotSystems::Report,
         )
             .chain(),
     );

@@ -81,7 +81,8 @@ fn lut_image(lut: &CubeLut) -> Image {
     let mut data = Vec::with_capacity(lut.data.len() * 8);
     for rgb in &lut.data {
         for c in [rgb[0], rgb[1], rgb[2], 1.0] {
-            data.extend_from_slice(&half_bits(c).to_le_bytes());
+            // Rounded to nearest, as the GPU would convert it.
+            data.extend_from_slice(&half::f16::from_f32(c).to_bits().to_le_bytes());
         }
     }
     Image::new(
@@ -95,18 +96,6 @@ fn lut_image(lut: &CubeLut) -> Image {
         TextureFormat::Rgba16Float,
         RenderAssetUsages::RENDER_WORLD,
     )
-}
-
-/// f32 → IEEE half bits (LUT values are 0..1-ish; no subnormals needed).
-fn half_bits(v: f32) -> u16 {
-    let bits = v.clamp(-65000.0, 65000.0).to_bits();
-    let sign = ((bits >> 16) & 0x8000) as u16;
-    let exp = ((bits >> 23) & 0xff) as i32 - 127 + 15;
-    if exp <= 0 {
-        sign
-    } else {
-        sign | ((exp as u16) << 10) | ((bits & 0x7f_ffff) >> 13) as u16
-    }
 }
 
 /// Open one window per output (live runs with a display), placed as the stage file says.

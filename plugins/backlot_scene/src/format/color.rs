@@ -51,12 +51,8 @@ impl<'de> Deserialize<'de> for HexColor {
         if hex.len() != 6 || !hex.is_ascii() {
             return Err(bad());
         }
-        let mut out = [0.0; 3];
-        for (i, c) in out.iter_mut().enumerate() {
-            let byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).map_err(|_| bad())?;
-            *c = f32::from(byte) / 255.0;
-        }
-        Ok(Self(out))
+        let c = bevy::color::Srgba::hex(hex).map_err(|_| bad())?;
+        Ok(Self([c.red, c.green, c.blue]))
     }
 }
 

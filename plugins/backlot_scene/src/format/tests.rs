@@ -173,6 +173,22 @@ fn bad_kelvin_and_hex_are_refused() {
 }
 
 #[test]
+fn hex_colours_parse_with_or_without_hash_and_refuse_non_hex() {
+    let parse = |text: &str| ron::from_str::<ColorDef>(text).map(|c| c.to_srgb());
+    let c = parse("Hex(\"#ff8000\")").expect("hex");
+    assert_eq!(c, [1.0, 128.0 / 255.0, 0.0]);
+    assert_eq!(parse("Hex(\"FF8000\")").expect("bare"), c);
+    for bad in [
+        "Hex(\"#ff80zz\")",
+        "Hex(\"#fff\")",
+        "Hex(\"#ff8000ff\")",
+        "Hex(\"#ff80é\")",
+    ] {
+        assert!(parse(bad).is_err(), "{bad} accepted");
+    }
+}
+
+#[test]
 fn gltf_body_needs_collider() {
     let e = error_of(
         "(\n    entities: [\n        (name: \"r\", shape: Gltf(path: \"models/rock.gltf\"),\n         body: (kind: Dynamic)),\n    ],\n)",
