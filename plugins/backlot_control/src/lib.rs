@@ -6,7 +6,8 @@
 //! operator override (wins until released). Inputs received before a frame starts apply in
 //! that frame ([`BacklotSystems::Control`]).
 
-pub mod arbiter;
+/// The arbitration rule lives in `backlot_params`; re-exported for existing paths.
+pub use backlot_params::arbiter;
 mod asset;
 pub mod codec;
 pub mod dmx;
@@ -67,7 +68,6 @@ impl Plugin for ControlPlugin {
             .insert_resource(self.settings.clone())
             .init_resource::<runtime::ControlMap>()
             .init_resource::<runtime::ControlRuntime>()
-            .init_resource::<Arbiter>()
             .init_resource::<midi::MidiEngine>()
             .init_resource::<LearnResult>()
             .add_message::<OscForward>()
@@ -81,7 +81,6 @@ impl Plugin for ControlPlugin {
                 (
                     runtime::take_inputs,
                     runtime::save_learned,
-                    arbiter::arbitrate,
                     runtime::publish_inputs,
                 )
                     .chain()

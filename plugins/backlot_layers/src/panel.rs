@@ -2,6 +2,7 @@
 //! of its output and of its source), the tempo and the audio bands.
 
 use backlot_params::{ParamRegistry, ParamValue};
+use backlot_ui::widgets::{OperatorEdit, apply_operator_edits};
 use backlot_ui::{PanelAppExt, PanelSlot};
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -119,15 +120,21 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
             });
         }
     });
-    let mut registry = world.resource_mut::<ParamRegistry>();
     if tap {
-        let _ = registry.set("/layers/tempo/tap", ParamValue::Trigger);
+        // A momentary action, not a held value.
+        let _ = world
+            .resource_mut::<ParamRegistry>()
+            .set("/layers/tempo/tap", ParamValue::Trigger);
     }
-    for (a, v) in edits {
-        if let Err(e) = registry.set(&a, v) {
-            warn!("{e}");
-        }
-    }
+    // Weight, mute and solo edits are operator writes like every panel's: held until released
+    // (in the Controls panel or any parameter editor).
+    apply_operator_edits(
+        world,
+        edits
+            .into_iter()
+            .map(|(a, v)| (a, OperatorEdit::Hold(v)))
+            .collect(),
+    );
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use backlot_control::{Arbiter, Input, Source};
 use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin};
-use bevy::ecs::system::RunSystemOnce;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 
@@ -141,16 +140,52 @@ fn override_and_controllers_beat_the_layers() {
         slew_ms: 0.0,
         priority: 0,
     });
-    // The arbiter runs in the control plugin; here its driver is what matters.
-    app.world_mut()
-        .run_system_once(backlot_control::arbiter::arbitrate)
-        .expect("arbitrate");
+    // Resolved by the params plugin's arbitration, after the layers, in the same frame.
     app.update();
     assert_eq!(
         f(&app, "/scene/fog/density"),
         0.3,
         "a controller input sits above the layers"
     );
+}
+
+#[test]
+fn a_panel_edit_on_a_layer_driven_parameter_holds_until_released() {
+    use backlot_ui::widgets::{OperatorEdit, apply_operator_edits, held_addresses};
+    let mut app = app(
+        r#"(layers: [(name: "up", source: Constant(1.0), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+    );
+    app.update();
+    assert_eq!(f(&app, "/scene/fog/density"), 1.0);
+    // The edit path every panel (Scene, Stage, Tracking, Layers) goes through.
+    let address = "/scene/fog/density".to_string();
+    apply_operator_edits(
+        app.world_mut(),
+        vec![(address.clone(), OperatorEdit::Hold(ParamValue::Float(0.25)))],
+    );
+    for frame in 0..5 {
+        app.update();
+        assert_eq!(f(&app, "/scene/fog/density"), 0.25, "frame {frame}");
+    }
+    assert!(held_addresses(app.world()).contains(&address));
+    apply_operator_edits(
+        app.world_mut(),
+        vec![(address.clone(), OperatorEdit::Release)],
+    );
+    app.update();
+    assert_eq!(
+        f(&app, "/scene/fog/density"),
+        1.0,
+        "released: the layer again"
+    );
+    assert!(held_addresses(app.world()).is_empty());
+    // An edit out of range is clamped like any write; a read-only one is refused.
+    apply_operator_edits(
+        app.world_mut(),
+        vec![(address, OperatorEdit::Hold(ParamValue::Float(7.0)))],
+    );
+    app.update();
+    assert_eq!(f(&app, "/scene/fog/density"), 1.0, "clamped to the range");
 }
 
 #[test]

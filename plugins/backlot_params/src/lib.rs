@@ -5,6 +5,7 @@
 //! [`ParamsPlugin`] inserts it and fixes the frame order every other plugin joins.
 
 mod address;
+pub mod arbiter;
 mod errors;
 mod registry;
 mod sets;
@@ -12,6 +13,7 @@ mod spec;
 mod value;
 
 pub use address::{ParamAddress, sanitize_segment};
+pub use arbiter::{Arbiter, Input, Source};
 pub use errors::ParamError;
 pub use registry::{ParamEntry, ParamRegistry};
 pub use sets::BacklotSystems;
@@ -28,13 +30,16 @@ pub mod prelude {
 
 use bevy::prelude::*;
 
-/// Inserts the [`ParamRegistry`] and orders the frame: input → control → layers → scene → stage → render.
+/// Inserts the [`ParamRegistry`] and the [`Arbiter`] and orders the frame: input → control →
+/// layers → arbitrate → scene → stage → render → report.
 #[derive(Default)]
 pub struct ParamsPlugin;
 
 impl Plugin for ParamsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ParamRegistry>();
+        app.init_resource::<ParamRegistry>()
+            .init_resource::<Arbiter>()
+            .add_systems(Update, arbiter::arbitrate.in_set(BacklotSystems::Arbitrate));
         sets::configure(app);
     }
 }

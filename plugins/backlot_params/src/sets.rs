@@ -12,6 +12,8 @@ pub enum BacklotSystems {
     Control,
     /// Reactive layers compute their contributions.
     Layers,
+    /// Every write of the frame is resolved by the one arbitration rule ([`crate::Arbiter`]).
+    Arbitrate,
     /// The scene applies its parameters to entities.
     Scene,
     /// The LED stage applies its parameters.
@@ -30,6 +32,7 @@ pub(crate) fn configure(app: &mut App) {
             BacklotSystems::Input,
             BacklotSystems::Control,
             BacklotSystems::Layers,
+            BacklotSystems::Arbitrate,
             BacklotSystems::Scene,
             BacklotSystems::Stage,
             BacklotSystems::Render,

@@ -1,7 +1,10 @@
 //! The Scene panel (outliner, every scene parameter live, load errors) and the Preview panel.
 
-use backlot_params::{ParamRegistry, ParamValue};
-use backlot_ui::{PanelAppExt, PanelSlot, egui, widgets::param_editor};
+use backlot_params::ParamRegistry;
+use backlot_ui::widgets::{
+    OperatorEdit, apply_operator_edits, held_addresses, operator_param_editor,
+};
+use backlot_ui::{PanelAppExt, PanelSlot, egui};
 use bevy::prelude::*;
 use bevy_egui::{EguiTextureHandle, EguiUserTextures};
 
@@ -44,7 +47,8 @@ fn draw_scene(ui: &mut egui::Ui, world: &mut World) {
         .collect();
     items.sort();
     let registry = world.resource::<ParamRegistry>().clone();
-    let mut edits: Vec<(String, ParamValue)> = Vec::new();
+    let held = held_addresses(world);
+    let mut edits: Vec<(String, OperatorEdit)> = Vec::new();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -64,7 +68,11 @@ fn draw_scene(ui: &mut egui::Ui, world: &mut World) {
                                         .trim_start_matches(prefix)
                                         .trim_start_matches('/');
                                     ui.label(name);
-                                    if let Some(v) = param_editor(ui, entry) {
+                                    if let Some(v) = operator_param_editor(
+                                        ui,
+                                        entry,
+                                        held.contains(entry.spec.address.as_str()),
+                                    ) {
                                         edits.push((entry.spec.address.to_string(), v));
                                     }
                                     ui.end_row();
@@ -89,12 +97,7 @@ fn draw_scene(ui: &mut egui::Ui, world: &mut World) {
                 section(ui, &label, &prefix);
             }
         });
-    let mut registry = world.resource_mut::<ParamRegistry>();
-    for (address, value) in edits {
-        if let Err(e) = registry.set(&address, value) {
-            warn!("UI edit refused: {e}");
-        }
-    }
+    apply_operator_edits(world, edits);
 }
 
 fn draw_preview(ui: &mut egui::Ui, world: &mut World) {

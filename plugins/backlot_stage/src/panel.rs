@@ -2,7 +2,10 @@
 //! it meets the wall, output thumbnails with pattern and colour controls, camera controls.
 
 use backlot_params::{ParamRegistry, ParamValue};
-use backlot_ui::{PanelAppExt, PanelSlot, egui, widgets::param_editor};
+use backlot_ui::widgets::{
+    OperatorEdit, apply_operator_edits, held_addresses, operator_param_editor,
+};
+use backlot_ui::{PanelAppExt, PanelSlot, egui};
 use bevy::prelude::*;
 use bevy_egui::{EguiTextureHandle, EguiUserTextures};
 
@@ -177,7 +180,8 @@ fn draw_stage(ui: &mut egui::Ui, world: &mut World) {
             .collect()
     };
 
-    let mut edits: Vec<(String, ParamValue)> = Vec::new();
+    let held = held_addresses(world);
+    let mut edits: Vec<(String, OperatorEdit)> = Vec::new();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -206,7 +210,11 @@ fn draw_stage(ui: &mut egui::Ui, world: &mut World) {
                                 .trim_start_matches(prefix)
                                 .trim_start_matches('/'),
                         );
-                        if let Some(v) = param_editor(ui, entry) {
+                        if let Some(v) = operator_param_editor(
+                            ui,
+                            entry,
+                            held.contains(entry.spec.address.as_str()),
+                        ) {
                             edits.push((entry.spec.address.to_string(), v));
                         }
                         ui.end_row();
@@ -233,10 +241,5 @@ fn draw_stage(ui: &mut egui::Ui, world: &mut World) {
                     });
             }
         });
-    let mut registry = world.resource_mut::<ParamRegistry>();
-    for (address, value) in edits {
-        if let Err(e) = registry.set(&address, value) {
-            warn!("Stage panel edit refused: {e}");
-        }
-    }
+    apply_operator_edits(world, edits);
 }

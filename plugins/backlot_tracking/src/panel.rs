@@ -3,7 +3,7 @@
 
 use backlot_params::ParamRegistry;
 use backlot_stage::format::LensDef;
-use backlot_ui::widgets::param_editor;
+use backlot_ui::widgets::{apply_operator_edits, held_addresses, operator_param_editor};
 use backlot_ui::{PanelAppExt, PanelSlot};
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -55,6 +55,7 @@ fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
         .iter()
         .map(|c| (c.id, c.status, c.graph.iter().copied().collect()))
         .collect();
+    let held = held_addresses(world);
     let mut edits = Vec::new();
     let registry = world.resource::<ParamRegistry>();
     for (id, status, graph) in cameras {
@@ -76,7 +77,9 @@ fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
                 for entry in registry.iter_under(&prefix) {
                     let leaf = &entry.spec.address.as_str()[prefix.len() + 1..];
                     ui.label(leaf);
-                    if let Some(v) = param_editor(ui, entry) {
+                    if let Some(v) =
+                        operator_param_editor(ui, entry, held.contains(entry.spec.address.as_str()))
+                    {
                         edits.push((entry.spec.address.to_string(), v));
                     }
                     ui.end_row();
@@ -92,12 +95,7 @@ fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
                 plot.line(Line::new("jitter ms", jitter));
             });
     }
-    let mut registry = world.resource_mut::<ParamRegistry>();
-    for (address, value) in edits {
-        if let Err(e) = registry.set(&address, value) {
-            warn!("{e}");
-        }
-    }
+    apply_operator_edits(world, edits);
 }
 
 fn takes_section(ui: &mut egui::Ui, world: &mut World) {

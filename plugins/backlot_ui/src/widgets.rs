@@ -1,6 +1,9 @@
 //! Editors for parameter values, shared by every panel that shows parameters.
 
-use backlot_params::{ParamEntry, ParamKind, ParamValue};
+use std::collections::HashSet;
+
+use backlot_params::{Arbiter, ParamEntry, ParamKind, ParamRegistry, ParamValue};
+use bevy::prelude::*;
 use bevy_egui::egui;
 
 /// Draws an editor for one parameter; returns the new value when the user changed it.
@@ -77,4 +80,60 @@ pub fn param_editor(ui: &mut egui::Ui, entry: &ParamEntry) -> Option<ParamValue>
         response.response.on_hover_text(&spec.description);
     }
     out
+}
+
+/// What the operator did to a parameter in a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorEdit {
+    /// Set it and hold it there: it wins over layers and controllers until released.
+    Hold(ParamValue),
+    /// Let layers and controllers drive it again.
+    Release,
+}
+
+/// A parameter's editor and, while the operator holds it, a release button; the same in
+/// every panel.
+pub fn operator_param_editor(
+    ui: &mut egui::Ui,
+    entry: &ParamEntry,
+    held: bool,
+) -> Option<OperatorEdit> {
+    let mut edit = param_editor(ui, entry).map(OperatorEdit::Hold);
+    if held
+        && ui
+            .small_button("release")
+            .on_hover_text("Held by the operator: release to let layers and controllers drive it")
+            .clicked()
+    {
+        edit = Some(OperatorEdit::Release);
+    }
+    edit
+}
+
+/// The parameters the operator holds now.
+pub fn held_addresses(world: &World) -> HashSet<String> {
+    world
+        .get_resource::<Arbiter>()
+        .map(|a| a.held_addresses().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Applies panel edits as operator writes through the one arbitration rule.
+pub fn apply_operator_edits(world: &mut World, edits: Vec<(String, OperatorEdit)>) {
+    if edits.is_empty() {
+        return;
+    }
+    world.resource_scope(|world, mut arbiter: Mut<Arbiter>| {
+        let registry = world.resource::<ParamRegistry>();
+        for (address, edit) in edits {
+            match edit {
+                OperatorEdit::Hold(value) => {
+                    if let Err(e) = arbiter.operator_edit(registry, &address, value) {
+                        warn!("panel edit refused: {e}");
+                    }
+                }
+                OperatorEdit::Release => arbiter.release(&address),
+            }
+        }
+    });
 }

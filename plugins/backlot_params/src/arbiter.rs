@@ -1,11 +1,14 @@
 //! The one arbitration rule: a parameter's value each frame = scene base → reactive layers →
 //! controller inputs (OSC, MIDI, DMX; the most recent wins) → operator override, which wins
-//! until released. Inputs may glide (slew) to their value.
+//! until released. Inputs may glide (slew) to their value. Resolved once a frame, in
+//! [`BacklotSystems::Arbitrate`](crate::BacklotSystems::Arbitrate): after the layers, before
+//! the scene applies anything.
 
 use std::collections::HashMap;
 
-use backlot_params::{ParamRegistry, ParamValue};
 use bevy::prelude::*;
+
+use crate::{ParamError, ParamRegistry, ParamValue};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,6 +106,14 @@ impl Arbiter {
         self.entries.get(address).is_some_and(|e| e.held.is_some())
     }
 
+    /// Every parameter the operator holds.
+    pub fn held_addresses(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.held.is_some())
+            .map(|(a, _)| a.as_str())
+    }
+
     /// The operator takes a parameter at `value` until [`Arbiter::release`].
     pub fn hold(&mut self, address: &str, value: ParamValue) {
         let e = self.entry(address);
@@ -126,6 +137,25 @@ impl Arbiter {
                 None => e.driver = Source::Scene,
             }
         }
+    }
+
+    /// An operator edit from any panel: coerced to the parameter's type and range, then held
+    /// (it wins over layers and controllers) until [`Arbiter::release`].
+    pub fn operator_edit(
+        &mut self,
+        registry: &ParamRegistry,
+        address: &str,
+        value: ParamValue,
+    ) -> Result<ParamValue, ParamError> {
+        let entry = registry
+            .entry(address)
+            .ok_or_else(|| ParamError::UnknownAddress(address.to_string()))?;
+        if entry.spec.read_only {
+            return Err(ParamError::ReadOnly(address.to_string()));
+        }
+        let value = entry.spec.coerce(value)?;
+        self.hold(address, value.clone());
+        Ok(value)
     }
 
     /// Queues [`Arbiter::forget`] for this frame's arbitration.
