@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use backlot_params::ParamValue;
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::backoff::Backoff;
 use crate::codec::{artnet, sacn};
 use crate::format::{DmxDef, FixtureProfile, LossBehaviour};
 use crate::inbox::{DmxIn, DmxSource, LogKind, SharedInbox};
@@ -48,8 +49,9 @@ pub fn spawn_artnet(
         .name("backlot-artnet".into())
         .spawn(move || {
             let mut buf = vec![0u8; 2048];
+            let mut backoff = Backoff::default();
             while !stop.load(Ordering::Relaxed) {
-                let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                let Some((len, from)) = backoff.recv(&socket, &mut buf, "Art-Net", &inbox) else {
                     continue;
                 };
                 let source = format!("artnet {from}");
@@ -129,8 +131,9 @@ pub fn spawn_sacn(
         .name("backlot-sacn".into())
         .spawn(move || {
             let mut buf = vec![0u8; 2048];
+            let mut backoff = Backoff::default();
             while !stop.load(Ordering::Relaxed) {
-                let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                let Some((len, from)) = backoff.recv(&socket, &mut buf, "sACN", &inbox) else {
                     continue;
                 };
                 let source = format!("sacn {from}");

@@ -9,6 +9,7 @@
 /// The arbitration rule lives in `backlot_params`; re-exported for existing paths.
 pub use backlot_params::arbiter;
 mod asset;
+mod backoff;
 pub mod codec;
 pub mod dmx;
 pub mod format;
