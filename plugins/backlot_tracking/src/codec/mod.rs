@@ -2,4 +2,3 @@
 
 pub mod freed;
 pub mod osc;
-pub mod timecode;
