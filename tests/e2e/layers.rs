@@ -4,7 +4,7 @@
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use crate::support::{backlot, load_rgb, run, temp_dir, text};
+use crate::support::{Running, backlot, free_tcp, free_udp, load_rgb, run, temp_dir, text};
 
 fn render(out: &std::path::Path, layers: bool) {
     let mut cmd = backlot();
@@ -96,22 +96,7 @@ fn bad_layer_files_are_refused_with_their_position() {
 #[test]
 fn a_performer_over_osc_drives_its_layer_live() {
     let dir = temp_dir("layers-live");
-    let free = |tcp: bool| {
-        if tcp {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .expect("tcp")
-                .local_addr()
-                .expect("a")
-                .port()
-        } else {
-            UdpSocket::bind("127.0.0.1:0")
-                .expect("udp")
-                .local_addr()
-                .expect("a")
-                .port()
-        }
-    };
-    let (osc, query) = (free(false), free(true));
+    let (osc, query) = (free_udp(), free_tcp());
     let log = dir.join("log.txt");
     // A copy of the shipped set, to edit while it runs.
     let layers = dir.join("live.layers.ron");
@@ -120,53 +105,32 @@ fn a_performer_over_osc_drives_its_layer_live() {
         &layers,
     )
     .expect("copy");
-    let mut child = backlot()
-        .args([
-            "run",
-            "--headless",
-            "--no-render",
-            "--scene",
-            "scenes/neon_club.scene.ron",
-            "--layers",
-        ])
-        .arg(&layers)
-        .args([
-            "--osc-port",
-            &osc.to_string(),
-            "--oscquery-port",
-            &query.to_string(),
-        ])
-        .args([
-            "--osc-tcp-port",
-            &free(true).to_string(),
-            "--artnet-port",
-            &free(false).to_string(),
-            "--sacn-port",
-            &free(false).to_string(),
-        ])
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let value = |address: &str| -> Option<f64> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", query)).ok()?;
-        write!(
-            s,
-            "GET {address}?VALUE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut t = String::new();
-        s.read_to_string(&mut t).ok()?;
-        t.split("{\"VALUE\":[")
-            .nth(1)?
-            .split(']')
-            .next()?
-            .split(',')
-            .next()?
-            .parse()
-            .ok()
-    };
+    let mut cmd = backlot();
+    cmd.args([
+        "run",
+        "--headless",
+        "--no-render",
+        "--scene",
+        "scenes/neon_club.scene.ron",
+        "--layers",
+    ])
+    .arg(&layers)
+    .args([
+        "--osc-port",
+        &osc.to_string(),
+        "--oscquery-port",
+        &query.to_string(),
+    ])
+    .args([
+        "--osc-tcp-port",
+        &free_tcp().to_string(),
+        "--artnet-port",
+        &free_udp().to_string(),
+        "--sacn-port",
+        &free_udp().to_string(),
+    ]);
+    let running = Running::spawn(cmd, query, log.clone());
+    let value = |address: &str| running.value(address).and_then(|v| v.first().copied());
     let start = Instant::now();
     while value("/layers/performer/output").is_none() {
         assert!(
@@ -227,8 +191,7 @@ fn a_performer_over_osc_drives_its_layer_live() {
         near(value("/layers/cyan_sway/weight")),
         "last good set still playing"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(running);
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(moving > 0.1, "performer layer output {moving}\n{log}");
     assert!(

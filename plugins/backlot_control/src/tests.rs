@@ -142,6 +142,19 @@ fn port(app: &App, which: fn(&ControlRuntime) -> Option<std::net::SocketAddr>) -
         .port()
 }
 
+/// A GET to the OSCQuery server; the whole response.
+fn http_get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    text
+}
+
 fn send(port: u16, bytes: &[u8]) {
     UdpSocket::bind("127.0.0.1:0")
         .expect("bind")
@@ -335,17 +348,7 @@ fn oscquery_serves_the_namespace_and_values() {
         .expect("set");
     std::thread::sleep(Duration::from_millis(60));
     app.update();
-    let get_http = |path: &str| {
-        let mut s = TcpStream::connect(("127.0.0.1", p)).expect("connect");
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .expect("write");
-        let mut text = String::new();
-        s.read_to_string(&mut text).expect("read");
-        text
-    };
+    let get_http = |path: &str| http_get(p, path);
     let value = get_http("/scene/fog/density?VALUE");
     assert!(value.starts_with("HTTP/1.1 200"), "{value}");
     assert!(value.ends_with("{\"VALUE\":[0.125]}"), "{value}");
@@ -862,15 +865,7 @@ fn a_value_received_before_a_frame_applies_in_that_frame() {
     app.update();
     assert_eq!(get(&app, "/scene/fog/density"), ParamValue::Float(0.75));
     // OSCQuery reports the value that frame resolved, after that same single frame.
-    let p = port(&app, |r| r.oscquery);
-    let mut s = TcpStream::connect(("127.0.0.1", p)).expect("connect");
-    write!(
-        s,
-        "GET /scene/fog/density?VALUE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut text = String::new();
-    s.read_to_string(&mut text).expect("read");
+    let text = http_get(port(&app, |r| r.oscquery), "/scene/fog/density?VALUE");
     assert!(text.ends_with("{\"VALUE\":[0.75]}"), "{text}");
 }
 

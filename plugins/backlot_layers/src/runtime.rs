@@ -6,8 +6,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use backlot_control::{Arbiter, OscForward, Source};
-use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
+use backlot_control::OscForward;
+use backlot_params::{
+    Arbiter, ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue, Source,
+};
 use backlot_tracking::TrackingState;
 use bevy::asset::AssetLoadFailedEvent;
 use bevy::prelude::*;

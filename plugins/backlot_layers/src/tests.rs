@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use backlot_control::{Arbiter, Input, Source};
-use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin};
+use backlot_params::{
+    Arbiter, Input, ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin, Source,
+};
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 
