@@ -16,6 +16,7 @@ mod skybox;
 mod source;
 mod spawn;
 mod status;
+mod surface;
 
 pub use animation::Animated;
 pub use asset::{SceneAsset, SceneLoader, read_text};
