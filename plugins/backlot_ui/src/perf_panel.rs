@@ -91,15 +91,21 @@ fn draw_memory(ui: &mut egui::Ui, m: &MemoryMonitor) {
                 "GPU: {} bind groups, {} buffers, {} textures",
                 r.wgpu_bind_groups, r.wgpu_buffers, r.wgpu_textures
             ));
-            if let Some(bytes) = r.gpu_allocated_bytes {
-                ui.label(format!("{:.0} MB allocated", bytes as f64 / 1_048_576.0));
-            }
+            match (r.gpu_allocated_bytes, r.gpu_reserved_bytes) {
+                (Some(used), Some(reserved)) => ui.label(format!(
+                    "{:.0} MB allocated of {:.0} MB reserved",
+                    used as f64 / 1_048_576.0,
+                    reserved as f64 / 1_048_576.0
+                )),
+                _ => ui.label("GPU memory: not reported by this backend"),
+            };
             ui.separator();
             ui.label(format!(
-                "prepared: {} materials, {} images, {} meshes; {} material slabs ({} kB)",
+                "prepared: {} materials, {} images, {} meshes; {} material types, {} bindless slabs ({} kB)",
                 r.prepared_materials,
                 r.prepared_images,
                 r.prepared_meshes,
+                r.material_allocators,
                 r.material_slabs,
                 r.material_slab_bytes / 1024
             ));
