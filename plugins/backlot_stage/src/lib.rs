@@ -4,16 +4,23 @@
 //! inner frustum (what the tracked camera sees, in parallax) over the outer frustum
 //! (environment) on every output, every frame.
 
+mod adaptive;
 mod asset;
 pub mod format;
+mod load;
+mod lut;
 mod panel;
-mod runtime;
+mod params;
+mod spawn;
+mod state;
+mod uniforms;
 mod warp;
 
 pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_stage_source};
-pub use runtime::{
-    CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, PATTERNS, ReferenceViews,
-    StageAssetRoot, StageCameraOverride, StageRuntime, StageStatus, stage_param_specs,
+pub use params::{PATTERNS, stage_param_specs};
+pub use state::{
+    CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
+    StageCameraOverride, StageRuntime, StageStatus,
 };
 pub use warp::{WarpMaterial, WarpUniform};
 
@@ -54,13 +61,13 @@ impl Plugin for StagePlugin {
             .insert_resource(StageAssetRoot(self.asset_root.clone()))
             .init_resource::<StageStatus>()
             .init_resource::<StageRuntime>()
-            .add_systems(Startup, runtime::start_loading)
+            .add_systems(Startup, load::start_loading)
             .add_systems(
                 Update,
                 (
-                    runtime::watch_stage_assets,
-                    runtime::respawn_stage,
-                    runtime::update_stage,
+                    load::watch_stage_assets,
+                    spawn::respawn_stage,
+                    uniforms::update_stage,
                 )
                     .chain()
                     .in_set(BacklotSystems::Stage),
