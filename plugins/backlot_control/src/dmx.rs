@@ -3,15 +3,14 @@
 //! into parameter values.
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use backlot_net::UdpListener;
 use backlot_params::ParamValue;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::backoff::Backoff;
 use crate::codec::{artnet, sacn};
 use crate::format::{DmxDef, FixtureProfile, LossBehaviour};
 use crate::inbox::{DmxIn, DmxSource, LogKind, SharedInbox};
@@ -39,128 +38,95 @@ pub struct Announce {
 }
 
 /// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address.
-pub fn spawn_artnet(
+pub fn listen_artnet(
     socket: UdpSocket,
     inbox: SharedInbox,
     announce: Arc<RwLock<Announce>>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("backlot-artnet".into())
-        .spawn(move || {
-            let mut buf = vec![0u8; 2048];
-            let mut backoff = Backoff::default();
-            while !stop.load(Ordering::Relaxed) {
-                let Some((len, from)) = backoff.recv(&socket, &mut buf, "Art-Net", &inbox) else {
-                    continue;
-                };
-                let source = format!("artnet {from}");
-                match artnet::decode(&buf[..len]) {
-                    Ok(artnet::ArtNet::Dmx {
+) -> std::io::Result<UdpListener> {
+    UdpListener::start("artnet", socket, move |d| {
+        let from = d.from;
+        let source = format!("artnet {from}");
+        match artnet::decode(d.bytes) {
+            Ok(artnet::ArtNet::Dmx {
+                sequence,
+                port_address,
+                data,
+                ..
+            }) => {
+                let mut inbox = inbox.lock();
+                inbox.count(&source, None, LogKind::Dmx);
+                if inbox.room() {
+                    inbox.dmx.push(DmxIn {
+                        source: DmxSource::ArtNet(from),
+                        universe: port_address,
+                        priority: 100,
                         sequence,
-                        port_address,
+                        terminated: false,
                         data,
-                        ..
-                    }) => {
-                        let mut inbox = inbox.lock();
-                        inbox.count(&source, None, LogKind::Dmx);
-                        if inbox.room() {
-                            inbox.dmx.push(DmxIn {
-                                source: DmxSource::ArtNet(from),
-                                universe: port_address,
-                                priority: 100,
-                                sequence,
-                                terminated: false,
-                                data,
-                                at: Instant::now(),
-                            });
-                        }
-                    }
-                    Ok(artnet::ArtNet::Poll { .. }) => {
-                        let ports = announce
-                            .read()
-                            .map(|a| a.port_addresses.clone())
-                            .unwrap_or_default();
-                        let ip = match socket.local_addr() {
-                            Ok(SocketAddr::V4(a)) if !a.ip().is_unspecified() => a.ip().octets(),
-                            _ => [127, 0, 0, 1],
-                        };
-                        for (i, pa) in ports.iter().enumerate() {
-                            let reply = artnet::encode_poll_reply(
-                                ip,
-                                *pa,
-                                (i + 1) as u8,
-                                "backlot",
-                                "backlot LED volume virtual production",
-                                "#0001 [0000] backlot ok",
-                            );
-                            let _ = socket.send_to(&reply, from);
-                        }
-                        inbox.lock().log(
-                            LogKind::Dmx,
-                            format!("ArtPoll from {from}: replied for {} universes", ports.len()),
-                            false,
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(e) => inbox
-                        .lock()
-                        .count(&source, Some(e.to_string()), LogKind::Dmx),
+                        at: d.at,
+                    });
                 }
             }
-        })?;
-    Ok(())
+            Ok(artnet::ArtNet::Poll { .. }) => {
+                let ports = announce
+                    .read()
+                    .map(|a| a.port_addresses.clone())
+                    .unwrap_or_default();
+                let ip = match d.socket.local_addr() {
+                    Ok(SocketAddr::V4(a)) if !a.ip().is_unspecified() => a.ip().octets(),
+                    _ => [127, 0, 0, 1],
+                };
+                for (i, pa) in ports.iter().enumerate() {
+                    let reply = artnet::encode_poll_reply(
+                        ip,
+                        *pa,
+                        (i + 1) as u8,
+                        "backlot",
+                        "backlot LED volume virtual production",
+                        "#0001 [0000] backlot ok",
+                    );
+                    let _ = d.socket.send_to(&reply, from);
+                }
+                inbox.lock().log(
+                    LogKind::Dmx,
+                    format!("ArtPoll from {from}: replied for {} universes", ports.len()),
+                    false,
+                );
+            }
+            Ok(_) => {}
+            Err(e) => inbox
+                .lock()
+                .count(&source, Some(e.to_string()), LogKind::Dmx),
+        }
+    })
 }
 
-/// Receives sACN, unicast and on the multicast groups of `universes`.
-pub fn spawn_sacn(
-    socket: UdpSocket,
-    universes: &[u16],
-    inbox: SharedInbox,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    for u in universes {
-        let group = sacn::multicast_group(*u);
-        for iface in [Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST] {
-            if let Err(e) = socket.join_multicast_v4(&group, &iface) {
-                tracing::debug!("sACN: cannot join {group} on {iface}: {e}");
-            }
-        }
-    }
-    std::thread::Builder::new()
-        .name("backlot-sacn".into())
-        .spawn(move || {
-            let mut buf = vec![0u8; 2048];
-            let mut backoff = Backoff::default();
-            while !stop.load(Ordering::Relaxed) {
-                let Some((len, from)) = backoff.recv(&socket, &mut buf, "sACN", &inbox) else {
-                    continue;
-                };
-                let source = format!("sacn {from}");
-                match sacn::decode(&buf[..len]) {
-                    Ok(sacn::Sacn::Data(d)) if d.start_code == 0 && !d.preview() => {
-                        let mut inbox = inbox.lock();
-                        inbox.count(&source, None, LogKind::Dmx);
-                        if inbox.room() {
-                            inbox.dmx.push(DmxIn {
-                                terminated: d.terminated(),
-                                source: DmxSource::Sacn(d.cid, d.source),
-                                universe: d.universe,
-                                priority: d.priority,
-                                sequence: d.sequence,
-                                data: d.slots,
-                                at: Instant::now(),
-                            });
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => inbox
-                        .lock()
-                        .count(&source, Some(e.to_string()), LogKind::Dmx),
+/// Receives sACN, unicast and on the multicast groups joined by the map.
+pub fn listen_sacn(socket: UdpSocket, inbox: SharedInbox) -> std::io::Result<UdpListener> {
+    UdpListener::start("sacn", socket, move |d| {
+        let source = format!("sacn {}", d.from);
+        match sacn::decode(d.bytes) {
+            Ok(sacn::Sacn::Data(p)) if p.start_code == 0 && !p.preview() => {
+                let mut inbox = inbox.lock();
+                inbox.count(&source, None, LogKind::Dmx);
+                if inbox.room() {
+                    inbox.dmx.push(DmxIn {
+                        terminated: p.terminated(),
+                        source: DmxSource::Sacn(p.cid, p.source),
+                        universe: p.universe,
+                        priority: p.priority,
+                        sequence: p.sequence,
+                        data: p.slots,
+                        at: d.at,
+                    });
                 }
             }
-        })?;
-    Ok(())
+            Ok(_) => {}
+            Err(e) => inbox
+                .lock()
+                .count(&source, Some(e.to_string()), LogKind::Dmx),
+        }
+    })
 }
 
 /// The sACN universe and Art-Net Port-Address of each patched universe.

@@ -9,7 +9,6 @@
 /// The arbitration rule lives in `backlot_params`; re-exported for existing paths.
 pub use backlot_params::arbiter;
 mod asset;
-mod backoff;
 pub mod codec;
 pub mod dmx;
 pub mod format;
@@ -25,9 +24,7 @@ use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
 pub use asset::{MAP_SOURCE, MapAsset, MapLoader, MapSource, register_map_source};
-pub use runtime::{
-    ControlMap, ControlRuntime, ControlSettings, LearnResult, OscForward, configure_map,
-};
+pub use runtime::{ControlMap, ControlRuntime, ControlSettings, LearnResult, configure_map};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
 #[derive(Debug, Clone)]
@@ -60,9 +57,8 @@ impl Plugin for ControlPlugin {
             .world()
             .get_resource::<MapSource>()
             .map(|s| s.display_dir.clone());
-        if self.settings.live {
-            // Camera tracking over OSC shares this port.
-            app.insert_resource(backlot_tracking::OscTap::new(self.settings.osc_port));
+        if !app.is_plugin_added::<backlot_net::NetPlugin>() {
+            app.add_plugins(backlot_net::NetPlugin);
         }
         app.init_asset::<MapAsset>()
             .register_asset_loader(MapLoader { display_dir })
@@ -71,7 +67,6 @@ impl Plugin for ControlPlugin {
             .init_resource::<runtime::ControlRuntime>()
             .init_resource::<midi::MidiEngine>()
             .init_resource::<LearnResult>()
-            .add_message::<OscForward>()
             .add_systems(Startup, runtime::start_servers)
             .add_systems(
                 Update,

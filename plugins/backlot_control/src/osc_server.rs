@@ -1,155 +1,75 @@
-//! OSC over UDP and over TCP with SLIP framing (OSC 1.1), and feedback to surfaces.
+//! OSC into control: the shared OSC port's UDP and SLIP-over-TCP listeners feed the
+//! [`OscRouter`], which decodes each packet once; control is its fallback and takes every
+//! message no other plugin subscribed to (tracking takes `/backlot/camera`, layers
+//! `/backlot/performer`).
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use backlot_tracking::OscTap;
+use backlot_net::osc::{OscError, Timed};
+use backlot_net::{OscRouter, OscSink, SlipEvent, SlipListener, UdpListener};
 
-use crate::codec::osc;
 use crate::inbox::{LogKind, OscIn, SharedInbox, describe};
 
-const TIMEOUT: Duration = Duration::from_millis(100);
+/// Control's side of the router: messages into the inbox, malformed packets counted.
+#[derive(Debug, Clone)]
+pub struct ControlOsc(pub SharedInbox);
 
-/// Camera tracking addresses go to the tracking plugin, which shares this port.
-fn is_tracking(address: &str) -> bool {
-    address.starts_with("/backlot/camera/")
-}
-
-/// Decodes one OSC packet from `from` into the inbox.
-pub fn deliver(bytes: &[u8], from: SocketAddr, inbox: &SharedInbox, tap: Option<&OscTap>) {
-    let source = format!("osc {from}");
-    match osc::decode(bytes) {
-        Ok(messages) => {
-            if let Some(tap) = tap
-                && messages.iter().any(|m| is_tracking(&m.message.addr))
-            {
-                tap.deliver(bytes);
+impl OscSink for ControlOsc {
+    fn receive(&self, from: SocketAddr, messages: Vec<Timed>) {
+        let mut inbox = self.0.lock();
+        for timed in messages {
+            if !inbox.room() {
+                continue;
             }
-            let mut inbox = inbox.lock();
-            for timed in messages {
-                if is_tracking(&timed.message.addr) {
-                    continue;
-                }
-                if !inbox.room() {
-                    continue;
-                }
-                inbox.log(
-                    LogKind::Osc,
-                    format!("{from} {}", describe(&timed.message)),
-                    false,
-                );
-                inbox.osc.push(OscIn { from, timed });
-            }
+            inbox.log(
+                LogKind::Osc,
+                format!("{from} {}", describe(&timed.message)),
+                false,
+            );
+            inbox.osc.push(OscIn { from, timed });
         }
-        Err(e) => inbox
-            .lock()
-            .count(&source, Some(e.to_string()), LogKind::Osc),
+    }
+
+    fn malformed(&self, from: SocketAddr, error: &OscError) {
+        self.0.lock().count(
+            &format!("osc {from}"),
+            Some(error.to_string()),
+            LogKind::Osc,
+        );
     }
 }
 
-/// Listens for OSC datagrams.
-pub fn spawn_udp(
-    socket: UdpSocket,
-    inbox: SharedInbox,
-    tap: Option<OscTap>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    socket.set_read_timeout(Some(TIMEOUT))?;
-    std::thread::Builder::new()
-        .name("backlot-osc-udp".into())
-        .spawn(move || {
-            let mut buf = vec![0u8; 65_536];
-            while !stop.load(Ordering::Relaxed) {
-                match socket.recv_from(&mut buf) {
-                    Ok((len, from)) => deliver(&buf[..len], from, &inbox, tap.as_ref()),
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::WouldBlock
-                                | std::io::ErrorKind::TimedOut
-                                | std::io::ErrorKind::Interrupted
-                        ) => {}
-                    Err(e) => {
-                        tracing::warn!("OSC udp: {e}");
-                        std::thread::sleep(TIMEOUT);
-                    }
-                }
-            }
-        })?;
-    Ok(())
+/// Makes control the router's fallback.
+pub fn subscribe(router: &OscRouter, inbox: &SharedInbox) {
+    router.set_fallback(Arc::new(ControlOsc(inbox.clone())));
 }
 
-/// Accepts OSC 1.1 TCP connections (SLIP frames).
-pub fn spawn_tcp(
-    listener: TcpListener,
-    inbox: SharedInbox,
-    tap: Option<OscTap>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    listener.set_nonblocking(true)?;
-    std::thread::Builder::new()
-        .name("backlot-osc-tcp".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, from)) => {
-                        let (inbox, tap, stop) = (inbox.clone(), tap.clone(), stop.clone());
-                        let _ = std::thread::Builder::new()
-                            .name("backlot-osc-tcp-conn".into())
-                            .spawn(move || connection(stream, from, &inbox, tap.as_ref(), &stop));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(TIMEOUT)
-                    }
-                    Err(e) => {
-                        tracing::warn!("OSC tcp: {e}");
-                        std::thread::sleep(TIMEOUT);
-                    }
-                }
-            }
-        })?;
-    Ok(())
+/// Listens for OSC datagrams on `port`.
+pub fn listen_udp(port: u16, router: &OscRouter) -> std::io::Result<UdpListener> {
+    let router = router.clone();
+    UdpListener::bind("osc-udp", ("0.0.0.0", port), move |d| {
+        router.deliver(d.bytes, d.from);
+    })
 }
 
-fn connection(
-    mut stream: TcpStream,
-    from: SocketAddr,
+/// Accepts OSC 1.1 TCP connections (SLIP frames) on `port`.
+pub fn listen_tcp(
+    port: u16,
+    router: &OscRouter,
     inbox: &SharedInbox,
-    tap: Option<&OscTap>,
-    stop: &AtomicBool,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(TIMEOUT));
-    let mut slip = osc::SlipDecoder::default();
-    let mut buf = vec![0u8; 16_384];
-    tracing::info!("OSC tcp: {from} connected");
-    while !stop.load(Ordering::Relaxed) {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                for frame in slip.feed(&buf[..n]) {
-                    match frame {
-                        Ok(packet) => deliver(&packet, from, inbox, tap),
-                        Err(e) => inbox.lock().count(
-                            &format!("osc {from}"),
-                            Some(e.to_string()),
-                            LogKind::Osc,
-                        ),
-                    }
-                }
+) -> std::io::Result<SlipListener> {
+    let (router, inbox) = (router.clone(), inbox.clone());
+    SlipListener::bind(
+        "osc-tcp",
+        ("0.0.0.0", port),
+        move |from, event| match event {
+            SlipEvent::Frame(bytes) => router.deliver(bytes, from),
+            SlipEvent::Error(e) => {
+                inbox
+                    .lock()
+                    .count(&format!("osc {from}"), Some(e.to_string()), LogKind::Osc)
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
-            Err(_) => break,
-        }
-    }
-    tracing::info!("OSC tcp: {from} disconnected");
+        },
+    )
 }

@@ -2,13 +2,13 @@
 //! send feedback, publish OSCQuery and tempo/timecode.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use backlot_net::{OscRouter, SlipListener, Timecode, UdpListener};
 use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
-use backlot_tracking::{OscTap, TakeTimecode};
 use bevy::asset::AssetLoadFailedEvent;
 use bevy::prelude::*;
 
@@ -69,6 +69,9 @@ pub struct ControlRuntime {
     /// Where sACN listens.
     pub sacn: Option<SocketAddr>,
     sacn_socket: Option<UdpSocket>,
+    /// OSC, Art-Net and sACN receivers; dropping them stops and joins their threads.
+    listeners: Vec<UdpListener>,
+    slip: Option<SlipListener>,
     announce: Arc<RwLock<Announce>>,
     snapshot: SharedSnapshot,
     snapshot_generation: u64,
@@ -102,6 +105,8 @@ impl Default for ControlRuntime {
             artnet: None,
             sacn: None,
             sacn_socket: None,
+            listeners: Vec::new(),
+            slip: None,
             announce: Arc::default(),
             snapshot: Arc::default(),
             snapshot_generation: u64::MAX,
@@ -140,42 +145,30 @@ pub(crate) fn start_servers(world: &mut World) {
     if !settings.live {
         return;
     }
-    let tap = world.get_resource::<OscTap>().cloned();
+    let router = world
+        .get_resource::<OscRouter>()
+        .cloned()
+        .unwrap_or_default();
     let mut rt = world.resource_mut::<ControlRuntime>();
     let (inbox, stop) = (rt.inbox.clone(), rt.stop.clone());
-    if let Some(socket) = report(
+    crate::osc_server::subscribe(&router, &inbox);
+    if let Some(listener) = report(
         &format!("OSC: cannot listen on udp {}", settings.osc_port),
-        UdpSocket::bind(("0.0.0.0", settings.osc_port)),
+        crate::osc_server::listen_udp(settings.osc_port, &router),
     ) {
-        rt.osc = socket.local_addr().ok();
-        if report(
-            "OSC udp",
-            crate::osc_server::spawn_udp(socket, inbox.clone(), tap.clone(), stop.clone()),
-        )
-        .is_some()
-        {
-            info!(
-                "OSC: listening on udp {}",
-                rt.osc.map_or_else(String::new, |a| a.to_string())
-            );
-        }
+        rt.osc = Some(listener.local_addr());
+        // Camera tracking on this port subscribes to the router instead of binding it.
+        router.serve(listener.local_addr().port());
+        info!("OSC: listening on udp {}", listener.local_addr());
+        rt.listeners.push(listener);
     }
     if let Some(listener) = report(
         &format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port),
-        TcpListener::bind(("0.0.0.0", settings.osc_tcp_port)),
+        crate::osc_server::listen_tcp(settings.osc_tcp_port, &router, &inbox),
     ) {
-        rt.osc_tcp = listener.local_addr().ok();
-        if report(
-            "OSC tcp",
-            crate::osc_server::spawn_tcp(listener, inbox.clone(), tap, stop.clone()),
-        )
-        .is_some()
-        {
-            info!(
-                "OSC 1.1 (SLIP): listening on tcp {}",
-                rt.osc_tcp.map_or_else(String::new, |a| a.to_string())
-            );
-        }
+        rt.osc_tcp = Some(listener.local_addr());
+        info!("OSC 1.1 (SLIP): listening on tcp {}", listener.local_addr());
+        rt.slip = Some(listener);
     }
     match tiny_http::Server::http(("0.0.0.0", settings.oscquery_port)) {
         Ok(server) => {
@@ -202,10 +195,13 @@ pub(crate) fn start_servers(world: &mut World) {
         dmx::bind_shared(settings.artnet_port),
     ) {
         rt.artnet = socket.local_addr().ok();
-        report(
+        let announce = rt.announce.clone();
+        if let Some(l) = report(
             "Art-Net",
-            dmx::spawn_artnet(socket, inbox.clone(), rt.announce.clone(), stop.clone()),
-        );
+            dmx::listen_artnet(socket, inbox.clone(), announce),
+        ) {
+            rt.listeners.push(l);
+        }
     }
     if let Some(socket) = report(
         &format!("sACN: cannot listen on udp {}", settings.sacn_port),
@@ -213,10 +209,9 @@ pub(crate) fn start_servers(world: &mut World) {
     ) {
         rt.sacn = socket.local_addr().ok();
         rt.sacn_socket = socket.try_clone().ok();
-        report(
-            "sACN",
-            dmx::spawn_sacn(socket, &[], inbox.clone(), stop.clone()),
-        );
+        if let Some(l) = report("sACN", dmx::listen_sacn(socket, inbox.clone())) {
+            rt.listeners.push(l);
+        }
     }
     rt.feedback = UdpSocket::bind(("0.0.0.0", 0)).ok();
     if let (Some(query), Some(osc)) = (rt.oscquery, rt.osc) {
@@ -361,7 +356,6 @@ pub(crate) fn take_inputs(
     mut arbiter: ResMut<Arbiter>,
     mut engine: ResMut<MidiEngine>,
     mut learned: ResMut<LearnResult>,
-    mut forward: MessageWriter<OscForward>,
 ) {
     let rt = rt.as_mut();
     let (osc_in, dmx_in, midi_in) = {
@@ -387,14 +381,7 @@ pub(crate) fn take_inputs(
     rt.scheduled = later;
     due.extend(now.into_iter().map(|(_, m)| m));
     for m in due {
-        osc_message(
-            &m,
-            &map.file,
-            &registry,
-            &mut arbiter,
-            &rt.inbox,
-            &mut forward,
-        );
+        osc_message(&m, &map.file, &registry, &mut arbiter, &rt.inbox);
     }
     // DMX.
     let now = Instant::now();
@@ -495,23 +482,12 @@ pub(crate) fn take_inputs(
     }
 }
 
-/// An OSC message for another plugin: `/backlot/...` addresses that are not parameters
-/// (performer tracking for the layers, for example).
-#[derive(Message, Debug, Clone)]
-pub struct OscForward {
-    /// Address.
-    pub address: String,
-    /// Arguments.
-    pub args: Vec<rosc::OscType>,
-}
-
 fn osc_message(
     m: &OscIn,
     map: &MapFile,
     registry: &ParamRegistry,
     arbiter: &mut Arbiter,
     inbox: &SharedInbox,
-    forward: &mut MessageWriter<OscForward>,
 ) {
     let address = m.timed.message.addr.as_str();
     let source = Source::Osc(m.from.to_string());
@@ -570,11 +546,9 @@ fn osc_message(
             Err(err) => fail(err),
         }
     }
+    // `/backlot/...` addresses belong to plugins that subscribe to the router; with that
+    // plugin off they are accepted and ignored, not errors.
     if hits == 0 && address.starts_with("/backlot/") {
-        forward.write(OscForward {
-            address: address.to_string(),
-            args: m.timed.message.args.clone(),
-        });
         inbox
             .lock()
             .count(&format!("osc {}", m.from), None, LogKind::Osc);
@@ -719,7 +693,7 @@ fn status(
 pub(crate) fn publish_inputs(
     mut registry: ResMut<ParamRegistry>,
     engine: Res<MidiEngine>,
-    timecode: Option<ResMut<TakeTimecode>>,
+    timecode: Option<ResMut<Timecode>>,
 ) {
     if let Some(bpm) = engine.bpm {
         status(
@@ -769,7 +743,10 @@ pub(crate) fn publish_inputs(
             ParamValue::Int(frames),
         );
         if let Some(mut t) = timecode {
-            t.0 = Some(tc.label());
+            t.label = Some(tc.label());
+            t.frames = Some(i64::from(frames));
+            t.fps = tc.fps() as f32;
+            t.source = "MIDI time code";
         }
     }
 }

@@ -854,13 +854,11 @@ fn higher_priority_bindings_keep_the_parameter_while_they_send() {
 #[test]
 fn a_value_received_before_a_frame_applies_in_that_frame() {
     let mut app = app_with(MAP, None);
-    let inbox = app.world().resource::<ControlRuntime>().inbox.clone();
+    let router = app.world().resource::<backlot_net::OscRouter>().clone();
     // The receive thread's own path, then exactly one frame.
-    crate::osc_server::deliver(
+    router.deliver(
         &osc("/scene/fog/density", vec![OscType::Float(0.75)]),
         "127.0.0.1:5000".parse().expect("addr"),
-        &inbox,
-        None,
     );
     app.update();
     assert_eq!(get(&app, "/scene/fog/density"), ParamValue::Float(0.75));

@@ -39,6 +39,9 @@ impl Plugin for LayersPlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
+        if !app.is_plugin_added::<backlot_net::NetPlugin>() {
+            app.add_plugins(backlot_net::NetPlugin);
+        }
         let display_dir = app
             .world()
             .get_resource::<LayersSource>()
@@ -67,8 +70,6 @@ impl Plugin for LayersPlugin {
             })
             .init_resource::<LayersState>()
             .init_non_send::<AudioIn>()
-            // Performer positions arrive through the control plugin's OSC server.
-            .add_message::<backlot_control::OscForward>()
             .add_systems(Startup, runtime::start_loading)
             .add_systems(
                 Update,

@@ -6,11 +6,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use backlot_control::OscForward;
+use backlot_net::{PerformerSample, PerformerSource};
 use backlot_params::{
     Arbiter, ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue, Source,
 };
-use backlot_tracking::TrackingState;
 use bevy::asset::AssetLoadFailedEvent;
 use bevy::prelude::*;
 
@@ -106,8 +105,8 @@ pub struct LayersState {
     now: f64,
     /// The values written last frame, by parameter (for panels).
     pub written: HashMap<String, ParamValue>,
-    /// The stage's LED sections, for performer distances.
-    pub sections: Vec<backlot_stage::format::SectionDef>,
+    /// The stage's LED surfaces, for performer distances.
+    pub wall: backlot_stage::StageWall,
 }
 
 impl LayersState {
@@ -381,19 +380,14 @@ pub(crate) fn sense(
     mut audio: NonSendMut<AudioIn>,
     time: Res<Time>,
     mut registry: ResMut<ParamRegistry>,
-    mut forwarded: MessageReader<OscForward>,
-    tracking: Option<Res<TrackingState>>,
-    stage: (
-        Option<Res<backlot_stage::StageStatus>>,
-        Option<Res<Assets<backlot_stage::StageAsset>>>,
-    ),
+    mut performers: MessageReader<PerformerSample>,
+    wall: Option<Res<backlot_stage::StageWall>>,
 ) {
     let state = state.as_mut();
-    if let (Some(status), Some(stages)) = stage
-        && let Some(a) = status.handle.as_ref().and_then(|h| stages.get(h))
-        && a.file.sections != state.sections
+    if let Some(wall) = wall
+        && wall.is_changed()
     {
-        state.sections = a.file.sections.clone();
+        state.wall = wall.clone();
     }
     let now = time.elapsed_secs_f64();
     state.now = now;
@@ -465,41 +459,18 @@ pub(crate) fn sense(
     for (b, v) in f.bands.iter().enumerate() {
         let _ = registry.set_status(&format!("/layers/audio/band{b}"), ParamValue::Float(*v));
     }
-    // Performers: OSC through the control plugin, FreeD ids through tracking.
-    let mut samples: Vec<(u32, Vec3)> = Vec::new();
-    {
-        for m in forwarded.read() {
-            let Some(rest) = m.address.strip_prefix("/backlot/performer/") else {
-                continue;
-            };
-            let Some((id, "position")) = rest.split_once('/') else {
-                continue;
-            };
-            let Ok(id) = id.parse::<u32>() else { continue };
-            let v: Vec<f32> = m
-                .args
+    // Performers: OSC positions and FreeD ids no camera follows, whoever measured them.
+    let samples: Vec<(u32, Vec3)> = performers
+        .read()
+        .filter(|s| {
+            state
+                .file
+                .performers
                 .iter()
-                .filter_map(|a| match a {
-                    rosc::OscType::Float(f) => Some(*f),
-                    rosc::OscType::Double(d) => Some(*d as f32),
-                    rosc::OscType::Int(i) => Some(*i as f32),
-                    _ => None,
-                })
-                .collect();
-            if v.len() == 3 && v.iter().all(|x| x.is_finite()) {
-                samples.push((id, Vec3::new(v[0], v[1], v[2])));
-            }
-        }
-    }
-    if let Some(tracking) = tracking {
-        for p in state.file.performers.iter().filter(|p| p.freed) {
-            if let Some((pose, t)) = tracking.others.get(&p.id)
-                && tracking.frame_start - t < 0.1
-            {
-                samples.push((p.id, pose.position));
-            }
-        }
-    }
+                .any(|p| p.id == s.id && (s.source == PerformerSource::Osc || p.freed))
+        })
+        .map(|s| (s.id, s.position))
+        .collect();
     for (id, pos) in samples {
         if !state.file.performers.iter().any(|p| p.id == id) {
             continue;
@@ -554,51 +525,6 @@ pub(crate) fn sense(
     }
 }
 
-/// Distance from a point to the nearest LED surface of the stage (flat sections as
-/// rectangles, curved ones as cylinder bands); without a stage, to the plane z = −4 m where
-/// the shipped stages put their wall.
-pub fn wall_distance(p: Vec3, sections: &[backlot_stage::format::SectionDef]) -> f32 {
-    use backlot_stage::format::SectionShape;
-    let mut best = f32::MAX;
-    for s in sections {
-        let d = match &s.shape {
-            SectionShape::Flat {
-                lower_left,
-                lower_right,
-                upper_left,
-            } => {
-                let (o, r, u) = (
-                    Vec3::from(*lower_left),
-                    Vec3::from(*lower_right),
-                    Vec3::from(*upper_left),
-                );
-                let (right, up) = (r - o, u - o);
-                let q = p - o;
-                let a = (q.dot(right) / right.length_squared()).clamp(0.0, 1.0);
-                let b = (q.dot(up) / up.length_squared()).clamp(0.0, 1.0);
-                (o + right * a + up * b - p).length()
-            }
-            SectionShape::Curved {
-                center,
-                radius,
-                bottom,
-                height,
-                ..
-            } => {
-                let h = Vec2::new(p.x - center[0], p.z - center[1]).length();
-                let dy = (bottom - p.y).max(p.y - (bottom + height.0)).max(0.0);
-                Vec2::new(radius.0 - h, dy).length()
-            }
-        };
-        best = best.min(d);
-    }
-    if sections.is_empty() {
-        (p.z + 4.0).abs()
-    } else {
-        best
-    }
-}
-
 /// A feature's value now, 0..1.
 pub fn feature(state: &LayersState, f: &Feature, now: f64) -> f32 {
     let clock = state.tempo.as_ref();
@@ -640,7 +566,7 @@ pub fn feature(state: &LayersState, f: &Feature, now: f64) -> f32 {
             match what {
                 PerformerFeature::Presence => f32::from(u8::from(present)),
                 PerformerFeature::Speed => p.speed / 3.0,
-                PerformerFeature::Distance => wall_distance(p.position, &state.sections) / 8.0,
+                PerformerFeature::Distance => state.wall.distance(p.position) / 8.0,
                 PerformerFeature::X => (p.position.x + 5.0) / 10.0,
                 PerformerFeature::Y => p.position.y / 3.0,
                 PerformerFeature::Z => (p.position.z + 5.0) / 10.0,

@@ -402,34 +402,35 @@ fn performers_from_freed_and_distance_to_the_wall() {
         None,
     )
     .expect("stage");
-    let d = crate::runtime::wall_distance(Vec3::new(0.0, 1.5, -1.0), &stage.sections);
+    let d = backlot_stage::format::nearest_led_distance(Vec3::new(0.0, 1.5, -1.0), &stage.sections);
     assert!((d - 3.0).abs() < 1e-4, "{d}");
-    let d = crate::runtime::wall_distance(Vec3::new(4.5, 1.5, 0.0), &stage.sections);
+    let d = backlot_stage::format::nearest_led_distance(Vec3::new(4.5, 1.5, 0.0), &stage.sections);
     assert!((d - 1.5).abs() < 1e-4, "nearer the arc: {d}");
-    assert!((crate::runtime::wall_distance(Vec3::new(0.0, 1.0, 0.0), &[]) - 4.0).abs() < 1e-4);
-    // A FreeD tracker worn by performer 7: tracking keeps ids no camera follows.
-    let mut app = app(
-        r#"(performers: [(id: 7, freed: true)], layers: [(name: "p", source: Performer(7, Presence), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+    assert!(
+        (backlot_stage::format::nearest_led_distance(Vec3::new(0.0, 1.0, 0.0), &[]) - 4.0).abs()
+            < 1e-4
     );
-    app.init_resource::<backlot_tracking::TrackingState>();
-    {
-        let mut t = app
-            .world_mut()
-            .resource_mut::<backlot_tracking::TrackingState>();
-        t.frame_start = 1.0;
-        t.others.insert(
-            7,
-            (
-                backlot_tracking::pose::Pose {
-                    position: Vec3::new(1.0, 1.7, 0.0),
-                    rotation: [0.0; 3],
-                },
-                1.0,
-            ),
-        );
-    }
+    // A FreeD tracker worn by performer 7: tracking sends ids no camera follows as samples.
+    let mut app = app(
+        r#"(performers: [(id: 7, freed: true), (id: 8)], layers: [(name: "p", source: Performer(7, Presence), targets: [Float(param: "/scene/fog/density", min: 0.0, max: 1.0)])])"#,
+    );
+    let sample = |id, source| backlot_net::PerformerSample {
+        id,
+        position: Vec3::new(1.0, 1.7, 0.0),
+        source,
+    };
+    app.world_mut()
+        .write_message(sample(7, backlot_net::PerformerSource::Freed));
+    // Performer 8 is not marked `freed`: a FreeD id 8 is someone else's tracker.
+    app.world_mut()
+        .write_message(sample(8, backlot_net::PerformerSource::Freed));
     app.update();
     assert_eq!(f(&app, "/scene/fog/density"), 1.0, "present");
     let s = app.world().resource::<LayersState>();
     assert_eq!(s.performer(7).map(|p| p.0), Some(Vec3::new(1.0, 1.7, 0.0)));
+    assert_eq!(
+        s.performer(8),
+        None,
+        "FreeD ids reach only performers marked freed"
+    );
 }

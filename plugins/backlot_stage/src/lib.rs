@@ -20,7 +20,7 @@ pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_sta
 pub use params::{PATTERNS, stage_param_specs};
 pub use state::{
     CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
-    StageCameraOverride, StageRuntime, StageStatus,
+    StageCameraOverride, StageRuntime, StageStatus, StageWall,
 };
 pub use warp::{WarpMaterial, WarpUniform};
 
@@ -60,6 +60,7 @@ impl Plugin for StagePlugin {
             })
             .insert_resource(StageAssetRoot(self.asset_root.clone()))
             .init_resource::<StageStatus>()
+            .init_resource::<StageWall>()
             .init_resource::<StageRuntime>()
             .add_systems(Startup, load::start_loading)
             .add_systems(

@@ -99,3 +99,19 @@ pub struct InnerCamera {
     /// Tracker id.
     pub id: u32,
 }
+
+/// The LED surfaces of the loaded stage, for whoever measures against the wall (performer
+/// distance in the reactive layers). Empty until a stage loads.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct StageWall {
+    /// The stage file's sections.
+    pub sections: Vec<crate::format::SectionDef>,
+}
+
+impl StageWall {
+    /// Distance from `p` to the nearest LED surface; without a stage, to the plane z = −4 m
+    /// where the shipped stages put their wall.
+    pub fn distance(&self, p: Vec3) -> f32 {
+        crate::format::nearest_led_distance(p, &self.sections)
+    }
+}

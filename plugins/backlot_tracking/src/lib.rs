@@ -24,10 +24,10 @@ use std::path::PathBuf;
 use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
-pub use receiver::OscTap;
+pub use receiver::{CAMERA_PREFIX, TrackingOsc};
 pub use runtime::{
-    Applied, CameraState, TakeRecorder, TakeTimecode, TrackerStatus, TrackingSettings,
-    TrackingState, TrackingStatus,
+    Applied, CameraState, TakeRecorder, TrackerStatus, TrackingSettings, TrackingState,
+    TrackingStatus,
 };
 pub use setup::{CameraSetup, TrackerSetup, TrackingSetup};
 
@@ -54,6 +54,9 @@ impl Default for TrackingPlugin {
 
 impl Plugin for TrackingPlugin {
     fn build(&self, app: &mut App) {
+        if !app.is_plugin_added::<backlot_net::NetPlugin>() {
+            app.add_plugins(backlot_net::NetPlugin);
+        }
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
@@ -82,7 +85,6 @@ impl Plugin for TrackingPlugin {
         .init_resource::<TrackingSetup>()
         .init_resource::<TrackingState>()
         .init_resource::<TakeRecorder>()
-        .init_resource::<runtime::TakeTimecode>()
         .add_systems(Startup, runtime::register_take_params)
         .add_systems(
             Update,

@@ -1,13 +1,14 @@
-//! UDP receive threads: one per tracker socket. Each decodes off the main thread and hands
+//! UDP receive threads: one per tracker socket, or a subscription to the shared OSC port. Each decodes off the main thread and hands
 //! samples to the frame through a shared inbox; arrival times are taken while holding the
 //! inbox lock, so any sample stamped before a frame's start is already in the inbox when
 //! that frame reads it.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use backlot_net::osc::Timed;
+use backlot_net::{OscSink, UdpListener};
 
 use crate::codec::{freed, osc};
 
@@ -97,7 +98,7 @@ pub enum Wire {
     Osc,
 }
 
-/// A running receive thread.
+/// A running receive thread (a [`UdpListener`]; dropping it joins the thread).
 #[derive(Debug)]
 pub struct Receiver {
     /// Its id, stamped on everything it delivers.
@@ -108,66 +109,22 @@ pub struct Receiver {
     pub requested_port: u16,
     /// Where it listens.
     pub local: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _listener: UdpListener,
 }
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // The thread notices within its read timeout; joining keeps the port free for a rebind.
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-const READ_TIMEOUT: Duration = Duration::from_millis(50);
 
 impl Receiver {
     /// Binds `0.0.0.0:port` and starts receiving. Errors are the bind's, for the log.
     pub fn start(id: u64, wire: Wire, port: u16, inbox: SharedInbox) -> std::io::Result<Self> {
-        let socket = UdpSocket::bind(("0.0.0.0", port))?;
-        socket.set_read_timeout(Some(READ_TIMEOUT))?;
-        let local = socket.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("backlot-tracking-{}", local.port()))
-            .spawn(move || receive_loop(id, wire, &socket, &inbox, &flag))?;
+        let listener = UdpListener::bind("tracking", ("0.0.0.0", port), move |d| {
+            deliver(id, wire, d.bytes, &inbox);
+        })?;
         Ok(Self {
             id,
             wire,
             requested_port: port,
-            local,
-            stop,
-            thread: Some(thread),
+            local: listener.local_addr(),
+            _listener: listener,
         })
-    }
-}
-
-fn receive_loop(id: u64, wire: Wire, socket: &UdpSocket, inbox: &SharedInbox, stop: &AtomicBool) {
-    let mut buf = vec![0u8; 65_536];
-    while !stop.load(Ordering::Relaxed) {
-        let len = match socket.recv_from(&mut buf) {
-            Ok((len, _)) => len,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!("tracking socket {}: {e}", id);
-                std::thread::sleep(READ_TIMEOUT);
-                continue;
-            }
-        };
-        deliver(id, wire, &buf[..len], inbox);
     }
 }
 
@@ -189,18 +146,7 @@ pub fn deliver(id: u64, wire: Wire, bytes: &[u8], inbox: &SharedInbox) {
         Wire::Osc => match osc::decode(bytes) {
             Ok(messages) => {
                 for m in messages {
-                    match m {
-                        Ok(v) => values.push(Payload::Osc(v)),
-                        Err(osc::OscTrackingError::NotTracking(_)) => ignored += 1,
-                        Err(e) => rejected.push(Rejected {
-                            receiver: id,
-                            camera: match &e {
-                                osc::OscTrackingError::BadArguments { camera, .. } => Some(*camera),
-                                _ => None,
-                            },
-                            reason: e.to_string(),
-                        }),
-                    }
+                    sort(id, m, &mut values, &mut rejected, &mut ignored);
                 }
             }
             Err(e) => rejected.push(Rejected {
@@ -210,6 +156,32 @@ pub fn deliver(id: u64, wire: Wire, bytes: &[u8], inbox: &SharedInbox) {
             }),
         },
     }
+    push(id, values, rejected, ignored, inbox);
+}
+
+fn sort(
+    id: u64,
+    m: Result<osc::OscTracking, osc::OscTrackingError>,
+    values: &mut Vec<Payload>,
+    rejected: &mut Vec<Rejected>,
+    ignored: &mut u64,
+) {
+    match m {
+        Ok(v) => values.push(Payload::Osc(v)),
+        Err(osc::OscTrackingError::NotTracking(_)) => *ignored += 1,
+        Err(e) => rejected.push(Rejected {
+            receiver: id,
+            camera: match &e {
+                osc::OscTrackingError::BadArguments { camera, .. } => Some(*camera),
+                _ => None,
+            },
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Stamps values with the arrival time, read under the inbox lock.
+fn push(id: u64, values: Vec<Payload>, rejected: Vec<Rejected>, ignored: u64, inbox: &SharedInbox) {
     let (mut guard, t) = inbox.lock();
     guard.ignored += ignored;
     for payload in values {
@@ -230,34 +202,33 @@ pub fn deliver(id: u64, wire: Wire, bytes: &[u8], inbox: &SharedInbox) {
     }
 }
 
-/// OSC tracking that arrives on another plugin's socket: the control plugin's OSC port
-/// carries `/backlot/camera/...` too, so a tracker on that port listens through this tap
-/// instead of binding the port a second time.
-#[derive(Debug, Clone, bevy::prelude::Resource)]
-pub struct OscTap {
-    /// The shared port.
-    pub port: u16,
-    inner: Arc<Mutex<Option<(SharedInbox, u64)>>>,
+/// The address prefix tracking takes from the shared OSC port.
+pub const CAMERA_PREFIX: &str = "/backlot/camera";
+
+/// Tracking's subscriber on the shared OSC port: the router has decoded the packet once;
+/// camera messages become samples of receiver `id`.
+#[derive(Debug, Clone)]
+pub struct TrackingOsc {
+    /// Where samples go.
+    pub inbox: SharedInbox,
+    /// The receiver id they are stamped with.
+    pub id: u64,
 }
 
-impl OscTap {
-    /// A tap for `port`, inserted by whoever owns that socket.
-    pub fn new(port: u16) -> Self {
-        Self {
-            port,
-            inner: Arc::default(),
+impl OscSink for TrackingOsc {
+    fn receive(&self, _from: SocketAddr, messages: Vec<Timed>) {
+        let mut values = Vec::new();
+        let mut rejected = Vec::new();
+        let mut ignored = 0;
+        for m in messages {
+            sort(
+                self.id,
+                osc::message(&m.message.addr, &m.message.args),
+                &mut values,
+                &mut rejected,
+                &mut ignored,
+            );
         }
-    }
-
-    /// Hands a datagram to tracking (ignored until a tracker listens on the port).
-    pub fn deliver(&self, bytes: &[u8]) {
-        let target = self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some((inbox, id)) = target {
-            deliver(id, Wire::Osc, bytes, &inbox);
-        }
-    }
-
-    pub(crate) fn connect(&self, target: Option<(SharedInbox, u64)>) {
-        *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = target;
+        push(self.id, values, rejected, ignored, &self.inbox);
     }
 }

@@ -16,9 +16,10 @@ use crate::filter::{OneEuroParams, PoseFilter};
 use crate::history::{History, RateMeter, Sample};
 use crate::params::{STATUSES, camera_address, camera_specs, take_specs, tracker_specs};
 use crate::pose::{Pose, freed_tracker_pose};
-use crate::receiver::{OscTap, Payload, Receiver, SharedInbox, Wire};
+use crate::receiver::{CAMERA_PREFIX, Payload, Receiver, SharedInbox, TrackingOsc, Wire};
 use crate::setup::{TrackingSetup, normalise};
 use crate::take::{TakeRow, TakeWriter};
+use backlot_net::{OscRouter, PerformerSample, PerformerSource, Timecode};
 
 /// How the plugin was asked to run.
 #[derive(Resource, Debug, Clone)]
@@ -182,10 +183,6 @@ impl TrackingState {
     }
 }
 
-/// The timecode now, when a timecode source (MIDI time code) knows it; stamped on take rows.
-#[derive(Resource, Debug, Clone, Default)]
-pub struct TakeTimecode(pub Option<String>);
-
 /// The take being recorded.
 #[derive(Resource, Default)]
 pub struct TakeRecorder {
@@ -235,7 +232,7 @@ pub(crate) fn follow_stage(
 pub(crate) fn configure(
     setup: Res<TrackingSetup>,
     settings: Res<TrackingSettings>,
-    tap: Option<Res<OscTap>>,
+    router: Option<Res<OscRouter>>,
     mut state: ResMut<TrackingState>,
     mut registry: ResMut<ParamRegistry>,
 ) {
@@ -272,8 +269,8 @@ pub(crate) fn configure(
         }
     }
 
-    if let Some(tap) = tap.as_deref() {
-        tap.connect(None);
+    if let Some(router) = router.as_deref() {
+        router.unsubscribe(CAMERA_PREFIX);
     }
     // Receivers: keep sockets still wanted (same protocol and port), start the rest.
     let mut keep = Vec::new();
@@ -293,13 +290,17 @@ pub(crate) fn configure(
             trackers.push(status);
             continue;
         }
-        if let Some(tap) = tap.as_deref()
+        if let Some(router) = router.as_deref()
             && t.wire == Wire::Osc
-            && t.port == tap.port
+            && router.port() == Some(t.port)
         {
             state.next_receiver += 1;
             let id = state.next_receiver;
-            tap.connect(Some((state.inbox.clone(), id)));
+            let sink = TrackingOsc {
+                inbox: state.inbox.clone(),
+                id,
+            };
+            router.subscribe(CAMERA_PREFIX, std::sync::Arc::new(sink));
             info!(
                 "tracker `{}`: OSC on udp {} (shared with control)",
                 t.name, t.port
@@ -405,9 +406,10 @@ pub(crate) fn ingest(
     registry: Res<ParamRegistry>,
     mut state: ResMut<TrackingState>,
     mut recorder: ResMut<TakeRecorder>,
-    timecode: Option<Res<TakeTimecode>>,
+    timecode: Option<Res<Timecode>>,
+    mut performers: MessageWriter<PerformerSample>,
 ) {
-    let timecode = timecode.and_then(|t| t.0.clone());
+    let timecode = timecode.and_then(|t| t.label.clone());
     let state = state.as_mut();
     let mut arrivals: Vec<(usize, Arrival)> = Vec::new();
     if let Some(rows) = &settings.replay {
@@ -511,6 +513,11 @@ pub(crate) fn ingest(
                         .calibration
                         .apply(&freed_tracker_pose(p), Vec3::ZERO);
                     state.others.insert(id, (pose, item.t));
+                    performers.write(PerformerSample {
+                        id,
+                        position: pose.position,
+                        source: PerformerSource::Freed,
+                    });
                 }
                 continue;
             };

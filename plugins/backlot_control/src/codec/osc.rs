@@ -1,83 +1,11 @@
-//! OSC on top of rosc: address patterns (OSC 1.0 plus 1.1's `//`), argument coercion to
-//! parameter values, bundle time tags, and SLIP framing for OSC 1.1 over TCP.
+//! OSC for control: address patterns (OSC 1.0 plus 1.1's `//`) and argument coercion to
+//! parameter values. Decoding, time tags and SLIP framing are `backlot_net`'s.
 
 use backlot_params::{ParamKind, ParamSpec, ParamValue};
-use rosc::{OscMessage, OscPacket, OscTime, OscType};
-use thiserror::Error;
+use rosc::OscType;
 
-/// Largest datagram or SLIP frame accepted.
-pub const MAX_PACKET: usize = 65_507;
-
-/// Why bytes are not OSC.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum OscError {
-    /// Not OSC, or truncated.
-    #[error("malformed OSC: {0}")]
-    Malformed(String),
-    /// Larger than a datagram.
-    #[error("OSC packet of {0} bytes is too large")]
-    Oversized(usize),
-}
-
-/// A message with the time it is due (`None`: now).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Timed {
-    /// Seconds since 1900 (NTP), for bundles with a time tag in the future.
-    pub at: Option<f64>,
-    /// The message.
-    pub message: OscMessage,
-}
-
-/// NTP time tag → seconds since 1900; the special "immediately" tag gives `None`.
-pub fn timetag_seconds(t: OscTime) -> Option<f64> {
-    if t.seconds == 0 && t.fractional <= 1 {
-        return None;
-    }
-    Some(f64::from(t.seconds) + f64::from(t.fractional) / 4_294_967_296.0)
-}
-
-/// Seconds since 1900 now (for comparing with time tags).
-pub fn ntp_now() -> f64 {
-    let unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64();
-    unix + 2_208_988_800.0
-}
-
-/// Decodes a datagram (or SLIP frame) into its messages, bundles flattened; a nested
-/// bundle's messages take the innermost time tag.
-pub fn decode(bytes: &[u8]) -> Result<Vec<Timed>, OscError> {
-    if bytes.len() > MAX_PACKET {
-        return Err(OscError::Oversized(bytes.len()));
-    }
-    let (_, packet) =
-        rosc::decoder::decode_udp(bytes).map_err(|e| OscError::Malformed(format!("{e:?}")))?;
-    let mut out = Vec::new();
-    flatten(packet, None, &mut out);
-    Ok(out)
-}
-
-fn flatten(packet: OscPacket, at: Option<f64>, out: &mut Vec<Timed>) {
-    match packet {
-        OscPacket::Message(message) => out.push(Timed { at, message }),
-        OscPacket::Bundle(b) => {
-            let at = timetag_seconds(b.timetag).or(at);
-            for p in b.content {
-                flatten(p, at, out);
-            }
-        }
-    }
-}
-
-/// Encodes one message (feedback).
-pub fn encode(address: &str, args: Vec<OscType>) -> Result<Vec<u8>, OscError> {
-    rosc::encoder::encode(&OscPacket::Message(OscMessage {
-        addr: address.to_string(),
-        args,
-    }))
-    .map_err(|e| OscError::Malformed(format!("{e:?}")))
-}
+pub use backlot_net::osc::{MAX_PACKET, OscError, Timed, decode, encode, ntp_now, timetag_seconds};
+pub use backlot_net::slip::{SlipDecoder, SlipError, slip_encode};
 
 /// Whether an OSC address pattern matches an address: `?` one character, `*` any run
 /// within a part, `[abc]`, `[a-z]`, `[!a-z]`, `{foo,bar}`; parts line up one for one, and
@@ -265,98 +193,13 @@ pub fn value_args(value: &ParamValue) -> Vec<OscType> {
     }
 }
 
-/// SLIP bytes.
-const END: u8 = 0xC0;
-const ESC: u8 = 0xDB;
-const ESC_END: u8 = 0xDC;
-const ESC_ESC: u8 = 0xDD;
-
-/// Frames a packet for OSC 1.1 over TCP: END, escaped bytes, END.
-pub fn slip_encode(packet: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(packet.len() + 2);
-    out.push(END);
-    for b in packet {
-        match *b {
-            END => out.extend([ESC, ESC_END]),
-            ESC => out.extend([ESC, ESC_ESC]),
-            other => out.push(other),
-        }
-    }
-    out.push(END);
-    out
-}
-
-/// Why a SLIP stream produced no frame.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SlipError {
-    /// ESC followed by something other than ESC_END or ESC_ESC.
-    #[error("SLIP escape followed by {0:#04x}")]
-    BadEscape(u8),
-    /// A frame grew beyond the limit; it is dropped up to the next END.
-    #[error("SLIP frame longer than {MAX_PACKET} bytes")]
-    TooLong,
-}
-
-/// Incremental SLIP decoder for a TCP stream.
-#[derive(Debug, Default)]
-pub struct SlipDecoder {
-    frame: Vec<u8>,
-    escaped: bool,
-    broken: bool,
-}
-
-impl SlipDecoder {
-    /// Feeds received bytes; returns complete frames and errors in order.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Result<Vec<u8>, SlipError>> {
-        let mut out = Vec::new();
-        for b in bytes {
-            if *b == END {
-                if !self.frame.is_empty() && !self.broken {
-                    out.push(Ok(std::mem::take(&mut self.frame)));
-                }
-                self.frame.clear();
-                self.escaped = false;
-                self.broken = false;
-                continue;
-            }
-            if self.broken {
-                continue;
-            }
-            let byte = if self.escaped {
-                self.escaped = false;
-                match *b {
-                    ESC_END => END,
-                    ESC_ESC => ESC,
-                    other => {
-                        self.broken = true;
-                        out.push(Err(SlipError::BadEscape(other)));
-                        continue;
-                    }
-                }
-            } else if *b == ESC {
-                self.escaped = true;
-                continue;
-            } else {
-                *b
-            };
-            if self.frame.len() >= MAX_PACKET {
-                self.broken = true;
-                self.frame.clear();
-                out.push(Err(SlipError::TooLong));
-                continue;
-            }
-            self.frame.push(byte);
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codec::hex;
     use backlot_params::ParamAddress;
     use proptest::prelude::*;
+    use rosc::{OscMessage, OscPacket, OscTime};
 
     #[test]
     fn protocol_vectors() {
@@ -504,37 +347,10 @@ mod tests {
         assert_eq!(m[1].at, Some(4_000_000_000.5));
     }
 
-    #[test]
-    fn slip_frames() {
-        let packet = vec![1, END, 2, ESC, 3];
-        let framed = slip_encode(&packet);
-        assert_eq!(framed, vec![END, 1, ESC, ESC_END, 2, ESC, ESC_ESC, 3, END]);
-        let mut d = SlipDecoder::default();
-        // Split anywhere, even inside an escape.
-        let mut got = d.feed(&framed[..3]);
-        got.extend(d.feed(&framed[3..]));
-        assert_eq!(got, vec![Ok(packet)]);
-        assert_eq!(
-            d.feed(&[END, ESC, 0x01, 7, END, 9, END]),
-            vec![Err(SlipError::BadEscape(1)), Ok(vec![9])]
-        );
-    }
-
     proptest! {
         #[test]
         fn any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = decode(&bytes);
-            let _ = SlipDecoder::default().feed(&bytes);
-        }
-
-        #[test]
-        fn slip_round_trips(packets in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..100), 1..5), split in 0usize..400) {
-            let stream: Vec<u8> = packets.iter().flat_map(|p| slip_encode(p)).collect();
-            let split = split.min(stream.len());
-            let mut d = SlipDecoder::default();
-            let mut got = d.feed(&stream[..split]);
-            got.extend(d.feed(&stream[split..]));
-            prop_assert_eq!(got, packets.into_iter().map(Ok).collect::<Vec<_>>());
         }
 
         #[test]

@@ -1,6 +1,6 @@
 //! Where every LED pixel is in the world.
 
-use bevy::math::{Quat, Vec3};
+use bevy::math::{Quat, Vec2, Vec3};
 
 use super::{SectionDef, SectionShape};
 
@@ -250,4 +250,48 @@ pub fn camera_rotation(pan: f32, tilt: f32, roll: f32) -> Quat {
     Quat::from_rotation_y(-pan.to_radians())
         * Quat::from_rotation_x(tilt.to_radians())
         * Quat::from_rotation_z(-roll.to_radians())
+}
+
+/// Distance from a point to the nearest LED surface of the stage (flat sections as
+/// rectangles, curved ones as cylinder bands); without a stage, to the plane z = −4 m where
+/// the shipped stages put their wall.
+pub fn nearest_led_distance(p: Vec3, sections: &[SectionDef]) -> f32 {
+    let mut best = f32::MAX;
+    for s in sections {
+        let d = match &s.shape {
+            SectionShape::Flat {
+                lower_left,
+                lower_right,
+                upper_left,
+            } => {
+                let (o, r, u) = (
+                    Vec3::from(*lower_left),
+                    Vec3::from(*lower_right),
+                    Vec3::from(*upper_left),
+                );
+                let (right, up) = (r - o, u - o);
+                let q = p - o;
+                let a = (q.dot(right) / right.length_squared()).clamp(0.0, 1.0);
+                let b = (q.dot(up) / up.length_squared()).clamp(0.0, 1.0);
+                (o + right * a + up * b - p).length()
+            }
+            SectionShape::Curved {
+                center,
+                radius,
+                bottom,
+                height,
+                ..
+            } => {
+                let h = Vec2::new(p.x - center[0], p.z - center[1]).length();
+                let dy = (bottom - p.y).max(p.y - (bottom + height.0)).max(0.0);
+                Vec2::new(radius.0 - h, dy).length()
+            }
+        };
+        best = best.min(d);
+    }
+    if sections.is_empty() {
+        (p.z + 4.0).abs()
+    } else {
+        best
+    }
 }

@@ -10,7 +10,7 @@ mod parse;
 mod types;
 
 pub use cube_lut::{CubeLut, CubeLutError};
-pub use geometry::{SectionGeometry, camera_rotation};
+pub use geometry::{SectionGeometry, camera_rotation, nearest_led_distance};
 pub use kooima::{FrustumExtents, off_axis_extents, off_axis_projection};
 pub use lens::{
     Distortion, FocusPoint, LensState, ZoomPoint, evaluate_table, focal_from_hfov, hfov_from_focal,

@@ -20,6 +20,7 @@ use crate::format::SectionGeometry;
 use crate::params::stage_param_specs;
 use crate::state::{
     OutputWindows, ReferenceViews, StageAssetRoot, StageCameraOverride, StageRuntime, StageStatus,
+    StageWall,
 };
 use crate::warp::{MAX_SECTIONS, WarpMaterial};
 
@@ -45,6 +46,7 @@ pub(crate) fn respawn_stage(
     mut runtime: ResMut<StageRuntime>,
     mut registry: ResMut<ParamRegistry>,
     overrides: Option<Res<StageCameraOverride>>,
+    mut wall: ResMut<StageWall>,
     mut spawner: Spawner,
 ) {
     if !status.dirty {
@@ -104,6 +106,9 @@ pub(crate) fn respawn_stage(
     );
 
     rt.sections = sections.into_iter().map(|(_, g)| g).collect();
+    if wall.sections != file.sections {
+        wall.sections = file.sections.clone();
+    }
     let specs = stage_param_specs(&file);
     registry.replace_under("/stage", specs);
     *runtime = rt;

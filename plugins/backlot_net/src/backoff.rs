@@ -1,58 +1,63 @@
-//! UDP receive loops that survive socket errors: a read timeout is idle, any other error is
+//! Receive loops that survive socket errors: a read timeout is idle, any other error is
 //! reported once per streak and waited out with a growing delay.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use crate::inbox::{LogKind, SharedInbox};
+/// What one receive attempt gave.
+#[derive(Debug)]
+pub enum Received {
+    /// A datagram of this length from this peer.
+    Datagram(usize, SocketAddr),
+    /// The read timed out: the normal idle case.
+    Idle,
+    /// A socket error, already waited out. `first` is true for the first of a streak, the
+    /// one to report.
+    Error {
+        /// The error.
+        error: std::io::Error,
+        /// First of a streak.
+        first: bool,
+    },
+}
 
-/// Receive with back-off: a read timeout is the normal idle case; any other socket error is
-/// reported once per streak and waited out (10 ms doubling to 1 s), so a persistent error
-/// never spins a core.
+/// Receive with back-off: any socket error other than a timeout is waited out (10 ms
+/// doubling to 1 s), so a persistent error never spins a core.
 #[derive(Debug, Default)]
 pub struct Backoff {
     failures: u32,
 }
 
 impl Backoff {
-    /// The next datagram, or None after a timeout or an error (already waited out).
-    pub fn recv(
-        &mut self,
-        socket: &UdpSocket,
-        buf: &mut [u8],
-        what: &str,
-        inbox: &SharedInbox,
-    ) -> Option<(usize, SocketAddr)> {
+    /// One receive attempt.
+    pub fn recv(&mut self, socket: &UdpSocket, buf: &mut [u8]) -> Received {
         match socket.recv_from(buf) {
-            Ok(got) => {
-                if self.failures > 0 {
-                    inbox
-                        .lock()
-                        .log(LogKind::Dmx, format!("{what}: receiving again"), false);
-                }
+            Ok((len, from)) => {
                 self.failures = 0;
-                Some(got)
+                Received::Datagram(len, from)
             }
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
                 ) =>
             {
-                None
+                Received::Idle
             }
-            Err(e) => {
-                if self.failures == 0 {
-                    tracing::warn!("{what}: socket error: {e}; retrying with back-off");
-                    inbox
-                        .lock()
-                        .log(LogKind::Dmx, format!("{what}: socket error: {e}"), true);
-                }
+            Err(error) => {
+                let first = self.failures == 0;
                 std::thread::sleep(self.delay());
                 self.failures = self.failures.saturating_add(1);
-                None
+                Received::Error { error, first }
             }
         }
+    }
+
+    /// Errors in the current streak.
+    pub fn failures(&self) -> u32 {
+        self.failures
     }
 
     /// The wait after the current streak of failures.
@@ -84,17 +89,16 @@ mod tests {
         socket
             .set_read_timeout(Some(Duration::from_millis(5)))
             .expect("timeout");
-        let inbox = SharedInbox::default();
         let mut b = Backoff::default();
         let mut buf = [0u8; 64];
-        assert!(b.recv(&socket, &mut buf, "test", &inbox).is_none());
-        assert_eq!(b.failures, 0);
+        assert!(matches!(b.recv(&socket, &mut buf), Received::Idle));
+        assert_eq!(b.failures(), 0);
         let peer = UdpSocket::bind("127.0.0.1:0").expect("peer");
         peer.send_to(b"x", socket.local_addr().expect("addr"))
             .expect("send");
-        assert_eq!(
-            b.recv(&socket, &mut buf, "test", &inbox).map(|(n, _)| n),
-            Some(1)
-        );
+        assert!(matches!(
+            b.recv(&socket, &mut buf),
+            Received::Datagram(1, _)
+        ));
     }
 }

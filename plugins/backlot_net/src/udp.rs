@@ -1,0 +1,192 @@
+//! One UDP listener type for every socket backlot receives on: a thread that reads with a
+//! timeout, backs off on socket errors and reports them, survives a panicking handler, and
+//! is stopped and joined when the listener is dropped (so the port is free for a rebind).
+
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::backoff::{Backoff, Received};
+use crate::health::{Health, HealthReport, RunningGuard};
+
+/// How long a read waits before the thread looks at its stop flag.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
+/// Largest datagram read.
+pub const MAX_DATAGRAM: usize = 65_536;
+
+/// One received datagram, handed to the listener's handler on its thread.
+#[derive(Debug)]
+pub struct Datagram<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// The sender.
+    pub from: SocketAddr,
+    /// When it was read.
+    pub at: Instant,
+    /// The socket, for replies (Art-Net answers ArtPoll on it).
+    pub socket: &'a UdpSocket,
+}
+
+/// A running UDP receive thread. The handler runs on that thread and hands what it decodes
+/// to a bounded inbox of its owner; the listener itself holds no queue.
+#[derive(Debug)]
+pub struct UdpListener {
+    name: String,
+    local: SocketAddr,
+    stop: Arc<AtomicBool>,
+    health: Arc<Health>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl UdpListener {
+    /// Binds `addr` and starts receiving.
+    pub fn bind(
+        name: &str,
+        addr: impl ToSocketAddrs,
+        handler: impl FnMut(Datagram<'_>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        Self::start(name, UdpSocket::bind(addr)?, handler)
+    }
+
+    /// Starts receiving on a socket bound elsewhere (shared ports, multicast).
+    pub fn start(
+        name: &str,
+        socket: UdpSocket,
+        mut handler: impl FnMut(Datagram<'_>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        socket.set_read_timeout(Some(READ_TIMEOUT))?;
+        let local = socket.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Health::default());
+        health.set_running(true);
+        let (flag, h, label) = (stop.clone(), health.clone(), name.to_string());
+        let thread = std::thread::Builder::new()
+            .name(format!("backlot-{name}"))
+            .spawn(move || {
+                let _running = RunningGuard(&h);
+                let mut buf = vec![0u8; MAX_DATAGRAM];
+                let mut backoff = Backoff::default();
+                while !flag.load(Ordering::Relaxed) {
+                    match backoff.recv(&socket, &mut buf) {
+                        Received::Datagram(len, from) => {
+                            h.received();
+                            let datagram = Datagram {
+                                bytes: &buf[..len],
+                                from,
+                                at: Instant::now(),
+                                socket: &socket,
+                            };
+                            // A handler bug costs one datagram, not the listener.
+                            if std::panic::catch_unwind(AssertUnwindSafe(|| handler(datagram)))
+                                .is_err()
+                            {
+                                tracing::error!("{label}: handler panicked; datagram dropped");
+                                h.panicked(&label);
+                            }
+                        }
+                        Received::Idle => {}
+                        Received::Error { error, first } => {
+                            if first {
+                                tracing::warn!(
+                                    "{label}: socket error: {error}; retrying with back-off"
+                                );
+                            }
+                            h.error(format!("{label}: {error}"));
+                        }
+                    }
+                }
+            })?;
+        Ok(Self {
+            name: name.to_string(),
+            local,
+            stop,
+            health,
+            thread: Some(thread),
+        })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Its name, as in logs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Counts, last error, and whether the thread runs.
+    pub fn health(&self) -> HealthReport {
+        self.health.report()
+    }
+}
+
+impl Drop for UdpListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // The thread sees the flag within one read timeout.
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("{}: receive thread ended by a panic", self.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn delivers_datagrams_and_frees_the_port_when_dropped() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = got.clone();
+        let listener = UdpListener::bind("test-udp", "127.0.0.1:0", move |d| {
+            sink.lock().expect("lock").push(d.bytes.to_vec());
+        })
+        .expect("bind");
+        let addr = listener.local_addr();
+        let peer = UdpSocket::bind("127.0.0.1:0").expect("peer");
+        peer.send_to(b"one", addr).expect("send");
+        peer.send_to(b"two", addr).expect("send");
+        let start = Instant::now();
+        while got.lock().expect("lock").len() < 2 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            *got.lock().expect("lock"),
+            vec![b"one".to_vec(), b"two".to_vec()]
+        );
+        assert!(listener.health().running);
+        assert_eq!(listener.health().received, 2);
+        drop(listener);
+        // Joined: the same port binds again at once.
+        UdpSocket::bind(addr).expect("port free after drop");
+    }
+
+    #[test]
+    fn a_panicking_handler_costs_one_datagram_not_the_listener() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = got.clone();
+        let listener = UdpListener::bind("test-panic", "127.0.0.1:0", move |d| {
+            assert_ne!(d.bytes, b"boom", "handler bug");
+            sink.lock().expect("lock").push(d.bytes.to_vec());
+        })
+        .expect("bind");
+        let peer = UdpSocket::bind("127.0.0.1:0").expect("peer");
+        peer.send_to(b"boom", listener.local_addr()).expect("send");
+        peer.send_to(b"fine", listener.local_addr()).expect("send");
+        let start = Instant::now();
+        while got.lock().expect("lock").is_empty() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(*got.lock().expect("lock"), vec![b"fine".to_vec()]);
+        let health = listener.health();
+        assert_eq!(health.panics, 1);
+        assert!(health.running);
+    }
+}
