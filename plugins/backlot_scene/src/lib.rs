@@ -19,12 +19,13 @@ mod status;
 mod surface;
 
 pub use animation::Animated;
-pub use asset::{SceneAsset, SceneLoader, read_text};
+pub use asset::{SceneAsset, SceneKind, SceneLoader};
+pub use backlot_files::{read_text, register_file_source};
 pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
 pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
-pub use source::{SceneSource, register_file_source, register_scene_source};
+pub use source::{SceneSource, register_scene_source};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
 pub use status::{SceneLoaded, SceneStatus, scene_assets_ready, scene_error_text};
 
@@ -70,31 +71,30 @@ impl Plugin for ScenePlugin {
             .track_assets::<emissive::LiveEmissiveMaterial>("live emissive materials")
             .track_assets::<bevy::render::storage::ShaderBuffer>("shader buffers")
             .track_assets::<SceneAsset>("scene files");
-        app.init_asset::<SceneAsset>()
-            .register_asset_loader(SceneLoader {
-                asset_root: self.asset_root.clone(),
-                display_dir,
-            })
-            .init_resource::<SceneStatus>()
-            .init_resource::<SceneIndex>()
-            .add_message::<SceneLoaded>()
-            .add_systems(Startup, source::start_loading)
-            .add_systems(
-                Update,
-                (
-                    status::watch_scene_assets,
-                    spawn::respawn_on_change,
-                    skybox::build_cubemaps,
-                    skybox::freeze_filtered_sky,
-                    apply::apply_scene_params,
-                    animation::animate,
-                    animation::aim_lights,
-                    sky::follow_camera,
-                    look::share_scene_look,
-                )
-                    .chain()
-                    .in_set(BacklotSystems::Scene),
-            );
+        app.add_plugins(backlot_files::FilePlugin::<SceneKind>::new(
+            self.asset_root.clone(),
+            display_dir,
+        ))
+        .init_resource::<SceneStatus>()
+        .init_resource::<SceneIndex>()
+        .add_message::<SceneLoaded>()
+        .add_systems(Startup, source::start_loading)
+        .add_systems(
+            Update,
+            (
+                status::watch_scene_assets,
+                spawn::respawn_on_change,
+                skybox::build_cubemaps,
+                skybox::freeze_filtered_sky,
+                apply::apply_scene_params,
+                animation::animate,
+                animation::aim_lights,
+                sky::follow_camera,
+                look::share_scene_look,
+            )
+                .chain()
+                .in_set(BacklotSystems::Scene),
+        );
         if self.physics {
             physics::build(app);
         }

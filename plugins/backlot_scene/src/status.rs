@@ -1,9 +1,9 @@
 //! What the UI and the CLI need to know about the scene: loaded, which title, last error.
 
-use bevy::asset::AssetLoadFailedEvent;
+use backlot_files::{FileFailed, FileLoaded};
 use bevy::prelude::*;
 
-use crate::SceneAsset;
+use crate::{SceneAsset, SceneKind};
 
 /// The state of the live scene.
 #[derive(Resource, Debug, Default)]
@@ -29,49 +29,26 @@ pub struct SceneLoaded {
     pub loads: u32,
 }
 
+/// Marks the scene for respawn when its file (re)loaded; a failed load keeps the last good
+/// scene and shows the error.
 pub(crate) fn watch_scene_assets(
-    mut events: MessageReader<AssetEvent<SceneAsset>>,
-    mut failures: MessageReader<AssetLoadFailedEvent<SceneAsset>>,
+    mut loaded: MessageReader<FileLoaded<SceneKind>>,
+    mut failed: MessageReader<FileFailed<SceneKind>>,
     mut status: ResMut<SceneStatus>,
 ) {
-    let Some(id) = status.handle.as_ref().map(Handle::id) else {
-        return;
-    };
-    for event in events.read() {
-        match event {
-            AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e }
-                if *e == id =>
-            {
-                status.dirty = true;
-            }
-            _ => {}
-        }
+    if loaded.read().count() > 0 {
+        status.dirty = true;
     }
-    for failure in failures.read() {
-        if failure.id != id {
-            continue;
-        }
-        let message = scene_error_text(&failure.error);
-        if status.loads > 0 {
-            error!("{message}\n(keeping the last good scene)");
-        } else {
-            error!("{message}");
+    for f in failed.read() {
+        if f.first {
             status.failed_without_scene = true;
         }
-        status.error = Some(message);
+        status.error = Some(f.message.clone());
     }
 }
 
-/// The loader's own `path:line:col: message` lines, without Bevy's wrapping (for every
-/// backlot file asset: scenes, stages, maps, layer sets).
-pub fn scene_error_text(error: &bevy::asset::AssetLoadError) -> String {
-    let text = error.to_string();
-    // Bevy wraps loader errors as "... with asset loader '...': <ours>"; keep <ours>.
-    match text.split_once("': ") {
-        Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
-        _ => text,
-    }
-}
+/// The loader's own `path:line:col: message` lines, without Bevy's wrapping.
+pub use backlot_files::load_error_text as scene_error_text;
 
 /// True once the scene is spawned and every glTF model, texture and sky it uses is loaded
 /// (what a deterministic render waits for before its first frame).

@@ -2,10 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backlot_scene::format::FileErrors;
-use backlot_scene::{read_text, register_file_source};
-use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, LoadContext};
+use backlot_files::{FileAsset, FileErrors, FileKind, FileLoader, register_file_source};
 use bevy::prelude::*;
 
 use crate::format::{StageFile, parse_stage};
@@ -13,43 +10,24 @@ use crate::format::{StageFile, parse_stage};
 /// The asset source name given to the stage file's folder.
 pub const STAGE_SOURCE: &str = "backlot-stage";
 
+/// Stage files; LUT references are checked against the asset root.
+#[derive(TypePath, Debug, Clone, Copy)]
+pub struct StageKind;
+
+impl FileKind for StageKind {
+    const NOUN: &'static str = "stage";
+    const EXTENSION: &'static str = "stage.ron";
+    type Content = StageFile;
+
+    fn parse(text: &str, shown: &str, asset_root: Option<&Path>) -> Result<StageFile, FileErrors> {
+        parse_stage(text, shown, asset_root)
+    }
+}
+
 /// A parsed, validated stage file.
-#[derive(Asset, TypePath, Debug, Clone)]
-pub struct StageAsset {
-    /// The content.
-    pub file: StageFile,
-}
-
+pub type StageAsset = FileAsset<StageKind>;
 /// Loads `*.stage.ron`.
-#[derive(TypePath)]
-pub struct StageLoader {
-    /// Where `assets/` is, for LUT checks.
-    pub asset_root: Option<PathBuf>,
-    /// The folder as the user named it, for messages.
-    pub display_dir: Option<PathBuf>,
-}
-
-impl AssetLoader for StageLoader {
-    type Asset = StageAsset;
-    type Settings = ();
-    type Error = FileErrors;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _settings: &(),
-        load_context: &mut LoadContext<'_>,
-    ) -> Result<StageAsset, FileErrors> {
-        let (text, shown) = read_text(reader, load_context, self.display_dir.as_deref()).await?;
-        Ok(StageAsset {
-            file: parse_stage(&text, &shown, self.asset_root.as_deref())?,
-        })
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["stage.ron"]
-    }
-}
+pub type StageLoader = FileLoader<StageKind>;
 
 /// Which stage file to load.
 #[derive(Resource, Debug, Clone)]

@@ -16,7 +16,9 @@ mod state;
 mod uniforms;
 mod warp;
 
-pub use asset::{STAGE_SOURCE, StageAsset, StageLoader, StageSource, register_stage_source};
+pub use asset::{
+    STAGE_SOURCE, StageAsset, StageKind, StageLoader, StageSource, register_stage_source,
+};
 pub use params::{PATTERNS, stage_param_specs};
 pub use state::{
     CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
@@ -53,25 +55,24 @@ impl Plugin for StagePlugin {
         app.track_assets::<WarpMaterial>("warp materials")
             .track_assets::<StageAsset>("stage files");
         panel::build(app);
-        app.init_asset::<StageAsset>()
-            .register_asset_loader(StageLoader {
-                asset_root: self.asset_root.clone(),
-                display_dir,
-            })
-            .insert_resource(StageAssetRoot(self.asset_root.clone()))
-            .init_resource::<StageStatus>()
-            .init_resource::<StageWall>()
-            .init_resource::<StageRuntime>()
-            .add_systems(Startup, load::start_loading)
-            .add_systems(
-                Update,
-                (
-                    load::watch_stage_assets,
-                    spawn::respawn_stage,
-                    uniforms::update_stage,
-                )
-                    .chain()
-                    .in_set(BacklotSystems::Stage),
-            );
+        app.add_plugins(backlot_files::FilePlugin::<StageKind>::new(
+            self.asset_root.clone(),
+            display_dir,
+        ))
+        .insert_resource(StageAssetRoot(self.asset_root.clone()))
+        .init_resource::<StageStatus>()
+        .init_resource::<StageWall>()
+        .init_resource::<StageRuntime>()
+        .add_systems(Startup, load::start_loading)
+        .add_systems(
+            Update,
+            (
+                load::watch_stage_assets,
+                spawn::respawn_stage,
+                uniforms::update_stage,
+            )
+                .chain()
+                .in_set(BacklotSystems::Stage),
+        );
     }
 }

@@ -1,44 +1,38 @@
 //! Loading the stage file and following its reloads and load failures.
 
-use bevy::asset::AssetLoadFailedEvent;
+use backlot_files::{FileFailed, FileLoaded, WatchedFile};
 use bevy::prelude::*;
 
 use crate::state::StageStatus;
-use crate::{StageAsset, StageSource};
+use crate::{StageAsset, StageKind, StageSource};
 
 pub(crate) fn start_loading(
     source: Option<Res<StageSource>>,
     server: Res<AssetServer>,
     mut status: ResMut<StageStatus>,
+    mut watched: ResMut<WatchedFile<StageKind>>,
 ) {
     if let Some(source) = source {
-        status.handle = Some(server.load::<StageAsset>(source.asset_path.clone()));
+        let handle = server.load::<StageAsset>(source.asset_path.clone());
+        watched.handle = Some(handle.clone());
+        status.handle = Some(handle);
     }
 }
 
+/// Marks the stage for a rebuild when its file (re)loaded; a failed load keeps the last
+/// good stage and shows the error.
 pub(crate) fn watch_stage_assets(
-    mut events: MessageReader<AssetEvent<StageAsset>>,
-    mut failures: MessageReader<AssetLoadFailedEvent<StageAsset>>,
+    mut loaded: MessageReader<FileLoaded<StageKind>>,
+    mut failed: MessageReader<FileFailed<StageKind>>,
     mut status: ResMut<StageStatus>,
 ) {
-    let Some(id) = status.handle.as_ref().map(Handle::id) else {
-        return;
-    };
-    for event in events.read() {
-        if let AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } = event
-            && *e == id
-        {
-            status.dirty = true;
-        }
+    if loaded.read().count() > 0 {
+        status.dirty = true;
     }
-    for failure in failures.read().filter(|f| f.id == id) {
-        let message = backlot_scene::scene_error_text(&failure.error);
-        if status.loads > 0 {
-            error!("{message}\n(keeping the last good stage)");
-        } else {
-            error!("{message}");
+    for f in failed.read() {
+        if f.first {
             status.failed_without_stage = true;
         }
-        status.error = Some(message);
+        status.error = Some(f.message.clone());
     }
 }

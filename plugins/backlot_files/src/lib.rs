@@ -1,0 +1,21 @@
+//! backlot's file kinds: RON parsed with the position of every problem (`path:line:col`,
+//! pointing at the offending token), values that check themselves while parsing, and one
+//! generic hot-reloaded asset per kind that keeps the last good version and says what
+//! happened as [`FileLoaded`] / [`FileFailed`] messages. Scenes, stages, control maps and
+//! layer sets are kinds; so will show and cluster files be.
+
+mod checked;
+mod error;
+mod kind;
+mod parse;
+mod position;
+mod source;
+
+pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
+pub use error::{FileError, FileErrors};
+pub use kind::{
+    FileAsset, FileFailed, FileKind, FileLoaded, FileLoader, FilePlugin, WatchedFile, watch_file,
+};
+pub use parse::{Problems, parse_ron, read_source};
+pub use position::{find_after, find_name, line_col, token_at};
+pub use source::{load_error_text, read_text, register_file_source};

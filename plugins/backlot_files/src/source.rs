@@ -1,0 +1,68 @@
+//! Where a file comes from: its folder becomes a Bevy asset source, so the file can live
+//! anywhere (not only under `assets/`) and still be watched; and how a load is read and
+//! its errors shown.
+
+use std::path::{Path, PathBuf};
+
+use bevy::asset::LoadContext;
+use bevy::asset::io::{AssetSourceBuilder, Reader};
+use bevy::prelude::*;
+
+use crate::error::{FileError, FileErrors};
+
+/// Registers the folder of `file` as the asset source `source` (so the file can live
+/// anywhere and still be watched); returns the file's asset path and its folder as the
+/// user named it (for messages). Call before `AssetPlugin` is added, as Bevy requires.
+pub fn register_file_source(app: &mut App, source: &'static str, file: &Path) -> (String, PathBuf) {
+    let display_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if display_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        display_dir.clone()
+    };
+    // Absolute, so Bevy does not resolve it against its own asset root.
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let file_name = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    app.register_asset_source(
+        source,
+        AssetSourceBuilder::platform_default(&dir.to_string_lossy(), None),
+    );
+    (format!("{source}://{file_name}"), display_dir)
+}
+
+/// Reads a file being loaded as UTF-8 text; also returns its path as the user would name
+/// it (`display_dir` joined with the file name) for error messages.
+pub async fn read_text(
+    reader: &mut dyn Reader,
+    load_context: &LoadContext<'_>,
+    display_dir: Option<&Path>,
+) -> Result<(String, String), FileErrors> {
+    let file_name = load_context.path().path().to_path_buf();
+    let shown = match display_dir {
+        Some(dir) => dir.join(&file_name),
+        None => file_name,
+    }
+    .display()
+    .to_string();
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| FileError::whole_file(&shown, format!("cannot read file: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| FileError::whole_file(&shown, format!("file is not UTF-8: {e}")))?;
+    Ok((text, shown))
+}
+
+/// The loader's own `path:line:col: message` lines, without Bevy's wrapping.
+pub fn load_error_text(error: &bevy::asset::AssetLoadError) -> String {
+    let text = error.to_string();
+    // Bevy wraps loader errors as "... with asset loader '...': <ours>"; keep <ours>.
+    match text.split_once("': ") {
+        Some((head, ours)) if head.contains("asset loader") => ours.to_string(),
+        _ => text,
+    }
+}
