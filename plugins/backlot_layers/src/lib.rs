@@ -9,11 +9,15 @@ pub mod analysis;
 mod asset;
 pub mod audio;
 pub mod format;
+mod load;
+mod mix;
 pub mod model;
 mod panel;
-mod runtime;
+mod params;
+mod sense;
 pub mod signals;
 pub mod stack;
+mod state;
 pub mod visuals;
 
 use std::path::PathBuf;
@@ -23,7 +27,9 @@ use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
 pub use asset::{LAYERS_SOURCE, LayersAsset, LayersLoader, LayersSource, register_layers_source};
-pub use runtime::{AudioIn, LayerState, LayersSettings, LayersState, feature, layer_specs};
+pub use mix::feature;
+pub use params::layer_specs;
+pub use state::{AudioIn, LayerState, LayersSettings, LayersState};
 
 /// The layer stack.
 #[derive(Debug, Clone)]
@@ -70,15 +76,20 @@ impl Plugin for LayersPlugin {
             })
             .init_resource::<LayersState>()
             .init_non_send::<AudioIn>()
-            .add_systems(Startup, runtime::start_loading)
+            .add_systems(Startup, load::start_loading)
+            // The frame's layer work (in `BacklotSystems::Layers`, after control, before the
+            // scene): audio analysis, tempo, performers, LFOs, models, then every layer's value
+            // blended over the scene base and written to its parameters — except where a
+            // controller or the operator drives the parameter (the arbitration rule: they sit
+            // above the layers).
             .add_systems(
                 Update,
                 (
-                    runtime::watch_layers,
-                    runtime::configure,
-                    runtime::check_targets,
-                    runtime::sense,
-                    runtime::apply,
+                    load::watch_layers,
+                    load::configure,
+                    load::check_targets,
+                    sense::sense,
+                    mix::apply,
                 )
                     .chain()
                     .in_set(BacklotSystems::Layers),

@@ -7,7 +7,7 @@ use backlot_ui::{PanelAppExt, PanelSlot};
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use crate::runtime::LayersState;
+use crate::state::LayersState;
 
 pub(crate) fn build(app: &mut App) {
     app.add_panel("Layers", PanelSlot::Bottom, layers_panel);

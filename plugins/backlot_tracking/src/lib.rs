@@ -8,15 +8,19 @@
 //! its pose and field of view written to `/stage/cameras/<id>/...`, which the stage reads
 //! later in the same frame.
 
+mod apply;
 pub mod codec;
+mod configure;
 pub mod filter;
 pub mod history;
+mod ingest;
 mod panel;
 pub mod params;
 pub mod pose;
 pub mod receiver;
-mod runtime;
+mod recording;
 pub mod setup;
+mod state;
 pub mod take;
 
 use std::path::PathBuf;
@@ -25,11 +29,11 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 pub use receiver::{CAMERA_PREFIX, TrackingOsc};
-pub use runtime::{
-    Applied, CameraState, TakeRecorder, TrackerStatus, TrackingSettings, TrackingState,
-    TrackingStatus,
-};
+pub use recording::TakeRecorder;
 pub use setup::{CameraSetup, TrackerSetup, TrackingSetup};
+pub use state::{
+    Applied, CameraState, TrackerStatus, TrackingSettings, TrackingState, TrackingStatus,
+};
 
 /// Follows the stage file's trackers and drives its cameras.
 #[derive(Debug, Clone)]
@@ -77,7 +81,7 @@ impl Plugin for TrackingPlugin {
                     None
                 }
             });
-        app.insert_resource(runtime::TrackingSettings {
+        app.insert_resource(TrackingSettings {
             live: self.live,
             replay,
             takes_dir: self.takes_dir.clone(),
@@ -85,16 +89,16 @@ impl Plugin for TrackingPlugin {
         .init_resource::<TrackingSetup>()
         .init_resource::<TrackingState>()
         .init_resource::<TakeRecorder>()
-        .add_systems(Startup, runtime::register_take_params)
+        .add_systems(Startup, recording::register_take_params)
         .add_systems(
             Update,
             (
-                runtime::follow_stage,
-                runtime::configure,
+                configure::follow_stage,
+                configure::configure,
                 // Before ingest: a press takes effect for the samples of the same frame.
-                runtime::record_takes,
-                runtime::ingest,
-                runtime::apply,
+                recording::record_takes,
+                ingest::ingest,
+                apply::apply,
             )
                 .chain()
                 .in_set(BacklotSystems::Input),

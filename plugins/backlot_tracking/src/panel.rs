@@ -9,8 +9,9 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
-use crate::runtime::{TakeRecorder, TrackingState, TrackingStatus};
+use crate::recording::TakeRecorder;
 use crate::setup::TrackingSetup;
+use crate::state::{TrackingState, TrackingStatus};
 
 pub(crate) fn build(app: &mut App) {
     app.add_panel("Tracking", PanelSlot::Side, tracking_panel)

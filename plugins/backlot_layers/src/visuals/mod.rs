@@ -95,7 +95,7 @@ pub fn visual_specs(v: &VisualDef) -> Vec<ParamSpec> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn spawn_overlays(
     mut commands: Commands,
-    visuals: Res<crate::runtime::LayersState>,
+    visuals: Res<crate::state::LayersState>,
     index: Option<Res<SceneIndex>>,
     meshes: Query<&Mesh3d>,
     existing: Query<(Entity, &VisualOverlay, &ChildOf)>,
@@ -158,7 +158,7 @@ pub(crate) fn spawn_overlays(
 /// Feeds parameters and the performer to each overlay's live buffer.
 pub(crate) fn update_overlays(
     registry: Res<ParamRegistry>,
-    state: Res<crate::runtime::LayersState>,
+    state: Res<crate::state::LayersState>,
     overlays: Query<(&VisualOverlay, &MeshMaterial3d<GenerativeMaterial>)>,
     materials: Option<Res<Assets<GenerativeMaterial>>>,
     mut live: ResMut<LiveBuffers>,

@@ -1,0 +1,39 @@
+//! Learned models at their rate: on a worker thread when live, inline for renders.
+
+use crate::mix::feature;
+use crate::state::LayersState;
+
+/// Models at their rate.
+pub(super) fn run(state: &mut LayersState, now: f64) {
+    let model_defs = state.file.models.clone();
+    for m in &model_defs {
+        let features: Vec<f32> = m.inputs.iter().map(|f| feature(state, f, now)).collect();
+        let Some(ms) = state.models.get_mut(&m.name.0) else {
+            continue;
+        };
+        if let Some(w) = ms
+            .worker
+            .as_mut()
+            .map(|w| w.get_mut().unwrap_or_else(|e| e.into_inner()))
+        {
+            if let Some(r) = w.poll() {
+                match r {
+                    Ok(o) => ms.outputs = o,
+                    Err(e) => ms.error = Some(e),
+                }
+            }
+            if now - ms.last_run >= 1.0 / f64::from(m.rate_hz) {
+                ms.last_run = now;
+                w.request(features);
+            }
+        } else if let Some(model) = &ms.inline
+            && now - ms.last_run >= 1.0 / f64::from(m.rate_hz)
+        {
+            ms.last_run = now;
+            match model.run(&features) {
+                Ok(o) => ms.outputs = o,
+                Err(e) => ms.error = Some(e),
+            }
+        }
+    }
+}
