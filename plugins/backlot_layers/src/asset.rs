@@ -2,10 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backlot_scene::format::FileErrors;
-use backlot_scene::{read_text, register_file_source};
-use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, LoadContext};
+use backlot_files::{FileAsset, FileErrors, FileKind, FileLoader, register_file_source};
 use bevy::prelude::*;
 
 use crate::format::{LayersFile, parse_layers};
@@ -13,43 +10,24 @@ use crate::format::{LayersFile, parse_layers};
 /// The asset source name given to the layers file's folder.
 pub const LAYERS_SOURCE: &str = "backlot-layers";
 
+/// Layer-set files; audio, model and visual references are checked against the asset root.
+#[derive(TypePath, Debug, Clone, Copy)]
+pub struct LayersKind;
+
+impl FileKind for LayersKind {
+    const NOUN: &'static str = "layer set";
+    const EXTENSION: &'static str = "layers.ron";
+    type Content = LayersFile;
+
+    fn parse(text: &str, shown: &str, asset_root: Option<&Path>) -> Result<LayersFile, FileErrors> {
+        parse_layers(text, shown, asset_root)
+    }
+}
+
 /// A parsed, validated layer set.
-#[derive(Asset, TypePath, Debug, Clone)]
-pub struct LayersAsset {
-    /// Content.
-    pub file: LayersFile,
-}
-
+pub type LayersAsset = FileAsset<LayersKind>;
 /// Loads `*.layers.ron`.
-#[derive(TypePath)]
-pub struct LayersLoader {
-    /// Where `assets/` is.
-    pub asset_root: Option<PathBuf>,
-    /// The folder as the user named it.
-    pub display_dir: Option<PathBuf>,
-}
-
-impl AssetLoader for LayersLoader {
-    type Asset = LayersAsset;
-    type Settings = ();
-    type Error = FileErrors;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _settings: &(),
-        load_context: &mut LoadContext<'_>,
-    ) -> Result<LayersAsset, FileErrors> {
-        let (text, shown) = read_text(reader, load_context, self.display_dir.as_deref()).await?;
-        Ok(LayersAsset {
-            file: parse_layers(&text, &shown, self.asset_root.as_deref())?,
-        })
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["layers.ron"]
-    }
-}
+pub type LayersLoader = FileLoader<LayersKind>;
 
 /// Which layers file.
 #[derive(Resource, Debug, Clone)]

@@ -26,7 +26,9 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
-pub use asset::{LAYERS_SOURCE, LayersAsset, LayersLoader, LayersSource, register_layers_source};
+pub use asset::{
+    LAYERS_SOURCE, LayersAsset, LayersKind, LayersLoader, LayersSource, register_layers_source,
+};
 pub use mix::feature;
 pub use params::layer_specs;
 pub use state::{AudioIn, LayerState, LayersSettings, LayersState};
@@ -65,12 +67,11 @@ impl Plugin for LayersPlugin {
                     .in_set(BacklotSystems::Stage),
             );
         }
-        app.init_asset::<LayersAsset>()
-            .register_asset_loader(LayersLoader {
-                asset_root: Some(self.asset_root.clone()),
-                display_dir,
-            })
-            .insert_resource(LayersSettings {
+        app.add_plugins(backlot_files::FilePlugin::<LayersKind>::new(
+            Some(self.asset_root.clone()),
+            display_dir,
+        ))
+        .insert_resource(LayersSettings {
                 live: self.live,
                 asset_root: self.asset_root.clone(),
             })

@@ -2,11 +2,11 @@
 //! parameters, audio and models when a set arrives.
 
 use backlot_params::ParamRegistry;
-use bevy::asset::AssetLoadFailedEvent;
+use backlot_files::{FileFailed, FileLoaded, WatchedFile};
 use bevy::prelude::*;
 
 use crate::analysis::Analyzer;
-use crate::asset::{LayersAsset, LayersSource};
+use crate::asset::{LayersAsset, LayersKind, LayersSource};
 use crate::audio::{AudioSource, read_wav};
 use crate::format::AudioDef;
 use crate::model::{Model, ModelWorker};
@@ -19,38 +19,32 @@ pub(crate) fn start_loading(
     source: Option<Res<LayersSource>>,
     server: Res<AssetServer>,
     mut state: ResMut<LayersState>,
+    mut watched: ResMut<WatchedFile<LayersKind>>,
 ) {
     if let Some(s) = source {
-        state.handle = Some(server.load::<LayersAsset>(s.asset_path.clone()));
+        let handle = server.load::<LayersAsset>(s.asset_path.clone());
+        watched.handle = Some(handle.clone());
+        state.handle = Some(handle);
     }
 }
 
 /// Follows the layers asset (hot reload; a broken save keeps the last good set).
 pub(crate) fn watch_layers(
-    mut events: MessageReader<AssetEvent<LayersAsset>>,
-    mut failures: MessageReader<AssetLoadFailedEvent<LayersAsset>>,
+    mut loaded: MessageReader<FileLoaded<LayersKind>>,
+    mut failed: MessageReader<FileFailed<LayersKind>>,
     assets: Res<Assets<LayersAsset>>,
     mut state: ResMut<LayersState>,
 ) {
-    let Some(id) = state.handle.as_ref().map(Handle::id) else {
-        return;
-    };
-    for e in events.read() {
-        if let AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } = e
-            && *e == id
-        {
-            state.dirty = true;
-        }
+    if loaded.read().count() > 0 {
+        state.dirty = true;
     }
-    for f in failures.read().filter(|f| f.id == id) {
-        let message = backlot_scene::scene_error_text(&f.error);
-        error!("{message}\n(keeping the last good layer set)");
-        state.error = Some(message);
+    for f in failed.read() {
+        state.error = Some(f.message.clone());
     }
     if !state.dirty {
         return;
     }
-    if let Some(a) = assets.get(id) {
+    if let Some(a) = state.handle.as_ref().and_then(|h| assets.get(h)) {
         state.dirty = false;
         state.file = a.file.clone();
         state.loads += 1;

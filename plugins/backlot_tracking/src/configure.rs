@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 
 use backlot_net::OscRouter;
 use backlot_params::ParamRegistry;
-use backlot_stage::{StageAsset, StageStatus};
+use backlot_files::{FileLoaded, WatchedFile};
+use backlot_stage::{StageAsset, StageKind};
 use bevy::prelude::*;
 
 use crate::params::{camera_specs, tracker_specs};
@@ -13,23 +14,22 @@ use crate::receiver::{CAMERA_PREFIX, Receiver, TrackingOsc, Wire};
 use crate::setup::TrackingSetup;
 use crate::state::{CameraState, TrackerStatus, TrackingSettings, TrackingState, TrackingStatus};
 
-/// Rebuilds the setup when the stage (re)loads.
+/// Rebuilds the setup when the stage file (re)loads, in the frame it loads.
 pub(crate) fn follow_stage(
-    status: Option<Res<StageStatus>>,
+    mut loaded: MessageReader<FileLoaded<StageKind>>,
+    watched: Option<Res<WatchedFile<StageKind>>>,
     stages: Option<Res<Assets<StageAsset>>>,
     mut setup: ResMut<TrackingSetup>,
-    mut state: ResMut<TrackingState>,
 ) {
-    let (Some(status), Some(stages)) = (status, stages) else {
-        return;
-    };
-    if status.loads == state.stage_loads {
+    if loaded.read().count() == 0 {
         return;
     }
-    let Some(stage) = status.handle.as_ref().and_then(|h| stages.get(h)) else {
+    let (Some(watched), Some(stages)) = (watched, stages) else {
         return;
     };
-    state.stage_loads = status.loads;
+    let Some(stage) = watched.handle.as_ref().and_then(|h| stages.get(h)) else {
+        return;
+    };
     let mut next = TrackingSetup::from_stage(&stage.file);
     next.generation = setup.generation + 1;
     if next.trackers != setup.trackers || next.cameras != setup.cameras {

@@ -86,6 +86,8 @@ impl Plugin for TrackingPlugin {
             replay,
             takes_dir: self.takes_dir.clone(),
         })
+        // Read even without the stage plugin (then nothing is ever sent).
+        .add_message::<backlot_files::FileLoaded<backlot_stage::StageKind>>()
         .init_resource::<TrackingSetup>()
         .init_resource::<TrackingState>()
         .init_resource::<TakeRecorder>()
@@ -101,6 +103,8 @@ impl Plugin for TrackingPlugin {
                 apply::apply,
             )
                 .chain()
+                // The stage file's load is seen in the frame it happens.
+                .after(backlot_files::watch_file::<backlot_stage::StageKind>)
                 .in_set(BacklotSystems::Input),
         );
         panel::build(app);

@@ -159,7 +159,6 @@ pub struct TrackingState {
     /// Latest pose and arrival time of FreeD ids no camera follows (performers).
     pub others: std::collections::HashMap<u32, (Pose, f64)>,
     pub(crate) setup_generation: Option<u64>,
-    pub(crate) stage_loads: u32,
     pub(crate) replay_next: usize,
     pub(crate) replay_start: Option<f64>,
     pub(crate) replay_done: bool,
