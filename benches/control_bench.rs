@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use backlot_control::codec::{osc, sacn};
 use backlot_control::format::parse_map;
 use backlot_control::inbox::{DmxIn, DmxSource, OscIn};
-use backlot_control::{ControlMap, ControlPlugin, ControlRuntime, ControlSettings, configure_map};
+use backlot_control::{
+    ControlMap, ControlPlugin, ControlRuntime, ControlSettings, DmxServers, Feedback, configure_map,
+};
 use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamsPlugin};
 use bevy::prelude::*;
 use rosc::{OscMessage, OscPacket, OscType};
@@ -51,8 +53,8 @@ fn app(map: &str, lights: usize) -> App {
     let file = parse_map(map, "bench.map.ron").expect("bench map");
     app.update();
     app.world_mut()
-        .resource_scope(|world, mut rt: Mut<ControlRuntime>| {
-            configure_map(&file, &mut rt);
+        .resource_scope(|world, mut servers: Mut<DmxServers>| {
+            configure_map(&file, &mut servers, &mut world.resource_mut::<Feedback>());
             world.resource_mut::<ControlMap>().file = file;
         });
     app.update();

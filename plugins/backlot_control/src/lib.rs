@@ -11,20 +11,27 @@ pub use backlot_params::arbiter;
 mod asset;
 pub mod codec;
 pub mod dmx;
+mod feedback;
 pub mod format;
 pub mod inbox;
+mod map;
 pub mod midi;
 pub mod osc_server;
 pub mod oscquery;
 mod panel;
-mod runtime;
+mod publish;
+mod route;
+mod servers;
 
 use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
 pub use asset::{MAP_SOURCE, MapAsset, MapLoader, MapSource, register_map_source};
-pub use runtime::{ControlMap, ControlRuntime, ControlSettings, LearnResult, configure_map};
+pub use feedback::Feedback;
+pub use map::{ControlMap, LearnResult, configure_map};
+pub use route::ControlRuntime;
+pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
 #[derive(Debug, Clone)]
@@ -63,21 +70,25 @@ impl Plugin for ControlPlugin {
         app.init_asset::<MapAsset>()
             .register_asset_loader(MapLoader { display_dir })
             .insert_resource(self.settings.clone())
-            .init_resource::<runtime::ControlMap>()
-            .init_resource::<runtime::ControlRuntime>()
+            .init_resource::<ControlMap>()
+            .init_resource::<ControlRuntime>()
+            .init_resource::<OscServers>()
+            .init_resource::<DmxServers>()
+            .init_resource::<OscQueryServer>()
+            .init_resource::<Feedback>()
             .init_resource::<midi::MidiEngine>()
             .init_resource::<LearnResult>()
-            .add_systems(Startup, runtime::start_servers)
+            .add_systems(Startup, servers::start_servers)
             .add_systems(
                 Update,
-                (runtime::watch_map, runtime::refresh_midi).in_set(BacklotSystems::Input),
+                (map::watch_map, servers::refresh_midi).in_set(BacklotSystems::Input),
             )
             .add_systems(
                 Update,
                 (
-                    runtime::take_inputs,
-                    runtime::save_learned,
-                    runtime::publish_inputs,
+                    route::take_inputs,
+                    map::save_learned,
+                    publish::publish_inputs,
                 )
                     .chain()
                     .in_set(BacklotSystems::Control),
@@ -85,7 +96,7 @@ impl Plugin for ControlPlugin {
             // Feedback and OSCQuery report the values this frame resolved and renders.
             .add_systems(
                 Update,
-                (runtime::feedback, runtime::publish_snapshot)
+                (feedback::feedback, publish::publish_snapshot)
                     .chain()
                     .in_set(BacklotSystems::Report),
             );

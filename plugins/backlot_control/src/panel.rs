@@ -9,8 +9,10 @@ use bevy_egui::egui;
 
 use crate::arbiter::{Arbiter, Source};
 use crate::inbox::MonitorLine;
+use crate::map::ControlMap;
 use crate::midi::MidiEngine;
-use crate::runtime::{ControlMap, ControlRuntime};
+use crate::route::ControlRuntime;
+use crate::servers::{DmxServers, OscQueryServer, OscServers};
 
 pub(crate) fn build(app: &mut App) {
     app.add_panel("Controls", PanelSlot::Side, controls_panel)
@@ -157,14 +159,18 @@ fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
 }
 
 fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
-    let Some(rt) = world.get_resource::<ControlRuntime>() else {
+    let (Some(rt), Some(osc), Some(query)) = (
+        world.get_resource::<ControlRuntime>(),
+        world.get_resource::<OscServers>(),
+        world.get_resource::<OscQueryServer>(),
+    ) else {
         return;
     };
     ui.label(format!(
         "OSC udp {} · tcp {} · OSCQuery {}",
-        rt.osc.map_or("off".into(), |a| a.to_string()),
-        rt.osc_tcp.map_or("off".into(), |a| a.to_string()),
-        rt.oscquery.map_or("off".into(), |a| format!("http://{a}"))
+        osc.osc.map_or("off".into(), |a| a.to_string()),
+        osc.osc_tcp.map_or("off".into(), |a| a.to_string()),
+        query.addr.map_or("off".into(), |a| format!("http://{a}"))
     ));
     counters(ui, rt, "osc");
     let log: Vec<MonitorLine> = rt.inbox.lock().osc_log.iter().cloned().collect();
@@ -199,17 +205,20 @@ fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
 }
 
 fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
-    let Some(rt) = world.get_resource::<ControlRuntime>() else {
+    let (Some(rt), Some(dmx)) = (
+        world.get_resource::<ControlRuntime>(),
+        world.get_resource::<DmxServers>(),
+    ) else {
         return;
     };
     ui.label(format!(
         "Art-Net {} · sACN {}",
-        rt.artnet.map_or("off".into(), |a| a.to_string()),
-        rt.sacn.map_or("off".into(), |a| a.to_string())
+        dmx.artnet.map_or("off".into(), |a| a.to_string()),
+        dmx.sacn.map_or("off".into(), |a| a.to_string())
     ));
     counters(ui, rt, "artnet");
     counters(ui, rt, "sacn");
-    for (id, u) in &rt.universes {
+    for (id, u) in &dmx.universes {
         ui.separator();
         let sources: Vec<String> = u
             .sources()

@@ -1,0 +1,137 @@
+//! What control publishes each frame: tempo and timecode from MIDI as parameters, fps, and
+//! the OSCQuery snapshot of the frame's resolved values.
+
+use std::time::Instant;
+
+use backlot_net::Timecode;
+use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
+use bevy::prelude::*;
+
+use crate::arbiter::{Arbiter, Source};
+use crate::midi::MidiEngine;
+use crate::oscquery;
+use crate::servers::{ControlSettings, OscQueryServer, OscServers};
+
+fn status(
+    address: &str,
+    spec: impl FnOnce(ParamAddress) -> ParamSpec,
+    registry: &mut ParamRegistry,
+    value: ParamValue,
+) {
+    if registry.entry(address).is_none()
+        && let Ok(a) = ParamAddress::new(address)
+    {
+        let _ = registry.register(spec(a));
+    }
+    let _ = registry.set_status(address, value);
+}
+
+/// Tempo and timecode from MIDI as parameters, before the layers read them.
+pub(crate) fn publish_inputs(
+    mut registry: ResMut<ParamRegistry>,
+    engine: Res<MidiEngine>,
+    timecode: Option<ResMut<Timecode>>,
+) {
+    if let Some(bpm) = engine.bpm {
+        status(
+            "/tempo/bpm",
+            |a| {
+                ParamSpec::float(a, 120.0, 20.0, 300.0, "BPM")
+                    .read_only()
+                    .with_description("Tempo from MIDI clock")
+            },
+            &mut registry,
+            ParamValue::Float(bpm),
+        );
+        let beat = (engine.ticks % 24) as f32 / 24.0;
+        status(
+            "/tempo/beat",
+            |a| {
+                ParamSpec::float(a, 0.0, 0.0, 1.0, "")
+                    .read_only()
+                    .with_description("Beat phase from MIDI clock")
+            },
+            &mut registry,
+            ParamValue::Float(beat),
+        );
+        status(
+            "/tempo/playing",
+            |a| {
+                ParamSpec::bool(a, false)
+                    .read_only()
+                    .with_description("MIDI start/stop")
+            },
+            &mut registry,
+            ParamValue::Bool(engine.playing),
+        );
+    }
+    if let Some(tc) = engine.timecode {
+        let [h, m, s, f] = tc.hmsf.map(i32::from);
+        let frames = ((h * 60 + m) * 60 + s) * tc.fps().round() as i32 + f;
+        status(
+            "/timecode",
+            |a| {
+                ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
+                    .with_range(0.0, i32::MAX as f32)
+                    .read_only()
+                    .with_description("MIDI time code, frames since midnight")
+            },
+            &mut registry,
+            ParamValue::Int(frames),
+        );
+        if let Some(mut t) = timecode {
+            t.label = Some(tc.label());
+            t.frames = Some(i64::from(frames));
+            t.fps = tc.fps() as f32;
+            t.source = "MIDI time code";
+        }
+    }
+}
+
+/// Fps, and the OSCQuery snapshot of the frame's resolved values.
+pub(crate) fn publish_snapshot(
+    mut query: ResMut<OscQueryServer>,
+    osc_servers: Res<OscServers>,
+    mut registry: ResMut<ParamRegistry>,
+    arbiter: Res<Arbiter>,
+    settings: Res<ControlSettings>,
+    time: Res<Time<Real>>,
+) {
+    let dt = time.delta_secs();
+    if dt > 0.0 {
+        status(
+            "/status/fps",
+            |a| {
+                ParamSpec::float(a, 0.0, 0.0, 1000.0, "Hz")
+                    .read_only()
+                    .with_description("Frames per second")
+            },
+            &mut registry,
+            ParamValue::Float(1.0 / dt),
+        );
+    }
+    // OSCQuery: a controller or operator write shows in the frame it applies; what only
+    // animates (layers, status) refreshes at most 20 times a second.
+    let throttled =
+        arbiter.applied.is_empty() && query.built_at.is_some_and(|t| t.elapsed().as_millis() < 50);
+    if query.generation == registry.generation() || throttled {
+        return;
+    }
+    query.generation = registry.generation();
+    query.built_at = Some(Instant::now());
+    let tree = oscquery::build_tree(registry.iter(), |a| match arbiter.driver(a) {
+        Source::Scene => String::new(),
+        other => other.label(),
+    });
+    let (osc_port, tcp) = (
+        osc_servers.osc.map_or(settings.osc_port, |a| a.port()),
+        osc_servers
+            .osc_tcp
+            .map_or(settings.osc_tcp_port, |a| a.port()),
+    );
+    if let Ok(mut s) = query.snapshot.write() {
+        s.tree = tree;
+        s.osc_port = osc_port;
+        s.osc_tcp_port = tcp;
+    }
+}

@@ -1,0 +1,284 @@
+//! Binds every socket and starts the threads: OSC (UDP and SLIP over TCP), OSCQuery and its
+//! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports.
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use backlot_net::{OscRouter, SlipListener, UdpListener};
+use bevy::prelude::*;
+
+use crate::asset::{MapAsset, MapSource};
+use crate::dmx::{self, Announce, Universe};
+use crate::feedback::Feedback;
+use crate::map::ControlMap;
+use crate::midi::MidiPorts;
+use crate::oscquery::{self, SharedSnapshot};
+use crate::route::ControlRuntime;
+
+/// Ports and switches, from the command line.
+#[derive(Resource, Debug, Clone)]
+pub struct ControlSettings {
+    /// OSC UDP port (0: any free one).
+    pub osc_port: u16,
+    /// OSC 1.1 TCP (SLIP) port.
+    pub osc_tcp_port: u16,
+    /// OSCQuery HTTP port.
+    pub oscquery_port: u16,
+    /// Art-Net port (6454; tests may move it).
+    pub artnet_port: u16,
+    /// sACN port (5568).
+    pub sacn_port: u16,
+    /// Open sockets and MIDI (off for deterministic renders).
+    pub live: bool,
+}
+
+/// The OSC receivers.
+#[derive(Resource, Default)]
+pub struct OscServers {
+    /// Where OSC (UDP) listens.
+    pub osc: Option<SocketAddr>,
+    /// Where OSC over TCP listens.
+    pub osc_tcp: Option<SocketAddr>,
+    /// The UDP receiver; dropping it stops and joins its thread.
+    udp: Option<UdpListener>,
+    slip: Option<SlipListener>,
+}
+
+/// The Art-Net and sACN receivers, and the patched universes they feed.
+#[derive(Resource)]
+pub struct DmxServers {
+    /// Where Art-Net listens.
+    pub artnet: Option<SocketAddr>,
+    /// Where sACN listens.
+    pub sacn: Option<SocketAddr>,
+    pub(crate) sacn_socket: Option<UdpSocket>,
+    /// Art-Net and sACN receivers; dropping them stops and joins their threads.
+    listeners: Vec<UdpListener>,
+    pub(crate) announce: Arc<RwLock<Announce>>,
+    /// Patched universes.
+    pub universes: BTreeMap<u16, Universe>,
+    /// The clock strobe channels run on.
+    pub(crate) started: Instant,
+}
+
+impl Default for DmxServers {
+    fn default() -> Self {
+        Self {
+            artnet: None,
+            sacn: None,
+            sacn_socket: None,
+            listeners: Vec::new(),
+            announce: Arc::default(),
+            universes: BTreeMap::new(),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// The OSCQuery HTTP server, the snapshot it serves and its DNS-SD responder.
+#[derive(Resource)]
+pub struct OscQueryServer {
+    /// Where OSCQuery listens.
+    pub addr: Option<SocketAddr>,
+    /// The DNS-SD responder advertising OSCQuery and OSC, while it runs.
+    pub mdns: Option<mdns_sd::ServiceDaemon>,
+    pub(crate) snapshot: SharedSnapshot,
+    /// The registry generation the snapshot shows.
+    pub(crate) generation: u64,
+    /// When the snapshot was last built.
+    pub(crate) built_at: Option<Instant>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for OscQueryServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Default for OscQueryServer {
+    fn default() -> Self {
+        Self {
+            addr: None,
+            mdns: None,
+            snapshot: Arc::default(),
+            generation: u64::MAX,
+            built_at: None,
+            stop: Arc::default(),
+        }
+    }
+}
+
+fn report<T>(what: &str, r: std::io::Result<T>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            error!("{what}: {e}; the rest of control keeps running");
+            None
+        }
+    }
+}
+
+/// Binds every socket and starts the threads.
+pub(crate) fn start_servers(world: &mut World) {
+    let settings = world.resource::<ControlSettings>().clone();
+    if let Some(source) = world.get_resource::<MapSource>().cloned() {
+        let handle = world
+            .resource::<AssetServer>()
+            .load::<MapAsset>(source.asset_path);
+        world.resource_mut::<ControlMap>().handle = Some(handle);
+    }
+    if !settings.live {
+        return;
+    }
+    let router = world
+        .get_resource::<OscRouter>()
+        .cloned()
+        .unwrap_or_default();
+    let inbox = world.resource::<ControlRuntime>().inbox.clone();
+    crate::osc_server::subscribe(&router, &inbox);
+    let osc_addr = {
+        let mut osc = world.resource_mut::<OscServers>();
+        if let Some(listener) = report(
+            &format!("OSC: cannot listen on udp {}", settings.osc_port),
+            crate::osc_server::listen_udp(settings.osc_port, &router),
+        ) {
+            osc.osc = Some(listener.local_addr());
+            // Camera tracking on this port subscribes to the router instead of binding it.
+            router.serve(listener.local_addr().port());
+            info!("OSC: listening on udp {}", listener.local_addr());
+            osc.udp = Some(listener);
+        }
+        if let Some(listener) = report(
+            &format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port),
+            crate::osc_server::listen_tcp(settings.osc_tcp_port, &router, &inbox),
+        ) {
+            osc.osc_tcp = Some(listener.local_addr());
+            info!("OSC 1.1 (SLIP): listening on tcp {}", listener.local_addr());
+            osc.slip = Some(listener);
+        }
+        osc.osc
+    };
+    {
+        let mut query = world.resource_mut::<OscQueryServer>();
+        match tiny_http::Server::http(("0.0.0.0", settings.oscquery_port)) {
+            Ok(server) => {
+                query.addr = server.server_addr().to_ip();
+                if report(
+                    "OSCQuery",
+                    oscquery::spawn(server, query.snapshot.clone(), query.stop.clone()),
+                )
+                .is_some()
+                {
+                    info!(
+                        "OSCQuery: http://{}",
+                        query.addr.map_or_else(String::new, |a| a.to_string())
+                    );
+                }
+            }
+            Err(e) => error!(
+                "OSCQuery: cannot listen on tcp {}: {e}",
+                settings.oscquery_port
+            ),
+        }
+    }
+    {
+        let mut servers = world.resource_mut::<DmxServers>();
+        if let Some(socket) = report(
+            &format!("Art-Net: cannot listen on udp {}", settings.artnet_port),
+            dmx::bind_shared(settings.artnet_port),
+        ) {
+            servers.artnet = socket.local_addr().ok();
+            let announce = servers.announce.clone();
+            if let Some(l) = report(
+                "Art-Net",
+                dmx::listen_artnet(socket, inbox.clone(), announce),
+            ) {
+                servers.listeners.push(l);
+            }
+        }
+        if let Some(socket) = report(
+            &format!("sACN: cannot listen on udp {}", settings.sacn_port),
+            dmx::bind_shared(settings.sacn_port),
+        ) {
+            servers.sacn = socket.local_addr().ok();
+            servers.sacn_socket = socket.try_clone().ok();
+            if let Some(l) = report("sACN", dmx::listen_sacn(socket, inbox.clone())) {
+                servers.listeners.push(l);
+            }
+        }
+    }
+    world.resource_mut::<Feedback>().socket = UdpSocket::bind(("0.0.0.0", 0)).ok();
+    {
+        let mut query = world.resource_mut::<OscQueryServer>();
+        if let (Some(addr), Some(osc)) = (query.addr, osc_addr) {
+            query.mdns = advertise(addr.port(), osc.port());
+        }
+    }
+    let ports = MidiPorts::open();
+    world.insert_non_send(ports);
+}
+
+/// Advertises OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD so desks and
+/// tools find backlot by name; without multicast it says so once and addresses still work.
+fn advertise(oscquery_port: u16, osc_port: u16) -> Option<mdns_sd::ServiceDaemon> {
+    let daemon = match mdns_sd::ServiceDaemon::new() {
+        Ok(d) => d,
+        Err(e) => {
+            warn!("DNS-SD: {e}; OSCQuery stays reachable at its address");
+            return None;
+        }
+    };
+    // One name per OSCQuery port, so several backlots on one machine stay apart.
+    let instance = format!("backlot-{oscquery_port}");
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "backlot".into());
+    for (ty, port) in [
+        ("_oscjson._tcp.local.", oscquery_port),
+        ("_osc._udp.local.", osc_port),
+    ] {
+        let info = mdns_sd::ServiceInfo::new(
+            ty,
+            &instance,
+            &format!("{host}.local."),
+            "",
+            port,
+            None::<std::collections::HashMap<String, String>>,
+        )
+        .map(mdns_sd::ServiceInfo::enable_addr_auto);
+        match info.and_then(|i| daemon.register(i)) {
+            Ok(()) => info!("DNS-SD: advertising backlot as {ty} on port {port}"),
+            Err(e) => warn!("DNS-SD: cannot advertise {ty}: {e}"),
+        }
+    }
+    Some(daemon)
+}
+
+/// Connects MIDI ports that appeared (every 2 s).
+pub(crate) fn refresh_midi(
+    rt: Res<ControlRuntime>,
+    map: Res<ControlMap>,
+    ports: Option<NonSendMut<MidiPorts>>,
+    mut refreshed: Local<Option<Instant>>,
+) {
+    let Some(mut ports) = ports else { return };
+    if ports.unavailable.is_some()
+        && ports
+            .unavailable
+            .as_deref()
+            .is_some_and(|w| w.starts_with("no MIDI system"))
+    {
+        return;
+    }
+    if refreshed.is_some_and(|t| t.elapsed().as_secs_f32() < 2.0) {
+        return;
+    }
+    *refreshed = Some(Instant::now());
+    let inbox = rt.inbox.clone();
+    ports.refresh(&map.file.midi.inputs, &map.file.midi.outputs, &inbox);
+}
