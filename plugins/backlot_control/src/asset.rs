@@ -2,10 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backlot_scene::format::FileErrors;
-use backlot_scene::{read_text, register_file_source};
-use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, LoadContext};
+use backlot_files::{FileAsset, FileErrors, FileKind, FileLoader, register_file_source};
 use bevy::prelude::*;
 
 use crate::format::{MapFile, parse_map};
@@ -13,41 +10,24 @@ use crate::format::{MapFile, parse_map};
 /// The asset source name given to the map file's folder.
 pub const MAP_SOURCE: &str = "backlot-map";
 
-/// A parsed, validated map.
-#[derive(Asset, TypePath, Debug, Clone)]
-pub struct MapAsset {
-    /// Content.
-    pub file: MapFile,
+/// Control map files (no asset references).
+#[derive(TypePath, Debug, Clone, Copy)]
+pub struct MapKind;
+
+impl FileKind for MapKind {
+    const NOUN: &'static str = "map";
+    const EXTENSION: &'static str = "map.ron";
+    type Content = MapFile;
+
+    fn parse(text: &str, shown: &str, _asset_root: Option<&Path>) -> Result<MapFile, FileErrors> {
+        parse_map(text, shown)
+    }
 }
 
+/// A parsed, validated control map.
+pub type MapAsset = FileAsset<MapKind>;
 /// Loads `*.map.ron`.
-#[derive(TypePath)]
-pub struct MapLoader {
-    /// The folder as the user named it.
-    pub display_dir: Option<PathBuf>,
-}
-
-impl AssetLoader for MapLoader {
-    type Asset = MapAsset;
-    type Settings = ();
-    type Error = FileErrors;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _settings: &(),
-        load_context: &mut LoadContext<'_>,
-    ) -> Result<MapAsset, FileErrors> {
-        let (text, shown) = read_text(reader, load_context, self.display_dir.as_deref()).await?;
-        Ok(MapAsset {
-            file: parse_map(&text, &shown)?,
-        })
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["map.ron"]
-    }
-}
+pub type MapLoader = FileLoader<MapKind>;
 
 /// Which map file, where it is on disk (for MIDI learn to write back).
 #[derive(Resource, Debug, Clone)]

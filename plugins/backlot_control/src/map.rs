@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
 
-use bevy::asset::AssetLoadFailedEvent;
+use backlot_files::{FileFailed, FileLoaded};
 use bevy::prelude::*;
 
-use crate::asset::{MapAsset, MapSource};
+use crate::asset::{MapAsset, MapKind, MapSource};
 use crate::dmx::{self, Universe};
 use crate::feedback::Feedback;
 use crate::format::{MapFile, MidiBinding, save_map};
@@ -29,8 +29,8 @@ pub struct ControlMap {
 
 /// Follows the map asset (hot reload; a broken edit keeps the last good map).
 pub(crate) fn watch_map(
-    mut events: MessageReader<AssetEvent<MapAsset>>,
-    mut failures: MessageReader<AssetLoadFailedEvent<MapAsset>>,
+    mut loaded: MessageReader<FileLoaded<MapKind>>,
+    mut failed: MessageReader<FileFailed<MapKind>>,
     assets: Res<Assets<MapAsset>>,
     mut map: ResMut<ControlMap>,
     mut dmx_servers: ResMut<DmxServers>,
@@ -39,17 +39,11 @@ pub(crate) fn watch_map(
     let Some(id) = map.handle.as_ref().map(Handle::id) else {
         return;
     };
-    for e in events.read() {
-        if let AssetEvent::LoadedWithDependencies { id: e } | AssetEvent::Modified { id: e } = e
-            && *e == id
-        {
-            map.dirty = true;
-        }
+    if loaded.read().count() > 0 {
+        map.dirty = true;
     }
-    for f in failures.read().filter(|f| f.id == id) {
-        let message = backlot_scene::scene_error_text(&f.error);
-        error!("{message}\n(keeping the last good map)");
-        map.error = Some(message);
+    for f in failed.read() {
+        map.error = Some(f.message.clone());
     }
     if !map.dirty {
         return;

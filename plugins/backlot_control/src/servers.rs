@@ -129,6 +129,9 @@ pub(crate) fn start_servers(world: &mut World) {
         let handle = world
             .resource::<AssetServer>()
             .load::<MapAsset>(source.asset_path);
+        world
+            .resource_mut::<backlot_files::WatchedFile<crate::MapKind>>()
+            .handle = Some(handle.clone());
         world.resource_mut::<ControlMap>().handle = Some(handle);
     }
     if !settings.live {

@@ -72,29 +72,29 @@ impl Plugin for LayersPlugin {
             display_dir,
         ))
         .insert_resource(LayersSettings {
-                live: self.live,
-                asset_root: self.asset_root.clone(),
-            })
-            .init_resource::<LayersState>()
-            .init_non_send::<AudioIn>()
-            .add_systems(Startup, load::start_loading)
-            // The frame's layer work (in `BacklotSystems::Layers`, after control, before the
-            // scene): audio analysis, tempo, performers, LFOs, models, then every layer's value
-            // blended over the scene base and written to its parameters — except where a
-            // controller or the operator drives the parameter (the arbitration rule: they sit
-            // above the layers).
-            .add_systems(
-                Update,
-                (
-                    load::watch_layers,
-                    load::configure,
-                    load::check_targets,
-                    sense::sense,
-                    mix::apply,
-                )
-                    .chain()
-                    .in_set(BacklotSystems::Layers),
-            );
+            live: self.live,
+            asset_root: self.asset_root.clone(),
+        })
+        .init_resource::<LayersState>()
+        .init_non_send::<AudioIn>()
+        .add_systems(Startup, load::start_loading)
+        // The frame's layer work (in `BacklotSystems::Layers`, after control, before the
+        // scene): audio analysis, tempo, performers, LFOs, models, then every layer's value
+        // blended over the scene base and written to its parameters — except where a
+        // controller or the operator drives the parameter (the arbitration rule: they sit
+        // above the layers).
+        .add_systems(
+            Update,
+            (
+                load::watch_layers,
+                load::configure,
+                load::check_targets,
+                sense::sense,
+                mix::apply,
+            )
+                .chain()
+                .in_set(BacklotSystems::Layers),
+        );
         panel::build(app);
     }
 }

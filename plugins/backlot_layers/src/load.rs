@@ -1,8 +1,8 @@
 //! Loading the layer set, following its reloads and load failures, and (re)configuring
 //! parameters, audio and models when a set arrives.
 
-use backlot_params::ParamRegistry;
 use backlot_files::{FileFailed, FileLoaded, WatchedFile};
+use backlot_params::ParamRegistry;
 use bevy::prelude::*;
 
 use crate::analysis::Analyzer;

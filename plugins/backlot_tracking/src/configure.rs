@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 
+use backlot_files::{FileLoaded, WatchedFile};
 use backlot_net::OscRouter;
 use backlot_params::ParamRegistry;
-use backlot_files::{FileLoaded, WatchedFile};
 use backlot_stage::{StageAsset, StageKind};
 use bevy::prelude::*;
 

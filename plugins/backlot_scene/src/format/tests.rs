@@ -99,7 +99,15 @@ fn wrong_type_has_position() {
         "(\n    lights: [\n        (name: \"key\", kind: Point(), intensity: \"bright\"),\n    ],\n)",
     );
     assert_eq!(e.line, 3, "{e}");
-    assert_eq!(e.col, 48, "{e}");
+    // At the offending value, not the space before it.
+    assert_eq!(e.col, 49, "{e}");
+}
+
+#[test]
+fn stray_text_is_reported_at_its_own_line() {
+    // ron stands at the end of the previous line; the report names the stray token.
+    let e = error_of("(\n    lights: [],\n    // a comment\n    garbage here\n)");
+    assert_eq!((e.line, e.col), (4, 5), "{e}");
 }
 
 #[test]
