@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod files;
 pub mod paths;
 pub mod render;
 

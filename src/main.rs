@@ -4,13 +4,10 @@ use std::process::ExitCode;
 
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
-use backlot::{paths, render};
+use backlot::{files, paths, render};
 use backlot_control::ControlSettings;
-use backlot_control::format::parse_map_file;
-use backlot_layers::format::parse_layers_file;
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
-use backlot_stage::format::parse_stage_file;
 use backlot_tracking::take::read_take;
 use clap::Parser;
 
@@ -20,15 +17,8 @@ const NO_DEVICE: &str = "no GPU or Vulkan driver found (on Debian: apt-get insta
 fn files_ok(files: &[&std::path::Path], asset_root: &std::path::Path) -> bool {
     let mut ok = true;
     for file in files {
-        let name = file.to_string_lossy();
-        let result = if name.ends_with(".scene.ron") {
-            parse_scene_file(file, Some(asset_root)).map(|_| ())
-        } else if name.ends_with(".stage.ron") {
-            parse_stage_file(file, Some(asset_root)).map(|_| ())
-        } else if name.ends_with(".map.ron") {
-            parse_map_file(file).map(|_| ())
-        } else if name.ends_with(".layers.ron") {
-            parse_layers_file(file, Some(asset_root)).map(|_| ())
+        let result = if let Some(kind) = files::file_type(file) {
+            kind.check(file, asset_root)
         } else {
             // Tracking takes (CSV).
             if let Err(e) = read_take(file) {
@@ -53,17 +43,12 @@ fn main() -> ExitCode {
             let mut problems = 0;
             for file in &args.files {
                 let name = file.to_string_lossy();
-                let result = if name.ends_with(".scene.ron") {
-                    parse_scene_file(file, Some(&asset_root)).map(|_| ())
-                } else if name.ends_with(".stage.ron") {
-                    parse_stage_file(file, Some(&asset_root)).map(|_| ())
-                } else if name.ends_with(".map.ron") {
-                    parse_map_file(file).map(|_| ())
-                } else if name.ends_with(".layers.ron") {
-                    parse_layers_file(file, Some(&asset_root)).map(|_| ())
+                let result = if let Some(kind) = files::file_type(file) {
+                    kind.check(file, &asset_root)
                 } else {
                     eprintln!(
-                        "{name}:1:1: unknown file type (expected *.scene.ron, *.stage.ron, *.map.ron or *.layers.ron)"
+                        "{name}:1:1: unknown file type (expected {})",
+                        files::expected()
                     );
                     problems += 1;
                     continue;

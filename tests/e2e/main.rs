@@ -3,6 +3,7 @@
 
 mod cli;
 mod control;
+mod crates;
 mod layers;
 mod memory;
 mod render;

@@ -34,7 +34,7 @@ pub(crate) fn publish_inputs(
 ) {
     if let Some(bpm) = engine.bpm {
         status(
-            "/tempo/bpm",
+            backlot_params::addresses::TEMPO_BPM,
             |a| {
                 ParamSpec::float(a, 120.0, 20.0, 300.0, "BPM")
                     .read_only()
@@ -45,7 +45,7 @@ pub(crate) fn publish_inputs(
         );
         let beat = (engine.ticks % 24) as f32 / 24.0;
         status(
-            "/tempo/beat",
+            backlot_params::addresses::TEMPO_BEAT,
             |a| {
                 ParamSpec::float(a, 0.0, 0.0, 1.0, "")
                     .read_only()
@@ -55,7 +55,7 @@ pub(crate) fn publish_inputs(
             ParamValue::Float(beat),
         );
         status(
-            "/tempo/playing",
+            backlot_params::addresses::TEMPO_PLAYING,
             |a| {
                 ParamSpec::bool(a, false)
                     .read_only()
@@ -69,7 +69,7 @@ pub(crate) fn publish_inputs(
         let [h, m, s, f] = tc.hmsf.map(i32::from);
         let frames = ((h * 60 + m) * 60 + s) * tc.fps().round() as i32 + f;
         status(
-            "/timecode",
+            backlot_params::addresses::TIMECODE,
             |a| {
                 ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
                     .with_range(0.0, i32::MAX as f32)
@@ -100,7 +100,7 @@ pub(crate) fn publish_snapshot(
     let dt = time.delta_secs();
     if dt > 0.0 {
         status(
-            "/status/fps",
+            backlot_params::addresses::STATUS_FPS,
             |a| {
                 ParamSpec::float(a, 0.0, 0.0, 1000.0, "Hz")
                     .read_only()

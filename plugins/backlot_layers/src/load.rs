@@ -82,7 +82,7 @@ pub(crate) fn configure(
         c
     });
     state.tap_generation = registry
-        .entry("/layers/tempo/tap")
+        .entry(backlot_params::addresses::LAYERS_TEMPO_TAP)
         .map_or(0, |e| e.generation);
     audio.0 = None;
     state.analyzer = None;

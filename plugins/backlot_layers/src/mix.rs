@@ -2,7 +2,7 @@
 //! where a controller or the operator drives the parameter (the arbitration rule: they sit
 //! above the layers).
 
-use backlot_params::{Arbiter, ParamKind, ParamRegistry, ParamValue, Source};
+use backlot_params::{Arbiter, Input, ParamKind, ParamRegistry, ParamValue, Source};
 use bevy::prelude::*;
 
 use crate::format::{Feature, PerformerFeature, Rate, TargetDef};
@@ -85,7 +85,7 @@ fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 pub(crate) fn apply(
     mut state: ResMut<LayersState>,
     mut registry: ResMut<ParamRegistry>,
-    arbiter: Option<Res<Arbiter>>,
+    mut arbiter: ResMut<Arbiter>,
     time: Res<Time>,
 ) {
     let state = state.as_mut();
@@ -222,19 +222,22 @@ pub(crate) fn apply(
     }
     state.written.clear();
     for (param, contributions) in per_param {
-        // Controllers and the operator sit above the layers.
-        if arbiter
-            .as_ref()
-            .is_some_and(|a| a.driver(&param) != Source::Scene)
-        {
-            continue;
-        }
-        let Some(base) = registry.entry(&param).map(|e| e.spec.default.clone()) else {
+        let Some(spec) = registry.entry(&param).map(|e| e.spec.clone()) else {
             continue;
         };
-        let value = combine(&base, &contributions);
-        if let Ok(v) = registry.set(&param, value) {
-            state.written.insert(param, v);
+        let Ok(value) = spec.coerce(combine(&spec.default, &contributions)) else {
+            continue;
+        };
+        // The arbiter puts controllers and the operator above the layers.
+        if arbiter.driver(&param).tier() <= Source::Layers.tier() {
+            state.written.insert(param.clone(), value.clone());
         }
+        arbiter.push(Input {
+            address: param,
+            value,
+            source: Source::Layers,
+            slew_ms: 0.0,
+            priority: 0,
+        });
     }
 }

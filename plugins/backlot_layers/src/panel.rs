@@ -71,9 +71,9 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
         ui.label(format!(
             "tempo {:.1} BPM · beat {:.2} · bar {:.2} · audio {} BPM",
-            get_f("/layers/tempo/bpm"),
-            get_f("/layers/tempo/beat"),
-            get_f("/layers/tempo/bar"),
+            get_f(backlot_params::addresses::LAYERS_TEMPO_BPM),
+            get_f(backlot_params::addresses::LAYERS_TEMPO_BEAT),
+            get_f(backlot_params::addresses::LAYERS_TEMPO_BAR),
             f.bpm.map_or("-".into(), |b| format!("{b:.1}"))
         ));
     });
@@ -122,9 +122,10 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
     });
     if tap {
         // A momentary action, not a held value.
-        let _ = world
-            .resource_mut::<ParamRegistry>()
-            .set("/layers/tempo/tap", ParamValue::Trigger);
+        let _ = world.resource_mut::<ParamRegistry>().set(
+            backlot_params::addresses::LAYERS_TEMPO_TAP,
+            ParamValue::Trigger,
+        );
     }
     // Weight, mute and solo edits are operator writes like every panel's: held until released
     // (in the Controls panel or any parameter editor).

@@ -1,6 +1,7 @@
-//! The one arbitration rule: a parameter's value each frame = scene base → reactive layers →
-//! controller inputs (OSC, MIDI, DMX; the most recent wins) → operator override, which wins
-//! until released. Inputs may glide (slew) to their value. Resolved once a frame, in
+//! The one arbitration rule: a parameter's value each frame = scene base → cue playback →
+//! reactive layers → controller inputs (OSC, MIDI, DMX, tracking; the most recent wins) →
+//! operator override, which wins until released. Every write but the scene's own base and
+//! read-only status arrives here as an [`Input`] tagged with its [`Source`]. Inputs may glide (slew) to their value. Resolved once a frame, in
 //! [`BacklotSystems::Arbitrate`](crate::BacklotSystems::Arbitrate): after the layers, before
 //! the scene applies anything.
 
@@ -15,6 +16,12 @@ use crate::{ParamError, ParamRegistry, ParamValue};
 pub enum Source {
     /// The scene file (or nothing has touched it).
     Scene,
+    /// Cue playback (a show's cue list), by cue name: above the scene, under everything else.
+    Cue(String),
+    /// The reactive layers: above the scene and cues, under controllers and the operator.
+    Layers,
+    /// Camera tracking, this tracker: a controller.
+    Tracking(String),
     /// OSC, from this peer.
     Osc(String),
     /// MIDI, from this port.
@@ -26,10 +33,25 @@ pub enum Source {
 }
 
 impl Source {
+    /// Where a source stands in the rule: scene 0, cue 1, layers 2, controllers 3,
+    /// operator 4. A lower tier drives only what no higher tier drives.
+    pub fn tier(&self) -> u8 {
+        match self {
+            Source::Scene => 0,
+            Source::Cue(_) => 1,
+            Source::Layers => 2,
+            Source::Tracking(_) | Source::Osc(_) | Source::Midi(_) | Source::Dmx(_) => 3,
+            Source::Operator => 4,
+        }
+    }
+
     /// Short label for panels and OSCQuery.
     pub fn label(&self) -> String {
         match self {
             Source::Scene => "scene".into(),
+            Source::Cue(name) => format!("cue {name}"),
+            Source::Layers => "layers".into(),
+            Source::Tracking(name) => format!("tracking {name}"),
             Source::Osc(from) => format!("OSC {from}"),
             Source::Midi(port) => format!("MIDI {port}"),
             Source::Dmx(u) => format!("DMX universe {u}"),
@@ -226,6 +248,22 @@ pub fn arbitrate(
             continue;
         };
         let e = arbiter.entry(&input.address);
+        if e.held.is_some() && input.source.tier() < 3 {
+            continue;
+        }
+        // Cues and layers sit under every controller: they drive a parameter only while no
+        // controller does (a controller's loss with `Release` hands it back to them).
+        if input.source.tier() < 3 {
+            if e.driver.tier() > input.source.tier() {
+                continue;
+            }
+            e.driver = input.source;
+            e.glide = None;
+            if registry.set(&input.address, value).is_err() {
+                arbiter.refused += 1;
+            }
+            continue;
+        }
         e.latest = Some((value.clone(), input.source.clone()));
         if e.held.is_some() {
             continue;
@@ -286,5 +324,75 @@ pub fn arbitrate(
                 e.glide = None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParamAddress, ParamSpec, ParamsPlugin};
+
+    const A: &str = "/scene/fog/density";
+
+    fn app() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, ParamsPlugin));
+        let spec = ParamSpec::float(ParamAddress::new(A).expect("address"), 0.0, 0.0, 1.0, "");
+        let _ = app
+            .world_mut()
+            .resource_mut::<ParamRegistry>()
+            .register(spec);
+        app
+    }
+
+    fn frame(app: &mut App, inputs: &[(f32, Source)]) -> f32 {
+        for (v, source) in inputs {
+            app.world_mut().resource_mut::<Arbiter>().push(Input {
+                address: A.into(),
+                value: ParamValue::Float(*v),
+                source: source.clone(),
+                slew_ms: 0.0,
+                priority: 0,
+            });
+        }
+        app.update();
+        app.world().resource::<ParamRegistry>().f32_or(A, f32::NAN)
+    }
+
+    #[test]
+    fn each_source_keeps_its_tier() {
+        let mut app = app();
+        let osc = Source::Osc("desk".into());
+        // Layers drive what nobody else does; a cue under them does not.
+        assert_eq!(frame(&mut app, &[(0.2, Source::Layers)]), 0.2);
+        assert_eq!(frame(&mut app, &[(0.9, Source::Cue("intro".into()))]), 0.2);
+        // A controller takes it; the layers' values no longer land.
+        assert_eq!(frame(&mut app, &[(0.5, osc.clone())]), 0.5);
+        assert_eq!(frame(&mut app, &[(0.3, Source::Layers)]), 0.5);
+        // Tracking is a controller too: the most recent controller wins.
+        let tracker = Source::Tracking("camera 1".into());
+        assert_eq!(frame(&mut app, &[(0.6, tracker)]), 0.6);
+        // The operator holds over everything until released.
+        app.world_mut()
+            .resource_mut::<Arbiter>()
+            .hold(A, ParamValue::Float(0.8));
+        assert_eq!(
+            frame(&mut app, &[(0.1, osc.clone()), (0.3, Source::Layers)]),
+            0.8
+        );
+        app.world_mut().resource_mut::<Arbiter>().release(A);
+        assert_eq!(
+            frame(&mut app, &[]),
+            0.1,
+            "the newest controller value again"
+        );
+        // The controller lets go (DMX loss with Release): the layers drive again.
+        let driver = app.world().resource::<Arbiter>().driver(A);
+        app.world_mut()
+            .resource_mut::<Arbiter>()
+            .forget_later(A.into(), driver);
+        assert_eq!(frame(&mut app, &[]), 0.0, "back to the scene base");
+        assert_eq!(frame(&mut app, &[(0.4, Source::Layers)]), 0.4);
+        assert_eq!(app.world().resource::<Arbiter>().driver(A), Source::Layers);
     }
 }

@@ -5,6 +5,7 @@
 //! [`ParamsPlugin`] inserts it and fixes the frame order every other plugin joins.
 
 mod address;
+pub mod addresses;
 pub mod arbiter;
 mod errors;
 mod registry;

@@ -139,6 +139,46 @@ impl ParamRegistry {
             .ok_or_else(|| ParamError::UnknownAddress(address.to_string()))
     }
 
+    /// The value as a number, or `default` (no such parameter, or not numeric).
+    pub fn f32_or(&self, address: &str, default: f32) -> f32 {
+        self.get(address)
+            .ok()
+            .and_then(ParamValue::as_f32)
+            .unwrap_or(default)
+    }
+
+    /// The value as a switch, or `default`.
+    pub fn bool_or(&self, address: &str, default: bool) -> bool {
+        self.get(address)
+            .ok()
+            .and_then(ParamValue::as_bool)
+            .unwrap_or(default)
+    }
+
+    /// The value as three numbers (a vector or colour), or `default`.
+    pub fn vec3_or(&self, address: &str, default: [f32; 3]) -> [f32; 3] {
+        self.get(address)
+            .ok()
+            .and_then(ParamValue::as_vec3)
+            .unwrap_or(default)
+    }
+
+    /// The choice of an enum parameter, if it is one.
+    pub fn enum_value(&self, address: &str) -> Option<&str> {
+        match self.get(address) {
+            Ok(ParamValue::Enum(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether a trigger fired since generation `seen` (and the generation to remember).
+    pub fn trigger_fired(&self, address: &str, seen: u64) -> (bool, u64) {
+        match self.entry(address) {
+            Some(e) if e.generation > seen => (true, e.generation),
+            _ => (false, seen),
+        }
+    }
+
     /// The whole entry at an address.
     pub fn entry(&self, address: &str) -> Option<&ParamEntry> {
         self.entries.get(address)

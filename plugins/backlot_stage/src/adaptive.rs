@@ -5,7 +5,6 @@ use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
 
 use crate::format::camera_rotation;
-use crate::params::{param_f32, param_vec3};
 use crate::spawn::image;
 use crate::state::StageRuntime;
 
@@ -25,14 +24,10 @@ pub(crate) fn adapt_inner_resolution(
             continue;
         };
         let base = format!("/stage/cameras/{}", cam.id);
-        let position = Vec3::from(param_vec3(
-            registry,
-            &format!("{base}/position"),
-            [0.0, 1.7, 4.0],
-        ));
-        let [pan, tilt, roll] = param_vec3(registry, &format!("{base}/rotation"), [0.0; 3]);
-        let fov = param_f32(registry, &format!("{base}/fov"), 40.0);
-        let overscan = param_f32(registry, &format!("{base}/overscan"), 10.0);
+        let position = Vec3::from(registry.vec3_or(&format!("{base}/position"), [0.0, 1.7, 4.0]));
+        let [pan, tilt, roll] = registry.vec3_or(&format!("{base}/rotation"), [0.0; 3]);
+        let fov = registry.f32_or(&format!("{base}/fov"), 40.0);
+        let overscan = registry.f32_or(&format!("{base}/overscan"), 10.0);
         let rotation = camera_rotation(pan, tilt, roll);
         let half = (fov.to_radians() / 2.0).tan() * (1.0 + overscan / 100.0);
         // LED pixels along the frustum's horizontal centre line, in 32 steps.

@@ -1,6 +1,6 @@
 //! The stage's parameters: what a stage file declares, and reading them back.
 
-use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
+use backlot_params::{ParamAddress, ParamKind, ParamSpec, ParamValue};
 
 use crate::format::{CameraMode, StageFile};
 
@@ -126,27 +126,4 @@ pub fn stage_param_specs(stage: &StageFile) -> Vec<ParamSpec> {
         ));
     }
     out
-}
-
-pub(crate) fn param_f32(registry: &ParamRegistry, address: &str, default: f32) -> f32 {
-    registry
-        .get(address)
-        .ok()
-        .and_then(ParamValue::as_f32)
-        .unwrap_or(default)
-}
-
-pub(crate) fn param_vec3(registry: &ParamRegistry, address: &str, default: [f32; 3]) -> [f32; 3] {
-    registry
-        .get(address)
-        .ok()
-        .and_then(ParamValue::as_vec3)
-        .unwrap_or(default)
-}
-
-pub(crate) fn param_enum<'a>(registry: &'a ParamRegistry, address: &str) -> Option<&'a str> {
-    match registry.get(address) {
-        Ok(ParamValue::Enum(v)) => Some(v.as_str()),
-        _ => None,
-    }
 }

@@ -10,7 +10,7 @@ use bevy::prelude::*;
 
 use crate::adaptive::adapt_inner_resolution;
 use crate::format::{Transfer, camera_rotation};
-use crate::params::{PATTERNS, param_enum, param_f32, param_vec3};
+use crate::params::PATTERNS;
 use crate::spawn::vertical_fov;
 use crate::state::StageRuntime;
 use crate::warp::{MAX_CAMERAS, WarpUniform};
@@ -31,19 +31,15 @@ pub(crate) fn update_stage(
     let mut chroma = [Vec4::ZERO; MAX_CAMERAS];
     for (i, cam) in runtime.cameras.iter().enumerate() {
         let base = format!("/stage/cameras/{}", cam.id);
-        let position = Vec3::from(param_vec3(
-            &registry,
-            &format!("{base}/position"),
-            [0.0, 1.7, 4.0],
-        ));
-        let [pan, tilt, roll] = param_vec3(&registry, &format!("{base}/rotation"), [0.0; 3]);
-        let fov = param_f32(&registry, &format!("{base}/fov"), 40.0);
-        let overscan = (1.0 + param_f32(&registry, &format!("{base}/overscan"), 10.0) / 100.0)
-            * (1.0 + param_f32(&registry, &format!("{base}/distortion_overscan"), 0.0) / 100.0)
+        let position = Vec3::from(registry.vec3_or(&format!("{base}/position"), [0.0, 1.7, 4.0]));
+        let [pan, tilt, roll] = registry.vec3_or(&format!("{base}/rotation"), [0.0; 3]);
+        let fov = registry.f32_or(&format!("{base}/fov"), 40.0);
+        let overscan = (1.0 + registry.f32_or(&format!("{base}/overscan"), 10.0) / 100.0)
+            * (1.0 + registry.f32_or(&format!("{base}/distortion_overscan"), 0.0) / 100.0)
             * 100.0
             - 100.0;
-        let soft = param_f32(&registry, &format!("{base}/soft_edge"), 0.05);
-        let mode = match param_enum(&registry, &format!("{base}/mode")) {
+        let soft = registry.f32_or(&format!("{base}/soft_edge"), 0.05);
+        let mode = match registry.enum_value(&format!("{base}/mode")) {
             Some("off") => 0.0,
             Some("chroma_key") => 2.0,
             _ => 1.0,
@@ -83,10 +79,11 @@ pub(crate) fn update_stage(
     let names: HashMap<&str, usize> = PATTERNS.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     for output in &runtime.outputs {
         let base = format!("/stage/outputs/{}", output.name);
-        let gain = param_f32(&registry, &format!("{base}/gain"), 1.0)
-            * 2f32.powf(param_f32(&registry, &format!("{base}/exposure"), 0.0));
-        let wb = param_vec3(&registry, &format!("{base}/white_balance"), [1.0; 3]);
-        let pattern = param_enum(&registry, &format!("{base}/pattern"))
+        let gain = registry.f32_or(&format!("{base}/gain"), 1.0)
+            * 2f32.powf(registry.f32_or(&format!("{base}/exposure"), 0.0));
+        let wb = registry.vec3_or(&format!("{base}/white_balance"), [1.0; 3]);
+        let pattern = registry
+            .enum_value(&format!("{base}/pattern"))
             .and_then(|p| names.get(p))
             .copied()
             .unwrap_or(0);

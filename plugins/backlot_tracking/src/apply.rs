@@ -1,7 +1,7 @@
 //! Applying: each camera's pose for this frame (delayed as asked) handed to the stage,
 //! dropouts detected, and health published.
 
-use backlot_params::{ParamRegistry, ParamValue};
+use backlot_params::{Arbiter, Input, ParamRegistry, ParamValue, Source, addresses};
 use bevy::prelude::*;
 
 use crate::params::{camera_address, param};
@@ -17,6 +17,7 @@ pub(crate) fn apply(
     recorder: Res<TakeRecorder>,
     mut state: ResMut<TrackingState>,
     mut registry: ResMut<ParamRegistry>,
+    mut arbiter: ResMut<Arbiter>,
 ) {
     let state = state.as_mut();
     let now = state.frame_start;
@@ -53,18 +54,28 @@ pub(crate) fn apply(
                 lens,
                 fov,
             });
-            let stage = |leaf: &str| format!("/stage/cameras/{id}/{leaf}");
             let p = sample.pose;
-            let _ = registry.set(&stage("position"), ParamValue::Vec3(p.position.to_array()));
-            let _ = registry.set(&stage("rotation"), ParamValue::Vec3(p.rotation));
-            let _ = registry.set(&stage("fov"), ParamValue::Float(fov));
             let half_w = (fov.to_radians() * 0.5).tan();
             let extra = if cam.fov_override.is_some() {
                 0.0
             } else {
                 lens.distortion.covering_overscan_pct(half_w, 16.0 / 9.0)
             };
-            let _ = registry.set(&stage("distortion_overscan"), ParamValue::Float(extra));
+            // Tracking is a controller: the operator's hold on a stage camera still wins.
+            for (leaf, value) in [
+                ("position", ParamValue::Vec3(p.position.to_array())),
+                ("rotation", ParamValue::Vec3(p.rotation)),
+                ("fov", ParamValue::Float(fov)),
+                ("distortion_overscan", ParamValue::Float(extra)),
+            ] {
+                arbiter.push(Input {
+                    address: addresses::stage_camera(id, leaf),
+                    value,
+                    source: Source::Tracking(format!("camera {id}")),
+                    slew_ms: 0.0,
+                    priority: 0,
+                });
+            }
         }
         let rate = cam.meter.rate_hz(now);
         let jitter = cam.meter.jitter_ms();

@@ -9,16 +9,12 @@ pub const STATUSES: [&str; 5] = ["static", "waiting", "tracking", "lost", "repla
 
 /// `/tracking/<id>/<leaf>`.
 pub fn camera_address(id: u32, leaf: &str) -> String {
-    format!("/tracking/{id}/{leaf}")
+    backlot_params::addresses::tracking_camera(id, leaf)
 }
 
 /// A camera's parameter as a float, or `default` when it is missing or not a number.
 pub(crate) fn param(registry: &ParamRegistry, id: u32, leaf: &str, default: f32) -> f32 {
-    registry
-        .get(&camera_address(id, leaf))
-        .ok()
-        .and_then(ParamValue::as_f32)
-        .unwrap_or(default)
+    registry.f32_or(&camera_address(id, leaf), default)
 }
 
 fn addr(id: u32, leaf: &str) -> ParamAddress {

@@ -1,6 +1,6 @@
 //! The tempo clock: tap tempo, then following the audio, MIDI clock or the internal BPM.
 
-use backlot_params::{ParamRegistry, ParamValue};
+use backlot_params::{ParamRegistry, ParamValue, addresses};
 
 use crate::format::TempoFollow;
 use crate::state::LayersState;
@@ -11,13 +11,14 @@ pub(super) fn follow(state: &mut LayersState, registry: &mut ParamRegistry, now:
     let Some(clock) = state.tempo.as_mut() else {
         return;
     };
-    let tap = registry
-        .entry("/layers/tempo/tap")
-        .map_or(0, |e| e.generation);
-    if tap > state.tap_generation {
-        state.tap_generation = tap;
+    let (tapped, seen) = registry.trigger_fired(addresses::LAYERS_TEMPO_TAP, state.tap_generation);
+    if tapped {
+        state.tap_generation = seen;
         clock.tap(now);
-        let _ = registry.set("/layers/tempo/bpm", ParamValue::Float(clock.bpm as f32));
+        let _ = registry.set(
+            addresses::LAYERS_TEMPO_BPM,
+            ParamValue::Float(clock.bpm as f32),
+        );
     }
     match state.file.tempo.follow {
         TempoFollow::Audio => {
@@ -30,12 +31,16 @@ pub(super) fn follow(state: &mut LayersState, registry: &mut ParamRegistry, now:
             }
         }
         TempoFollow::Midi => {
-            if let Some(bpm) = registry.get("/tempo/bpm").ok().and_then(ParamValue::as_f32) {
+            if let Some(bpm) = registry
+                .get(addresses::TEMPO_BPM)
+                .ok()
+                .and_then(ParamValue::as_f32)
+            {
                 clock.bpm = f64::from(bpm);
             }
             clock.advance(now);
             if let Some(beat) = registry
-                .get("/tempo/beat")
+                .get(addresses::TEMPO_BEAT)
                 .ok()
                 .and_then(ParamValue::as_f32)
             {
@@ -44,7 +49,7 @@ pub(super) fn follow(state: &mut LayersState, registry: &mut ParamRegistry, now:
         }
         TempoFollow::Internal => {
             if let Some(bpm) = registry
-                .get("/layers/tempo/bpm")
+                .get(addresses::LAYERS_TEMPO_BPM)
                 .ok()
                 .and_then(ParamValue::as_f32)
             {
@@ -54,9 +59,9 @@ pub(super) fn follow(state: &mut LayersState, registry: &mut ParamRegistry, now:
         }
     }
     let (beat, bar, bpm) = (clock.beat_phase(), clock.bar_phase(), clock.bpm as f32);
-    let _ = registry.set_status("/layers/tempo/beat", ParamValue::Float(beat));
-    let _ = registry.set_status("/layers/tempo/bar", ParamValue::Float(bar));
+    let _ = registry.set_status(addresses::LAYERS_TEMPO_BEAT, ParamValue::Float(beat));
+    let _ = registry.set_status(addresses::LAYERS_TEMPO_BAR, ParamValue::Float(bar));
     if state.file.tempo.follow != TempoFollow::Internal {
-        let _ = registry.set("/layers/tempo/bpm", ParamValue::Float(bpm));
+        let _ = registry.set(addresses::LAYERS_TEMPO_BPM, ParamValue::Float(bpm));
     }
 }
