@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
 
-use backlot_files::{FileFailed, FileLoaded};
+use backlot_files::FileNews;
 use bevy::prelude::*;
 
 use crate::asset::{MapAsset, MapKind, MapSource};
@@ -29,8 +29,7 @@ pub struct ControlMap {
 
 /// Follows the map asset (hot reload; a broken edit keeps the last good map).
 pub(crate) fn watch_map(
-    mut loaded: MessageReader<FileLoaded<MapKind>>,
-    mut failed: MessageReader<FileFailed<MapKind>>,
+    mut news: FileNews<MapKind>,
     assets: Res<Assets<MapAsset>>,
     mut map: ResMut<ControlMap>,
     mut dmx_servers: ResMut<DmxServers>,
@@ -39,10 +38,8 @@ pub(crate) fn watch_map(
     let Some(id) = map.handle.as_ref().map(Handle::id) else {
         return;
     };
-    if loaded.read().count() > 0 {
-        map.dirty = true;
-    }
-    for f in failed.read() {
+    map.dirty |= news.loaded();
+    if let Some(f) = news.failed() {
         map.error = Some(f.message.clone());
     }
     if !map.dirty {

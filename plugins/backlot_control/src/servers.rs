@@ -10,7 +10,7 @@ use std::time::Instant;
 use backlot_net::{OscRouter, SlipListener, UdpListener};
 use bevy::prelude::*;
 
-use crate::asset::{MapAsset, MapSource};
+use crate::asset::MapSource;
 use crate::dmx::{self, Announce, Universe};
 use crate::feedback::Feedback;
 use crate::map::ControlMap;
@@ -126,12 +126,10 @@ fn report<T>(what: &str, r: std::io::Result<T>) -> Option<T> {
 pub(crate) fn start_servers(world: &mut World) {
     let settings = world.resource::<ControlSettings>().clone();
     if let Some(source) = world.get_resource::<MapSource>().cloned() {
+        let server = world.resource::<AssetServer>().clone();
         let handle = world
-            .resource::<AssetServer>()
-            .load::<MapAsset>(source.asset_path);
-        world
             .resource_mut::<backlot_files::WatchedFile<crate::MapKind>>()
-            .handle = Some(handle.clone());
+            .load(&server, &source.asset_path);
         world.resource_mut::<ControlMap>().handle = Some(handle);
     }
     if !settings.live {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use bevy::asset::io::Reader;
 use bevy::asset::{AssetLoadFailedEvent, AssetLoader, LoadContext};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::reflect::TypePath;
 
@@ -98,6 +99,15 @@ pub struct WatchedFile<K: FileKind> {
     pub error: Option<String>,
 }
 
+impl<K: FileKind> WatchedFile<K> {
+    /// Starts loading `asset_path` and follows it; the handle is for the caller's status too.
+    pub fn load(&mut self, server: &AssetServer, asset_path: &str) -> Handle<FileAsset<K>> {
+        let handle = server.load::<FileAsset<K>>(asset_path.to_string());
+        self.handle = Some(handle.clone());
+        handle
+    }
+}
+
 impl<K: FileKind> Default for WatchedFile<K> {
     fn default() -> Self {
         Self {
@@ -124,6 +134,25 @@ pub struct FileFailed<K: FileKind> {
     /// True when there was no good version before this failure.
     pub first: bool,
     kind: PhantomData<fn() -> K>,
+}
+
+/// This frame's news of the followed file of kind `K`, for its plugin's own status.
+#[derive(SystemParam)]
+pub struct FileNews<'w, 's, K: FileKind> {
+    loaded: MessageReader<'w, 's, FileLoaded<K>>,
+    failed: MessageReader<'w, 's, FileFailed<K>>,
+}
+
+impl<K: FileKind> FileNews<'_, '_, K> {
+    /// Whether the file (re)loaded this frame.
+    pub fn loaded(&mut self) -> bool {
+        self.loaded.read().count() > 0
+    }
+
+    /// This frame's last failure, if any.
+    pub fn failed(&mut self) -> Option<&FileFailed<K>> {
+        self.failed.read().last()
+    }
 }
 
 /// Follows the asset of [`WatchedFile<K>`]: says once per load or failure what happened.

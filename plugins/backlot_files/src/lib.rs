@@ -14,7 +14,8 @@ mod source;
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
 pub use error::{FileError, FileErrors};
 pub use kind::{
-    FileAsset, FileFailed, FileKind, FileLoaded, FileLoader, FilePlugin, WatchedFile, watch_file,
+    FileAsset, FileFailed, FileKind, FileLoaded, FileLoader, FileNews, FilePlugin, WatchedFile,
+    watch_file,
 };
 pub use parse::{Problems, parse_ron, read_source};
 pub use position::{find_after, find_name, line_col, token_at};

@@ -1,7 +1,7 @@
 //! Loading the layer set, following its reloads and load failures, and (re)configuring
 //! parameters, audio and models when a set arrives.
 
-use backlot_files::{FileFailed, FileLoaded, WatchedFile};
+use backlot_files::{FileNews, WatchedFile};
 use backlot_params::ParamRegistry;
 use bevy::prelude::*;
 
@@ -22,23 +22,18 @@ pub(crate) fn start_loading(
     mut watched: ResMut<WatchedFile<LayersKind>>,
 ) {
     if let Some(s) = source {
-        let handle = server.load::<LayersAsset>(s.asset_path.clone());
-        watched.handle = Some(handle.clone());
-        state.handle = Some(handle);
+        state.handle = Some(watched.load(&server, &s.asset_path));
     }
 }
 
 /// Follows the layers asset (hot reload; a broken save keeps the last good set).
 pub(crate) fn watch_layers(
-    mut loaded: MessageReader<FileLoaded<LayersKind>>,
-    mut failed: MessageReader<FileFailed<LayersKind>>,
+    mut news: FileNews<LayersKind>,
     assets: Res<Assets<LayersAsset>>,
     mut state: ResMut<LayersState>,
 ) {
-    if loaded.read().count() > 0 {
-        state.dirty = true;
-    }
-    for f in failed.read() {
+    state.dirty |= news.loaded();
+    if let Some(f) = news.failed() {
         state.error = Some(f.message.clone());
     }
     if !state.dirty {

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 
 use tract_onnx::prelude::*;
 
-type Plan = SimplePlan<TypedFact, Box<dyn TypedOp>, Graph<TypedFact, Box<dyn TypedOp>>>;
+type Plan = std::sync::Arc<TypedRunnableModel>;
 
 /// A loaded, shape-checked model.
 pub struct Model {
@@ -61,7 +61,7 @@ impl Model {
         let view = out
             .first()
             .ok_or("no output")?
-            .to_array_view::<f32>()
+            .to_plain_array_view::<f32>()
             .map_err(|e| e.to_string())?;
         Ok(view.iter().copied().collect())
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use backlot_files::{WatchedFile, register_file_source};
 use bevy::prelude::*;
 
-use crate::{SceneAsset, SceneKind, SceneStatus};
+use crate::{SceneKind, SceneStatus};
 
 /// The asset source name given to the scene's folder.
 pub const SCENE_SOURCE: &str = "backlot-scene";
@@ -40,7 +40,5 @@ pub(crate) fn start_loading(
         warn!("no scene file configured; the view stays empty");
         return;
     };
-    let handle = server.load::<SceneAsset>(source.asset_path.clone());
-    watched.handle = Some(handle.clone());
-    status.handle = Some(handle);
+    status.handle = Some(watched.load(&server, &source.asset_path));
 }

@@ -1,6 +1,6 @@
 //! What the UI and the CLI need to know about the scene: loaded, which title, last error.
 
-use backlot_files::{FileFailed, FileLoaded};
+use backlot_files::FileNews;
 use bevy::prelude::*;
 
 use crate::{SceneAsset, SceneKind};
@@ -31,18 +31,10 @@ pub struct SceneLoaded {
 
 /// Marks the scene for respawn when its file (re)loaded; a failed load keeps the last good
 /// scene and shows the error.
-pub(crate) fn watch_scene_assets(
-    mut loaded: MessageReader<FileLoaded<SceneKind>>,
-    mut failed: MessageReader<FileFailed<SceneKind>>,
-    mut status: ResMut<SceneStatus>,
-) {
-    if loaded.read().count() > 0 {
-        status.dirty = true;
-    }
-    for f in failed.read() {
-        if f.first {
-            status.failed_without_scene = true;
-        }
+pub(crate) fn watch_scene_assets(mut news: FileNews<SceneKind>, mut status: ResMut<SceneStatus>) {
+    status.dirty |= news.loaded();
+    if let Some(f) = news.failed() {
+        status.failed_without_scene |= f.first;
         status.error = Some(f.message.clone());
     }
 }

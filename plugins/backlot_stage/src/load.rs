@@ -1,10 +1,10 @@
 //! Loading the stage file and following its reloads and load failures.
 
-use backlot_files::{FileFailed, FileLoaded, WatchedFile};
+use backlot_files::{FileNews, WatchedFile};
 use bevy::prelude::*;
 
 use crate::state::StageStatus;
-use crate::{StageAsset, StageKind, StageSource};
+use crate::{StageKind, StageSource};
 
 pub(crate) fn start_loading(
     source: Option<Res<StageSource>>,
@@ -13,26 +13,16 @@ pub(crate) fn start_loading(
     mut watched: ResMut<WatchedFile<StageKind>>,
 ) {
     if let Some(source) = source {
-        let handle = server.load::<StageAsset>(source.asset_path.clone());
-        watched.handle = Some(handle.clone());
-        status.handle = Some(handle);
+        status.handle = Some(watched.load(&server, &source.asset_path));
     }
 }
 
 /// Marks the stage for a rebuild when its file (re)loaded; a failed load keeps the last
 /// good stage and shows the error.
-pub(crate) fn watch_stage_assets(
-    mut loaded: MessageReader<FileLoaded<StageKind>>,
-    mut failed: MessageReader<FileFailed<StageKind>>,
-    mut status: ResMut<StageStatus>,
-) {
-    if loaded.read().count() > 0 {
-        status.dirty = true;
-    }
-    for f in failed.read() {
-        if f.first {
-            status.failed_without_stage = true;
-        }
+pub(crate) fn watch_stage_assets(mut news: FileNews<StageKind>, mut status: ResMut<StageStatus>) {
+    status.dirty |= news.loaded();
+    if let Some(f) = news.failed() {
+        status.failed_without_stage |= f.first;
         status.error = Some(f.message.clone());
     }
 }

@@ -99,22 +99,14 @@ pub(super) fn spawn_outputs(
             outer_nz: outer_images[5].clone(),
             lut,
         });
-        let layer = RenderLayers::layer(10 + i);
-        spawner.commands.spawn((
-            Name::new(format!("output {} quad", output.name)),
-            Mesh3d(quad.clone()),
-            MeshMaterial3d(material.clone()),
-            Transform::from_xyz(0.0, 0.0, -1.0),
-            layer.clone(),
-            ChildOf(root),
-        ));
-        spawner.commands.spawn(warp_camera(
+        spawn_warp_view(
+            &mut spawner.commands,
             format!("output {}", output.name),
-            10 + i as isize,
+            (&quad, &material),
+            10 + i,
             RenderTarget::Image(canvas.clone().into()),
-            layer,
             root,
-        ));
+        );
         let window_output = if spawner.windows.is_some() {
             let Some(window) = spawn_output_window(spawner, i, output, &material, &quad, root)
             else {
@@ -135,20 +127,30 @@ pub(super) fn spawn_outputs(
     }
 }
 
-/// A camera that draws an output's warp quad (on `layer`) into `target`, untouched: no
-/// tonemapping, dither or MSAA.
-pub(super) fn warp_camera(
+/// An output's warp quad on render layer `layer` and the camera that draws it into
+/// `target`, untouched: no tonemapping, dither or MSAA. Cameras order by layer.
+pub(super) fn spawn_warp_view(
+    commands: &mut Commands,
     name: String,
-    order: isize,
+    (quad, material): (&Handle<Mesh>, &Handle<WarpMaterial>),
+    layer: usize,
     target: RenderTarget,
-    layer: RenderLayers,
     root: Entity,
-) -> impl Bundle {
-    (
+) {
+    let layers = RenderLayers::layer(layer);
+    commands.spawn((
+        Name::new(format!("{name} quad")),
+        Mesh3d(quad.clone()),
+        MeshMaterial3d(material.clone()),
+        Transform::from_xyz(0.0, 0.0, -1.0),
+        layers.clone(),
+        ChildOf(root),
+    ));
+    commands.spawn((
         Name::new(name),
         Camera3d::default(),
         Camera {
-            order,
+            order: layer as isize,
             clear_color: ClearColorConfig::Custom(Color::BLACK),
             ..default()
         },
@@ -164,7 +166,7 @@ pub(super) fn warp_camera(
         Tonemapping::None,
         DebandDither::Disabled,
         Msaa::Off,
-        layer,
+        layers,
         ChildOf(root),
-    )
+    ));
 }

@@ -2,12 +2,11 @@
 //! file says.
 
 use bevy::camera::RenderTarget;
-use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
 
 use super::Spawner;
-use super::outputs::warp_camera;
+use super::outputs::spawn_warp_view;
 use crate::format::OutputDef;
 use crate::warp::{WarpMaterial, WarpUniform};
 
@@ -60,21 +59,13 @@ pub(super) fn spawn_output_window(
             ..m
         })
     })?;
-    let layer = RenderLayers::layer(40 + i);
-    spawner.commands.spawn((
-        Name::new(format!("output {} window quad", output.name)),
-        Mesh3d(quad.clone()),
-        MeshMaterial3d(material.clone()),
-        Transform::from_xyz(0.0, 0.0, -1.0),
-        layer.clone(),
-        ChildOf(root),
-    ));
-    spawner.commands.spawn(warp_camera(
+    spawn_warp_view(
+        &mut spawner.commands,
         format!("output {} window", output.name),
-        50 + i as isize,
+        (quad, &material),
+        40 + i,
         RenderTarget::Window(bevy::window::WindowRef::Entity(window)),
-        layer,
         root,
-    ));
+    );
     Some((material, window_params))
 }
