@@ -2,10 +2,15 @@
 //! parameters a scene declares. The positioned RON parsing and checked value types are
 //! shared with the other file formats (stages). Everything here is plain data, testable without an App.
 
+mod animation;
 mod color;
+mod entities;
+mod environment;
+mod lights;
 mod params;
 mod parse;
-mod types;
+mod physics;
+mod scene_file;
 
 // The positioned parsing and checked values are `backlot_files`'; re-exported for the
 // paths other crates already use.
@@ -16,7 +21,14 @@ pub use backlot_files::{
 pub use color::{ColorDef, kelvin_to_srgb};
 pub use params::{ParamTarget, scene_param_specs};
 pub use parse::{parse_scene, parse_scene_file};
-pub use types::*;
+
+// The file's data, by topic.
+pub use animation::*;
+pub use entities::*;
+pub use environment::*;
+pub use lights::*;
+pub use physics::*;
+pub use scene_file::*;
 
 #[cfg(test)]
 mod tests;

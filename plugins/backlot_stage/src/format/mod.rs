@@ -1,13 +1,17 @@
 //! Stage files, Bevy-free: types, parsing and validation with positions, LED pixel
 //! geometry, off-axis projection and output mapping.
 
+mod cameras;
 mod cube_lut;
 mod geometry;
 mod kooima;
 mod lens;
 mod mapping;
+mod outputs;
 mod parse;
-mod types;
+mod sections;
+mod stage_file;
+mod tracking;
 
 pub use cube_lut::{CubeLut, CubeLutError};
 pub use geometry::{SectionGeometry, camera_rotation, nearest_led_distance};
@@ -18,7 +22,13 @@ pub use lens::{
 };
 pub use mapping::{OutputMap, rotated_size};
 pub use parse::{parse_stage, parse_stage_file};
-pub use types::*;
+
+// The file's data, by topic.
+pub use cameras::*;
+pub use outputs::*;
+pub use sections::*;
+pub use stage_file::*;
+pub use tracking::*;
 
 #[cfg(test)]
 mod tests;
