@@ -3,13 +3,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use backlot_control::{ControlPlugin, ControlSettings, register_map_source};
-use backlot_layers::{LayersPlugin, register_layers_source};
+use backlot_control::{ControlPlugin, ControlSettings, MapKind};
+use backlot_files::register_file;
+use backlot_layers::{LayersKind, LayersPlugin};
 use backlot_params::ParamsPlugin;
-use backlot_scene::{ScenePlugin, SceneViewTarget, register_scene_source};
-use backlot_stage::{
-    OutputWindows, ReferenceViews, StageCameraOverride, StagePlugin, register_stage_source,
-};
+use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
+use backlot_stage::{OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StagePlugin};
 use backlot_tracking::TrackingPlugin;
 use backlot_ui::{MemoryPlugin, UiPlugin};
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
@@ -154,9 +153,9 @@ impl PluginGroup for BacklotPlugins {
 /// source first, as Bevy requires before `AssetPlugin`.
 pub fn build_app(options: &AppOptions) -> App {
     let mut app = App::new();
-    register_scene_source(&mut app, &options.scene);
+    register_file::<SceneKind>(&mut app, &options.scene);
     if let Some(stage) = &options.stage {
-        register_stage_source(&mut app, stage);
+        register_file::<StageKind>(&mut app, stage);
         app.insert_resource(options.camera_override.clone());
         if options.mode == AppMode::Windowed {
             app.insert_resource(OutputWindows);
@@ -167,10 +166,10 @@ pub fn build_app(options: &AppOptions) -> App {
     }
 
     if let (Some(map), Some(_)) = (&options.map, &options.control) {
-        register_map_source(&mut app, map);
+        register_file::<MapKind>(&mut app, map);
     }
     if let Some(layers) = &options.layers {
-        register_layers_source(&mut app, layers);
+        register_file::<LayersKind>(&mut app, layers);
     }
 
     let windowed = options.mode == AppMode::Windowed;

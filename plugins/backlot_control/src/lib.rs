@@ -27,7 +27,7 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
-pub use asset::{MAP_SOURCE, MapAsset, MapKind, MapLoader, MapSource, register_map_source};
+pub use asset::{MapAsset, MapKind, MapLoader, MapSource};
 pub use feedback::Feedback;
 pub use map::{ControlMap, LearnResult, configure_map};
 pub use route::ControlRuntime;
@@ -60,14 +60,10 @@ impl Plugin for ControlPlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let display_dir = app
-            .world()
-            .get_resource::<MapSource>()
-            .map(|s| s.display_dir.clone());
         if !app.is_plugin_added::<backlot_net::NetPlugin>() {
             app.add_plugins(backlot_net::NetPlugin);
         }
-        app.add_plugins(backlot_files::FilePlugin::<MapKind>::new(None, display_dir))
+        app.add_plugins(backlot_files::FilePlugin::<MapKind>::new(None))
             .insert_resource(self.settings.clone())
             .init_resource::<ControlMap>()
             .init_resource::<ControlRuntime>()

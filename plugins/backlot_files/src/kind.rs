@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use bevy::reflect::TypePath;
 
 use crate::error::FileErrors;
-use crate::source::{load_error_text, read_text};
+use crate::source::{FileSource, load_error_text, read_text};
 
 /// A kind of backlot file.
 pub trait FileKind: TypePath + Send + Sync + 'static {
@@ -21,6 +21,8 @@ pub trait FileKind: TypePath + Send + Sync + 'static {
     const NOUN: &'static str;
     /// How its file names end, e.g. `scene.ron`.
     const EXTENSION: &'static str;
+    /// The asset source its file's folder is registered as, e.g. `backlot-scene`.
+    const SOURCE: &'static str;
     /// The parsed, validated content.
     type Content: Clone + Debug + Send + Sync + 'static;
     /// Parses and validates text; `shown` names the file in messages, `asset_root` is where
@@ -196,20 +198,18 @@ pub fn watch_file<K: FileKind>(
 }
 
 /// Registers the asset and loader of kind `K`, follows its file, and says what happened.
+/// Files are named in messages as the user named their folder ([`FileSource`]).
 pub struct FilePlugin<K: FileKind> {
     /// Where `assets/` is, for reference checks.
     pub asset_root: Option<PathBuf>,
-    /// The folder as the user named it, for messages.
-    pub display_dir: Option<PathBuf>,
     kind: PhantomData<fn() -> K>,
 }
 
 impl<K: FileKind> FilePlugin<K> {
-    /// For files checked against `asset_root`, named under `display_dir` in messages.
-    pub fn new(asset_root: Option<PathBuf>, display_dir: Option<PathBuf>) -> Self {
+    /// For files checked against `asset_root`.
+    pub fn new(asset_root: Option<PathBuf>) -> Self {
         Self {
             asset_root,
-            display_dir,
             kind: PhantomData,
         }
     }
@@ -220,11 +220,12 @@ impl<K: FileKind> Plugin for FilePlugin<K> {
         if !app.is_plugin_added::<backlot_params::ParamsPlugin>() {
             app.add_plugins(backlot_params::ParamsPlugin);
         }
+        let display_dir = app
+            .world()
+            .get_resource::<FileSource<K>>()
+            .map(|s| s.display_dir.clone());
         app.init_asset::<FileAsset<K>>()
-            .register_asset_loader(FileLoader::<K>::new(
-                self.asset_root.clone(),
-                self.display_dir.clone(),
-            ))
+            .register_asset_loader(FileLoader::<K>::new(self.asset_root.clone(), display_dir))
             .init_resource::<WatchedFile<K>>()
             .add_message::<FileLoaded<K>>()
             .add_message::<FileFailed<K>>()

@@ -2,6 +2,7 @@
 //! anywhere (not only under `assets/`) and still be watched; and how a load is read and
 //! its errors shown.
 
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use bevy::asset::LoadContext;
@@ -9,6 +10,7 @@ use bevy::asset::io::{AssetSourceBuilder, Reader};
 use bevy::prelude::*;
 
 use crate::error::{FileError, FileErrors};
+use crate::kind::FileKind;
 
 /// Registers the folder of `file` as the asset source `source` (so the file can live
 /// anywhere and still be watched); returns the file's asset path and its folder as the
@@ -31,6 +33,41 @@ pub fn register_file_source(app: &mut App, source: &'static str, file: &Path) ->
         AssetSourceBuilder::platform_default(&dir.to_string_lossy(), None),
     );
     (format!("{source}://{file_name}"), display_dir)
+}
+
+/// Which file of kind `K` to load, and where it lives.
+#[derive(Resource, Debug, Clone)]
+pub struct FileSource<K: FileKind> {
+    /// The asset path, e.g. `backlot-scene://neon_club.scene.ron`.
+    pub asset_path: String,
+    /// The folder as the user named it, for messages.
+    pub display_dir: PathBuf,
+    /// The file as the user named it (for writing back, e.g. MIDI-learned bindings).
+    pub file: PathBuf,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K: FileKind> FileSource<K> {
+    /// A source for `file`, loaded as `asset_path`, named under `display_dir` in messages.
+    pub fn new(asset_path: String, display_dir: PathBuf, file: PathBuf) -> Self {
+        Self {
+            asset_path,
+            display_dir,
+            file,
+            kind: PhantomData,
+        }
+    }
+}
+
+/// Registers the folder of `file` as kind `K`'s asset source and names it the file to load.
+/// Call before `AssetPlugin` is added, as Bevy requires.
+pub fn register_file<K: FileKind>(app: &mut App, file: &Path) {
+    let (asset_path, display_dir) = register_file_source(app, K::SOURCE, file);
+    app.insert_resource(FileSource::<K>::new(
+        asset_path,
+        display_dir,
+        file.to_path_buf(),
+    ));
 }
 
 /// Reads a file being loaded as UTF-8 text; also returns its path as the user would name

@@ -26,9 +26,7 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use backlot_ui::TrackAssetsExt;
 use bevy::prelude::*;
 
-pub use asset::{
-    LAYERS_SOURCE, LayersAsset, LayersKind, LayersLoader, LayersSource, register_layers_source,
-};
+pub use asset::{LayersAsset, LayersKind, LayersLoader, LayersSource};
 pub use mix::feature;
 pub use params::layer_specs;
 pub use state::{AudioIn, LayerState, LayersSettings, LayersState};
@@ -50,10 +48,6 @@ impl Plugin for LayersPlugin {
         if !app.is_plugin_added::<backlot_net::NetPlugin>() {
             app.add_plugins(backlot_net::NetPlugin);
         }
-        let display_dir = app
-            .world()
-            .get_resource::<LayersSource>()
-            .map(|s| s.display_dir.clone());
         if !app.is_plugin_added::<backlot_scene::LiveBufferPlugin>() {
             app.add_plugins(backlot_scene::LiveBufferPlugin);
         }
@@ -67,10 +61,9 @@ impl Plugin for LayersPlugin {
                     .in_set(BacklotSystems::Stage),
             );
         }
-        app.add_plugins(backlot_files::FilePlugin::<LayersKind>::new(
-            Some(self.asset_root.clone()),
-            display_dir,
-        ))
+        app.add_plugins(backlot_files::FilePlugin::<LayersKind>::new(Some(
+            self.asset_root.clone(),
+        )))
         .insert_resource(LayersSettings {
             live: self.live,
             asset_root: self.asset_root.clone(),

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use backlot_files::{FileAsset, FileErrors, FileKind, FileLoader};
+use backlot_files::{FileAsset, FileErrors, FileKind, FileLoader, FileSource};
 use bevy::reflect::TypePath;
 
 use crate::format::{SceneFile, parse_scene};
@@ -14,6 +14,7 @@ pub struct SceneKind;
 impl FileKind for SceneKind {
     const NOUN: &'static str = "scene";
     const EXTENSION: &'static str = "scene.ron";
+    const SOURCE: &'static str = "backlot-scene";
     type Content = SceneFile;
 
     fn parse(text: &str, shown: &str, asset_root: Option<&Path>) -> Result<SceneFile, FileErrors> {
@@ -25,3 +26,6 @@ impl FileKind for SceneKind {
 pub type SceneAsset = FileAsset<SceneKind>;
 /// Loads `*.scene.ron`.
 pub type SceneLoader = FileLoader<SceneKind>;
+
+/// Which scene file to load (registered with [`backlot_files::register_file`]).
+pub type SceneSource = FileSource<SceneKind>;

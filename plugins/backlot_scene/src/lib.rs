@@ -19,13 +19,12 @@ mod status;
 mod surface;
 
 pub use animation::Animated;
-pub use asset::{SceneAsset, SceneKind, SceneLoader};
+pub use asset::{SceneAsset, SceneKind, SceneLoader, SceneSource};
 pub use backlot_files::{read_text, register_file_source};
 pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
 pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
-pub use source::{SceneSource, register_scene_source};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
 pub use status::{SceneLoaded, SceneStatus, scene_assets_ready, scene_error_text};
 
@@ -57,10 +56,6 @@ impl Plugin for ScenePlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let display_dir = app
-            .world()
-            .get_resource::<SceneSource>()
-            .map(|s| s.display_dir.clone());
         if !app.is_plugin_added::<LiveBufferPlugin>() {
             app.add_plugins(LiveBufferPlugin);
         }
@@ -73,7 +68,6 @@ impl Plugin for ScenePlugin {
             .track_assets::<SceneAsset>("scene files");
         app.add_plugins(backlot_files::FilePlugin::<SceneKind>::new(
             self.asset_root.clone(),
-            display_dir,
         ))
         .init_resource::<SceneStatus>()
         .init_resource::<SceneIndex>()

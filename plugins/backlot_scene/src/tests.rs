@@ -7,7 +7,7 @@ use backlot_params::{BacklotSystems, ParamRegistry, ParamValue};
 use bevy::asset::AssetMetaCheck;
 use bevy::prelude::*;
 
-use crate::{SceneIndex, ScenePlugin, SceneStatus, register_scene_source};
+use crate::{SceneIndex, SceneKind, ScenePlugin, SceneStatus};
 
 const SCENE_V1: &str = r#"(
     title: "live",
@@ -32,7 +32,7 @@ const SCENE_V2: &str = r#"(
 
 fn app_for(dir: &Path) -> App {
     let mut app = App::new();
-    register_scene_source(&mut app, &dir.join("live.scene.ron"));
+    backlot_files::register_file::<SceneKind>(&mut app, &dir.join("live.scene.ron"));
     app.add_plugins((
         MinimalPlugins,
         AssetPlugin {

@@ -16,9 +16,7 @@ mod state;
 mod uniforms;
 mod warp;
 
-pub use asset::{
-    STAGE_SOURCE, StageAsset, StageKind, StageLoader, StageSource, register_stage_source,
-};
+pub use asset::{StageAsset, StageKind, StageLoader, StageSource};
 pub use params::{PATTERNS, stage_param_specs};
 pub use state::{
     CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
@@ -44,10 +42,6 @@ impl Plugin for StagePlugin {
         if !app.is_plugin_added::<ParamsPlugin>() {
             app.add_plugins(ParamsPlugin);
         }
-        let display_dir = app
-            .world()
-            .get_resource::<StageSource>()
-            .map(|s| s.display_dir.clone());
         if !app.is_plugin_added::<backlot_scene::LiveBufferPlugin>() {
             app.add_plugins(backlot_scene::LiveBufferPlugin);
         }
@@ -57,7 +51,6 @@ impl Plugin for StagePlugin {
         panel::build(app);
         app.add_plugins(backlot_files::FilePlugin::<StageKind>::new(
             self.asset_root.clone(),
-            display_dir,
         ))
         .insert_resource(StageAssetRoot(self.asset_root.clone()))
         .init_resource::<StageStatus>()

@@ -147,11 +147,11 @@ fn learn_writes_the_map_file_atomically() {
     let path = dir.join("learn.map.ron");
     std::fs::write(&path, MAP).expect("write");
     let mut app = app_with(MAP, None);
-    app.world_mut().insert_resource(crate::MapSource {
-        asset_path: String::new(),
-        display_dir: dir.clone(),
-        file: path.clone(),
-    });
+    app.world_mut().insert_resource(crate::MapSource::new(
+        String::new(),
+        dir.clone(),
+        path.clone(),
+    ));
     app.world_mut()
         .resource_mut::<crate::midi::MidiEngine>()
         .learn = Some("/scene/lights/key/enabled".into());
