@@ -21,6 +21,16 @@ pub enum Received {
     },
 }
 
+/// Whether a read error only means nothing arrived in time (the normal idle case).
+pub fn is_idle(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
 /// Receive with back-off: any socket error other than a timeout is waited out (10 ms
 /// doubling to 1 s), so a persistent error never spins a core.
 #[derive(Debug, Default)]
@@ -36,16 +46,7 @@ impl Backoff {
                 self.failures = 0;
                 Received::Datagram(len, from)
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) =>
-            {
-                Received::Idle
-            }
+            Err(e) if is_idle(&e) => Received::Idle,
             Err(error) => {
                 let first = self.failures == 0;
                 std::thread::sleep(self.delay());

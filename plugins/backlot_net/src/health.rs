@@ -1,8 +1,9 @@
 //! What a listener thread has done, readable from the frame: counts, the last error, and
 //! whether the thread is still alive (a dead thread is shown, not silently missed).
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 /// Shared between a listener thread and whoever shows it.
 #[derive(Debug, Default)]
@@ -78,5 +79,62 @@ pub(crate) struct RunningGuard<'a>(pub &'a Health);
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         self.0.set_running(false);
+    }
+}
+
+/// A supervised background thread: it sees its stop flag, reports through its [`Health`],
+/// and is stopped and joined when dropped (so its socket is free for a rebind).
+#[derive(Debug)]
+pub(crate) struct Worker {
+    name: String,
+    stop: Arc<AtomicBool>,
+    health: Arc<Health>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts `body(stop, health)` on a thread named `backlot-<name>`.
+    pub(crate) fn spawn(
+        name: &str,
+        body: impl FnOnce(&Arc<AtomicBool>, &Arc<Health>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Health::default());
+        health.set_running(true);
+        let (flag, h) = (stop.clone(), health.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("backlot-{name}"))
+            .spawn(move || {
+                let _running = RunningGuard(&h);
+                body(&flag, &h);
+            })?;
+        Ok(Self {
+            name: name.to_string(),
+            stop,
+            health,
+            thread: Some(thread),
+        })
+    }
+
+    /// Its name, as in logs.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Counts, last error, and whether the thread runs.
+    pub(crate) fn report(&self) -> HealthReport {
+        self.health.report()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // The thread sees the flag within one read timeout or poll.
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("{}: thread ended by a panic", self.name);
+        }
     }
 }

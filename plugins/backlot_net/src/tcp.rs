@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::health::{Health, HealthReport, RunningGuard};
+use crate::backoff::is_idle;
+use crate::health::{Health, HealthReport, Worker};
 use crate::slip::{SlipDecoder, SlipError};
 
 /// Most connections served at once.
@@ -29,22 +30,11 @@ pub enum SlipEvent<'a> {
 type Handler = Arc<dyn Fn(SocketAddr, SlipEvent<'_>) + Send + Sync>;
 
 /// A running SLIP-over-TCP server.
+#[derive(Debug)]
 pub struct SlipListener {
-    name: String,
     local: SocketAddr,
-    stop: Arc<AtomicBool>,
-    health: Arc<Health>,
     open: Arc<AtomicUsize>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl std::fmt::Debug for SlipListener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlipListener")
-            .field("name", &self.name)
-            .field("local", &self.local)
-            .finish()
-    }
+    worker: Worker,
 }
 
 impl SlipListener {
@@ -57,23 +47,16 @@ impl SlipListener {
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let local = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Health::default());
         let open = Arc::new(AtomicUsize::new(0));
-        health.set_running(true);
         let handler: Handler = Arc::new(handler);
-        let (flag, h, count, label) =
-            (stop.clone(), health.clone(), open.clone(), name.to_string());
-        let thread = std::thread::Builder::new()
-            .name(format!("backlot-{name}"))
-            .spawn(move || accept_loop(&label, &listener, &handler, &flag, &h, &count))?;
+        let (count, label) = (open.clone(), name.to_string());
+        let worker = Worker::spawn(name, move |stop, health| {
+            accept_loop(&label, &listener, &handler, stop, health, &count);
+        })?;
         Ok(Self {
-            name: name.to_string(),
             local,
-            stop,
-            health,
             open,
-            thread: Some(thread),
+            worker,
         })
     }
 
@@ -89,18 +72,7 @@ impl SlipListener {
 
     /// Counts, last error, and whether the accept thread runs.
     pub fn health(&self) -> HealthReport {
-        self.health.report()
-    }
-}
-
-impl Drop for SlipListener {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
-            tracing::error!("{}: accept thread ended by a panic", self.name);
-        }
+        self.worker.report()
     }
 }
 
@@ -112,7 +84,6 @@ fn accept_loop(
     health: &Arc<Health>,
     open: &Arc<AtomicUsize>,
 ) {
-    let _running = RunningGuard(health);
     let connections: Mutex<Vec<JoinHandle<()>>> = Mutex::default();
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
@@ -184,13 +155,7 @@ fn connection(
                     }
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if is_idle(&e) => {}
             Err(_) => break,
         }
     }

@@ -4,13 +4,11 @@
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::backoff::{Backoff, Received};
-use crate::health::{Health, HealthReport, RunningGuard};
+use crate::health::{HealthReport, Worker};
 
 /// How long a read waits before the thread looks at its stop flag.
 pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
@@ -34,11 +32,8 @@ pub struct Datagram<'a> {
 /// to a bounded inbox of its owner; the listener itself holds no queue.
 #[derive(Debug)]
 pub struct UdpListener {
-    name: String,
     local: SocketAddr,
-    stop: Arc<AtomicBool>,
-    health: Arc<Health>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl UdpListener {
@@ -59,53 +54,40 @@ impl UdpListener {
     ) -> std::io::Result<Self> {
         socket.set_read_timeout(Some(READ_TIMEOUT))?;
         let local = socket.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Health::default());
-        health.set_running(true);
-        let (flag, h, label) = (stop.clone(), health.clone(), name.to_string());
-        let thread = std::thread::Builder::new()
-            .name(format!("backlot-{name}"))
-            .spawn(move || {
-                let _running = RunningGuard(&h);
-                let mut buf = vec![0u8; MAX_DATAGRAM];
-                let mut backoff = Backoff::default();
-                while !flag.load(Ordering::Relaxed) {
-                    match backoff.recv(&socket, &mut buf) {
-                        Received::Datagram(len, from) => {
-                            h.received();
-                            let datagram = Datagram {
-                                bytes: &buf[..len],
-                                from,
-                                at: Instant::now(),
-                                socket: &socket,
-                            };
-                            // A handler bug costs one datagram, not the listener.
-                            if std::panic::catch_unwind(AssertUnwindSafe(|| handler(datagram)))
-                                .is_err()
-                            {
-                                tracing::error!("{label}: handler panicked; datagram dropped");
-                                h.panicked(&label);
-                            }
-                        }
-                        Received::Idle => {}
-                        Received::Error { error, first } => {
-                            if first {
-                                tracing::warn!(
-                                    "{label}: socket error: {error}; retrying with back-off"
-                                );
-                            }
-                            h.error(format!("{label}: {error}"));
+        let label = name.to_string();
+        let worker = Worker::spawn(name, move |stop, health| {
+            let mut buf = vec![0u8; MAX_DATAGRAM];
+            let mut backoff = Backoff::default();
+            while !stop.load(Ordering::Relaxed) {
+                match backoff.recv(&socket, &mut buf) {
+                    Received::Datagram(len, from) => {
+                        health.received();
+                        let datagram = Datagram {
+                            bytes: &buf[..len],
+                            from,
+                            at: Instant::now(),
+                            socket: &socket,
+                        };
+                        // A handler bug costs one datagram, not the listener.
+                        if std::panic::catch_unwind(AssertUnwindSafe(|| handler(datagram))).is_err()
+                        {
+                            tracing::error!("{label}: handler panicked; datagram dropped");
+                            health.panicked(&label);
                         }
                     }
+                    Received::Idle => {}
+                    Received::Error { error, first } => {
+                        if first {
+                            tracing::warn!(
+                                "{label}: socket error: {error}; retrying with back-off"
+                            );
+                        }
+                        health.error(format!("{label}: {error}"));
+                    }
                 }
-            })?;
-        Ok(Self {
-            name: name.to_string(),
-            local,
-            stop,
-            health,
-            thread: Some(thread),
-        })
+            }
+        })?;
+        Ok(Self { local, worker })
     }
 
     /// Where it listens.
@@ -115,31 +97,19 @@ impl UdpListener {
 
     /// Its name, as in logs.
     pub fn name(&self) -> &str {
-        &self.name
+        self.worker.name()
     }
 
     /// Counts, last error, and whether the thread runs.
     pub fn health(&self) -> HealthReport {
-        self.health.report()
-    }
-}
-
-impl Drop for UdpListener {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // The thread sees the flag within one read timeout.
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
-            tracing::error!("{}: receive thread ended by a panic", self.name);
-        }
+        self.worker.report()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     #[test]
     fn delivers_datagrams_and_frees_the_port_when_dropped() {
