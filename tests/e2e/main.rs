@@ -4,6 +4,7 @@
 mod cli;
 mod control;
 mod crates;
+mod frame;
 mod layers;
 mod memory;
 mod render;

@@ -158,6 +158,37 @@ fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
     }
 }
 
+/// One line per listener: what it took, its errors, and whether its thread still runs.
+fn listener_health(ui: &mut egui::Ui, listeners: &[(String, backlot_net::HealthReport)]) {
+    for (name, h) in listeners {
+        let text = format!(
+            "{name}: {} received, {} socket errors, {} handler panics{}{}",
+            h.received,
+            h.errors,
+            h.panics,
+            if h.refused > 0 {
+                format!(", {} refused", h.refused)
+            } else {
+                String::new()
+            },
+            h.last_error
+                .as_ref()
+                .map(|e| format!(" (last: {e})"))
+                .unwrap_or_default()
+        );
+        if !h.running {
+            ui.colored_label(
+                egui::Color32::from_rgb(230, 80, 60),
+                format!("{text} — STOPPED"),
+            );
+        } else if h.errors + h.panics > 0 {
+            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), text);
+        } else {
+            ui.label(text);
+        }
+    }
+}
+
 fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
     let (Some(rt), Some(osc), Some(query)) = (
         world.get_resource::<ControlRuntime>(),
@@ -172,6 +203,28 @@ fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
         osc.osc_tcp.map_or("off".into(), |a| a.to_string()),
         query.addr.map_or("off".into(), |a| format!("http://{a}"))
     ));
+    listener_health(ui, &osc.health());
+    if let Some(router) = world.get_resource::<backlot_net::OscRouter>() {
+        ui.label(format!(
+            "router: {} packets decoded once, {} messages unrouted; subscribers {}",
+            router.decoded(),
+            router.unrouted(),
+            router.prefixes().join(", ")
+        ));
+    }
+    if let Some(p) = world.get_resource::<backlot_net::PerformerCounts>() {
+        ui.label(format!(
+            "performers: {} samples, {} rejected, {} dropped (stalled frame)",
+            p.received, p.rejected, p.dropped
+        ));
+    }
+    let overflow = rt.inbox.lock().overflow;
+    if overflow > 0 {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!("{overflow} inputs dropped: the inbox was full (stalled frame)"),
+        );
+    }
     counters(ui, rt, "osc");
     let log: Vec<MonitorLine> = rt.inbox.lock().osc_log.iter().cloned().collect();
     lines(ui, &log);
@@ -216,6 +269,7 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
         dmx.artnet.map_or("off".into(), |a| a.to_string()),
         dmx.sacn.map_or("off".into(), |a| a.to_string())
     ));
+    listener_health(ui, &dmx.health());
     counters(ui, rt, "artnet");
     counters(ui, rt, "sacn");
     for (id, u) in &dmx.universes {

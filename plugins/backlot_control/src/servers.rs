@@ -47,6 +47,22 @@ pub struct OscServers {
     slip: Option<SlipListener>,
 }
 
+impl OscServers {
+    /// Each OSC listener's name and health, for the monitor.
+    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
+        let udp = self
+            .udp
+            .as_ref()
+            .map(|l| (l.name().to_string(), l.health()));
+        let tcp = self.slip.as_ref().map(|l| {
+            let mut h = l.health();
+            h.received = l.connections() as u64;
+            ("osc-tcp (connections open)".to_string(), h)
+        });
+        udp.into_iter().chain(tcp).collect()
+    }
+}
+
 /// The Art-Net and sACN receivers, and the patched universes they feed.
 #[derive(Resource)]
 pub struct DmxServers {
@@ -62,6 +78,16 @@ pub struct DmxServers {
     pub universes: BTreeMap<u16, Universe>,
     /// The clock strobe channels run on.
     pub(crate) started: Instant,
+}
+
+impl DmxServers {
+    /// Each DMX listener's name and health, for the monitor.
+    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
+        self.listeners
+            .iter()
+            .map(|l| (l.name().to_string(), l.health()))
+            .collect()
+    }
 }
 
 impl Default for DmxServers {
