@@ -24,14 +24,7 @@ fn app(map: &str, lights: usize) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), ParamsPlugin));
     app.add_plugins(ControlPlugin {
-        settings: ControlSettings {
-            osc_port: 0,
-            osc_tcp_port: 0,
-            oscquery_port: 0,
-            artnet_port: 0,
-            sacn_port: 0,
-            live: false,
-        },
+        settings: ControlSettings::any_ports(false),
     });
     {
         let mut r = app.world_mut().resource_mut::<ParamRegistry>();

@@ -29,14 +29,7 @@ fn an_osc_value_is_resolved_rendered_and_reported_in_the_frame_it_arrives_before
         repo().join("assets"),
         (64, 36),
     );
-    options.control = Some(ControlSettings {
-        osc_port: 0,
-        osc_tcp_port: 0,
-        oscquery_port: 0,
-        artnet_port: 0,
-        sacn_port: 0,
-        live: true,
-    });
+    options.control = Some(ControlSettings::any_ports(true));
     let mut driver = FrameDriver::new(&options);
     driver.load().expect("desert_road loads");
     let world = driver.world_mut();

@@ -35,6 +35,21 @@ pub struct ControlSettings {
     pub live: bool,
 }
 
+impl ControlSettings {
+    /// Every port 0 (the system picks free ones, so instances never collide), sockets
+    /// opened when `live`: for tests, benches and side-by-side instances.
+    pub fn any_ports(live: bool) -> Self {
+        Self {
+            osc_port: 0,
+            osc_tcp_port: 0,
+            oscquery_port: 0,
+            artnet_port: 0,
+            sacn_port: 0,
+            live,
+        }
+    }
+}
+
 /// The OSC receivers.
 #[derive(Resource, Default)]
 pub struct OscServers {

@@ -44,14 +44,7 @@ pub(crate) fn app_with(map: &str, feedback: Option<u16>) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), ParamsPlugin));
     app.add_plugins(ControlPlugin {
-        settings: ControlSettings {
-            osc_port: 0,
-            osc_tcp_port: 0,
-            oscquery_port: 0,
-            artnet_port: 0,
-            sacn_port: 0,
-            live: true,
-        },
+        settings: ControlSettings::any_ports(true),
     });
     {
         let mut r = app.world_mut().resource_mut::<ParamRegistry>();
