@@ -20,13 +20,12 @@ mod surface;
 
 pub use animation::Animated;
 pub use asset::{SceneAsset, SceneKind, SceneLoader, SceneSource};
-pub use backlot_files::{read_text, register_file_source};
 pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
 pub use physics::use_fixed_physics_steps;
 pub use skybox::{SkyImageSource, equirect_to_cube};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
-pub use status::{SceneLoaded, SceneStatus, scene_assets_ready, scene_error_text};
+pub use status::{SceneLoaded, SceneStatus, scene_assets_ready};
 
 use std::path::PathBuf;
 

@@ -39,9 +39,6 @@ pub(crate) fn watch_scene_assets(mut news: FileNews<SceneKind>, mut status: ResM
     }
 }
 
-/// The loader's own `path:line:col: message` lines, without Bevy's wrapping.
-pub use backlot_files::load_error_text as scene_error_text;
-
 /// True once the scene is spawned and every glTF model, texture and sky it uses is loaded
 /// (what a deterministic render waits for before its first frame).
 pub fn scene_assets_ready(world: &mut World) -> bool {

@@ -153,13 +153,11 @@ pub(crate) fn ingest(
                 .position(|c| c.id == id && c.sources.contains(&ti))
             else {
                 state.trackers[ti].unrouted += 1;
-                // Not a camera: keep its pose for whoever follows other tracked things
-                // (performers wearing a tracker).
+                // Not a camera: a performer wearing a tracker, for whoever reacts to them.
                 if let Payload::Freed(p) = &item.payload {
                     let pose = tracker
                         .calibration
                         .apply(&freed_tracker_pose(p), Vec3::ZERO);
-                    state.others.insert(id, (pose, item.t));
                     performers.write(PerformerSample {
                         id,
                         position: pose.position,

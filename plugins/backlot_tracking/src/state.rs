@@ -11,7 +11,6 @@ use bevy::prelude::*;
 use crate::filter::PoseFilter;
 use crate::history::{History, RateMeter, Sample};
 use crate::params::STATUSES;
-use crate::pose::Pose;
 use crate::receiver::{Receiver, SharedInbox};
 use crate::take::TakeRow;
 
@@ -156,8 +155,6 @@ pub struct TrackingState {
     pub overflow: u64,
     /// Non-tracking OSC messages seen.
     pub ignored: u64,
-    /// Latest pose and arrival time of FreeD ids no camera follows (performers).
-    pub others: std::collections::HashMap<u32, (Pose, f64)>,
     pub(crate) setup_generation: Option<u64>,
     pub(crate) replay_next: usize,
     pub(crate) replay_start: Option<f64>,
