@@ -231,6 +231,9 @@ pub fn build_app(options: &AppOptions) -> App {
                 .disable::<PipelinedRenderingPlugin>(),
         ),
     };
+    if !options.render {
+        app.add_plugins(crate::unrendered::UnrenderedSyncPlugin::default());
+    }
     app.add_plugins(BacklotPlugins {
         asset_root: options.asset_root.clone(),
         ui: windowed,

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod files;
 pub mod paths;
 pub mod render;
+pub mod unrendered;
 
 pub use app::{AppMode, AppOptions, BacklotPlugins, build_app};
