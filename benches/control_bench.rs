@@ -81,7 +81,7 @@ fn osc_throughput() {
             let mut guard = inbox.lock();
             for i in done..(done + per_frame).min(n) {
                 if let Ok(mut m) = osc::decode(&packets[i % packets.len()]) {
-                    guard.osc.push(OscIn {
+                    guard.push_osc(OscIn {
                         from,
                         timed: m.remove(0),
                     });
@@ -145,7 +145,7 @@ fn sacn_load() {
                 });
                 // What the receive thread does per datagram.
                 if let Ok(sacn::Sacn::Data(d)) = sacn::decode(&bytes) {
-                    inbox.lock().dmx.push(DmxIn {
+                    inbox.lock().push_dmx(DmxIn {
                         source: DmxSource::Sacn(d.cid, d.source),
                         universe: d.universe,
                         priority: d.priority,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use backlot_net::osc::{OscError, Timed};
 use backlot_net::{OscRouter, OscSink, SlipEvent, SlipListener, UdpListener};
 
-use crate::inbox::{LogKind, OscIn, SharedInbox, describe};
+use crate::inbox::{LogKind, MONITOR_LINES, OscIn, SharedInbox, describe};
 
 /// Control's side of the router: messages into the inbox, malformed packets counted.
 #[derive(Debug, Clone)]
@@ -17,17 +17,20 @@ pub struct ControlOsc(pub SharedInbox);
 
 impl OscSink for ControlOsc {
     fn receive(&self, from: SocketAddr, messages: Vec<Timed>) {
+        // Described before locking, and only as many as the monitor keeps: the frame drains
+        // through this lock.
+        let skip = messages.len().saturating_sub(MONITOR_LINES);
+        let lines: Vec<String> = messages
+            .iter()
+            .skip(skip)
+            .map(|t| format!("{from} {}", describe(&t.message)))
+            .collect();
         let mut inbox = self.0.lock();
+        for line in lines {
+            inbox.log(LogKind::Osc, line, false);
+        }
         for timed in messages {
-            if !inbox.room() {
-                continue;
-            }
-            inbox.log(
-                LogKind::Osc,
-                format!("{from} {}", describe(&timed.message)),
-                false,
-            );
-            inbox.osc.push(OscIn { from, timed });
+            inbox.push_osc(OscIn { from, timed });
         }
     }
 

@@ -8,7 +8,9 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use crate::arbiter::{Arbiter, Source};
-use crate::inbox::MonitorLine;
+use crate::inbox::{
+    Counters, InboxStats, LaneStats, LogKind, MAX_SENDERS, MonitorLine, MonitorSnapshot,
+};
 use crate::map::ControlMap;
 use crate::midi::MidiEngine;
 use crate::route::ControlRuntime;
@@ -143,9 +145,8 @@ fn lines(ui: &mut egui::Ui, lines: &[MonitorLine]) {
         });
 }
 
-fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
-    let inbox = rt.inbox.lock();
-    for (source, c) in inbox.counters.iter().filter(|(k, _)| k.starts_with(prefix)) {
+fn counters(ui: &mut egui::Ui, counters: &[(String, Counters)]) {
+    for (source, c) in counters {
         ui.label(format!(
             "{source}: {} ok, {} bad{}",
             c.ok,
@@ -155,6 +156,54 @@ fn counters(ui: &mut egui::Ui, rt: &ControlRuntime, prefix: &str) {
                 .map(|e| format!(" (last: {e})"))
                 .unwrap_or_default()
         ));
+    }
+}
+
+/// What the monitor draws, copied under the inbox lock and drawn after it is released: the
+/// receive threads wait on that lock.
+fn snapshot(rt: &ControlRuntime, kind: LogKind, prefixes: &[&str]) -> MonitorSnapshot {
+    rt.inbox.lock().monitor(kind, prefixes)
+}
+
+/// A protocol's inbox queue: what waits for the frame, and what a stalled frame cost.
+fn inbox_line(ui: &mut egui::Ui, name: &str, s: &LaneStats) {
+    let text = format!(
+        "{name} inbox: {} queued ({}), peak {} of {} · {} dropped ({}) · {} coalesced",
+        s.queued,
+        bytes(s.queued_bytes as u64),
+        s.peak,
+        s.limits.items,
+        s.dropped,
+        bytes(s.dropped_bytes),
+        s.coalesced
+    );
+    if s.dropped > 0 {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!("{text} — the frame fell behind; oldest inputs dropped"),
+        );
+    } else {
+        ui.label(text);
+    }
+}
+
+/// The sender table, when it had to forget senders to stay bounded.
+fn senders_line(ui: &mut egui::Ui, stats: &InboxStats) {
+    if stats.senders_evicted > 0 {
+        ui.label(format!(
+            "senders: {} with statistics (at most {MAX_SENDERS}), {} forgotten",
+            stats.senders, stats.senders_evicted
+        ));
+    }
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / 1_048_576.0)
+    } else if n >= 1 << 10 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
     }
 }
 
@@ -218,16 +267,11 @@ fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
             p.received, p.rejected, p.dropped
         ));
     }
-    let overflow = rt.inbox.lock().overflow;
-    if overflow > 0 {
-        ui.colored_label(
-            egui::Color32::from_rgb(230, 180, 60),
-            format!("{overflow} inputs dropped: the inbox was full (stalled frame)"),
-        );
-    }
-    counters(ui, rt, "osc");
-    let log: Vec<MonitorLine> = rt.inbox.lock().osc_log.iter().cloned().collect();
-    lines(ui, &log);
+    let snap = snapshot(rt, LogKind::Osc, &["osc"]);
+    inbox_line(ui, "OSC", &snap.stats.osc);
+    senders_line(ui, &snap.stats);
+    counters(ui, &snap.counters);
+    lines(ui, &snap.lines);
 }
 
 fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
@@ -253,8 +297,10 @@ fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
     let Some(rt) = world.get_resource::<ControlRuntime>() else {
         return;
     };
-    let log: Vec<MonitorLine> = rt.inbox.lock().midi_log.iter().cloned().collect();
-    lines(ui, &log);
+    let snap = snapshot(rt, LogKind::Midi, &["midi"]);
+    inbox_line(ui, "MIDI", &snap.stats.midi);
+    counters(ui, &snap.counters);
+    lines(ui, &snap.lines);
 }
 
 fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
@@ -270,8 +316,10 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
         dmx.sacn.map_or("off".into(), |a| a.to_string())
     ));
     listener_health(ui, &dmx.health());
-    counters(ui, rt, "artnet");
-    counters(ui, rt, "sacn");
+    let snap = snapshot(rt, LogKind::Dmx, &["artnet", "sacn"]);
+    inbox_line(ui, "DMX", &snap.stats.dmx);
+    senders_line(ui, &snap.stats);
+    counters(ui, &snap.counters);
     for (id, u) in &dmx.universes {
         ui.separator();
         let sources: Vec<String> = u
@@ -307,8 +355,7 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
                 }
             });
     }
-    let log: Vec<MonitorLine> = rt.inbox.lock().dmx_log.iter().cloned().collect();
-    lines(ui, &log);
+    lines(ui, &snap.lines);
 }
 
 #[derive(Resource, Default)]

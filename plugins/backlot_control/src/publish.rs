@@ -1,15 +1,18 @@
-//! What control publishes each frame: tempo and timecode from MIDI as parameters, fps, and
-//! the OSCQuery snapshot of the frame's resolved values.
+//! What control publishes each frame: tempo and timecode from MIDI as parameters, fps, the
+//! inbox's queue counts (`/status/inbox/...`), and the OSCQuery snapshot of the frame's
+//! resolved values.
 
 use std::time::Instant;
 
 use backlot_net::Timecode;
-use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
+use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue, addresses};
 use bevy::prelude::*;
 
 use crate::arbiter::{Arbiter, Source};
+use crate::inbox::InboxStats;
 use crate::midi::MidiEngine;
 use crate::oscquery;
+use crate::route::ControlRuntime;
 use crate::servers::{ControlSettings, OscQueryServer, OscServers};
 
 fn status(
@@ -88,7 +91,41 @@ pub(crate) fn publish_inputs(
     }
 }
 
-/// Fps, and the OSCQuery snapshot of the frame's resolved values.
+/// A read-only count.
+fn counter(a: ParamAddress, description: String) -> ParamSpec {
+    ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
+        .with_range(0.0, i32::MAX as f32)
+        .read_only()
+        .with_description(description)
+}
+
+/// The inbox's queues as read-only status: what waits, and what overflow cost.
+fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
+    let int = |v: u64| ParamValue::Int(i32::try_from(v).unwrap_or(i32::MAX));
+    for (protocol, lane) in [("osc", &stats.osc), ("dmx", &stats.dmx), ("midi", &stats.midi)] {
+        for (leaf, value, what) in [
+            ("queued", lane.queued as u64, "waiting for the next frame"),
+            ("dropped", lane.dropped, "dropped, oldest first, because its queue was full"),
+            ("dropped_bytes", lane.dropped_bytes, "bytes dropped because its queue was full"),
+            ("coalesced", lane.coalesced, "replaced by a newer value before a frame took them"),
+        ] {
+            status(
+                &addresses::status_inbox(protocol, leaf),
+                |a| counter(a, format!("{protocol} inputs {what}")),
+                registry,
+                int(value),
+            );
+        }
+    }
+    status(
+        addresses::STATUS_INBOX_SENDERS_EVICTED,
+        |a| counter(a, "Senders whose statistics were forgotten to stay bounded".into()),
+        registry,
+        int(stats.senders_evicted),
+    );
+}
+
+/// Fps, the inbox's counts, and the OSCQuery snapshot of the frame's resolved values.
 pub(crate) fn publish_snapshot(
     mut query: ResMut<OscQueryServer>,
     osc_servers: Res<OscServers>,
@@ -96,6 +133,7 @@ pub(crate) fn publish_snapshot(
     arbiter: Res<Arbiter>,
     settings: Res<ControlSettings>,
     time: Res<Time<Real>>,
+    rt: Res<ControlRuntime>,
 ) {
     let dt = time.delta_secs();
     if dt > 0.0 {
@@ -110,6 +148,8 @@ pub(crate) fn publish_snapshot(
             ParamValue::Float(1.0 / dt),
         );
     }
+    let inbox = rt.inbox.lock().stats();
+    inbox_status(&mut registry, &inbox);
     // OSCQuery: a controller or operator write shows in the frame it applies; what only
     // animates (layers, status) refreshes at most 20 times a second.
     let throttled =

@@ -43,12 +43,9 @@ pub(crate) fn take_inputs(
     let rt = rt.as_mut();
     let dmx_servers = dmx_servers.as_mut();
     let (osc_in, dmx_in, midi_in) = {
-        let mut inbox = rt.inbox.lock();
-        (
-            std::mem::take(&mut inbox.osc),
-            std::mem::take(&mut inbox.dmx),
-            std::mem::take(&mut inbox.midi),
-        )
+        // All three queues every frame: DMX and MIDI never wait behind OSC.
+        let drained = rt.inbox.lock().drain();
+        (drained.osc, drained.dmx, drained.midi)
     };
     // OSC, with bundles due later held back until their time.
     let now_ntp = osc::ntp_now();

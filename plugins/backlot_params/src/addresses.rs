@@ -11,6 +11,8 @@ pub const TEMPO_PLAYING: &str = "/tempo/playing";
 pub const TIMECODE: &str = "/timecode";
 /// Frames per second.
 pub const STATUS_FPS: &str = "/status/fps";
+/// Senders whose input statistics control forgot, to keep its table bounded.
+pub const STATUS_INBOX_SENDERS_EVICTED: &str = "/status/inbox/senders_evicted";
 /// The layers' tempo, BPM (tap, audio or MIDI).
 pub const LAYERS_TEMPO_BPM: &str = "/layers/tempo/bpm";
 /// The layers' beat phase, 0..1.
@@ -50,6 +52,12 @@ pub fn layer(name: &str, leaf: &str) -> String {
     format!("/layers/{name}/{leaf}")
 }
 
+/// `/status/inbox/<protocol>/<leaf>`: control's queue for one protocol (`osc`, `dmx`,
+/// `midi`): `queued`, `dropped`, `dropped_bytes`, `coalesced`.
+pub fn status_inbox(protocol: &str, leaf: &str) -> String {
+    format!("/status/inbox/{protocol}/{leaf}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +72,8 @@ mod tests {
             scene_light("key", "intensity"),
             tracking_camera(2, "delay_ms"),
             layer("pulse", "mute"),
+            status_inbox("osc", "dropped"),
+            STATUS_INBOX_SENDERS_EVICTED.into(),
             TEMPO_BPM.into(),
             LAYERS_TEMPO_TAP.into(),
         ] {

@@ -44,19 +44,18 @@ pub fn listen_artnet(
                 data,
                 ..
             }) => {
+                let frame = DmxIn {
+                    source: DmxSource::ArtNet(from),
+                    universe: port_address,
+                    priority: 100,
+                    sequence,
+                    terminated: false,
+                    data,
+                    at: d.at,
+                };
                 let mut inbox = inbox.lock();
                 inbox.count(&source, None, LogKind::Dmx);
-                if inbox.room() {
-                    inbox.dmx.push(DmxIn {
-                        source: DmxSource::ArtNet(from),
-                        universe: port_address,
-                        priority: 100,
-                        sequence,
-                        terminated: false,
-                        data,
-                        at: d.at,
-                    });
-                }
+                inbox.push_dmx(frame);
             }
             Ok(artnet::ArtNet::Poll { .. }) => {
                 let ports = announce
@@ -98,19 +97,18 @@ pub fn listen_sacn(socket: UdpSocket, inbox: SharedInbox) -> std::io::Result<Udp
         let source = format!("sacn {}", d.from);
         match sacn::decode(d.bytes) {
             Ok(sacn::Sacn::Data(p)) if p.start_code == 0 && !p.preview() => {
+                let frame = DmxIn {
+                    terminated: p.terminated(),
+                    source: DmxSource::Sacn(p.cid, p.source),
+                    universe: p.universe,
+                    priority: p.priority,
+                    sequence: p.sequence,
+                    data: p.slots,
+                    at: d.at,
+                };
                 let mut inbox = inbox.lock();
                 inbox.count(&source, None, LogKind::Dmx);
-                if inbox.room() {
-                    inbox.dmx.push(DmxIn {
-                        terminated: p.terminated(),
-                        source: DmxSource::Sacn(p.cid, p.source),
-                        universe: p.universe,
-                        priority: p.priority,
-                        sequence: p.sequence,
-                        data: p.slots,
-                        at: d.at,
-                    });
-                }
+                inbox.push_dmx(frame);
             }
             Ok(_) => {}
             Err(e) => inbox

@@ -65,14 +65,12 @@ impl MidiPorts {
                     &port,
                     "backlot-in",
                     move |_, bytes, _| {
-                        let mut inbox = sink.lock();
-                        if inbox.room() {
-                            inbox.midi.push(MidiIn {
-                                port: port_name.clone(),
-                                bytes: bytes.to_vec(),
-                                at: Instant::now(),
-                            });
-                        }
+                        let m = MidiIn {
+                            port: port_name.clone(),
+                            bytes: bytes.to_vec(),
+                            at: Instant::now(),
+                        };
+                        sink.lock().push_midi(m);
                     },
                     (),
                 ) {

@@ -74,8 +74,7 @@ fn midi_bytes_bind_with_pickup_toggle_14_bit_and_clock() {
             .resource::<ControlRuntime>()
             .inbox
             .lock()
-            .midi
-            .push(MidiIn {
+            .push_midi(MidiIn {
                 port: "clock".into(),
                 bytes: vec![0xF8],
                 at: start + Duration::from_secs_f64(f64::from(i) * 0.5 / 24.0),

@@ -4,6 +4,7 @@
 
 mod arbitration;
 mod dmx;
+mod inbox;
 mod midi;
 mod osc;
 mod oscquery;
@@ -121,8 +122,7 @@ fn midi_in(app: &App, port: &str, bytes: &[u8]) {
         .resource::<ControlRuntime>()
         .inbox
         .lock()
-        .midi
-        .push(MidiIn {
+        .push_midi(MidiIn {
             port: port.into(),
             bytes: bytes.to_vec(),
             at: Instant::now(),
