@@ -51,9 +51,7 @@ pub fn flatten_args(args: &[OscType]) -> Vec<Arg> {
             OscType::Char(c) => Arg::Num(f64::from(u32::from(*c))),
             OscType::Bool(b) => Arg::Bool(*b),
             OscType::String(s) => Arg::Str(s.clone()),
-            OscType::Color(c) => {
-                Arg::Color([c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0))
-            }
+            OscType::Color(c) => Arg::Color([c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0)),
             OscType::Array(inner) => {
                 open.push(inner.content.iter());
                 continue;
@@ -81,11 +79,7 @@ pub fn coerce(spec: &ParamSpec, args: &[OscType], unit_scale: bool) -> Result<Pa
 
 /// [`coerce`] for arguments already flattened: a message that sets many parameters (a
 /// pattern) flattens its arguments once.
-pub fn coerce_flat(
-    spec: &ParamSpec,
-    args: &[Arg],
-    unit_scale: bool,
-) -> Result<ParamValue, String> {
+pub fn coerce_flat(spec: &ParamSpec, args: &[Arg], unit_scale: bool) -> Result<ParamValue, String> {
     let scale = |v: f64| -> f32 {
         match (unit_scale, spec.range) {
             (true, Some((lo, hi))) => lo + (hi - lo) * v.clamp(0.0, 1.0) as f32,
@@ -320,7 +314,9 @@ mod tests {
         assert_eq!(flat[1_000], Arg::Num(1.0));
         assert_eq!(flat[2_000], Arg::Bool(true));
         // Thousands of arguments: a colour takes the first three numbers.
-        let many: Vec<OscType> = (0..10_000).map(|i| OscType::Float(i as f32 / 10_000.0)).collect();
+        let many: Vec<OscType> = (0..10_000)
+            .map(|i| OscType::Float(i as f32 / 10_000.0))
+            .collect();
         let color = ParamSpec::color(ParamAddress::new("/c").expect("a"), [1.0; 3]);
         assert_eq!(
             coerce(&color, &many, false),

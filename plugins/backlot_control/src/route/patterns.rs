@@ -166,8 +166,8 @@ mod tests {
     fn registry(n: usize) -> ParamRegistry {
         let mut r = ParamRegistry::default();
         for i in 0..n {
-            let address = ParamAddress::new(format!("/scene/lights/l{i}/intensity"))
-                .expect("an address");
+            let address =
+                ParamAddress::new(format!("/scene/lights/l{i}/intensity")).expect("an address");
             r.register(ParamSpec::float(address, 0.0, 0.0, 1.0, ""))
                 .expect("registered");
         }
@@ -179,11 +179,14 @@ mod tests {
         let mut r = registry(100);
         let mut p = OscPatterns::default();
         p.begin_frame(&[], &r);
-        let hits = p.resolve("/scene/lights/l1*/intensity", &r).expect("resolved");
+        let hits = p
+            .resolve("/scene/lights/l1*/intensity", &r)
+            .expect("resolved");
         // l1, l10..l19
         assert_eq!(hits.len(), 11);
         for i in 1..NEW_PATTERNS_PER_FRAME {
-            p.resolve(&format!("/scene/lights/l{i}?/*"), &r).expect("within budget");
+            p.resolve(&format!("/scene/lights/l{i}?/*"), &r)
+                .expect("within budget");
         }
         assert_eq!(
             p.resolve("/scene/lights/*/x", &r),
@@ -191,7 +194,8 @@ mod tests {
         );
         // Cached patterns still apply over budget.
         assert_eq!(
-            p.resolve("/scene/lights/l1*/intensity", &r).map(|h| h.len()),
+            p.resolve("/scene/lights/l1*/intensity", &r)
+                .map(|h| h.len()),
             Ok(11)
         );
         assert!(matches!(
@@ -211,12 +215,16 @@ mod tests {
         p.begin_frame(&[], &r);
         assert_eq!(p.cached(), 0);
         assert_eq!(
-            p.resolve("/scene/lights/l1*/intensity", &r).map(|h| h.len()),
+            p.resolve("/scene/lights/l1*/intensity", &r)
+                .map(|h| h.len()),
             Ok(12)
         );
         // Values changing leave the cache alone.
-        r.set("/scene/lights/l1/intensity", backlot_params::ParamValue::Float(0.5))
-            .expect("set");
+        r.set(
+            "/scene/lights/l1/intensity",
+            backlot_params::ParamValue::Float(0.5),
+        )
+        .expect("set");
         p.begin_frame(&[], &r);
         assert_eq!(p.cached(), 1);
     }

@@ -223,13 +223,13 @@ mod tests {
         );
         let arrays = nested_arrays(30_000);
         assert!(arrays.len() <= crate::osc::MAX_PACKET);
-        assert_eq!(
-            decode(&arrays),
-            Err(OscError::TooDeep { depth: 30_000 })
-        );
+        assert_eq!(decode(&arrays), Err(OscError::TooDeep { depth: 30_000 }));
         // Deep arrays in a message inside bundles are found too.
         let inside = nested_bundles(3, &nested_arrays(MAX_DEPTH + 1));
-        assert!(matches!(check_depth(&inside), Err(OscError::TooDeep { .. })));
+        assert!(matches!(
+            check_depth(&inside),
+            Err(OscError::TooDeep { .. })
+        ));
     }
 
     #[test]
@@ -289,8 +289,12 @@ mod tests {
         )
             .prop_map(|(addr, args)| OscPacket::Message(OscMessage { addr, args }));
         message.prop_recursive(6, 32, 4, |inner| {
-            (any::<u32>(), any::<u32>(), proptest::collection::vec(inner, 0..4)).prop_map(
-                |(seconds, fractional, content)| {
+            (
+                any::<u32>(),
+                any::<u32>(),
+                proptest::collection::vec(inner, 0..4),
+            )
+                .prop_map(|(seconds, fractional, content)| {
                     OscPacket::Bundle(OscBundle {
                         timetag: OscTime {
                             seconds,
@@ -298,8 +302,7 @@ mod tests {
                         },
                         content,
                     })
-                },
-            )
+                })
         })
     }
 

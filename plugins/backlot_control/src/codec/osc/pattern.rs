@@ -211,14 +211,15 @@ fn compile_part(p: &[u8], offset: usize, wildcards: &mut usize) -> Result<Part, 
 
 /// The index of the first `close` after the opener at `open`, within the part.
 fn closing(p: &[u8], open: usize, close: u8, offset: usize) -> Result<usize, PatternError> {
+    let unclosed = PatternError::Unclosed {
+        open: char::from(p[open]),
+        at: offset + open,
+    };
     p[open + 1..]
         .iter()
         .position(|c| *c == close)
         .map(|n| open + 1 + n)
-        .ok_or(PatternError::Unclosed {
-            open: char::from(p[open]),
-            at: offset + open,
-        })
+        .ok_or(unclosed)
 }
 
 /// The bytes a set's contents stand for: `abc`, ranges `a-z`, `!` first to negate. A
@@ -328,7 +329,8 @@ fn set(bits: &mut [u64], i: usize) {
 }
 
 fn get(bits: &[u64], i: usize) -> bool {
-    bits.get(i / 64).is_some_and(|w| *w & (1u64 << (i % 64)) != 0)
+    bits.get(i / 64)
+        .is_some_and(|w| *w & (1u64 << (i % 64)) != 0)
 }
 
 /// The set bits, lowest first.
@@ -459,7 +461,10 @@ mod tests {
         // Against a datagram-sized address.
         let long = format!("/{}", "a".repeat(65_000));
         assert!(!pattern_matches(&p, &long));
-        assert!(pattern_matches(&format!("/{}", "*a".repeat(MAX_WILDCARDS)), &long));
+        assert!(pattern_matches(
+            &format!("/{}", "*a".repeat(MAX_WILDCARDS)),
+            &long
+        ));
         // `//` as often as allowed, against many parts.
         let p = "//a".repeat(MAX_WILDCARDS);
         let parts = "/a".repeat(2_000);
@@ -475,7 +480,10 @@ mod tests {
         assert!(m("/[a-]", "/-") && m("/[z-a]x", "/x") == reference("/[z-a]x", "/x"));
         assert!(m("/{a,ab}c", "/abc") && m("/{,x}y", "/y") && m("/{}y", "/y"));
         assert!(m("/a{b,c}*{d,e}", "/acxxd") && !m("/a{b,c}*{d,e}", "/adxxd"));
-        assert!(m("/x/", "/x") && m("/x/", "/x/y/z"), "a trailing `/` is `//`");
+        assert!(
+            m("/x/", "/x") && m("/x/", "/x/y/z"),
+            "a trailing `/` is `//`"
+        );
         assert!(m("/", "/anything/at/all") && m("///", "/a"));
         assert!(m("/é?", "/é\u{1}") == reference("/é?", "/é\u{1}"));
     }
@@ -483,8 +491,8 @@ mod tests {
     /// Pieces patterns are built from, including ones that combine into sets and
     /// alternations across pieces and unclosed ones.
     const PIECES: &[&str] = &[
-        "a", "b", "c", "*", "?", "/", "//", "[ab]", "[!a]", "[a-c]", "{a,ab}", "{,b}", "{b}",
-        "[", "{", "]", "}", ",", "!", "-",
+        "a", "b", "c", "*", "?", "/", "//", "[ab]", "[!a]", "[a-c]", "{a,ab}", "{,b}", "{b}", "[",
+        "{", "]", "}", ",", "!", "-",
     ];
 
     proptest! {
