@@ -15,12 +15,47 @@ use crate::map::{ControlMap, LearnResult};
 use crate::midi::MidiEngine;
 use crate::servers::DmxServers;
 
-/// The inbox shared with the network and MIDI threads, and OSC bundles held for their time.
+pub(crate) mod patterns;
+pub(crate) mod schedule;
+
+use patterns::{OscPatterns, shown};
+use schedule::{Offered, Schedule};
+
+/// The inbox shared with the network and MIDI threads, OSC bundles held for their time,
+/// and what OSC address patterns matched.
 #[derive(Resource, Default)]
 pub struct ControlRuntime {
     /// Shared inbox.
     pub inbox: SharedInbox,
-    scheduled: Vec<(f64, OscIn)>,
+    scheduled: Schedule,
+    patterns: OscPatterns,
+}
+
+impl ControlRuntime {
+    /// OSC bundle messages held for a later time tag (at most 4,096).
+    pub fn scheduled_len(&self) -> usize {
+        self.scheduled.len()
+    }
+
+    /// Held bundle messages dropped because the schedule was full (the one due latest goes).
+    pub fn scheduled_dropped(&self) -> u64 {
+        self.scheduled.dropped()
+    }
+
+    /// Bundles refused for being due more than 10 s ahead.
+    pub fn beyond_horizon(&self) -> u64 {
+        self.scheduled.beyond_horizon()
+    }
+
+    /// OSC address patterns refused (too long, too many wildcards, unclosed).
+    pub fn patterns_refused(&self) -> u64 {
+        self.patterns.refused()
+    }
+
+    /// OSC address patterns dropped over a frame's budget of new patterns.
+    pub fn patterns_over_budget(&self) -> u64 {
+        self.patterns.over_budget()
+    }
 }
 
 fn spec_and_value(registry: &ParamRegistry, address: &str) -> Option<(ParamSpec, ParamValue)> {
@@ -47,22 +82,36 @@ pub(crate) fn take_inputs(
         let drained = rt.inbox.lock().drain();
         (drained.osc, drained.dmx, drained.midi)
     };
-    // OSC, with bundles due later held back until their time.
+    // OSC, with bundles due later held back until their time: those that came due first
+    // (they were sent before anything in this frame's inbox), then this frame's.
     let now_ntp = osc::ntp_now();
     let mut due: Vec<OscIn> = Vec::new();
+    while let Some(m) = rt.scheduled.pop_due(now_ntp) {
+        due.push(m);
+    }
     for m in osc_in {
-        match m.timed.at {
-            Some(at) if at > now_ntp + 0.001 => rt.scheduled.push((at, m)),
-            _ => due.push(m),
+        match rt.scheduled.offer(m, now_ntp) {
+            Offered::Now(m) => due.push(m),
+            Offered::Held => {}
+            Offered::Refused(from, e) => {
+                rt.inbox
+                    .lock()
+                    .count(&format!("osc {from}"), Some(e.to_string()), LogKind::Osc);
+            }
         }
     }
-    let (later, now): (Vec<_>, Vec<_>) = std::mem::take(&mut rt.scheduled)
-        .into_iter()
-        .partition(|(at, _)| *at > now_ntp);
-    rt.scheduled = later;
-    due.extend(now.into_iter().map(|(_, m)| m));
+    if !due.is_empty() {
+        rt.patterns.begin_frame(&map.file.osc.bindings, &registry);
+    }
     for m in due {
-        osc_message(&m, &map.file, &registry, &mut arbiter, &rt.inbox);
+        osc_message(
+            &m,
+            &map.file,
+            &registry,
+            &mut arbiter,
+            &rt.inbox,
+            &mut rt.patterns,
+        );
     }
     // DMX.
     let now = Instant::now();
@@ -169,6 +218,7 @@ fn osc_message(
     registry: &ParamRegistry,
     arbiter: &mut Arbiter,
     inbox: &SharedInbox,
+    patterns: &mut OscPatterns,
 ) {
     let address = m.timed.message.addr.as_str();
     let source = Source::Osc(m.from.to_string());
@@ -178,15 +228,15 @@ fn osc_message(
             .lock()
             .count(&format!("osc {}", m.from), Some(e), LogKind::Osc)
     };
-    for b in map
-        .osc
-        .bindings
-        .iter()
-        .filter(|b| osc::pattern_matches(&b.address, address))
-    {
+    // Once per message, however many parameters it sets.
+    let args = osc::flatten_args(&m.timed.message.args);
+    for (i, b) in map.osc.bindings.iter().enumerate() {
+        if !patterns.binding_matches(i, address) {
+            continue;
+        }
         hits += 1;
         match registry.entry(&b.target) {
-            Some(e) => match osc::coerce(&e.spec, &m.timed.message.args, b.unit_scale) {
+            Some(e) => match osc::coerce_flat(&e.spec, &args, b.unit_scale) {
                 Ok(value) => arbiter.push(Input {
                     address: b.target.clone(),
                     value,
@@ -197,18 +247,29 @@ fn osc_message(
                 Err(e) => fail(e),
             },
             None => fail(format!(
-                "{address}: bound to `{}`, which this scene does not have",
+                "{}: bound to `{}`, which this scene does not have",
+                shown(address),
                 b.target
             )),
         }
     }
-    let targets: Vec<&backlot_params::ParamEntry> = if osc::is_pattern(address) {
-        registry
-            .iter()
-            .filter(|e| osc::pattern_matches(address, e.spec.address.as_str()))
-            .collect()
+    let matched = if osc::is_pattern(address) {
+        match patterns.resolve(address, registry) {
+            Ok(matched) => Some(matched),
+            Err(e) => {
+                fail(format!("{}: {e}", shown(address)));
+                return;
+            }
+        }
     } else {
-        registry.entry(address).into_iter().collect()
+        None
+    };
+    let targets: Vec<&backlot_params::ParamEntry> = match &matched {
+        Some(matched) => matched
+            .iter()
+            .filter_map(|a| registry.entry(a.as_str()))
+            .collect(),
+        None => registry.entry(address).into_iter().collect(),
     };
     for e in targets {
         hits += 1;
@@ -216,7 +277,7 @@ fn osc_message(
             fail(format!("{}: read-only", e.spec.address));
             continue;
         }
-        match osc::coerce(&e.spec, &m.timed.message.args, map.osc.unit_scale) {
+        match osc::coerce_flat(&e.spec, &args, map.osc.unit_scale) {
             Ok(value) => arbiter.push(Input {
                 address: e.spec.address.to_string(),
                 value,
@@ -234,7 +295,7 @@ fn osc_message(
             .lock()
             .count(&format!("osc {}", m.from), None, LogKind::Osc);
     } else if hits == 0 {
-        fail(format!("{address}: no such parameter"));
+        fail(format!("{}: no such parameter", shown(address)));
     } else {
         inbox
             .lock()

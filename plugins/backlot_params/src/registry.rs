@@ -23,6 +23,8 @@ pub struct ParamEntry {
 pub struct ParamRegistry {
     entries: BTreeMap<ParamAddress, ParamEntry>,
     generation: u64,
+    /// Bumped when addresses may have come or gone, not on value changes.
+    addresses_generation: u64,
 }
 
 impl ParamRegistry {
@@ -32,6 +34,7 @@ impl ParamRegistry {
             return Err(ParamError::Duplicate(spec.address.to_string()));
         }
         self.generation += 1;
+        self.addresses_generation += 1;
         let value = spec.default.clone();
         self.entries.insert(
             spec.address.clone(),
@@ -63,6 +66,7 @@ impl ParamRegistry {
             }
         }
         self.generation += 1;
+        self.addresses_generation += 1;
         for spec in specs {
             let value = match old.remove(spec.address.as_str()) {
                 Some(prev) if prev.spec.kind == spec.kind && prev.spec.default == spec.default => {
@@ -206,6 +210,13 @@ impl ParamRegistry {
         self.generation
     }
 
+    /// Changes whenever the set of addresses may have changed (a parameter registered, or
+    /// a file's parameters replaced), never on a value change: what caches of address
+    /// lookups (OSC patterns) key on.
+    pub fn addresses_generation(&self) -> u64 {
+        self.addresses_generation
+    }
+
     /// Number of registered parameters.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -333,6 +344,21 @@ mod tests {
         r.set("/scene/lights/key/intensity", ParamValue::Float(10.0))
             .unwrap();
         assert_eq!(r.changed_since(seen).count(), 0);
+    }
+
+    #[test]
+    fn addresses_generation_moves_with_addresses_not_values() {
+        let mut r = registry();
+        let seen = r.addresses_generation();
+        r.set("/scene/lights/key/intensity", ParamValue::Float(10.0))
+            .expect("a value");
+        assert_eq!(r.addresses_generation(), seen);
+        r.register(ParamSpec::bool(addr("/scene/entities/tree/visible"), true))
+            .expect("a new address");
+        let registered = r.addresses_generation();
+        assert_ne!(registered, seen);
+        r.replace_under("/scene/entities", vec![]);
+        assert_ne!(r.addresses_generation(), registered);
     }
 
     #[test]

@@ -7,74 +7,13 @@ use rosc::OscType;
 pub use backlot_net::osc::{MAX_PACKET, OscError, Timed, decode, encode, ntp_now, timetag_seconds};
 pub use backlot_net::slip::{SlipDecoder, SlipError, slip_encode};
 
-/// Whether an OSC address pattern matches an address: `?` one character, `*` any run
-/// within a part, `[abc]`, `[a-z]`, `[!a-z]`, `{foo,bar}`; parts line up one for one, and
-/// `//` (OSC 1.1) matches any number of parts.
-pub fn pattern_matches(pattern: &str, address: &str) -> bool {
-    let p: Vec<&str> = pattern.split('/').skip(1).collect();
-    let a: Vec<&str> = address.split('/').skip(1).collect();
-    parts_match(&p, &a)
-}
+pub mod pattern;
+
+pub use pattern::{MAX_PATTERN_LEN, MAX_WILDCARDS, Pattern, PatternError, pattern_matches};
 
 /// Whether a pattern has wildcards (a literal address is looked up directly).
 pub fn is_pattern(address: &str) -> bool {
     address.contains(['*', '?', '[', '{']) || address.contains("//")
-}
-
-fn parts_match(p: &[&str], a: &[&str]) -> bool {
-    match p.split_first() {
-        None => a.is_empty(),
-        // An empty part comes from `//`: skip any number of address parts.
-        Some((&"", rest)) => (0..=a.len()).any(|i| parts_match(rest, &a[i..])),
-        Some((first, rest)) => match a.split_first() {
-            Some((head, tail)) => {
-                part_matches(first.as_bytes(), head.as_bytes()) && parts_match(rest, tail)
-            }
-            None => false,
-        },
-    }
-}
-
-fn part_matches(p: &[u8], s: &[u8]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some(b'*') => (0..=s.len()).any(|i| part_matches(&p[1..], &s[i..])),
-        Some(b'?') => !s.is_empty() && part_matches(&p[1..], &s[1..]),
-        Some(b'[') => {
-            let Some(end) = p.iter().position(|c| *c == b']') else {
-                return false;
-            };
-            let Some(c) = s.first() else {
-                return false;
-            };
-            let mut set = &p[1..end];
-            let negate = set.first() == Some(&b'!');
-            if negate {
-                set = &set[1..];
-            }
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == b'-' {
-                    hit |= (set[i]..=set[i + 2]).contains(c);
-                    i += 3;
-                } else {
-                    hit |= set[i] == *c;
-                    i += 1;
-                }
-            }
-            hit != negate && part_matches(&p[end + 1..], &s[1..])
-        }
-        Some(b'{') => {
-            let Some(end) = p.iter().position(|c| *c == b'}') else {
-                return false;
-            };
-            p[1..end]
-                .split(|c| *c == b',')
-                .any(|alt| s.starts_with(alt) && part_matches(&p[end + 1..], &s[alt.len()..]))
-        }
-        Some(c) => s.first() == Some(c) && part_matches(&p[1..], &s[1..]),
-    }
 }
 
 /// OSC arguments flattened to what parameters can take: numbers, booleans, strings and
@@ -93,24 +32,33 @@ pub enum Arg {
     Nil,
 }
 
-/// Flattens arguments.
+/// Flattens arguments, arrays opened in place. A stack of open arrays rather than
+/// recursion: nesting comes off the wire (and is bounded there, see
+/// [`backlot_net::osc::MAX_DEPTH`]); linear in the number of arguments.
 pub fn flatten_args(args: &[OscType]) -> Vec<Arg> {
-    let mut out = Vec::new();
-    for a in args {
-        match a {
-            OscType::Int(v) => out.push(Arg::Num(f64::from(*v))),
-            OscType::Float(v) => out.push(Arg::Num(f64::from(*v))),
-            OscType::Double(v) => out.push(Arg::Num(*v)),
-            OscType::Long(v) => out.push(Arg::Num(*v as f64)),
-            OscType::Char(c) => out.push(Arg::Num(f64::from(u32::from(*c)))),
-            OscType::Bool(b) => out.push(Arg::Bool(*b)),
-            OscType::String(s) => out.push(Arg::Str(s.clone())),
-            OscType::Color(c) => out.push(Arg::Color(
-                [c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0),
-            )),
-            OscType::Array(a) => out.extend(flatten_args(&a.content)),
-            _ => out.push(Arg::Nil),
-        }
+    let mut out = Vec::with_capacity(args.len());
+    let mut open = vec![args.iter()];
+    while let Some(level) = open.last_mut() {
+        let Some(a) = level.next() else {
+            open.pop();
+            continue;
+        };
+        let arg = match a {
+            OscType::Int(v) => Arg::Num(f64::from(*v)),
+            OscType::Float(v) => Arg::Num(f64::from(*v)),
+            OscType::Double(v) => Arg::Num(*v),
+            OscType::Long(v) => Arg::Num(*v as f64),
+            OscType::Char(c) => Arg::Num(f64::from(u32::from(*c))),
+            OscType::Bool(b) => Arg::Bool(*b),
+            OscType::String(s) => Arg::Str(s.clone()),
+            OscType::Color(c) => Arg::Color([c.red, c.green, c.blue].map(|v| f32::from(v) / 255.0)),
+            OscType::Array(inner) => {
+                open.push(inner.content.iter());
+                continue;
+            }
+            _ => Arg::Nil,
+        };
+        out.push(arg);
     }
     out
 }
@@ -126,7 +74,12 @@ fn num(a: &Arg) -> Option<f64> {
 /// Turns arguments into a value for `spec`. With `unit_scale`, numbers are 0..1 over the
 /// parameter's range (faders that only send 0..1).
 pub fn coerce(spec: &ParamSpec, args: &[OscType], unit_scale: bool) -> Result<ParamValue, String> {
-    let args = flatten_args(args);
+    coerce_flat(spec, &flatten_args(args), unit_scale)
+}
+
+/// [`coerce`] for arguments already flattened: a message that sets many parameters (a
+/// pattern) flattens its arguments once.
+pub fn coerce_flat(spec: &ParamSpec, args: &[Arg], unit_scale: bool) -> Result<ParamValue, String> {
     let scale = |v: f64| -> f32 {
         match (unit_scale, spec.range) {
             (true, Some((lo, hi))) => lo + (hi - lo) * v.clamp(0.0, 1.0) as f32,
@@ -157,7 +110,7 @@ pub fn coerce(spec: &ParamSpec, args: &[OscType], unit_scale: bool) -> Result<Pa
                     ParamValue::Vec3(*c)
                 });
             }
-            let v: Vec<f32> = args.iter().filter_map(num).map(scale).collect();
+            let v: Vec<f32> = args.iter().filter_map(num).map(scale).take(3).collect();
             let v: [f32; 3] = v
                 .get(..3)
                 .and_then(|s| s.try_into().ok())
@@ -345,6 +298,31 @@ mod tests {
         let m = decode(&bytes).expect("osc");
         assert_eq!(m[0].at, None);
         assert_eq!(m[1].at, Some(4_000_000_000.5));
+    }
+
+    #[test]
+    fn nested_and_many_arguments_flatten_in_order() {
+        let mut arg = OscType::Int(1);
+        for _ in 0..1_000 {
+            arg = OscType::Array(rosc::OscArray {
+                content: vec![OscType::Float(0.5), arg, OscType::Bool(true)],
+            });
+        }
+        let flat = flatten_args(std::slice::from_ref(&arg));
+        assert_eq!(flat.len(), 2_001);
+        assert_eq!(flat[0], Arg::Num(0.5));
+        assert_eq!(flat[1_000], Arg::Num(1.0));
+        assert_eq!(flat[2_000], Arg::Bool(true));
+        // Thousands of arguments: a colour takes the first three numbers.
+        let many: Vec<OscType> = (0..10_000)
+            .map(|i| OscType::Float(i as f32 / 10_000.0))
+            .collect();
+        let color = ParamSpec::color(ParamAddress::new("/c").expect("a"), [1.0; 3]);
+        assert_eq!(
+            coerce(&color, &many, false),
+            Ok(ParamValue::Color([0.0, 0.0001, 0.0002]))
+        );
+        assert_eq!(flatten_args(&many).len(), 10_000);
     }
 
     proptest! {

@@ -221,3 +221,150 @@ fn feedback_sends_a_value_once_not_again_while_unchanged() {
     }
     assert_eq!(sent, 1, "the same value three times is fed back once");
 }
+
+// ---- Bounded OSC: the bundle schedule and sender patterns (kept together, appended) ----
+
+/// An OSC message as the router hands it to control, from one fixed sender.
+fn osc_in(address: &str, at: Option<f64>, args: Vec<OscType>) -> crate::inbox::OscIn {
+    crate::inbox::OscIn {
+        from: std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+        timed: crate::codec::osc::Timed {
+            at,
+            message: OscMessage {
+                addr: address.into(),
+                args,
+            },
+        },
+    }
+}
+
+/// Runs frames until control has taken everything in the inbox.
+fn drain_inbox(app: &mut bevy::prelude::App) {
+    for _ in 0..1_000 {
+        app.update();
+        let rt = app.world().resource::<ControlRuntime>();
+        if rt.inbox.lock().osc.is_empty() {
+            return;
+        }
+    }
+    panic!("the inbox never drained");
+}
+
+fn sender_counters(app: &bevy::prelude::App) -> crate::inbox::Counters {
+    let rt = app.world().resource::<ControlRuntime>();
+    let inbox = rt.inbox.lock();
+    inbox
+        .counters
+        .get("osc 127.0.0.1:9")
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_million_future_bundles_leave_the_schedule_bounded() {
+    let mut app = app_with(MAP, None);
+    let batches = 10;
+    let per_batch = 100_000;
+    for _ in 0..batches {
+        let now = crate::codec::osc::ntp_now();
+        {
+            let rt = app.world().resource::<ControlRuntime>();
+            let mut inbox = rt.inbox.lock();
+            for i in 0..per_batch {
+                // Half an hour ahead (beyond the horizon), half a few seconds ahead.
+                let at = if i % 2 == 0 {
+                    now + 3600.0
+                } else {
+                    now + 5.0 + f64::from(i % 1000) / 1000.0
+                };
+                inbox.osc.push(osc_in(
+                    "/scene/fog/density",
+                    Some(at),
+                    vec![OscType::Float(0.5)],
+                ));
+            }
+        }
+        drain_inbox(&mut app);
+        let rt = app.world().resource::<ControlRuntime>();
+        assert!(rt.scheduled_len() <= 4096, "{} held", rt.scheduled_len());
+    }
+    let rt = app.world().resource::<ControlRuntime>();
+    let total = batches * per_batch;
+    assert_eq!(rt.beyond_horizon(), total as u64 / 2);
+    // Near ones past the limit are dropped (some may have come due on a slow machine).
+    assert!(rt.scheduled_dropped() > 0);
+    let counted = sender_counters(&app);
+    assert_eq!(
+        counted.errors,
+        rt.beyond_horizon() + rt.scheduled_dropped(),
+        "every refusal is counted against its sender"
+    );
+    assert!(rt.inbox.lock().osc_log.len() <= crate::inbox::MONITOR_LINES);
+    let last = counted.last_error.unwrap_or_default();
+    assert!(
+        last.contains("beyond the 10 s horizon") || last.contains("dropped the one due latest"),
+        "{last}"
+    );
+}
+
+#[test]
+fn sender_patterns_are_capped_budgeted_and_counted() {
+    let mut app = app_with(MAP, None);
+    {
+        let rt = app.world().resource::<ControlRuntime>();
+        let mut inbox = rt.inbox.lock();
+        // 64 KB of stars: refused on its length, with the reason in the monitor.
+        inbox.osc.push(osc_in(
+            &format!("/{}", "*".repeat(65_536)),
+            None,
+            vec![OscType::Float(1.0)],
+        ));
+        // 40 new patterns in one frame: 32 are matched, 8 dropped over the budget.
+        for extra in 0..40 {
+            let stars = "*".repeat(extra);
+            inbox.osc.push(osc_in(
+                &format!("/scene/lights/*{stars}/intensity"),
+                None,
+                vec![OscType::Float(500.0)],
+            ));
+        }
+    }
+    drain_inbox(&mut app);
+    let rt = app.world().resource::<ControlRuntime>();
+    assert_eq!((rt.patterns_refused(), rt.patterns_over_budget()), (1, 8));
+    let counted = sender_counters(&app);
+    assert_eq!(counted.errors, 9);
+    let log: Vec<String> = rt
+        .inbox
+        .lock()
+        .osc_log
+        .iter()
+        .filter(|l| l.error)
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("pattern of 65537 bytes is longer than the 256 accepted")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("over this frame's budget")),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|l| l.len() < 400), "long addresses are cut");
+    assert_eq!(
+        get(&app, "/scene/lights/fill/intensity"),
+        ParamValue::Float(500.0)
+    );
+    // The next frame has a fresh budget, and a cached pattern costs none of it.
+    rt.inbox.lock().osc.push(osc_in(
+        "/scene/lights/*/intensity",
+        None,
+        vec![OscType::Float(700.0)],
+    ));
+    drain_inbox(&mut app);
+    assert_eq!(
+        get(&app, "/scene/lights/key/intensity"),
+        ParamValue::Float(700.0)
+    );
+}

@@ -100,7 +100,9 @@ pub fn decode(
 fn flatten(packet: OscPacket, out: &mut Vec<Result<OscTracking, OscTrackingError>>, depth: u32) {
     match packet {
         OscPacket::Message(m) => out.push(message(&m.addr, &m.args)),
-        // rosc bounds nesting itself; the depth guard keeps this safe regardless.
+        // rosc 0.11 does not bound nesting: it recurses per nested bundle while decoding,
+        // before this runs. This guard bounds only this walk; bounding rosc takes
+        // `backlot_net::osc::check_depth` on the bytes first.
         OscPacket::Bundle(b) if depth < 16 => {
             for p in b.content {
                 flatten(p, out, depth + 1);
