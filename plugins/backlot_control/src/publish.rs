@@ -96,6 +96,7 @@ pub(crate) fn publish_snapshot(
     arbiter: Res<Arbiter>,
     settings: Res<ControlSettings>,
     time: Res<Time<Real>>,
+    scene: Option<Res<backlot_scene::SceneStatus>>,
 ) {
     let dt = time.delta_secs();
     if dt > 0.0 {
@@ -130,8 +131,9 @@ pub(crate) fn publish_snapshot(
             .map_or(settings.osc_tcp_port, |a| a.port()),
     );
     if let Ok(mut s) = query.snapshot.write() {
-        s.tree = tree;
+        s.tree = tree.into();
         s.osc_port = osc_port;
         s.osc_tcp_port = tcp;
+        s.ready |= oscquery::namespace_ready(&registry, scene.as_deref());
     }
 }
