@@ -46,7 +46,7 @@ fn get(mut s: TcpStream, target: &str) -> Option<(u16, String)> {
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
     Some((status, body.to_string()))
 }
 

@@ -308,12 +308,13 @@ async fn connection(ctx: Arc<Ctx>, id: u64, state: Arc<ConnState>, stream: TcpSt
             async move { Ok::<_, Infallible>(respond(&ctx, &state, get, &target).await) }
         })
     };
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(MIN_HEADER_BYTES))
         .keep_alive(true);
-    let mut conn = std::pin::pin!(http.serve_connection(io, service));
+    let mut conn = std::pin::pin!(builder.serve_connection(io, service));
     let ended = match tokio::time::timeout(limits.lifetime, conn.as_mut()).await {
         Ok(ended) => Some(ended),
         Err(_) => {

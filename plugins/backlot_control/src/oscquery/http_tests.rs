@@ -226,7 +226,8 @@ fn a_client_that_never_reads_blocks_nobody() {
     };
     let (server, _, addr) = serve(namespace(2000), limits);
     let mut deaf = TcpStream::connect(addr).expect("connect");
-    let requests = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100);
+    // 200 replies of ~400 KB: more than any socket buffers hold.
+    let requests = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
     deaf.write_all(requests.as_bytes()).expect("write");
     // Its replies fill the socket buffers and its writes stall.
     std::thread::sleep(Duration::from_millis(300));

@@ -2,10 +2,10 @@
 //! `GET /<address>` with that node, `GET /<address>?VALUE` with its value, and
 //! `GET /?HOST_INFO` with how to reach the OSC server.
 //!
-//! The namespace and the answers are plain functions ([`namespace`]); the server is hyper
-//! on one supervised thread ([`HttpServer`]), bounded in connections, header size and time
-//! so no client (a storm of idle connections, a slowloris, one that never reads its
-//! replies) can hold it or lock out another.
+//! The namespace and the answers are plain functions ([`build_tree`], [`answer`]); the
+//! server is hyper on one supervised thread ([`HttpServer`]), bounded in connections,
+//! header size and time so no client (a storm of idle connections, a slowloris, one that
+//! never reads its replies) can hold it or lock out another.
 
 mod http;
 mod namespace;
