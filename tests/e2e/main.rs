@@ -7,6 +7,7 @@ mod crates;
 mod frame;
 mod layers;
 mod memory;
+mod oscquery;
 mod render;
 mod stage;
 mod support;

@@ -50,6 +50,7 @@ impl Default for ControlPlugin {
                 artnet_port: codec::artnet::PORT,
                 sacn_port: codec::sacn::PORT,
                 live: true,
+                oscquery: true,
             },
         }
     }

@@ -253,6 +253,7 @@ fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
         query.addr.map_or("off".into(), |a| format!("http://{a}"))
     ));
     listener_health(ui, &osc.health());
+    listener_health(ui, &query.health());
     if let Some(router) = world.get_resource::<backlot_net::OscRouter>() {
         ui.label(format!(
             "router: {} packets decoded once, {} messages unrouted; subscribers {}",

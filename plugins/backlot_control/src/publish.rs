@@ -134,6 +134,7 @@ pub(crate) fn publish_snapshot(
     settings: Res<ControlSettings>,
     time: Res<Time<Real>>,
     rt: Res<ControlRuntime>,
+    scene: Option<Res<backlot_scene::SceneStatus>>,
 ) {
     let dt = time.delta_secs();
     if dt > 0.0 {
@@ -170,8 +171,9 @@ pub(crate) fn publish_snapshot(
             .map_or(settings.osc_tcp_port, |a| a.port()),
     );
     if let Ok(mut s) = query.snapshot.write() {
-        s.tree = tree;
+        s.tree = tree.into();
         s.osc_port = osc_port;
         s.osc_tcp_port = tcp;
+        s.ready |= oscquery::namespace_ready(&registry, scene.as_deref());
     }
 }

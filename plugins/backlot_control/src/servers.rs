@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -33,6 +32,8 @@ pub struct ControlSettings {
     pub sacn_port: u16,
     /// Open sockets and MIDI (off for deterministic renders).
     pub live: bool,
+    /// Serve OSCQuery (the HTTP namespace and its DNS-SD advertisement) when `live`.
+    pub oscquery: bool,
 }
 
 impl ControlSettings {
@@ -46,6 +47,7 @@ impl ControlSettings {
             artnet_port: 0,
             sacn_port: 0,
             live,
+            oscquery: true,
         }
     }
 }
@@ -131,12 +133,29 @@ pub struct OscQueryServer {
     pub(crate) generation: u64,
     /// When the snapshot was last built.
     pub(crate) built_at: Option<Instant>,
-    stop: Arc<AtomicBool>,
+    /// The HTTP server; dropping it stops and joins its thread and closes its sockets.
+    http: Option<oscquery::HttpServer>,
 }
 
-impl Drop for OscQueryServer {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+impl OscQueryServer {
+    /// What the HTTP server did (connections open, accepted, evicted, refused, timed out,
+    /// accept errors, restarts), while one runs.
+    pub fn stats(&self) -> Option<oscquery::Stats> {
+        self.http.as_ref().map(oscquery::HttpServer::stats)
+    }
+
+    /// The HTTP server's name and health, for the monitor.
+    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
+        self.stats()
+            .map(|s| {
+                let name = format!(
+                    "oscquery ({} open, {} evicted, {} timed out)",
+                    s.open, s.evicted, s.timed_out
+                );
+                (name, s.health())
+            })
+            .into_iter()
+            .collect()
     }
 }
 
@@ -148,7 +167,7 @@ impl Default for OscQueryServer {
             snapshot: Arc::default(),
             generation: u64::MAX,
             built_at: None,
-            stop: Arc::default(),
+            http: None,
         }
     }
 }
@@ -204,27 +223,19 @@ pub(crate) fn start_servers(world: &mut World) {
         }
         osc.osc
     };
-    {
+    if settings.oscquery {
         let mut query = world.resource_mut::<OscQueryServer>();
-        match tiny_http::Server::http(("0.0.0.0", settings.oscquery_port)) {
-            Ok(server) => {
-                query.addr = server.server_addr().to_ip();
-                if report(
-                    "OSCQuery",
-                    oscquery::spawn(server, query.snapshot.clone(), query.stop.clone()),
-                )
-                .is_some()
-                {
-                    info!(
-                        "OSCQuery: http://{}",
-                        query.addr.map_or_else(String::new, |a| a.to_string())
-                    );
-                }
-            }
-            Err(e) => error!(
-                "OSCQuery: cannot listen on tcp {}: {e}",
-                settings.oscquery_port
-            ),
+        let addr = SocketAddr::from(([0, 0, 0, 0], settings.oscquery_port));
+        let snapshot = query.snapshot.clone();
+        let started = oscquery::bind(addr)
+            .and_then(|l| oscquery::HttpServer::start(l, snapshot, oscquery::Limits::default()));
+        if let Some(server) = report(
+            &format!("OSCQuery: cannot listen on tcp {}", settings.oscquery_port),
+            started,
+        ) {
+            info!("OSCQuery: http://{}", server.local_addr());
+            query.addr = Some(server.local_addr());
+            query.http = Some(server);
         }
     }
     {

@@ -2,10 +2,87 @@
 
 use std::time::{Duration, Instant};
 
-use backlot_params::{ParamRegistry, ParamValue};
+use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin};
+use bevy::prelude::*;
 
 use super::{MAP, app_with, http_get, port};
-use crate::OscQueryServer;
+use crate::{ControlPlugin, ControlSettings, OscQueryServer};
+
+/// The plugin in a minimal app, without the harness's parameters.
+fn bare_app(settings: ControlSettings) -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default(), ParamsPlugin));
+    app.add_plugins(ControlPlugin { settings });
+    app
+}
+
+#[test]
+fn the_snapshot_is_ready_once_the_scene_registered_its_parameters() {
+    let mut app = bare_app(ControlSettings::any_ports(false));
+    // The scene plugin's status, before its file loaded.
+    app.init_resource::<backlot_scene::SceneStatus>();
+    let ready = |app: &App| {
+        let query = app.world().resource::<OscQueryServer>();
+        let snapshot = query.snapshot.read().expect("snapshot");
+        snapshot.ready
+    };
+    app.update();
+    std::thread::sleep(Duration::from_millis(60));
+    app.update();
+    assert!(!ready(&app), "the scene is still loading: nothing worth serving");
+    app.world_mut()
+        .resource_mut::<ParamRegistry>()
+        .register(ParamSpec::float(
+            ParamAddress::new("/scene/camera/fov").expect("address"),
+            50.0,
+            5.0,
+            170.0,
+            "deg",
+        ))
+        .expect("register");
+    std::thread::sleep(Duration::from_millis(60));
+    app.update();
+    assert!(ready(&app));
+    let snapshot = app
+        .world()
+        .resource::<OscQueryServer>()
+        .snapshot
+        .read()
+        .expect("snapshot")
+        .clone();
+    assert_eq!(
+        crate::oscquery::answer(&snapshot, "/scene/camera/fov?VALUE"),
+        (200, "{\"VALUE\":[50.0]}".into()),
+        "ready comes with the parameters it waited for"
+    );
+}
+
+#[test]
+fn oscquery_can_be_left_off() {
+    let mut settings = ControlSettings::any_ports(true);
+    settings.oscquery = false;
+    let mut app = bare_app(settings);
+    app.update();
+    let query = app.world().resource::<OscQueryServer>();
+    assert!(query.addr.is_none() && query.stats().is_none() && query.mdns.is_none());
+    assert!(
+        app.world().resource::<crate::OscServers>().osc.is_some(),
+        "OSC itself still listens"
+    );
+}
+
+#[test]
+fn the_server_reports_its_connections() {
+    let app = app_with(MAP, None);
+    let p = port(&app, |r: &OscQueryServer| r.addr);
+    assert!(http_get(p, "/?HOST_INFO").starts_with("HTTP/1.1 200"));
+    let query = app.world().resource::<OscQueryServer>();
+    let stats = query.stats().expect("running");
+    assert!(stats.running && stats.accepted >= 1, "{stats}");
+    let health = query.health();
+    assert_eq!(health.len(), 1);
+    assert!(health[0].0.starts_with("oscquery"), "{}", health[0].0);
+}
 
 #[test]
 fn oscquery_serves_the_namespace_and_values() {

@@ -1,27 +1,39 @@
-//! OSCQuery: an HTTP server answering `GET /` with the JSON namespace of every parameter,
-//! `GET /<address>` with that node, `GET /<address>?VALUE` with its value, and
-//! `GET /?HOST_INFO` with how to reach the OSC server.
+//! The OSCQuery namespace: the JSON tree of every parameter and the answer to one request
+//! (`/`, `/<address>`, `/<address>?VALUE` and the other attributes, `/?HOST_INFO`), with
+//! no I/O, so it is tested without a socket.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use backlot_params::{ParamEntry, ParamKind, ParamValue};
+use backlot_params::{ParamEntry, ParamKind, ParamRegistry, ParamValue};
+use backlot_scene::SceneStatus;
 use serde_json::{Map, Value, json};
 
-/// What the HTTP thread serves, refreshed by the app.
-#[derive(Debug, Default)]
+/// What the HTTP side serves, refreshed by the app.
+#[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    /// The namespace tree.
-    pub tree: Value,
+    /// The namespace tree; shared, so a request copies a pointer under the lock, not the tree.
+    pub tree: Arc<Value>,
     /// OSC UDP port, for HOST_INFO.
     pub osc_port: u16,
     /// OSC TCP (SLIP) port.
     pub osc_tcp_port: u16,
+    /// `tree` holds the scene's parameters ([`namespace_ready`]); requests wait until then.
+    pub ready: bool,
 }
 
 /// Shared with the HTTP thread.
 pub type SharedSnapshot = Arc<RwLock<Snapshot>>;
+
+/// Whether the namespace is worth serving: the scene's parameters are registered.
+///
+/// The scene registers all of its parameters in the one system that spawns it (every scene
+/// has at least `/scene/camera/position`), so one address under `/scene` means they all
+/// are. A scene that failed before any good load registers none, and an app without the
+/// scene plugin has none coming: both serve what there is rather than wait for nothing.
+pub fn namespace_ready(registry: &ParamRegistry, scene: Option<&SceneStatus>) -> bool {
+    registry.iter_under("/scene").next().is_some()
+        || scene.is_none_or(|s| s.failed_without_scene)
+}
 
 fn osc_type(kind: &ParamKind) -> &'static str {
     match kind {
@@ -154,42 +166,6 @@ pub fn answer(snapshot: &Snapshot, url: &str) -> (u16, String) {
     }
 }
 
-/// Serves OSCQuery until `stop`.
-pub fn spawn(
-    server: tiny_http::Server,
-    snapshot: SharedSnapshot,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("backlot-oscquery".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let request = match server.recv_timeout(Duration::from_millis(100)) {
-                    Ok(Some(r)) => r,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::warn!("OSCQuery: {e}");
-                        continue;
-                    }
-                };
-                let (status, body) = if *request.method() == tiny_http::Method::Get {
-                    let s = snapshot.read().unwrap_or_else(|e| e.into_inner());
-                    answer(&s, request.url())
-                } else {
-                    (405, json!({ "ERROR": "only GET" }).to_string())
-                };
-                let mut response = tiny_http::Response::from_string(body).with_status_code(status);
-                if let Ok(h) =
-                    tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
-                {
-                    response.add_header(h);
-                }
-                let _ = request.respond(response);
-            }
-        })?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,9 +206,10 @@ mod tests {
             }
         });
         let s = Snapshot {
-            tree,
+            tree: Arc::new(tree),
             osc_port: 9000,
             osc_tcp_port: 9001,
+            ready: true,
         };
         let (code, body) = answer(&s, "/");
         assert_eq!(code, 200);
@@ -256,5 +233,36 @@ mod tests {
         let (_, info) = answer(&s, "/?HOST_INFO");
         assert!(info.contains("\"OSC_PORT\":9000"), "{info}");
         assert_eq!(answer(&s, "/scene?VALUE").0, 204);
+    }
+
+    #[test]
+    fn ready_once_the_scene_registered_its_parameters() {
+        let mut r = ParamRegistry::default();
+        r.register(ParamSpec::float(
+            ParamAddress::new("/status/fps").expect("a"),
+            0.0,
+            0.0,
+            1000.0,
+            "Hz",
+        ))
+        .expect("reg");
+        let loading = SceneStatus::default();
+        assert!(
+            !namespace_ready(&r, Some(&loading)),
+            "only status so far: the scene is still loading"
+        );
+        assert!(namespace_ready(&r, None), "no scene plugin: nothing to wait for");
+        let mut failed = SceneStatus::default();
+        failed.failed_without_scene = true;
+        assert!(namespace_ready(&r, Some(&failed)), "a failed scene brings nothing");
+        r.register(ParamSpec::float(
+            ParamAddress::new("/scene/camera/fov").expect("a"),
+            50.0,
+            5.0,
+            170.0,
+            "deg",
+        ))
+        .expect("reg");
+        assert!(namespace_ready(&r, Some(&loading)));
     }
 }
