@@ -24,7 +24,7 @@ pub struct TakeRecorder {
     trigger_generation: u64,
     /// Stopped takes whose files are still being written, synced and closed.
     closing: Vec<ClosingTake>,
-    /// The last take stopped (its file may still be closing: see [`TakeRecorder::closing`]).
+    /// The last take stopped (its file may still be closing: see [`TakeRecorder::closing()`]).
     pub last: Option<PathBuf>,
     /// Rows in the current or last take.
     pub samples: u64,
