@@ -4,6 +4,7 @@
 mod parse;
 mod save;
 mod splice;
+mod tokens;
 mod types;
 
 pub use parse::{parse_map, parse_map_file};
