@@ -1,5 +1,6 @@
 //! The map in force: hot reload, applying it to universes and feedback targets, and writing
-//! MIDI-learned bindings back to the file.
+//! MIDI-learned bindings back into the file (spliced into the user's text; never over a file
+//! with errors, whose learned bindings wait in force until a save succeeds).
 
 use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
@@ -10,7 +11,9 @@ use bevy::prelude::*;
 use crate::asset::{MapAsset, MapKind, MapSource};
 use crate::dmx::{self, Universe};
 use crate::feedback::Feedback;
-use crate::format::{MapFile, MidiBinding, save_map};
+use crate::format::{
+    MapFile, MidiBinding, SaveError, Saved, learn_binding, save_learned_bindings,
+};
 use crate::servers::DmxServers;
 
 /// The map in force.
@@ -24,7 +27,17 @@ pub struct ControlMap {
     pub loads: u32,
     /// The last error, kept until a good load.
     pub error: Option<String>,
+    /// Learned bindings in force but not yet in the map file (it had errors, or could not be
+    /// written); the next save that succeeds writes them. At most one per control and one
+    /// per target, as in the map.
+    pub pending: Vec<MidiBinding>,
+    /// Why learned bindings could not be written to the map file.
+    pub save_error: Option<String>,
+    /// What the last save of learned bindings did.
+    pub last_save: Option<String>,
     dirty: bool,
+    /// `loads` when pending bindings were last tried: each good load is a new chance.
+    tried_at_load: u32,
 }
 
 /// Follows the map asset (hot reload; a broken edit keeps the last good map).
@@ -48,6 +61,11 @@ pub(crate) fn watch_map(
     let Some(asset) = assets.get(id) else { return };
     map.dirty = false;
     map.file = asset.file.clone();
+    // Learned bindings not yet in the file stay in force over the reload.
+    let ControlMap { file, pending, .. } = &mut *map;
+    for b in pending.iter() {
+        learn_binding(&mut file.midi.bindings, b.clone());
+    }
     map.loads += 1;
     map.error = None;
     configure_map(&map.file, &mut dmx_servers, &mut feedback);
@@ -106,25 +124,54 @@ pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mu
 #[derive(Resource, Default)]
 pub struct LearnResult(pub Option<MidiBinding>);
 
-/// Adds a learned binding to the map and writes the map back (atomically).
+/// Puts a learned binding in force and writes learned bindings into the map file, touching
+/// only their text. A map file with errors is not overwritten: the binding stays in force
+/// and pending, and is written by the next save that succeeds (the next learn, the next good
+/// load of the file, or the Controls panel's Save).
 pub(crate) fn save_learned(
     mut learned: ResMut<LearnResult>,
     mut map: ResMut<ControlMap>,
     source: Option<Res<MapSource>>,
 ) {
-    let Some(binding) = learned.0.take() else {
-        return;
-    };
-    map.file
-        .midi
-        .bindings
-        .retain(|b| b.target != binding.target && b.control != binding.control);
-    info!("MIDI learn: {:?} → {}", binding.control, binding.target);
-    map.file.midi.bindings.push(binding);
-    if let Some(source) = source {
-        match save_map(&map.file, &source.file) {
-            Ok(()) => info!("map saved: {}", source.file.display()),
-            Err(e) => error!("cannot save map {}: {e}", source.file.display()),
+    let fresh = learned.0.take();
+    let map = &mut *map;
+    if let Some(binding) = &fresh {
+        info!("MIDI learn: {:?} → {}", binding.control, binding.target);
+        learn_binding(&mut map.file.midi.bindings, binding.clone());
+    }
+    // Without a map file the binding is in force only.
+    let Some(source) = source else { return };
+    match fresh {
+        Some(binding) => learn_binding(&mut map.pending, binding),
+        None if map.pending.is_empty() || map.tried_at_load == map.loads => return,
+        None => {}
+    }
+    map.tried_at_load = map.loads;
+    let path = &source.file;
+    match save_learned_bindings(&map.pending, &map.file, path) {
+        Ok(saved) => {
+            if matches!(saved, Saved::Rewritten { .. }) {
+                warn!("map saved: {}: {saved}", path.display());
+            } else {
+                info!("map saved: {}: {saved}", path.display());
+            }
+            map.last_save = Some(format!("saved {}: {saved}", path.display()));
+            map.save_error = None;
+            map.pending.clear();
+        }
+        Err(e) => {
+            let why = match &e {
+                SaveError::Broken { at, .. } => {
+                    format!("map file has errors at {at}; fix it before saving learned bindings")
+                }
+                other => format!("cannot save learned bindings: {other}"),
+            };
+            let why = format!(
+                "{why} ({} learned binding(s) in force, not yet saved)",
+                map.pending.len()
+            );
+            error!("{why}");
+            map.save_error = Some(why);
         }
     }
 }

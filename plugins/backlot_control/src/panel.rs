@@ -46,6 +46,12 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
                 ));
             }
         }
+        // Learned bindings that could not be written to the file, and why.
+        if let Some(e) = &map.save_error {
+            ui.colored_label(egui::Color32::from_rgb(240, 70, 60), e);
+        } else if let Some(saved) = &map.last_save {
+            ui.small(saved);
+        }
     }
     bindings_editor(ui, world);
     let mut filter = world.resource::<ControlsFilter>().0.clone();
@@ -432,10 +438,17 @@ fn bindings_editor(ui: &mut egui::Ui, world: &mut World) {
         });
     if save && let Some(p) = path {
         let result = crate::format::save_map(&world.resource::<ControlMap>().file, &p);
-        world.resource_mut::<SaveStatus>().0 = Some(match result {
-            Ok(()) => format!("saved {}", p.display()),
+        let status = match result {
+            Ok(saved) => {
+                // The map in force holds any learned bindings still waiting: now in the file.
+                let mut map = world.resource_mut::<ControlMap>();
+                map.pending.clear();
+                map.save_error = None;
+                format!("saved {}: {saved}", p.display())
+            }
             Err(e) => format!("cannot save {}: {e}", p.display()),
-        });
+        };
+        world.resource_mut::<SaveStatus>().0 = Some(status);
     }
     if let Some(status) = &world.resource::<SaveStatus>().0 {
         ui.small(status);

@@ -127,6 +127,18 @@ fn takes_section(ui: &mut egui::Ui, world: &mut World) {
             ),
         };
     });
+    if recorder.dropped > 0 {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!(
+                "{} rows dropped: the disk is not keeping up",
+                recorder.dropped
+            ),
+        );
+    }
+    if recorder.closing() > 0 {
+        ui.small(format!("closing {} take file(s)…", recorder.closing()));
+    }
     if let Some(e) = &recorder.error {
         ui.colored_label(egui::Color32::from_rgb(240, 70, 60), e);
     }

@@ -1,13 +1,20 @@
 //! Recording takes: `/takes/record` starts and stops a take file, named for when it began.
+//! The frame never waits for the disk: rows are queued, a stop only signals the writer
+//! thread, and each frame looks (without waiting) whether a writer failed or a stopped take
+//! has been closed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use backlot_params::{ParamRegistry, ParamValue};
 use bevy::prelude::*;
 
 use crate::params::take_specs;
 use crate::state::{TrackingSettings, TrackingState};
-use crate::take::TakeWriter;
+use crate::take::{ClosingTake, TakeWriter};
+
+/// Stopped takes still being closed, at most: past that the disk is not keeping up and no
+/// new take starts until one closes.
+const CLOSING_MAX: usize = 4;
 
 /// The take being recorded.
 #[derive(Resource, Default)]
@@ -15,22 +22,31 @@ pub struct TakeRecorder {
     pub(crate) writer: Option<TakeWriter>,
     pub(crate) start: f64,
     trigger_generation: u64,
-    /// The last finished take.
+    /// Stopped takes whose files are still being written, synced and closed.
+    closing: Vec<ClosingTake>,
+    /// The last take stopped (its file may still be closing: see [`TakeRecorder::closing()`]).
     pub last: Option<PathBuf>,
     /// Rows in the current or last take.
     pub samples: u64,
-    /// Why the last start or stop failed.
+    /// Rows of the current or last take dropped because the disk fell behind.
+    pub dropped: u64,
+    /// Why the last start, recording or stop failed.
     pub error: Option<String>,
 }
 
 impl TakeRecorder {
     /// The file being written.
-    pub fn recording(&self) -> Option<&std::path::Path> {
+    pub fn recording(&self) -> Option<&Path> {
         self.writer.as_ref().map(TakeWriter::path)
+    }
+
+    /// Stopped takes whose files are still being closed.
+    pub fn closing(&self) -> usize {
+        self.closing.len()
     }
 }
 
-/// `/takes/record` starts or stops a take.
+/// `/takes/record` starts or stops a take; a failed writer stops it.
 pub(crate) fn record_takes(
     settings: Res<TrackingSettings>,
     state: Res<TrackingState>,
@@ -42,24 +58,35 @@ pub(crate) fn record_takes(
         recorder.trigger_generation = generation;
         toggle(&settings, state.frame_start, &mut recorder);
     }
+    supervise(&mut recorder);
     let recording = recorder.writer.is_some();
     let _ = registry.set_status("/takes/recording", ParamValue::Bool(recording));
 }
 
 fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
     if let Some(writer) = recorder.writer.take() {
-        let shown = writer.path().display().to_string();
-        match writer.finish() {
-            Ok(path) => {
-                info!("take recorded: {shown} ({} samples)", recorder.samples);
-                recorder.last = Some(path);
-                recorder.error = None;
-            }
-            Err(e) => {
-                error!("take {shown}: {e}");
-                recorder.error = Some(format!("{shown}: {e}"));
-            }
-        }
+        // The writer thread syncs and closes the file; `supervise` collects the outcome.
+        let closing = writer.stop();
+        info!(
+            "take stopped: {} ({} samples{}); closing the file",
+            closing.path().display(),
+            closing.rows,
+            dropped_note(closing.dropped)
+        );
+        recorder.last = Some(closing.path().to_path_buf());
+        recorder.samples = closing.rows;
+        recorder.dropped = closing.dropped;
+        recorder.error = None;
+        recorder.closing.push(closing);
+        return;
+    }
+    if recorder.closing.len() >= CLOSING_MAX {
+        let e = format!(
+            "cannot record a take: {} stopped takes are still being written (the disk is not keeping up)",
+            recorder.closing.len()
+        );
+        error!("{e}");
+        recorder.error = Some(e);
         return;
     }
     let path = settings.takes_dir.join(take_name());
@@ -69,12 +96,70 @@ fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
             recorder.writer = Some(writer);
             recorder.start = now;
             recorder.samples = 0;
+            recorder.dropped = 0;
             recorder.error = None;
         }
         Err(e) => {
-            error!("cannot record a take at {}: {e}", path.display());
-            recorder.error = Some(format!("{}: {e}", path.display()));
+            // The error names the folder or file and the OS error.
+            let e = format!("cannot record a take: {e}");
+            error!("{e}");
+            recorder.error = Some(e);
         }
+    }
+}
+
+/// Notices a writer thread that ended (disk full, I/O error, panic) and collects stopped
+/// takes once closed. Never waits: each is looked at once a frame.
+fn supervise(recorder: &mut TakeRecorder) {
+    if let Some(writer) = &recorder.writer {
+        if recorder.dropped == 0 && writer.dropped > 0 {
+            warn!(
+                "take {}: the disk is not keeping up; rows are being dropped",
+                writer.path().display()
+            );
+        }
+        recorder.dropped = writer.dropped;
+    }
+    let failure = recorder.writer.as_mut().and_then(TakeWriter::failure);
+    if let Some(e) = failure
+        && let Some(writer) = recorder.writer.take()
+    {
+        let shown = writer.path().display().to_string();
+        error!(
+            "take {shown}: {e}; recording stopped ({} samples{})",
+            writer.count,
+            dropped_note(writer.dropped)
+        );
+        recorder.error = Some(format!("recording stopped: {shown}: {e}"));
+        recorder.last = Some(writer.path().to_path_buf());
+        recorder.samples = writer.count;
+    }
+    let TakeRecorder { closing, error, .. } = recorder;
+    closing.retain_mut(|take| {
+        let Some(outcome) = take.poll() else {
+            return true;
+        };
+        let shown = take.path().display();
+        match outcome {
+            Ok(()) => info!(
+                "take recorded: {shown} ({} samples{})",
+                take.rows,
+                dropped_note(take.dropped)
+            ),
+            Err(e) => {
+                error!("take {shown}: {e}");
+                *error = Some(format!("{shown}: {e}"));
+            }
+        }
+        false
+    });
+}
+
+fn dropped_note(dropped: u64) -> String {
+    if dropped == 0 {
+        String::new()
+    } else {
+        format!(", {dropped} dropped: the disk fell behind")
     }
 }
 

@@ -354,6 +354,8 @@ fn takes_record_and_replay_frame_accurately() {
     update_until(&mut app, |a| get(a, "/takes/samples") == ParamValue::Int(5));
     trigger(&mut app);
     assert_eq!(get(&app, "/takes/recording"), ParamValue::Bool(false));
+    // The writer thread closes the file while frames go on.
+    update_until(&mut app, |a| a.world().resource::<TakeRecorder>().closing() == 0);
     let path = app
         .world()
         .resource::<TakeRecorder>()
@@ -486,3 +488,6 @@ fn a_sample_from_a_slow_frame_is_applied_before_dropout_counts() {
         "then it counts"
     );
 }
+
+// Takes against failing disks, stalled disks and unwritable folders.
+mod takes;

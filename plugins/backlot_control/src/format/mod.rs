@@ -1,9 +1,15 @@
-//! Control map files, Bevy-free: types, parsing and validation with positions, atomic save.
+//! Control map files, Bevy-free: types, parsing and validation with positions, and saves
+//! that keep the user's text (learned bindings spliced in, atomic, verified).
 
 mod parse;
+mod save;
+mod splice;
+mod tokens;
 mod types;
 
-pub use parse::{parse_map, parse_map_file, save_map};
+pub use parse::{parse_map, parse_map_file};
+pub use save::{SaveError, Saved, save_learned_bindings, save_map};
+pub use splice::learn_binding;
 pub use types::*;
 
 #[cfg(test)]

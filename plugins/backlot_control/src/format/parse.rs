@@ -1,6 +1,5 @@
-//! Text → validated [`MapFile`] with positions, and atomic saving.
+//! Text → validated [`MapFile`] with positions.
 
-use std::io::Write;
 use std::path::Path;
 
 use backlot_scene::format::{FileErrors, Problems, find_after, find_name, parse_ron, read_source};
@@ -187,32 +186,4 @@ fn validate(map: &MapFile, src: &str, report: &mut dyn FnMut(usize, String)) {
             &mut *report,
         );
     }
-}
-
-/// Writes a map atomically: temp file beside it, fsync, rename, so a crash never leaves a
-/// half-written map.
-pub fn save_map(map: &MapFile, path: &Path) -> std::io::Result<()> {
-    let text = ron::ser::to_string_pretty(map, ron::ser::PrettyConfig::default())
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(b"// Written by backlot (MIDI learn / Controls panel).\n")?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Map files: the shipped map, bad maps with positions, atomic saves.
+//! Map files: the shipped map, bad maps with positions, atomic saves, learned bindings spliced
+//! into the user's text, and saves refused over a broken file or into an unwritable folder.
 
 use std::path::{Path, PathBuf};
 
@@ -89,5 +90,275 @@ fn saves_are_atomic_and_round_trip() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A hand-written map: comments of every kind, a trailing comment on the last binding.
+const COMMENTED: &str = r#"// My surface. Keep this comment.
+(
+    midi: (
+        inputs: ["nanoKONTROL"], // the small one
+        bindings: [
+            // Fader 1.
+            (control: Cc(channel: 1, cc: 7), target: "/scene/lights/key/intensity", slew_ms: 50.0),
+            /* Pad 37 toggles the key light. */
+            (control: Note(channel: 10, note: 37, mode: Toggle), target: "/scene/lights/key/enabled"), // pad
+        ],
+    ),
+)
+"#;
+
+const FOG: &str = r#"(control: Cc(channel: 2, cc: 20), target: "/scene/fog/density")"#;
+
+fn learned(control: MidiControl, target: &str) -> MidiBinding {
+    MidiBinding {
+        control,
+        target: target.into(),
+        slew_ms: 0.0,
+        pickup: true,
+        feedback: true,
+        priority: 0,
+    }
+}
+
+fn fog() -> MidiBinding {
+    learned(MidiControl::Cc { channel: 2, cc: 20 }, "/scene/fog/density")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("backlot-map-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Temp and backup files anywhere under `dir` (unreadable folders are skipped).
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.contains(".tmp") || name.ends_with(".bak") {
+            found.push(path.clone());
+        }
+        if path.is_dir() {
+            found.extend(leftovers(&path));
+        }
+    }
+    found
+}
+
+#[test]
+fn learned_bindings_keep_the_users_comments_and_layout() {
+    let dir = temp_dir("splice");
+    let path = dir.join("surface.map.ron");
+    std::fs::write(&path, COMMENTED).expect("write");
+    let whole = parse_map(COMMENTED, "surface.map.ron").expect("parses");
+    // A new control joins the end of the list, indented like the others.
+    let saved = save_learned_bindings(&[fog()], &whole, &path).expect("saved");
+    assert_eq!(saved, Saved::Spliced);
+    let text = std::fs::read_to_string(&path).expect("read");
+    for kept in [
+        "// My surface. Keep this comment.",
+        "// the small one",
+        "// Fader 1.",
+        "/* Pad 37 toggles the key light. */",
+        "\"/scene/lights/key/enabled\"), // pad\n",
+    ] {
+        assert!(text.contains(kept), "`{kept}` lost:\n{text}");
+    }
+    assert!(
+        text.contains(&format!("// pad\n            {FOG},\n        ],")),
+        "{text}"
+    );
+    let mut expected = whole.clone();
+    expected.midi.bindings.push(fog());
+    assert_eq!(parse_map_file(&path).expect("parses"), expected);
+    // A control for a target already bound takes that binding's place; nothing else moves.
+    let pad = learned(
+        MidiControl::Note {
+            channel: 1,
+            note: 60,
+            mode: NoteMode::Toggle,
+        },
+        "/scene/lights/key/enabled",
+    );
+    save_learned_bindings(std::slice::from_ref(&pad), &whole, &path).expect("saved");
+    let after = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        after,
+        text.replace(
+            "(control: Note(channel: 10, note: 37, mode: Toggle), target: \"/scene/lights/key/enabled\")",
+            "(control: Note(channel: 1, note: 60, mode: Toggle), target: \"/scene/lights/key/enabled\")",
+        )
+    );
+    assert_eq!(parse_map_file(&path).expect("parses").midi.bindings[1], pad);
+    // Learning what the file already says writes nothing.
+    assert_eq!(
+        save_learned_bindings(&[pad], &whole, &path).expect("saved"),
+        Saved::Unchanged
+    );
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn splices_follow_the_lists_layout() {
+    let cases = [
+        ("(midi: (bindings: []))", "(midi: (bindings: [FOG]))"),
+        (
+            "(midi: (bindings: [(control: Cc(channel: 1, cc: 7), target: \"/a\")]))",
+            "(midi: (bindings: [(control: Cc(channel: 1, cc: 7), target: \"/a\"), FOG]))",
+        ),
+        (
+            "(midi: (bindings: [(control: Cc(channel: 1, cc: 7), target: \"/a\"),]))",
+            "(midi: (bindings: [(control: Cc(channel: 1, cc: 7), target: \"/a\"), FOG,]))",
+        ),
+        (
+            "#![enable(implicit_some)]\n(\n  midi: MidiDef(\n    bindings: [\n    ],\n  ),\n)\n",
+            "#![enable(implicit_some)]\n(\n  midi: MidiDef(\n    bindings: [\n        FOG,\n    ],\n  ),\n)\n",
+        ),
+        (
+            "(\n  midi: (\n    bindings: [\n      (control: Cc(channel: 1, cc: 7), target: \"/a\")\n    ],\n  ),\n)",
+            "(\n  midi: (\n    bindings: [\n      (control: Cc(channel: 1, cc: 7), target: \"/a\"),\n      FOG,\n    ],\n  ),\n)",
+        ),
+        (
+            // Strings and comments holding brackets and field names do not mislead it.
+            "(osc: (feedback: [\"a]b:1\"]), /* midi: ( */ midi: (bindings: [ // ]\n]))",
+            "(osc: (feedback: [\"a]b:1\"]), /* midi: ( */ midi: (bindings: [ // ]\n    FOG,\n]))",
+        ),
+    ];
+    for (before, after) in cases {
+        let old = parse_map(before, "t.map.ron")
+            .unwrap_or_else(|e| panic!("{before}: {e}"))
+            .midi
+            .bindings;
+        let got = super::splice::splice_binding(before, &old, &fog()).expect(before);
+        assert_eq!(got, after.replace("FOG", FOG));
+        let mut expected = old.clone();
+        expected.push(fog());
+        assert_eq!(parse_map(&got, "t").expect("parses").midi.bindings, expected);
+    }
+    // Every kind of control, and every field away from its default, reads back as learned.
+    for control in [
+        MidiControl::Cc { channel: 3, cc: 4 },
+        MidiControl::Cc14 { channel: 16, cc: 31 },
+        MidiControl::Nrpn {
+            channel: 2,
+            number: 300,
+        },
+        MidiControl::Note {
+            channel: 10,
+            note: 36,
+            mode: NoteMode::Trigger,
+        },
+        MidiControl::PitchBend { channel: 8 },
+        MidiControl::Program { channel: 1 },
+    ] {
+        let b = MidiBinding {
+            slew_ms: 12.5,
+            pickup: false,
+            feedback: false,
+            priority: -2,
+            ..learned(control, "/x \"quoted\"")
+        };
+        let src = "(midi: (bindings: []))";
+        let got = super::splice::splice_binding(src, &[], &b).expect("splices");
+        assert_eq!(parse_map(&got, "t").expect(&got).midi.bindings, vec![b]);
+    }
+}
+
+#[test]
+fn a_map_whose_list_cannot_be_found_is_rewritten_with_a_backup() {
+    let dir = temp_dir("rewrite");
+    let path = dir.join("osc.map.ron");
+    let original = "// OSC only.\n(osc: (unit_scale: true))\n";
+    std::fs::write(&path, original).expect("write");
+    let whole = parse_map(original, "osc.map.ron").expect("parses");
+    let saved = save_learned_bindings(&[fog()], &whole, &path).expect("saved");
+    let bak = dir.join("osc.map.ron.bak");
+    assert_eq!(
+        saved,
+        Saved::Rewritten {
+            backup: Some(bak.clone())
+        }
+    );
+    assert!(saved.to_string().contains("osc.map.ron.bak"), "{saved}");
+    assert_eq!(std::fs::read_to_string(&bak).expect("backup"), original);
+    let mut expected = whole;
+    expected.midi.bindings.push(fog());
+    assert_eq!(parse_map_file(&path).expect("parses"), expected);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_broken_file_on_disk_is_never_saved_over() {
+    let dir = temp_dir("broken");
+    let path = dir.join("surface.map.ron");
+    // The user's edit in progress: a parenthesis not yet typed.
+    let broken = COMMENTED.replace("cc: 7)", "cc: 7");
+    std::fs::write(&path, &broken).expect("write");
+    let whole = parse_map(COMMENTED, "surface.map.ron").expect("the last good map");
+    let e = save_learned_bindings(&[fog()], &whole, &path).expect_err("refused");
+    assert!(matches!(e, SaveError::Broken { .. }), "{e}");
+    let at = format!("map file has errors at {}:", path.display());
+    assert!(e.to_string().starts_with(&at), "{e}");
+    let e = save_map(&whole, &path).expect_err("refused");
+    assert!(matches!(e, SaveError::Broken { .. }), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        broken,
+        "byte for byte"
+    );
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A map path in a folder that cannot be written: a read-only folder holding the map, or (as
+/// root, where permissions do not stop writes) a path under a regular file. Also the file
+/// whose bytes must not change.
+fn unwritable_map(dir: &Path) -> (PathBuf, PathBuf) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = dir.join("read-only");
+        std::fs::create_dir_all(&ro).expect("dir");
+        let path = ro.join("surface.map.ron");
+        std::fs::write(&path, COMMENTED).expect("write");
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        if std::fs::write(ro.join("probe"), b"").is_err() {
+            return (path.clone(), path);
+        }
+        let _ = std::fs::remove_file(ro.join("probe"));
+        let _ = std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755));
+    }
+    let file = dir.join("not-a-folder");
+    std::fs::write(&file, COMMENTED).expect("file");
+    (file.join("surface.map.ron"), file)
+}
+
+#[test]
+fn a_save_into_an_unwritable_folder_fails_and_leaves_nothing_behind() {
+    let dir = temp_dir("read-only");
+    let (path, original) = unwritable_map(&dir);
+    let before = std::fs::read(&original).expect("read");
+    let whole = parse_map(COMMENTED, "surface.map.ron").expect("parses");
+    let e = save_learned_bindings(&[fog()], &whole, &path).expect_err("cannot write");
+    assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    let mut changed = whole.clone();
+    changed.midi.bindings.clear();
+    let e = save_map(&changed, &path).expect_err("cannot write");
+    assert!(e.to_string().contains("surface.map.ron"), "{e}");
+    assert_eq!(std::fs::read(&original).expect("read"), before, "untouched");
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = dir.join("read-only");
+        let _ = std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755));
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -173,3 +173,82 @@ fn learn_writes_the_map_file_atomically() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// Learn against a map file that does not parse, then once it is fixed.
+
+/// Arms learn for `target` and moves a control.
+fn learn(app: &mut App, target: &str, bytes: &[u8]) {
+    app.world_mut()
+        .resource_mut::<crate::midi::MidiEngine>()
+        .learn = Some(target.into());
+    midi_in(app, "s", bytes);
+    app.update();
+}
+
+#[test]
+fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
+    let dir = std::env::temp_dir().join(format!("backlot-learn-broken-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("learn.map.ron");
+    // The user's edit in progress: a misspelt field.
+    let broken = MAP.replace("(address: \"/fader/1\"", "(adress: \"/fader/1\"");
+    std::fs::write(&path, &broken).expect("write");
+    let mut app = app_with(MAP, None);
+    app.world_mut().insert_resource(crate::MapSource::new(
+        String::new(),
+        dir.clone(),
+        path.clone(),
+    ));
+    learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 21, 64]);
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        broken,
+        "the file is untouched, byte for byte"
+    );
+    let map = app.world().resource::<ControlMap>();
+    let e = map.save_error.as_deref().expect("the refusal is shown");
+    assert!(
+        e.contains(&format!("map file has errors at {}:", path.display()))
+            && e.contains("fix it before saving learned bindings"),
+        "{e}"
+    );
+    assert!(
+        map.file
+            .midi
+            .bindings
+            .iter()
+            .any(|b| b.target == "/scene/lights/fill/intensity"),
+        "the binding is in force"
+    );
+    assert_eq!(map.pending.len(), 1, "and waits to be saved");
+    // Fixed, with a comment of the user's: the next learn writes both, and keeps the comment.
+    let fixed = format!("// mine\n{MAP}");
+    std::fs::write(&path, &fixed).expect("write");
+    learn(&mut app, "/scene/sky/exposure", &[0xB4, 22, 64]);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.starts_with("// mine\n"), "{text}");
+    let saved = crate::format::parse_map_file(&path).expect("saved map parses");
+    for (target, control) in [
+        (
+            "/scene/lights/fill/intensity",
+            crate::format::MidiControl::Cc { channel: 4, cc: 21 },
+        ),
+        (
+            "/scene/sky/exposure",
+            crate::format::MidiControl::Cc { channel: 5, cc: 22 },
+        ),
+    ] {
+        let b = saved
+            .midi
+            .bindings
+            .iter()
+            .find(|b| b.target == target)
+            .unwrap_or_else(|| panic!("{target} saved:\n{text}"));
+        assert_eq!(b.control, control);
+    }
+    let map = app.world().resource::<ControlMap>();
+    assert!(map.save_error.is_none(), "{:?}", map.save_error);
+    assert!(map.pending.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}

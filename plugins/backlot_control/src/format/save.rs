@@ -1,0 +1,232 @@
+//! Saving a map without losing the user's work. The file on disk must parse first (a broken
+//! file holds an edit in progress: theirs to fix, not ours to overwrite); learned bindings
+//! are spliced into its text so comments and layout survive; what is written must read back
+//! as the intended map before it replaces the file; a failed save leaves nothing behind.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use backlot_scene::format::FileErrors;
+
+use super::splice::{learn_binding, splice_binding};
+use super::{MapFile, MidiBinding, parse_map};
+
+/// How a save went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// The file already says this; nothing was written.
+    Unchanged,
+    /// Only the learned bindings' text changed: comments and layout are kept.
+    Spliced,
+    /// The whole map was written anew, so comments are gone; the file as it was is kept at
+    /// `backup` (none when there was no file).
+    Rewritten {
+        /// `<name>.bak` beside the file.
+        backup: Option<PathBuf>,
+    },
+}
+
+impl std::fmt::Display for Saved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Saved::Unchanged => write!(f, "already up to date"),
+            Saved::Spliced => write!(f, "learned bindings written; comments and layout kept"),
+            Saved::Rewritten { backup: Some(b) } => write!(
+                f,
+                "rewritten whole (comments not kept); the file as it was is at {}",
+                b.display()
+            ),
+            Saved::Rewritten { backup: None } => write!(f, "written"),
+        }
+    }
+}
+
+/// Why a save did not happen. The file on disk is untouched in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The file on disk does not parse: saving over it would throw the user's edit away.
+    #[error("map file has errors at {at}; fix it before saving")]
+    Broken {
+        /// `path:line:col` of the first error.
+        at: String,
+        /// Every error.
+        errors: FileErrors,
+    },
+    /// The file on disk cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The new text (or the backup) cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The text to write does not read back as the map meant; nothing was written.
+    #[error("{path}: the text to save does not read back as the map ({detail}); nothing written")]
+    Verify {
+        /// The file.
+        path: String,
+        /// What differs.
+        detail: String,
+    },
+}
+
+/// Writes `map` over `path` whole (the Controls panel's Save). The file on disk must parse;
+/// its text is kept as `<name>.bak` before it is replaced.
+pub fn save_map(map: &MapFile, path: &Path) -> Result<Saved, SaveError> {
+    match read_checked(path)? {
+        Some((_, on_disk)) if on_disk == *map => Ok(Saved::Unchanged),
+        Some((text, _)) => rewrite(map, path, Some(&text)),
+        None => rewrite(map, path, None),
+    }
+}
+
+/// Writes learned bindings into the map file at `path`, touching only their text: each takes
+/// the place of the binding it supersedes (same control or target) or joins the end of
+/// `midi.bindings`. The file on disk must parse. When the list cannot be found in the text
+/// the map is written whole with a `.bak` of the original; with no file at all, `whole`
+/// (the map in force) is written.
+pub fn save_learned_bindings(
+    learned: &[MidiBinding],
+    whole: &MapFile,
+    path: &Path,
+) -> Result<Saved, SaveError> {
+    let Some((text, on_disk)) = read_checked(path)? else {
+        return rewrite(whole, path, None);
+    };
+    let mut expected = on_disk.clone();
+    for b in learned {
+        learn_binding(&mut expected.midi.bindings, b.clone());
+    }
+    if expected == on_disk {
+        return Ok(Saved::Unchanged);
+    }
+    // One binding at a time, each against the list as the text has it by then.
+    let mut bindings = on_disk.midi.bindings;
+    let mut spliced = Some(text.clone());
+    for b in learned {
+        spliced = spliced.and_then(|t| splice_binding(&t, &bindings, b));
+        learn_binding(&mut bindings, b.clone());
+    }
+    let Some(new_text) = spliced else {
+        return rewrite(&expected, path, Some(&text));
+    };
+    check(&new_text, &expected, path)?;
+    write_atomically(path, &new_text)?;
+    Ok(Saved::Spliced)
+}
+
+/// The file's text and map; `None` when there is no file.
+fn read_checked(path: &Path) -> Result<Option<(String, MapFile)>, SaveError> {
+    let shown = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(SaveError::Read { path: shown, source }),
+    };
+    match parse_map(&text, &shown) {
+        Ok(map) => Ok(Some((text, map))),
+        Err(errors) => Err(SaveError::Broken {
+            at: errors
+                .0
+                .first()
+                .map_or(shown, |e| format!("{}:{}:{}", e.path, e.line, e.col)),
+            errors,
+        }),
+    }
+}
+
+/// Writes `map` whole, keeping `original` (the file's text) as `<name>.bak` first.
+fn rewrite(map: &MapFile, path: &Path, original: Option<&str>) -> Result<Saved, SaveError> {
+    let text = ron::ser::to_string_pretty(map, ron::ser::PrettyConfig::default()).map_err(|e| {
+        SaveError::Verify {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        }
+    })?;
+    let text = format!("// Written by backlot (MIDI learn / Controls panel).\n{text}\n");
+    check(&text, map, path)?;
+    let backup = match original {
+        Some(original) => {
+            let bak = beside(path, |name| format!("{name}.bak"));
+            write_synced(&bak, original).map_err(|source| SaveError::Write {
+                path: bak.display().to_string(),
+                source,
+            })?;
+            Some(bak)
+        }
+        None => None,
+    };
+    write_atomically(path, &text)?;
+    Ok(Saved::Rewritten { backup })
+}
+
+/// `text` must parse to `expected`.
+fn check(text: &str, expected: &MapFile, path: &Path) -> Result<(), SaveError> {
+    let shown = path.display().to_string();
+    let detail = match parse_map(text, &shown) {
+        Ok(map) if map == *expected => return Ok(()),
+        Ok(_) => "it reads back as a different map".to_string(),
+        Err(e) => e.to_string(),
+    };
+    Err(SaveError::Verify {
+        path: shown,
+        detail,
+    })
+}
+
+/// A file beside `path`, named from its name.
+fn beside(path: &Path, name: impl FnOnce(&str) -> String) -> PathBuf {
+    let own = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    folder(path).join(name(&own))
+}
+
+fn folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Temp file beside it, fsync, read back, rename: a crash never leaves a half-written map.
+/// On any failure the temp file is removed.
+fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
+    let tmp = beside(path, |name| format!(".{name}.tmp-{}", std::process::id()));
+    if let Err(source) = write_then_rename(&tmp, path, text) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(SaveError::Write {
+            path: path.display().to_string(),
+            source,
+        });
+    }
+    if let Ok(d) = std::fs::File::open(folder(path)) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn write_then_rename(tmp: &Path, path: &Path, text: &str) -> io::Result<()> {
+    write_synced(tmp, text)?;
+    // What replaces the file is exactly what was checked.
+    if std::fs::read(tmp)? != text.as_bytes() {
+        return Err(io::Error::other(
+            "the temp file does not read back as written",
+        ));
+    }
+    std::fs::rename(tmp, path)
+}
+
+fn write_synced(path: &Path, text: &str) -> io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}

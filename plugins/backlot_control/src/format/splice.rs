@@ -1,0 +1,192 @@
+//! Edits a map's text in place: a learned MIDI binding takes the place of the binding it
+//! supersedes, or joins the end of `midi.bindings` in the list's own layout, so the user's
+//! comments and formatting survive a save. The caller checks that the result parses to the
+//! intended map.
+
+use super::tokens::{Kind, Tokens};
+use super::{MidiBinding, MidiControl};
+
+/// Puts a learned binding into a list as a save writes it into the file: it takes the place
+/// of the first binding with its control or its target, and the others with either go.
+pub fn learn_binding(bindings: &mut Vec<MidiBinding>, learned: MidiBinding) {
+    let Some(at) = bindings.iter().position(|b| supersedes(&learned, b)) else {
+        bindings.push(learned);
+        return;
+    };
+    let mut i = 0;
+    bindings.retain(|b| {
+        let keep = i == at || !supersedes(&learned, b);
+        i += 1;
+        keep
+    });
+    // Everything before `at` was kept, so it is still at `at`.
+    bindings[at] = learned;
+}
+
+fn supersedes(learned: &MidiBinding, old: &MidiBinding) -> bool {
+    old.control == learned.control || old.target == learned.target
+}
+
+/// `text` with `learned` written into its `midi.bindings` list, where `old` is that list as
+/// parsed from `text`. `None` when the list cannot be found in the text.
+pub(super) fn splice_binding(
+    text: &str,
+    old: &[MidiBinding],
+    learned: &MidiBinding,
+) -> Option<String> {
+    let t = Tokens::scan(text)?;
+    let midi = t.field(t.top()?, "midi")?;
+    let list = t.field(midi, "bindings")?;
+    if !t.opens(midi, b'(') || !t.opens(list, b'[') {
+        return None;
+    }
+    let items = t.items(list);
+    if items.len() != old.len() {
+        return None;
+    }
+    let new = binding_ron(learned)?;
+    let mut superseded = old
+        .iter()
+        .zip(&items)
+        .filter(|(b, _)| supersedes(learned, b))
+        .map(|(_, &item)| item);
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    match superseded.next() {
+        Some((first, last)) => {
+            edits.push((t.list[first].start, t.list[last].end, new));
+            for (first, last) in superseded {
+                let (start, end) = t.removal(first, last);
+                edits.push((start, end, String::new()));
+            }
+        }
+        None => edits.extend(t.append(list, &new)),
+    }
+    // From the end, so earlier offsets stay right.
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, with) in edits {
+        out.replace_range(start..end, &with);
+    }
+    Some(out)
+}
+
+/// A binding as one line of RON in the hand-written style (defaults left out).
+fn binding_ron(b: &MidiBinding) -> Option<String> {
+    let mut s = format!(
+        "(control: {}, target: {}",
+        control_ron(b.control),
+        ron::to_string(&b.target).ok()?
+    );
+    if b.slew_ms.abs() > 0.0 {
+        s.push_str(&format!(", slew_ms: {}", ron::to_string(&b.slew_ms).ok()?));
+    }
+    if !b.pickup {
+        s.push_str(", pickup: false");
+    }
+    if !b.feedback {
+        s.push_str(", feedback: false");
+    }
+    if b.priority != 0 {
+        s.push_str(&format!(", priority: {}", b.priority));
+    }
+    s.push(')');
+    Some(s)
+}
+
+fn control_ron(c: MidiControl) -> String {
+    match c {
+        MidiControl::Cc { channel, cc } => format!("Cc(channel: {channel}, cc: {cc})"),
+        MidiControl::Cc14 { channel, cc } => format!("Cc14(channel: {channel}, cc: {cc})"),
+        MidiControl::Nrpn { channel, number } => {
+            format!("Nrpn(channel: {channel}, number: {number})")
+        }
+        // The mode's Debug name is its RON name.
+        MidiControl::Note {
+            channel,
+            note,
+            mode,
+        } => format!("Note(channel: {channel}, note: {note}, mode: {mode:?})"),
+        MidiControl::PitchBend { channel } => format!("PitchBend(channel: {channel})"),
+        MidiControl::Program { channel } => format!("Program(channel: {channel})"),
+    }
+}
+
+impl Tokens<'_> {
+    /// The text to cut to remove an item: with its comma, and its whole line when it has the
+    /// line to itself.
+    fn removal(&self, first: usize, last: usize) -> (usize, usize) {
+        let start = self.list[first].start;
+        let mut end = self.list[last].end;
+        if self.kind(last + 1) == Some(Kind::Comma) {
+            end = self.list[last + 1].end;
+        }
+        let line_start = self.text[..start].rfind('\n').map_or(0, |n| n + 1);
+        let rest = &self.text[end..];
+        let line_end = rest.find('\n').map_or(self.text.len(), |n| end + n + 1);
+        if self.text[line_start..start].trim().is_empty()
+            && self.text[end..line_end].trim().is_empty()
+        {
+            (line_start, line_end)
+        } else {
+            let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            (start, end + spaces)
+        }
+    }
+
+    /// Edits adding `new` as the last item of the list opened at `open`, in its layout.
+    fn append(&self, open: usize, new: &str) -> Vec<(usize, usize, String)> {
+        let close = self.partner[open];
+        // The `[` itself when the list is empty.
+        let last = close - 1;
+        let after = self.list[last].end;
+        let empty = last == open;
+        let trailing_comma = self.list[last].kind == Kind::Comma;
+        let between = &self.text[after..self.list[close].start];
+        if !between.contains('\n') {
+            // On one line: `[a, b]` → `[a, b, new]`.
+            let with = if empty {
+                new.to_string()
+            } else if trailing_comma {
+                format!(" {new},")
+            } else {
+                format!(", {new}")
+            };
+            return vec![(after, after, with)];
+        }
+        let nl = if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let line = format!("{nl}{}{new},", self.item_indent(open));
+        let comma = if empty || trailing_comma { "" } else { "," };
+        // After a comment that ends the last item's line, not inside it.
+        let spaces = between.len() - between.trim_start_matches([' ', '\t']).len();
+        let comment = &between[spaces..];
+        if !comment.starts_with("//") {
+            return vec![(after, after, format!("{comma}{line}"))];
+        }
+        let at = after + spaces + comment.find(['\r', '\n']).unwrap_or(comment.len());
+        let mut edits = vec![(at, at, line)];
+        if !comma.is_empty() {
+            edits.push((after, after, comma.to_string()));
+        }
+        edits
+    }
+
+    /// The indentation of the list's items: its last item's, when that starts a line, else
+    /// one level (four spaces) in from the line the list opens on.
+    fn item_indent(&self, open: usize) -> String {
+        let line_start = |at: usize| self.text[..at].rfind('\n').map_or(0, |n| n + 1);
+        if let Some(&(first, _)) = self.items(open).last() {
+            let start = self.list[first].start;
+            let lead = &self.text[line_start(start)..start];
+            if lead.trim().is_empty() {
+                return lead.to_string();
+            }
+        }
+        let line = &self.text[line_start(self.list[open].start)..];
+        let lead = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        format!("{lead}    ")
+    }
+}
