@@ -184,11 +184,22 @@ pub(crate) fn ingest(
                     let pose = tracker
                         .calibration
                         .apply(&freed_tracker_pose(p), Vec3::ZERO);
-                    performers.write(PerformerSample {
+                    let sample = PerformerSample {
                         id,
                         position: pose.position,
                         source: PerformerSource::Freed,
-                    });
+                    };
+                    if sample.is_plausible() {
+                        performers.write(sample);
+                    } else {
+                        // A calibration that throws the performer off the stage: counted.
+                        let status = &mut state.trackers[ti];
+                        status.errors += 1;
+                        status.last_error = Some(format!(
+                            "performer {id} at {} is off the stage",
+                            pose.position
+                        ));
+                    }
                 }
                 continue;
             };
