@@ -6,6 +6,7 @@
 
 mod checked;
 mod error;
+mod finite;
 mod kind;
 mod parse;
 mod position;
@@ -13,6 +14,7 @@ mod source;
 
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};
 pub use error::{FileError, FileErrors};
+pub use finite::{non_finite_message, non_finite_numbers};
 pub use kind::{
     FileAsset, FileFailed, FileKind, FileLoaded, FileLoader, FileNews, FilePlugin, WatchedFile,
     watch_file,

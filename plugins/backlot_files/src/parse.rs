@@ -6,10 +6,13 @@ use ron::extensions::Extensions;
 
 use crate::checked::{CONTEXT, ParseContext};
 use crate::error::{FileError, FileErrors};
+use crate::finite::{non_finite_message, non_finite_numbers};
 use crate::position::{line_col, token_at};
 
 /// Parses any backlot RON file type with positions on every error. Names ([`EntityName`])
 /// must be unique across the file; [`AssetRef`]s must exist under `asset_root` when given.
+/// Every number must be finite: NaN, infinity and literals beyond f32 are refused, each at
+/// its own position, before anything else is read.
 ///
 /// [`EntityName`]: super::EntityName
 /// [`AssetRef`]: super::AssetRef
@@ -18,6 +21,21 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
     path: &str,
     asset_root: Option<&Path>,
 ) -> Result<T, FileErrors> {
+    let non_finite: Vec<FileError> = non_finite_numbers(src)
+        .into_iter()
+        .map(|(offset, text)| {
+            let (line, col) = line_col(src, offset);
+            FileError {
+                path: path.to_string(),
+                line,
+                col,
+                message: non_finite_message(text),
+            }
+        })
+        .collect();
+    if !non_finite.is_empty() {
+        return Err(FileErrors(non_finite));
+    }
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     CONTEXT.with(|ctx| {
         *ctx.borrow_mut() = Some(ParseContext {

@@ -15,6 +15,9 @@ use crate::router::OscSink;
 pub const PERFORMER_PREFIX: &str = "/backlot/performer";
 /// Most samples held between frames; beyond this the newest are dropped (counted).
 pub const PERFORMER_LIMIT: usize = 4096;
+/// Farthest a performer may be from the stage origin on any axis, metres: beyond this a
+/// sample is a glitch or a unit mix-up, not a person.
+pub const PERFORMER_MAX_M: f32 = 1000.0;
 
 /// Which measurement a sample came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +39,18 @@ pub struct PerformerSample {
     pub source: PerformerSource,
 }
 
+impl PerformerSample {
+    /// Whether the position is finite and within [`PERFORMER_MAX_M`] on every axis. Whoever
+    /// takes samples in refuses (and counts) the rest: one NaN or infinity would make every
+    /// later speed of that performer NaN.
+    pub fn is_plausible(&self) -> bool {
+        self.position.is_finite() && self.position.abs().max_element() <= PERFORMER_MAX_M
+    }
+}
+
 /// Reads `/backlot/performer/<id>/position x y z` (floats, doubles or ints); anything else
-/// under the prefix is `None`.
+/// under the prefix, or a position that is not [plausible](PerformerSample::is_plausible),
+/// is `None`.
 pub fn performer_message(address: &str, args: &[OscType]) -> Option<PerformerSample> {
     let rest = address.strip_prefix(PERFORMER_PREFIX)?.strip_prefix('/')?;
     let (id, "position") = rest.split_once('/')? else {
@@ -53,11 +66,13 @@ pub fn performer_message(address: &str, args: &[OscType]) -> Option<PerformerSam
             _ => None,
         })
         .collect();
-    (v.len() == 3 && v.iter().all(|x| x.is_finite())).then(|| PerformerSample {
+    let [x, y, z]: [f32; 3] = v.try_into().ok()?;
+    let sample = PerformerSample {
         id,
-        position: Vec3::new(v[0], v[1], v[2]),
+        position: Vec3::new(x, y, z),
         source: PerformerSource::Osc,
-    })
+    };
+    sample.is_plausible().then_some(sample)
 }
 
 #[derive(Debug, Default)]
@@ -160,5 +175,42 @@ mod tests {
         fn any_address_never_panics(address in "\\PC{0,40}", n in 0usize..5) {
             let _ = performer_message(&address, &vec![OscType::Float(1.0); n]);
         }
+    }
+
+    // Non-finite and extreme positions: refused where they arrive, and counted.
+
+    #[test]
+    fn extreme_and_non_finite_positions_are_refused() {
+        let at = |args: Vec<OscType>| performer_message("/backlot/performer/3/position", &args);
+        let ok = at(vec![OscType::Float(-1000.0), OscType::Float(0.0), OscType::Float(1000.0)]);
+        assert!(ok.is_some_and(|s| s.is_plausible()));
+        for bad in [
+            vec![OscType::Float(1e30), OscType::Float(0.0), OscType::Float(0.0)],
+            vec![OscType::Float(0.0), OscType::Float(f32::INFINITY), OscType::Float(0.0)],
+            // A double beyond f32 would read as infinity.
+            vec![OscType::Double(1e300), OscType::Float(0.0), OscType::Float(0.0)],
+            vec![OscType::Float(0.0), OscType::Float(0.0), OscType::Double(f64::NAN)],
+            vec![OscType::Int(2000), OscType::Int(0), OscType::Int(0)],
+        ] {
+            assert_eq!(at(bad.clone()), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn refused_positions_are_counted_and_good_ones_delivered() {
+        let inbox = PerformerInbox::default();
+        let position = |x: f32| Timed {
+            at: None,
+            message: rosc::OscMessage {
+                addr: "/backlot/performer/1/position".into(),
+                args: vec![OscType::Float(x), OscType::Float(0.0), OscType::Float(0.0)],
+            },
+        };
+        let from: SocketAddr = "127.0.0.1:9".parse().expect("address");
+        inbox.receive(from, vec![position(f32::NAN), position(1e9), position(1.5)]);
+        let p = inbox.0.lock().expect("not poisoned");
+        assert_eq!(p.rejected, 2);
+        assert_eq!(p.samples.len(), 1);
+        assert_eq!(p.samples[0].position, Vec3::new(1.5, 0.0, 0.0));
     }
 }

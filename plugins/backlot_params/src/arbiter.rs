@@ -243,9 +243,15 @@ pub fn arbitrate(
             arbiter.refused += 1;
             continue;
         };
-        let Ok(value) = spec.coerce(input.value) else {
-            arbiter.refused += 1;
-            continue;
+        let value = match spec.coerce(input.value) {
+            Ok(value) => value,
+            Err(e) => {
+                if matches!(e, ParamError::NotFinite(_)) {
+                    registry.note_non_finite();
+                }
+                arbiter.refused += 1;
+                continue;
+            }
         };
         let e = arbiter.entry(&input.address);
         if e.held.is_some() && input.source.tier() < 3 {

@@ -8,6 +8,8 @@ mod address;
 pub mod addresses;
 pub mod arbiter;
 mod errors;
+#[cfg(test)]
+mod finite_tests;
 mod registry;
 mod sets;
 mod spec;

@@ -25,14 +25,19 @@ pub struct ParamRegistry {
     generation: u64,
     /// Bumped when addresses may have come or gone, not on value changes.
     addresses_generation: u64,
+    rejected_non_finite: u64,
 }
 
 impl ParamRegistry {
-    /// Adds a parameter at its default value.
+    /// Adds a parameter at its default value. The default is checked first (see
+    /// [`ParamSpec::with_checked_default`]): a NaN or infinite one is refused with
+    /// [`ParamError::NotFinite`] and counted in [`ParamRegistry::rejected_non_finite`], one
+    /// of the wrong type is refused, one outside the range is clamped with a warning.
     pub fn register(&mut self, spec: ParamSpec) -> Result<(), ParamError> {
         if self.entries.contains_key(spec.address.as_str()) {
             return Err(ParamError::Duplicate(spec.address.to_string()));
         }
+        let spec = self.checked(spec)?;
         self.generation += 1;
         self.addresses_generation += 1;
         let value = spec.default.clone();
@@ -51,7 +56,9 @@ impl ParamRegistry {
     ///
     /// A parameter whose type and default did not change keeps its live value, so an edit
     /// elsewhere in the file does not undo what an operator set; a changed default wins,
-    /// because that is the edit the user just made. Returns the addresses that were removed.
+    /// because that is the edit the user just made. Defaults are checked as in
+    /// [`ParamRegistry::register`]; a spec whose default is refused is left out, with a
+    /// warning. Returns the addresses that were removed.
     pub fn replace_under(&mut self, prefix: &str, specs: Vec<ParamSpec>) -> Vec<ParamAddress> {
         let mut old: BTreeMap<ParamAddress, ParamEntry> = BTreeMap::new();
         let keys: Vec<ParamAddress> = self
@@ -68,6 +75,13 @@ impl ParamRegistry {
         self.generation += 1;
         self.addresses_generation += 1;
         for spec in specs {
+            let spec = match self.checked(spec) {
+                Ok(spec) => spec,
+                Err(e) => {
+                    warn!("{e}; the parameter is left out");
+                    continue;
+                }
+            };
             let value = match old.remove(spec.address.as_str()) {
                 Some(prev) if prev.spec.kind == spec.kind && prev.spec.default == spec.default => {
                     spec.coerce(prev.value)
@@ -115,7 +129,15 @@ impl ParamRegistry {
         if entry.spec.read_only && !owner {
             return Err(ParamError::ReadOnly(address.to_string()));
         }
-        let value = entry.spec.coerce(value)?;
+        let value = match entry.spec.coerce(value) {
+            Ok(value) => value,
+            Err(e) => {
+                if matches!(e, ParamError::NotFinite(_)) {
+                    self.rejected_non_finite += 1;
+                }
+                return Err(e);
+            }
+        };
         // Triggers always fire; other values only count as a change when they differ.
         if value != entry.value || value == ParamValue::Trigger {
             self.generation += 1;
@@ -123,6 +145,27 @@ impl ParamRegistry {
             entry.generation = self.generation;
         }
         Ok(value)
+    }
+
+    /// Writes and defaults refused because a number in them was NaN or infinite, for
+    /// monitors: each one is a sender or file that needs fixing.
+    pub fn rejected_non_finite(&self) -> u64 {
+        self.rejected_non_finite
+    }
+
+    /// Counts a write refused for a non-finite number before it reached the registry (the
+    /// arbiter coerces its inputs itself).
+    pub(crate) fn note_non_finite(&mut self) {
+        self.rejected_non_finite += 1;
+    }
+
+    /// [`ParamSpec::with_checked_default`], counting a non-finite default.
+    fn checked(&mut self, spec: ParamSpec) -> Result<ParamSpec, ParamError> {
+        let checked = spec.with_checked_default();
+        if matches!(checked, Err(ParamError::NotFinite(_))) {
+            self.rejected_non_finite += 1;
+        }
+        checked
     }
 
     /// Puts a parameter back to its default.

@@ -176,6 +176,27 @@ impl ParamSpec {
 }
 
 impl ParamSpec {
+    /// This spec with its default coerced like any write, so that a live value never starts
+    /// out as something no write could set: a NaN or infinite default (or a NaN range bound,
+    /// on which clamping would panic) is refused with [`ParamError::NotFinite`]; a default of
+    /// the wrong type is refused too; one outside the range is clamped into it, with a
+    /// warning, because the file asked for more than the parameter holds.
+    pub fn with_checked_default(mut self) -> Result<Self, ParamError> {
+        if self.range.is_some_and(|(lo, hi)| lo.is_nan() || hi.is_nan()) {
+            return Err(ParamError::NotFinite(self.address.to_string()));
+        }
+        let default = self.coerce(self.default.clone())?;
+        if default != self.default {
+            tracing::warn!(
+                "parameter `{}`: default {} is outside its range or type; using {default}",
+                self.address,
+                self.default
+            );
+            self.default = default;
+        }
+        Ok(self)
+    }
+
     /// Parses text as a value of this parameter (`0.5`, `true`, `1,0.5,0`, an option name),
     /// then coerces and clamps it like [`ParamSpec::coerce`]. For command lines and files.
     pub fn parse_value(&self, text: &str) -> Result<ParamValue, ParamError> {

@@ -28,8 +28,13 @@ pub struct OneEuro {
 }
 
 impl OneEuro {
-    /// Filters `x` sampled at time `t` (seconds).
+    /// Filters `x` sampled at time `t` (seconds). The state never holds NaN or infinity:
+    /// one would hold every later output (the camera frozen while still "tracking"), so a
+    /// non-finite sample is ignored and a step that overflows starts again from its sample.
     pub fn filter(&mut self, t: f64, x: f64, p: &OneEuroParams) -> f64 {
+        if !(x.is_finite() && t.is_finite()) {
+            return self.last.map_or(x, |(_, y, _)| y);
+        }
         let Some((t0, x0, dx0)) = self.last else {
             self.last = Some((t, x, 0.0));
             return x;
@@ -43,6 +48,10 @@ impl OneEuro {
         let dx = dx0 + alpha(p.d_cutoff, dt) * (dx - dx0);
         let cutoff = p.min_cutoff + p.beta * dx.abs();
         let y = x0 + alpha(cutoff, dt) * (x - x0);
+        if !(y.is_finite() && dx.is_finite()) {
+            self.last = Some((t, x, 0.0));
+            return x;
+        }
         self.last = Some((t, y, dx));
         y
     }
@@ -56,8 +65,23 @@ pub struct PoseFilter {
 }
 
 impl PoseFilter {
-    /// Filters a pose sampled at `t` seconds.
+    /// Filters a pose sampled at `t` seconds. A non-finite pose passes through without
+    /// touching the state (ingest drops those before they get here); should the output ever
+    /// be non-finite, the filter starts again from this pose.
     pub fn filter(&mut self, t: f64, pose: &Pose, p: &OneEuroParams) -> Pose {
+        if !pose.is_finite() {
+            return *pose;
+        }
+        let out = self.step(t, pose, p);
+        if out.is_finite() {
+            out
+        } else {
+            self.reset();
+            self.step(t, pose, p)
+        }
+    }
+
+    fn step(&mut self, t: f64, pose: &Pose, p: &OneEuroParams) -> Pose {
         let mut angles = pose.rotation;
         if let Some(prev) = self.unwrapped {
             for (a, p) in angles.iter_mut().zip(prev) {
@@ -156,5 +180,56 @@ mod tests {
             assert!(unwrapped >= last - 1e-3 && unwrapped < 190.0, "{out:?}");
             last = unwrapped;
         }
+    }
+
+    // Non-finite input and overflow: the state never holds NaN.
+
+    #[test]
+    fn a_nan_sample_is_ignored_and_the_filter_goes_on() {
+        let mut f = OneEuro::default();
+        let p = OneEuroParams { beta: 1.0, ..P };
+        assert_eq!(f.filter(0.0, 1.0, &p), 1.0);
+        assert_eq!(f.filter(0.01, f64::NAN, &p), 1.0, "the last output stands");
+        assert_eq!(f.filter(0.02, f64::INFINITY, &p), 1.0);
+        let y = f.filter(0.03, 2.0, &p);
+        assert!(y > 1.0 && y < 2.0, "{y}");
+    }
+
+    #[test]
+    fn an_overflowing_step_restarts_from_its_sample() {
+        let mut f = OneEuro::default();
+        let p = OneEuroParams { beta: 1.0, ..P };
+        f.filter(0.0, -1e308, &p);
+        // The difference overflows to infinity: start again from this sample.
+        assert_eq!(f.filter(0.01, 1e308, &p), 1e308);
+        let mut y = f.filter(0.02, 1.0, &p);
+        for i in 3..200 {
+            assert!(y.is_finite(), "{y}");
+            y = f.filter(f64::from(i) / 100.0, 1.0, &p);
+        }
+        assert!((y - 1.0).abs() < 1e-3, "{y}");
+    }
+
+    #[test]
+    fn a_pose_filter_never_outputs_nan() {
+        let mut f = PoseFilter::default();
+        let good = |x: f32| Pose {
+            position: bevy::math::Vec3::new(x, 1.0, 0.0),
+            rotation: [10.0, 0.0, 0.0],
+        };
+        f.filter(0.0, &good(0.0), &P);
+        let bad = Pose {
+            position: bevy::math::Vec3::new(f32::NAN, 1.0, 0.0),
+            rotation: [f32::INFINITY, 0.0, 0.0],
+        };
+        // Passed through untouched (ingest drops these), the state is not.
+        assert!(!f.filter(0.01, &bad, &P).is_finite());
+        let mut out = f.filter(0.02, &good(1.0), &P);
+        for i in 3..300 {
+            assert!(out.is_finite(), "{out:?}");
+            out = f.filter(f64::from(i) / 100.0, &good(1.0), &P);
+        }
+        assert!((out.position.x - 1.0).abs() < 1e-3, "{out:?}");
+        assert!((out.rotation[0] - 10.0).abs() < 1e-3, "{out:?}");
     }
 }

@@ -31,9 +31,34 @@ fn smoothing(registry: &ParamRegistry, id: u32) -> Option<OneEuroParams> {
     })
 }
 
+/// Why a sample cannot drive a camera, if it cannot: its pose (see [`Pose::implausible`])
+/// or lens values that are not finite or out of range (encoders 0..1, a field of view
+/// between 0 and 180 degrees).
+fn implausible(a: &Arrival) -> Option<String> {
+    if let Some(why) = a.pose.implausible() {
+        return Some(why);
+    }
+    let unit = |v: Option<f32>| v.is_some_and(|v| !(0.0..=1.0).contains(&v));
+    if unit(a.zoom) || unit(a.focus) {
+        return Some(format!(
+            "lens encoders outside 0..1 (zoom {:?}, focus {:?})",
+            a.zoom, a.focus
+        ));
+    }
+    if a.fov.is_some_and(|f| !(f > 0.0 && f < 180.0)) {
+        return Some(format!(
+            "field of view {:?} is not between 0 and 180 degrees",
+            a.fov
+        ));
+    }
+    None
+}
+
 /// A sample as it enters a camera: calibrated pose and lens encoders.
 struct Arrival {
     t: f64,
+    /// The live tracker it came from (none for a replay).
+    tracker: Option<usize>,
     source: String,
     raw_position: [f64; 3],
     raw_rotation: [f64; 3],
@@ -75,6 +100,7 @@ pub(crate) fn ingest(
                     cam,
                     Arrival {
                         t: row.time_s - t0,
+                        tracker: None,
                         source: "replay".into(),
                         raw_position: row.pose.position.to_array().map(f64::from),
                         raw_rotation: row.pose.rotation.map(f64::from),
@@ -158,11 +184,22 @@ pub(crate) fn ingest(
                     let pose = tracker
                         .calibration
                         .apply(&freed_tracker_pose(p), Vec3::ZERO);
-                    performers.write(PerformerSample {
+                    let sample = PerformerSample {
                         id,
                         position: pose.position,
                         source: PerformerSource::Freed,
-                    });
+                    };
+                    if sample.is_plausible() {
+                        performers.write(sample);
+                    } else {
+                        // A calibration that throws the performer off the stage: counted.
+                        let status = &mut state.trackers[ti];
+                        status.errors += 1;
+                        status.last_error = Some(format!(
+                            "performer {id} at {} is off the stage",
+                            pose.position
+                        ));
+                    }
                 }
                 continue;
             };
@@ -172,6 +209,7 @@ pub(crate) fn ingest(
                     let tracker_pose = freed_tracker_pose(&p);
                     Arrival {
                         t: item.t,
+                        tracker: Some(ti),
                         source: tracker.name.clone(),
                         raw_position: p.position_mm(),
                         raw_rotation: p.angles_deg(),
@@ -191,6 +229,7 @@ pub(crate) fn ingest(
                     };
                     Arrival {
                         t: item.t,
+                        tracker: Some(ti),
                         source: tracker.name.clone(),
                         raw_position: position.map(f64::from),
                         raw_rotation: rotation.map(f64::from),
@@ -217,6 +256,23 @@ pub(crate) fn ingest(
     }
 
     for (ci, a) in arrivals {
+        if let Some(why) = implausible(&a) {
+            // Dropped before the filter and counted as rejected input, like a bad packet.
+            let cam = &mut state.cameras[ci];
+            cam.errors += 1;
+            if cam.errors.is_power_of_two() {
+                warn!(
+                    "camera {}: dropped a sample from `{}` ({} rejected so far): {why}",
+                    cam.id, a.source, cam.errors
+                );
+            }
+            cam.last_error = Some(why.clone());
+            if let Some(tracker) = a.tracker.and_then(|ti| state.trackers.get_mut(ti)) {
+                tracker.errors += 1;
+                tracker.last_error = Some(why);
+            }
+            continue;
+        }
         let cam_setup = &setup.cameras[ci];
         let cam = &mut state.cameras[ci];
         if let Some(f) = a.fov {

@@ -113,3 +113,5 @@ impl Plugin for TrackingPlugin {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod finite_tests;

@@ -6,6 +6,14 @@ use bevy::math::{EulerRot, Quat, Vec3};
 
 use crate::codec::freed::FreedD1;
 
+/// Farthest a tracked camera may be from the stage origin on any axis, metres: beyond this
+/// a sample is a glitch or a unit mix-up, not a camera.
+pub const MAX_POSITION_M: f32 = 1000.0;
+
+/// Largest pan, tilt or roll accepted, degrees: a hundred turns, for trackers that count
+/// pan unwrapped; beyond it an f32 angle has lost its precision anyway.
+pub const MAX_ANGLE_DEG: f32 = 36_000.0;
+
 /// A camera pose: position in metres and pan, tilt, roll in degrees (pan positive turns
 /// right seen from above, tilt positive looks up, roll positive turns the image clockwise
 /// seen from behind; all zero looks along stage −Z).
@@ -28,6 +36,36 @@ impl Pose {
     pub fn angles_of(q: Quat) -> [f32; 3] {
         let (a, b, c) = q.to_euler(EulerRot::YXZ);
         [-a.to_degrees(), b.to_degrees(), -c.to_degrees()]
+    }
+
+    /// Whether every number in it is finite.
+    pub fn is_finite(&self) -> bool {
+        self.position.is_finite() && self.rotation.iter().all(|a| a.is_finite())
+    }
+
+    /// Why this cannot be a camera's pose (a number not finite, a position beyond
+    /// [`MAX_POSITION_M`], an angle beyond [`MAX_ANGLE_DEG`]), or `None` when it can. Such a
+    /// sample is dropped before smoothing: one NaN in the filter would hold every output.
+    pub fn implausible(&self) -> Option<String> {
+        let position = self.position.to_array();
+        if !self.is_finite() {
+            return Some(format!(
+                "pose is not finite (position {position:?}, rotation {:?})",
+                self.rotation
+            ));
+        }
+        if position.iter().any(|v| v.abs() > MAX_POSITION_M) {
+            return Some(format!(
+                "position {position:?} is more than {MAX_POSITION_M} m from the stage origin"
+            ));
+        }
+        if self.rotation.iter().any(|a| a.abs() > MAX_ANGLE_DEG) {
+            return Some(format!(
+                "rotation {:?} is beyond {MAX_ANGLE_DEG} degrees",
+                self.rotation
+            ));
+        }
+        None
     }
 
     /// `t` of the way from `self` to `other`; angles take the short way round.
@@ -218,5 +256,37 @@ mod tests {
         assert!(near(mid.position, Vec3::new(0.5, 0.0, 0.0)));
         assert!((mid.rotation[0].abs() - 180.0).abs() < 1e-3, "{mid:?}");
         assert!((mid.rotation[1] - 5.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn extreme_and_non_finite_poses_are_implausible() {
+        let ok = Pose {
+            position: Vec3::new(999.0, -999.0, 0.0),
+            rotation: [-720.0, 90.0, 35_999.0],
+        };
+        assert_eq!(ok.implausible(), None);
+        let far = Pose {
+            position: Vec3::new(0.0, 1e30, 0.0),
+            ..ok
+        };
+        assert!(far.implausible().is_some_and(|w| w.contains("1000 m")));
+        let spun = Pose {
+            rotation: [0.0, 0.0, -1e30],
+            ..ok
+        };
+        assert!(spun.implausible().is_some_and(|w| w.contains("rotation")));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let p = Pose {
+                position: Vec3::new(0.0, 0.0, bad),
+                ..ok
+            };
+            assert!(!p.is_finite());
+            assert!(p.implausible().is_some_and(|w| w.contains("not finite")), "{bad}");
+            let r = Pose {
+                rotation: [bad, 0.0, 0.0],
+                ..ok
+            };
+            assert!(r.implausible().is_some_and(|w| w.contains("not finite")), "{bad}");
+        }
     }
 }

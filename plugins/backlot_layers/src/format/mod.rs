@@ -5,3 +5,6 @@ mod types;
 
 pub use parse::{parse_layers, parse_layers_file};
 pub use types::*;
+
+#[cfg(test)]
+mod finite_tests;

@@ -32,3 +32,5 @@ pub use scene_file::*;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod finite_tests;

@@ -1,6 +1,6 @@
 //! The live parameters a scene declares, and what each one drives.
 
-use backlot_params::{ParamAddress, ParamSpec};
+use backlot_params::{ParamAddress, ParamSpec, ParamValue};
 
 use super::{AnimationDef, BackgroundDef, BodyKind, LightKind, SceneFile};
 
@@ -322,7 +322,27 @@ pub fn scene_param_specs(scene: &SceneFile) -> Vec<(ParamSpec, ParamTarget)> {
             ));
         }
     }
+    // The file is the authority on its own values: each range widens to hold the default,
+    // so registering (which clamps a default into its range) never moves what the file
+    // placed (desert_road's mesas are scaled past 100).
+    for (spec, _) in &mut out {
+        widen_to_default(spec);
+    }
     out
+}
+
+fn widen_to_default(spec: &mut ParamSpec) {
+    let Some((lo, hi)) = spec.range else {
+        return;
+    };
+    let values: &[f32] = match &spec.default {
+        ParamValue::Float(v) => std::slice::from_ref(v),
+        ParamValue::Vec3(v) | ParamValue::Color(v) => v,
+        _ => return,
+    };
+    let lo = values.iter().copied().fold(lo, f32::min);
+    let hi = values.iter().copied().fold(hi, f32::max);
+    spec.range = Some((lo, hi));
 }
 
 fn anim_speed(segments: &[&str], anim: &AnimationDef) -> ParamSpec {

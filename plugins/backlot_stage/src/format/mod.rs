@@ -32,3 +32,5 @@ pub use tracking::*;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod finite_tests;
