@@ -187,8 +187,16 @@ pub fn build_app(options: &AppOptions) -> App {
         ..default()
     };
     let log = LogPlugin {
-        filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn"
-            .into(),
+        filter: format!(
+            "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn{}",
+            // Unrendered, render plugins say at start that there is no render world to
+            // extract into: true, expected, and not an error an operator should see.
+            if options.render {
+                ""
+            } else {
+                ",bevy_render::extract_resource=off"
+            }
+        ),
         custom_layer: if windowed {
             backlot_ui::capture_layer
         } else {

@@ -162,6 +162,7 @@ fn main() -> ExitCode {
                     artnet_port: args.artnet_port,
                     sacn_port: args.sacn_port,
                     live: true,
+                    oscquery: true,
                 }),
                 ..AppOptions::render(scene, asset_root, args.size)
             };

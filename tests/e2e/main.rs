@@ -8,6 +8,7 @@ mod frame;
 mod layers;
 mod memory;
 mod oscquery;
+mod reload;
 mod render;
 mod stage;
 mod support;

@@ -26,7 +26,7 @@ use crate::support::{Running, backlot, flat_wall_variant, free_tcp, free_udp, re
 
 /// flat_wall with small outputs, a small outer cube and inner render, so lavapipe renders
 /// several frames a second.
-fn small_stage(dir: &Path) -> PathBuf {
+pub(crate) fn small_stage(dir: &Path) -> PathBuf {
     flat_wall_variant(
         dir,
         "small.stage.ron",

@@ -74,7 +74,10 @@ fn oscquery_survives_descriptor_exhaustion_and_never_serves_an_empty_namespace()
             running.log()
         );
         if let Ok(Some(status)) = running.child.try_wait() {
-            panic!("backlot exited ({status}) under ulimit -n 256\n{}", running.log());
+            panic!(
+                "backlot exited ({status}) under ulimit -n 256\n{}",
+                running.log()
+            );
         }
         if let Ok(s) = TcpStream::connect(addr) {
             break get(s, "/");
@@ -83,11 +86,15 @@ fn oscquery_survives_descriptor_exhaustion_and_never_serves_an_empty_namespace()
     };
     let (status, body) = first.expect("an answer to the first GET");
     if status == 200 {
-        assert!(body.contains("\"FULL_PATH\":\"/scene/"), "empty namespace: {body}");
+        assert!(
+            body.contains("\"FULL_PATH\":\"/scene/"),
+            "empty namespace: {body}"
+        );
     } else {
         assert_eq!(status, 503, "{body}");
         running.wait_for("the scene's namespace", |r| {
-            r.http("/").is_some_and(|b| b.contains("\"FULL_PATH\":\"/scene/"))
+            r.http("/")
+                .is_some_and(|b| b.contains("\"FULL_PATH\":\"/scene/"))
         });
     }
 
@@ -107,7 +114,8 @@ fn oscquery_survives_descriptor_exhaustion_and_never_serves_an_empty_namespace()
     drop(flood);
 
     running.wait_for("OSCQuery to answer again", |r| {
-        r.http("/?HOST_INFO").is_some_and(|b| b.contains("\"OSC_PORT\""))
+        r.http("/?HOST_INFO")
+            .is_some_and(|b| b.contains("\"OSC_PORT\""))
     });
     running.wait_for("the frame count", |r| frames(r) > 0.0);
     let before = frames(&running);

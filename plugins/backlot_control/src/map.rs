@@ -11,9 +11,7 @@ use bevy::prelude::*;
 use crate::asset::{MapAsset, MapKind, MapSource};
 use crate::dmx::{self, Universe};
 use crate::feedback::Feedback;
-use crate::format::{
-    MapFile, MidiBinding, SaveError, Saved, learn_binding, save_learned_bindings,
-};
+use crate::format::{MapFile, MidiBinding, SaveError, Saved, learn_binding, save_learned_bindings};
 use crate::servers::DmxServers;
 
 /// The map in force.

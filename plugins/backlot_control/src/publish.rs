@@ -102,12 +102,28 @@ fn counter(a: ParamAddress, description: String) -> ParamSpec {
 /// The inbox's queues as read-only status: what waits, and what overflow cost.
 fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
     let int = |v: u64| ParamValue::Int(i32::try_from(v).unwrap_or(i32::MAX));
-    for (protocol, lane) in [("osc", &stats.osc), ("dmx", &stats.dmx), ("midi", &stats.midi)] {
+    for (protocol, lane) in [
+        ("osc", &stats.osc),
+        ("dmx", &stats.dmx),
+        ("midi", &stats.midi),
+    ] {
         for (leaf, value, what) in [
             ("queued", lane.queued as u64, "waiting for the next frame"),
-            ("dropped", lane.dropped, "dropped, oldest first, because its queue was full"),
-            ("dropped_bytes", lane.dropped_bytes, "bytes dropped because its queue was full"),
-            ("coalesced", lane.coalesced, "replaced by a newer value before a frame took them"),
+            (
+                "dropped",
+                lane.dropped,
+                "dropped, oldest first, because its queue was full",
+            ),
+            (
+                "dropped_bytes",
+                lane.dropped_bytes,
+                "bytes dropped because its queue was full",
+            ),
+            (
+                "coalesced",
+                lane.coalesced,
+                "replaced by a newer value before a frame took them",
+            ),
         ] {
             status(
                 &addresses::status_inbox(protocol, leaf),
@@ -119,7 +135,12 @@ fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
     }
     status(
         addresses::STATUS_INBOX_SENDERS_EVICTED,
-        |a| counter(a, "Senders whose statistics were forgotten to stay bounded".into()),
+        |a| {
+            counter(
+                a,
+                "Senders whose statistics were forgotten to stay bounded".into(),
+            )
+        },
         registry,
         int(stats.senders_evicted),
     );

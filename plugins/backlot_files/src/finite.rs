@@ -67,10 +67,8 @@ fn number<'a>(src: &'a str, at: usize, found: &mut Vec<(usize, &'a str)>) -> usi
     let hex = bytes[at..].starts_with(b"0x") || bytes[at..].starts_with(b"0X");
     let mut end = at;
     while let Some(&b) = bytes.get(end) {
-        let exponent_sign = matches!(b, b'+' | b'-')
-            && !hex
-            && end > at
-            && matches!(bytes[end - 1], b'e' | b'E');
+        let exponent_sign =
+            matches!(b, b'+' | b'-') && !hex && end > at && matches!(bytes[end - 1], b'e' | b'E');
         if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.') || exponent_sign {
             end += 1;
         } else {
@@ -99,9 +97,7 @@ fn overflows_f32(literal: &str) -> bool {
         .unwrap_or(literal);
     let digits: String = body.chars().filter(|&c| c != '_').collect();
     // An f64 that rounds past f32::MAX is what ron hands an f32 field: infinity.
-    digits
-        .parse::<f64>()
-        .is_ok_and(|v| !(v as f32).is_finite())
+    digits.parse::<f64>().is_ok_and(|v| !(v as f32).is_finite())
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -192,7 +188,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn texts(src: &str) -> Vec<&str> {
-        non_finite_numbers(src).into_iter().map(|(_, t)| t).collect()
+        non_finite_numbers(src)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
     }
 
     #[test]
@@ -231,7 +230,11 @@ mod tests {
             kind: NaNs,
             r#inf: 2.0,
         )"##;
-        assert!(non_finite_numbers(src).is_empty(), "{:?}", non_finite_numbers(src));
+        assert!(
+            non_finite_numbers(src).is_empty(),
+            "{:?}",
+            non_finite_numbers(src)
+        );
         // An escaped quote does not end the string early.
         assert!(texts(r#"(a: "say \"NaN\"", b: 2.0)"#).is_empty());
         assert_eq!(texts(r#"(a: "say \"hi\"", b: NaN)"#), ["NaN"]);

@@ -182,14 +182,34 @@ mod tests {
     #[test]
     fn extreme_and_non_finite_positions_are_refused() {
         let at = |args: Vec<OscType>| performer_message("/backlot/performer/3/position", &args);
-        let ok = at(vec![OscType::Float(-1000.0), OscType::Float(0.0), OscType::Float(1000.0)]);
+        let ok = at(vec![
+            OscType::Float(-1000.0),
+            OscType::Float(0.0),
+            OscType::Float(1000.0),
+        ]);
         assert!(ok.is_some_and(|s| s.is_plausible()));
         for bad in [
-            vec![OscType::Float(1e30), OscType::Float(0.0), OscType::Float(0.0)],
-            vec![OscType::Float(0.0), OscType::Float(f32::INFINITY), OscType::Float(0.0)],
+            vec![
+                OscType::Float(1e30),
+                OscType::Float(0.0),
+                OscType::Float(0.0),
+            ],
+            vec![
+                OscType::Float(0.0),
+                OscType::Float(f32::INFINITY),
+                OscType::Float(0.0),
+            ],
             // A double beyond f32 would read as infinity.
-            vec![OscType::Double(1e300), OscType::Float(0.0), OscType::Float(0.0)],
-            vec![OscType::Float(0.0), OscType::Float(0.0), OscType::Double(f64::NAN)],
+            vec![
+                OscType::Double(1e300),
+                OscType::Float(0.0),
+                OscType::Float(0.0),
+            ],
+            vec![
+                OscType::Float(0.0),
+                OscType::Float(0.0),
+                OscType::Double(f64::NAN),
+            ],
             vec![OscType::Int(2000), OscType::Int(0), OscType::Int(0)],
         ] {
             assert_eq!(at(bad.clone()), None, "{bad:?}");

@@ -20,7 +20,10 @@ fn non_finite_defaults_are_refused_and_counted() {
     let colour = ParamSpec::color(addr("/c"), [f32::NEG_INFINITY, 0.0, 0.0]);
     assert!(matches!(r.register(colour), Err(ParamError::NotFinite(_))));
     let nan_range = ParamSpec::float(addr("/d"), 0.5, 0.0, 1.0, "").with_range(f32::NAN, f32::NAN);
-    assert!(matches!(r.register(nan_range), Err(ParamError::NotFinite(_))));
+    assert!(matches!(
+        r.register(nan_range),
+        Err(ParamError::NotFinite(_))
+    ));
     assert_eq!(r.rejected_non_finite(), 4);
     assert!(r.is_empty(), "nothing was registered");
 }
@@ -36,11 +39,20 @@ fn out_of_range_defaults_are_clamped_and_wrong_types_refused() {
         Some(ParamValue::Float(1.0)),
         "the default is the clamped value, so a reset lands in range"
     );
-    r.register(ParamSpec::vec3(addr("/v"), [-50.0, 0.5, 50.0], -1.0, 1.0, "m"))
-        .expect("clamped");
+    r.register(ParamSpec::vec3(
+        addr("/v"),
+        [-50.0, 0.5, 50.0],
+        -1.0,
+        1.0,
+        "m",
+    ))
+    .expect("clamped");
     assert_eq!(r.get("/v"), Ok(&ParamValue::Vec3([-1.0, 0.5, 1.0])));
     let wrong = ParamSpec::new(addr("/w"), ParamKind::Color, ParamValue::Bool(true));
-    assert!(matches!(r.register(wrong), Err(ParamError::WrongType { .. })));
+    assert!(matches!(
+        r.register(wrong),
+        Err(ParamError::WrongType { .. })
+    ));
     assert_eq!(r.rejected_non_finite(), 0, "only non-finite refusals count");
 }
 
@@ -84,7 +96,11 @@ fn non_finite_writes_are_refused_and_counted() {
         Err(ParamError::NotFinite(_))
     ));
     assert_eq!(r.rejected_non_finite(), 3);
-    assert_eq!(r.get("/f"), Ok(&ParamValue::Float(0.5)), "the old value stands");
+    assert_eq!(
+        r.get("/f"),
+        Ok(&ParamValue::Float(0.5)),
+        "the old value stands"
+    );
     assert_eq!(r.get("/c"), Ok(&ParamValue::Color([1.0, 1.0, 1.0])));
     // A wrong type is refused but is not a non-finite number.
     assert!(r.set("/f", ParamValue::Enum("x".into())).is_err());

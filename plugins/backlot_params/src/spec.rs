@@ -182,7 +182,10 @@ impl ParamSpec {
     /// the wrong type is refused too; one outside the range is clamped into it, with a
     /// warning, because the file asked for more than the parameter holds.
     pub fn with_checked_default(mut self) -> Result<Self, ParamError> {
-        if self.range.is_some_and(|(lo, hi)| lo.is_nan() || hi.is_nan()) {
+        if self
+            .range
+            .is_some_and(|(lo, hi)| lo.is_nan() || hi.is_nan())
+        {
             return Err(ParamError::NotFinite(self.address.to_string()));
         }
         let default = self.coerce(self.default.clone())?;

@@ -67,7 +67,10 @@ fn extreme_and_nan_poses_do_not_freeze_a_smoothed_camera() {
             get(a, "/tracking/1/packets") == ParamValue::Int(1 + i)
         });
         let now = x(&app);
-        assert!(now.is_finite() && now > last && now <= 1.0, "{now} after {last}");
+        assert!(
+            now.is_finite() && now > last && now <= 1.0,
+            "{now} after {last}"
+        );
         last = now;
     }
     assert_eq!(

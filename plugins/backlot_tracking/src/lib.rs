@@ -112,6 +112,6 @@ impl Plugin for TrackingPlugin {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod tests;

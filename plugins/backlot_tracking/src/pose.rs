@@ -281,12 +281,18 @@ mod tests {
                 ..ok
             };
             assert!(!p.is_finite());
-            assert!(p.implausible().is_some_and(|w| w.contains("not finite")), "{bad}");
+            assert!(
+                p.implausible().is_some_and(|w| w.contains("not finite")),
+                "{bad}"
+            );
             let r = Pose {
                 rotation: [bad, 0.0, 0.0],
                 ..ok
             };
-            assert!(r.implausible().is_some_and(|w| w.contains("not finite")), "{bad}");
+            assert!(
+                r.implausible().is_some_and(|w| w.contains("not finite")),
+                "{bad}"
+            );
         }
     }
 }

@@ -355,7 +355,9 @@ fn takes_record_and_replay_frame_accurately() {
     trigger(&mut app);
     assert_eq!(get(&app, "/takes/recording"), ParamValue::Bool(false));
     // The writer thread closes the file while frames go on.
-    update_until(&mut app, |a| a.world().resource::<TakeRecorder>().closing() == 0);
+    update_until(&mut app, |a| {
+        a.world().resource::<TakeRecorder>().closing() == 0
+    });
     let path = app
         .world()
         .resource::<TakeRecorder>()

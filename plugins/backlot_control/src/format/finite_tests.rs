@@ -31,14 +31,22 @@ fn error_with(anchor: &str, from: &str, to: &str) -> (FileError, (usize, usize))
 fn an_address_that_spells_nan_is_only_a_string() {
     let good = shipped().replace("\"/look/fog\"", "\"/look/NaN/inf\"");
     let map = parse_map(&good, "good.map.ron").unwrap_or_else(|e| panic!("{e}"));
-    assert!(map.osc.bindings.iter().any(|b| b.address == "/look/NaN/inf"));
+    assert!(
+        map.osc
+            .bindings
+            .iter()
+            .any(|b| b.address == "/look/NaN/inf")
+    );
 }
 
 #[test]
 fn a_nan_slew_is_refused_at_its_position() {
     let (e, at) = error_with("slew_ms", "80.0", "NaN");
     assert_eq!((e.line, e.col), at, "{e}");
-    assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+    assert!(
+        e.message.contains("must be a finite number, not NaN/inf"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with("bad.map.ron:"), "{e}");
     // A MIDI binding's slew, infinite or beyond f32.
     for to in ["-inf", "3.5e38"] {

@@ -13,6 +13,6 @@ pub use splice::learn_binding;
 pub use types::*;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod tests;

@@ -129,7 +129,12 @@ fn read_checked(path: &Path) -> Result<Option<(String, MapFile)>, SaveError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(SaveError::Read { path: shown, source }),
+        Err(source) => {
+            return Err(SaveError::Read {
+                path: shown,
+                source,
+            });
+        }
     };
     match parse_map(&text, &shown) {
         Ok(map) => Ok(Some((text, map))),

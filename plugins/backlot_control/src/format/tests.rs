@@ -240,12 +240,18 @@ fn splices_follow_the_lists_layout() {
         assert_eq!(got, after.replace("FOG", FOG));
         let mut expected = old.clone();
         expected.push(fog());
-        assert_eq!(parse_map(&got, "t").expect("parses").midi.bindings, expected);
+        assert_eq!(
+            parse_map(&got, "t").expect("parses").midi.bindings,
+            expected
+        );
     }
     // Every kind of control, and every field away from its default, reads back as learned.
     for control in [
         MidiControl::Cc { channel: 3, cc: 4 },
-        MidiControl::Cc14 { channel: 16, cc: 31 },
+        MidiControl::Cc14 {
+            channel: 16,
+            cc: 31,
+        },
         MidiControl::Nrpn {
             channel: 2,
             number: 300,

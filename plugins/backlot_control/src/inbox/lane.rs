@@ -181,7 +181,10 @@ mod tests {
             l.push((0, i), 10, None, |_, _| true);
         }
         let s = l.stats();
-        assert_eq!((s.queued, s.queued_bytes, s.dropped, s.dropped_bytes), (2, 20, 2, 20));
+        assert_eq!(
+            (s.queued, s.queued_bytes, s.dropped, s.dropped_bytes),
+            (2, 20, 2, 20)
+        );
         // One item larger than the whole queue is dropped on arrival.
         l.push((0, 9), 26, None, |_, _| true);
         assert_eq!(l.drain(), vec![(0, 2), (0, 3)]);

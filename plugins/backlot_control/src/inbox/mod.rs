@@ -244,7 +244,8 @@ impl Inbox {
             if self.counters.len() >= MAX_SENDERS {
                 self.forget_a_sender();
             }
-            self.counters.insert(source.to_string(), Counters::default());
+            self.counters
+                .insert(source.to_string(), Counters::default());
         }
         let Some(c) = self.counters.get_mut(source) else {
             return;

@@ -144,7 +144,9 @@ impl Ctx {
     fn close(&self, id: u64) {
         let mut table = self.table();
         table.remove(&id);
-        self.counters.open.store(table.len() as u64, Ordering::Relaxed);
+        self.counters
+            .open
+            .store(table.len() as u64, Ordering::Relaxed);
     }
 
     /// Closes the connection least worth keeping; false when every one is mid-request.
@@ -155,7 +157,9 @@ impl Ctx {
                 return false;
             };
             let open = table.remove(&id);
-            self.counters.open.store(table.len() as u64, Ordering::Relaxed);
+            self.counters
+                .open
+                .store(table.len() as u64, Ordering::Relaxed);
             open.map(|o| o.abort)
         };
         // Outside the lock: the aborted task frees its slot through the same table.
@@ -268,7 +272,9 @@ fn admit(ctx: &Arc<Ctx>, stream: TcpStream) {
             state,
         },
     );
-    ctx.counters.open.store(table.len() as u64, Ordering::Relaxed);
+    ctx.counters
+        .open
+        .store(table.len() as u64, Ordering::Relaxed);
 }
 
 /// Frees a connection's slot however its task ends: closed, timed out or aborted.

@@ -18,8 +18,14 @@ fn namespace(params: usize) -> Snapshot {
     for i in 0..params {
         let address = format!("/scene/group{}/param{i}", i % 50);
         r.register(
-            ParamSpec::float(ParamAddress::new(address).expect("address"), 0.5, 0.0, 1.0, "")
-                .with_description("a parameter with a description long enough to weigh"),
+            ParamSpec::float(
+                ParamAddress::new(address).expect("address"),
+                0.5,
+                0.0,
+                1.0,
+                "",
+            )
+            .with_description("a parameter with a description long enough to weigh"),
         )
         .expect("register");
     }
@@ -84,7 +90,10 @@ fn answers_get_as_json_and_only_get() {
             .contains("content-type: application/json"),
         "{root}"
     );
-    assert!(root.contains("\"FULL_PATH\":\"/scene/group1/param1\""), "{root}");
+    assert!(
+        root.contains("\"FULL_PATH\":\"/scene/group1/param1\""),
+        "{root}"
+    );
     let value = get(addr, "/scene/group2/param2?VALUE");
     assert!(value.ends_with("{\"VALUE\":[0.5]}"), "{value}");
     assert!(get(addr, "/missing").starts_with("HTTP/1.1 404"));
@@ -98,7 +107,10 @@ fn answers_get_as_json_and_only_get() {
         "HEAD /?HOST_INFO HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.ends_with("\r\n\r\n"), "a HEAD reply has no body: {head}");
+    assert!(
+        head.ends_with("\r\n\r\n"),
+        "a HEAD reply has no body: {head}"
+    );
     let stats = server.stats();
     assert!(stats.running);
     assert_eq!(stats.accepted, 5);
@@ -160,7 +172,10 @@ fn a_slowloris_is_closed_when_its_head_is_late() {
         }
     };
     assert!(closed, "a head trickling in forever was not cut off");
-    assert!(eventually(Duration::from_secs(2), || server.stats().timed_out >= 1));
+    assert!(eventually(Duration::from_secs(2), || server
+        .stats()
+        .timed_out
+        >= 1));
     assert!(get(addr, "/?HOST_INFO").starts_with("HTTP/1.1 200"));
 }
 
@@ -247,5 +262,8 @@ fn dropping_the_server_closes_its_socket() {
     let (server, _, addr) = serve(namespace(1), Limits::default());
     assert!(get(addr, "/").starts_with("HTTP/1.1 200"));
     drop(server);
-    assert!(TcpStream::connect(addr).is_err(), "still listening on {addr}");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "still listening on {addr}"
+    );
 }

@@ -31,8 +31,7 @@ pub type SharedSnapshot = Arc<RwLock<Snapshot>>;
 /// are. A scene that failed before any good load registers none, and an app without the
 /// scene plugin has none coming: both serve what there is rather than wait for nothing.
 pub fn namespace_ready(registry: &ParamRegistry, scene: Option<&SceneStatus>) -> bool {
-    registry.iter_under("/scene").next().is_some()
-        || scene.is_none_or(|s| s.failed_without_scene)
+    registry.iter_under("/scene").next().is_some() || scene.is_none_or(|s| s.failed_without_scene)
 }
 
 fn osc_type(kind: &ParamKind) -> &'static str {
@@ -251,10 +250,16 @@ mod tests {
             !namespace_ready(&r, Some(&loading)),
             "only status so far: the scene is still loading"
         );
-        assert!(namespace_ready(&r, None), "no scene plugin: nothing to wait for");
+        assert!(
+            namespace_ready(&r, None),
+            "no scene plugin: nothing to wait for"
+        );
         let mut failed = SceneStatus::default();
         failed.failed_without_scene = true;
-        assert!(namespace_ready(&r, Some(&failed)), "a failed scene brings nothing");
+        assert!(
+            namespace_ready(&r, Some(&failed)),
+            "a failed scene brings nothing"
+        );
         r.register(ParamSpec::float(
             ParamAddress::new("/scene/camera/fov").expect("a"),
             50.0,

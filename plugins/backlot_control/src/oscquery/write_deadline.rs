@@ -36,11 +36,7 @@ impl WriteDeadline {
     }
 
     /// Passes progress through; a write pending for longer than the timeout fails instead.
-    fn check<T>(
-        &mut self,
-        cx: &mut Context<'_>,
-        poll: Poll<io::Result<T>>,
-    ) -> Poll<io::Result<T>> {
+    fn check<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
         if poll.is_ready() {
             self.waiting = None;
             return poll;

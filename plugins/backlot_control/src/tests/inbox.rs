@@ -85,7 +85,11 @@ fn a_fader_keeps_its_newest_value_through_an_osc_flood() {
     let fader = "/scene/lights/key/intensity";
     let n = 100_000u32;
     for i in 0..n {
-        let value = if i + 1 == n { 4321.0 } else { (i % 9000) as f32 };
+        let value = if i + 1 == n {
+            4321.0
+        } else {
+            (i % 9000) as f32
+        };
         // Strings are commands, never coalesced: these fill the queue past its limit.
         osc.receive(
             desk,
@@ -106,7 +110,11 @@ fn a_fader_keeps_its_newest_value_through_an_osc_flood() {
     let s = stats(&app).osc;
     assert!(s.peak <= OSC_LIMITS.items, "{s:?}");
     assert_eq!(s.received, 2 * u64::from(n));
-    assert_eq!(s.coalesced, u64::from(n) - 1, "every fader value but the newest");
+    assert_eq!(
+        s.coalesced,
+        u64::from(n) - 1,
+        "every fader value but the newest"
+    );
     assert_eq!(s.received, s.queued as u64 + s.dropped + s.coalesced);
     assert!(s.dropped > 0, "{s:?}");
     assert!(s.dropped_bytes > 0, "{s:?}");
@@ -297,7 +305,11 @@ fn sender_statistics_are_bounded_least_recently_used_first() {
     {
         let rt = app.world().resource::<ControlRuntime>();
         let inbox = rt.inbox.lock();
-        assert!(inbox.counters.len() <= MAX_SENDERS, "{}", inbox.counters.len());
+        assert!(
+            inbox.counters.len() <= MAX_SENDERS,
+            "{}",
+            inbox.counters.len()
+        );
         assert!(
             inbox.stats().senders_evicted >= u64::from(senders) - MAX_SENDERS as u64,
             "{:?}",
@@ -305,7 +317,11 @@ fn sender_statistics_are_bounded_least_recently_used_first() {
         );
         let newest = format!("osc {}", peer(20_000 + senders - 1));
         assert!(inbox.counters.contains_key(&newest));
-        assert!(!inbox.counters.contains_key(&format!("osc {}", peer(20_000))));
+        assert!(
+            !inbox
+                .counters
+                .contains_key(&format!("osc {}", peer(20_000)))
+        );
     }
     assert!(published(&app, addresses::STATUS_INBOX_SENDERS_EVICTED) > 9000);
 }

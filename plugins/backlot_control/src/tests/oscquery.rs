@@ -29,7 +29,10 @@ fn the_snapshot_is_ready_once_the_scene_registered_its_parameters() {
     app.update();
     std::thread::sleep(Duration::from_millis(60));
     app.update();
-    assert!(!ready(&app), "the scene is still loading: nothing worth serving");
+    assert!(
+        !ready(&app),
+        "the scene is still loading: nothing worth serving"
+    );
     app.world_mut()
         .resource_mut::<ParamRegistry>()
         .register(ParamSpec::float(

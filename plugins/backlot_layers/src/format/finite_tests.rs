@@ -42,7 +42,10 @@ fn an_lfo_named_nan_is_only_a_string() {
 fn a_nan_layer_weight_is_refused_at_its_position() {
     let (e, at) = error_with("weight: ", "0.6", "NaN");
     assert_eq!((e.line, e.col), at, "{e}");
-    assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+    assert!(
+        e.message.contains("must be a finite number, not NaN/inf"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with("bad.layers.ron:"), "{e}");
 }
 
@@ -57,6 +60,9 @@ fn infinite_tempo_ranges_and_colours_are_refused() {
         let (e, at) = error_with(anchor, from, to);
         assert_eq!((e.line, e.col), at, "{anchor}: {e}");
         assert!(e.message.contains(to), "{anchor}: {e}");
-        assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+        assert!(
+            e.message.contains("must be a finite number, not NaN/inf"),
+            "{e}"
+        );
     }
 }

@@ -64,7 +64,10 @@ mod tests {
     #[test]
     fn speed_stays_finite_through_bad_samples_and_a_zero_interval() {
         let mut state = LayersState::default();
-        state.file.performers = vec![PerformerDef { id: 1, freed: false }];
+        state.file.performers = vec![PerformerDef {
+            id: 1,
+            freed: false,
+        }];
         track(&mut state, [at(0.0)].iter(), 0.0);
         // Two samples in the same instant: no division by zero.
         track(&mut state, [at(1.0), at(2.0)].iter(), 0.0);
@@ -82,6 +85,10 @@ mod tests {
         track(&mut state, [at(3.0)].iter(), 1.0);
         let p = &state.performers[&1];
         assert_eq!(p.position, Vec3::new(3.0, 0.0, 0.0));
-        assert!(p.speed.is_finite() && p.speed > 0.0 && p.speed <= 1.0, "{}", p.speed);
+        assert!(
+            p.speed.is_finite() && p.speed > 0.0 && p.speed <= 1.0,
+            "{}",
+            p.speed
+        );
     }
 }

@@ -43,7 +43,10 @@ fn nan_light_intensity_is_refused_at_its_position() {
     let (e, at) = error_with("intensity", "800.0", "NaN");
     assert_eq!((e.line, e.col), at, "{e}");
     assert_eq!((e.line, e.col), (3, 49), "{e}");
-    assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+    assert!(
+        e.message.contains("must be a finite number, not NaN/inf"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with("bad.scene.ron:3:49: "), "{e}");
 }
 
@@ -51,7 +54,10 @@ fn nan_light_intensity_is_refused_at_its_position() {
 fn infinite_parts_of_raw_vectors_are_refused() {
     let (e, at) = error_with("position", "3.0", "-inf");
     assert_eq!((e.line, e.col), at, "{e}");
-    assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+    assert!(
+        e.message.contains("must be a finite number, not NaN/inf"),
+        "{e}"
+    );
     let (e, at) = error_with("rotation", "45.0", "inff32");
     assert_eq!((e.line, e.col), at, "{e}");
     let (e, at) = error_with("size", "10.0", "+NaN");

@@ -31,6 +31,6 @@ pub use physics::*;
 pub use scene_file::*;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod tests;

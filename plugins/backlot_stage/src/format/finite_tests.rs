@@ -43,7 +43,10 @@ fn a_title_that_spells_nan_is_only_a_string() {
 fn nan_in_a_section_corner_is_refused_at_its_position() {
     let (e, at) = error_with("lower_left", "-3.0", "NaN");
     assert_eq!((e.line, e.col), at, "{e}");
-    assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+    assert!(
+        e.message.contains("must be a finite number, not NaN/inf"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with("bad.stage.ron:"), "{e}");
 }
 
@@ -58,6 +61,9 @@ fn infinite_sizes_overscan_and_offsets_are_refused() {
         let (e, at) = error_with(anchor, from, to);
         assert_eq!((e.line, e.col), at, "{anchor}: {e}");
         assert!(e.message.contains(to), "{anchor}: {e}");
-        assert!(e.message.contains("must be a finite number, not NaN/inf"), "{e}");
+        assert!(
+            e.message.contains("must be a finite number, not NaN/inf"),
+            "{e}"
+        );
     }
 }

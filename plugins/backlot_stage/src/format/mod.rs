@@ -31,6 +31,6 @@ pub use stage_file::*;
 pub use tracking::*;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod tests;

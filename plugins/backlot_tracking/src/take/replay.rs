@@ -57,9 +57,9 @@ impl Take {
                     }
                     take.rows.push(row);
                 }
-                Err(e) if is_last => take
-                    .warnings
-                    .push(format!("{e} (the last row: cut short by a crash?); skipped")),
+                Err(e) if is_last => take.warnings.push(format!(
+                    "{e} (the last row: cut short by a crash?); skipped"
+                )),
                 Err(e) => return Err(e),
             }
         }

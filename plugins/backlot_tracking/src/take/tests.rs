@@ -91,7 +91,11 @@ fn a_last_row_cut_by_a_crash_is_skipped_with_a_warning() {
             .unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
         assert_eq!(take.rows.len(), 2, "cut at {cut}");
         assert_eq!(take.warnings.len(), 1, "cut at {cut}");
-        assert!(take.warnings[0].starts_with("t.csv:4:"), "{:?}", take.warnings);
+        assert!(
+            take.warnings[0].starts_with("t.csv:4:"),
+            "{:?}",
+            take.warnings
+        );
     }
     // Fewer fields, or a number cut short, on the last line.
     for (last, why) in [
@@ -247,5 +251,9 @@ fn a_flood_past_the_queue_is_dropped_and_counted_without_waiting() {
     drop(open);
     w.finish().expect("closes once the disk moves");
     let text = String::from_utf8(out.lock().expect("not poisoned").clone()).expect("utf-8");
-    assert_eq!(text.lines().count() as u64, 1 + queued, "every queued row written");
+    assert_eq!(
+        text.lines().count() as u64,
+        1 + queued,
+        "every queued row written"
+    );
 }

@@ -69,8 +69,9 @@ impl TakeWriter {
         sink: W,
         sync: fn(&mut W) -> io::Result<()>,
     ) -> io::Result<Self> {
-        let context =
-            |e: io::Error| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()));
+        let context = |e: io::Error| {
+            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        };
         let mut out = BufWriter::new(sink);
         writeln!(out, "{HEADER}").map_err(context)?;
         out.flush().map_err(context)?;

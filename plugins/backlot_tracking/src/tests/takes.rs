@@ -57,7 +57,10 @@ fn a_full_disk_stops_the_take_and_says_why() {
     let recorder = app.world().resource::<TakeRecorder>();
     let error = recorder.error.as_deref().expect("the error is shown");
     let full = std::io::Error::from(ErrorKind::StorageFull).to_string();
-    assert!(error.contains("sink.csv") && error.contains(&full), "{error}");
+    assert!(
+        error.contains("sink.csv") && error.contains(&full),
+        "{error}"
+    );
     assert!(recorder.recording().is_none());
     assert_eq!(recorder.last.as_deref(), Some(Path::new("sink.csv")));
 }
@@ -105,7 +108,9 @@ fn a_flood_is_counted_and_shown_and_stopping_does_not_wait() {
         "the stalled disk is still being closed, off the frame"
     );
     drop(open);
-    update_until(&mut app, |a| a.world().resource::<TakeRecorder>().closing() == 0);
+    update_until(&mut app, |a| {
+        a.world().resource::<TakeRecorder>().closing() == 0
+    });
     let recorder = app.world().resource::<TakeRecorder>();
     assert!(recorder.error.is_none(), "{:?}", recorder.error);
     let text = String::from_utf8(out.lock().expect("not poisoned").clone()).expect("utf-8");
