@@ -147,6 +147,8 @@ fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
 }
 
 /// Fps, the inbox's counts, and the OSCQuery snapshot of the frame's resolved values.
+// One system, so status values and the snapshot that reports them come from one frame.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn publish_snapshot(
     mut query: ResMut<OscQueryServer>,
     osc_servers: Res<OscServers>,

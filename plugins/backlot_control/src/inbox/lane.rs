@@ -238,7 +238,7 @@ mod tests {
             prop_assert!(order.windows(2).all(|w| w[0] < w[1]));
             prop_assert!(s.dropped_bytes as usize + s.queued_bytes <= total);
             // The last push of a coalescing key survives unless it alone overflows.
-            if let Some((i, (key, true, size))) = pushes.iter().enumerate().last()
+            if let Some((i, (key, true, size))) = pushes.iter().enumerate().next_back()
                 && *size <= bytes
             {
                 prop_assert!(drained.contains(&(*key, i as u32)));
