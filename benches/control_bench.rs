@@ -65,7 +65,8 @@ fn osc_throughput() {
             .expect("osc")
         })
         .collect();
-    let from: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+    // A sender per message within a frame: nothing coalesces, every message is applied.
+    let from = |i: usize| SocketAddr::from(([127, 0, 0, 1], 5000 + (i % 5000) as u16));
     let n = 400_000usize;
     let start = Instant::now();
     for i in 0..n {
@@ -82,7 +83,7 @@ fn osc_throughput() {
             for i in done..(done + per_frame).min(n) {
                 if let Ok(mut m) = osc::decode(&packets[i % packets.len()]) {
                     guard.push_osc(OscIn {
-                        from,
+                        from: from(i),
                         timed: m.remove(0),
                     });
                 }
