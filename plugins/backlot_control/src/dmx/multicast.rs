@@ -210,18 +210,17 @@ impl SacnMulticast {
         }
     }
 
-    /// Each socket's listener, and a line for the memberships (its errors: failed joins).
+    /// A line for the memberships (its errors: failed joins), then each socket's listener.
     pub fn health(&self) -> Vec<(String, HealthReport)> {
         let s = self.stats();
         let summary = HealthReport {
-            received: s.memberships as u64,
             errors: s.joins_failed,
             running: true,
             last_error: s.last_error.clone(),
             ..HealthReport::default()
         };
         let name = format!(
-            "sacn multicast ({} groups held over {} sockets, {} failing; received = groups)",
+            "sacn multicast ({} groups over {} sockets, {} failing; errors are failed joins)",
             s.memberships,
             s.per_socket.len(),
             s.failing
