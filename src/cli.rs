@@ -63,6 +63,17 @@ pub struct RunArgs {
     /// sACN UDP port.
     #[arg(long, value_name = "PORT", default_value_t = 5568)]
     pub sacn_port: u16,
+    /// Network interface for DMX: an IPv4 address or an interface name (`eth1`). sACN joins
+    /// its multicast groups there and ArtPollReply announces its address; default: the
+    /// system's default interface (and loopback) for multicast, and the address routed toward
+    /// each poller.
+    #[arg(long, value_name = "ADDR|NAME")]
+    pub dmx_interface: Option<String>,
+    /// Share the Art-Net and sACN ports with other programs on this machine knowingly (by
+    /// default a port another program holds is an error: sharing splits a desk's unicast
+    /// packets between the programs).
+    #[arg(long)]
+    pub dmx_share: bool,
     /// Size of the scene view as WIDTHxHEIGHT (the operator preview, the headless render).
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub size: (u32, u32),

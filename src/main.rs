@@ -163,6 +163,8 @@ fn main() -> ExitCode {
                     sacn_port: args.sacn_port,
                     live: true,
                     oscquery: true,
+                    dmx_interface: args.dmx_interface.clone(),
+                    dmx_share: args.dmx_share,
                 }),
                 ..AppOptions::render(scene, asset_root, args.size)
             };

@@ -51,6 +51,8 @@ impl Default for ControlPlugin {
                 sacn_port: codec::sacn::PORT,
                 live: true,
                 oscquery: true,
+                dmx_interface: None,
+                dmx_share: false,
             },
         }
     }
@@ -87,6 +89,13 @@ impl Plugin for ControlPlugin {
                     publish::publish_inputs,
                 )
                     .chain()
+                    .in_set(BacklotSystems::Control),
+            )
+            // Art-Net time code sets `/timecode` as MIDI time code does, after it.
+            .add_systems(
+                Update,
+                dmx::publish_artnet_timecode
+                    .after(publish::publish_inputs)
                     .in_set(BacklotSystems::Control),
             )
             // Feedback and OSCQuery report the values this frame resolved and renders.

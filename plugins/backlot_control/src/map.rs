@@ -2,7 +2,7 @@
 //! MIDI-learned bindings back into the file (spliced into the user's text; never over a file
 //! with errors, whose learned bindings wait in force until a save succeeds).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::ToSocketAddrs;
 
 use backlot_files::FileNews;
@@ -81,6 +81,7 @@ pub(crate) fn watch_map(
 pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mut Feedback) {
     let mut universes = BTreeMap::new();
     let mut announce = Vec::new();
+    let mut sacn_universes = BTreeSet::new();
     for (id, artnet, sacn, on_loss) in dmx::routes(&file.dmx) {
         let mut u = dmx_servers
             .universes
@@ -90,17 +91,11 @@ pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mu
         u.htp = dmx::intensity_slots(&file.dmx, id);
         universes.insert(id, u);
         announce.extend(artnet);
-        if let (Some(s), Some(socket)) = (sacn, &dmx_servers.sacn_socket) {
-            let group = crate::codec::sacn::multicast_group(s);
-            for iface in [
-                std::net::Ipv4Addr::UNSPECIFIED,
-                std::net::Ipv4Addr::LOCALHOST,
-            ] {
-                let _ = socket.join_multicast_v4(&group, &iface);
-            }
-        }
+        sacn_universes.extend(sacn);
     }
     dmx_servers.universes = universes;
+    // Joins the new universes' groups and leaves those no longer patched.
+    dmx_servers.set_sacn_universes(&sacn_universes);
     if let Ok(mut a) = dmx_servers.announce.write() {
         a.port_addresses = announce;
     }

@@ -1,8 +1,8 @@
 //! Binds every socket and starts the threads: OSC (UDP and SLIP over TCP), OSCQuery and its
 //! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports.
 
-use std::collections::BTreeMap;
-use std::net::{SocketAddr, UdpSocket};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -12,6 +12,7 @@ use bevy::prelude::*;
 use crate::asset::MapSource;
 use crate::dmx::{self, Announce, Universe};
 use crate::feedback::Feedback;
+use crate::inbox::{LogKind, SharedInbox};
 use crate::map::ControlMap;
 use crate::midi::MidiPorts;
 use crate::oscquery::{self, SharedSnapshot};
@@ -34,6 +35,13 @@ pub struct ControlSettings {
     pub live: bool,
     /// Serve OSCQuery (the HTTP namespace and its DNS-SD advertisement) when `live`.
     pub oscquery: bool,
+    /// `--dmx-interface`: the interface (IPv4 address or name) for sACN multicast joins and
+    /// ArtPollReply; none: joins on the default interface and loopback, replies with the
+    /// address routed toward each poller.
+    pub dmx_interface: Option<String>,
+    /// `--dmx-share`: share the Art-Net and sACN ports with other programs knowingly
+    /// (otherwise a taken port is an error).
+    pub dmx_share: bool,
 }
 
 impl ControlSettings {
@@ -48,6 +56,8 @@ impl ControlSettings {
             sacn_port: 0,
             live,
             oscquery: true,
+            dmx_interface: None,
+            dmx_share: false,
         }
     }
 }
@@ -87,7 +97,13 @@ pub struct DmxServers {
     pub artnet: Option<SocketAddr>,
     /// Where sACN listens.
     pub sacn: Option<SocketAddr>,
-    pub(crate) sacn_socket: Option<UdpSocket>,
+    /// Why a DMX port is not listened on, or the interface was not found (set at start: a
+    /// few lines at most).
+    pub problems: Vec<String>,
+    /// The interface for sACN joins and ArtPollReply, when `--dmx-interface` found one.
+    pub interface: Option<Ipv4Addr>,
+    /// sACN multicast sockets and memberships, while sACN listens.
+    multicast: Option<dmx::SacnMulticast>,
     /// Art-Net and sACN receivers; dropping them stops and joins their threads.
     listeners: Vec<UdpListener>,
     pub(crate) announce: Arc<RwLock<Announce>>,
@@ -98,12 +114,36 @@ pub struct DmxServers {
 }
 
 impl DmxServers {
-    /// Each DMX listener's name and health, for the monitor.
+    /// Each DMX listener's name and health, for the monitor: the receivers, the multicast
+    /// memberships and sockets, and ports that could not be bound (shown stopped).
     pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
+        let problems = self.problems.iter().map(|p| {
+            let report = backlot_net::HealthReport {
+                errors: 1,
+                running: false,
+                last_error: Some(p.clone()),
+                ..Default::default()
+            };
+            ("dmx (not listening)".to_string(), report)
+        });
         self.listeners
             .iter()
             .map(|l| (l.name().to_string(), l.health()))
+            .chain(self.multicast.iter().flat_map(dmx::SacnMulticast::health))
+            .chain(problems)
             .collect()
+    }
+
+    /// sACN multicast memberships, sockets and failures, while sACN listens.
+    pub fn multicast(&self) -> Option<dmx::MulticastStats> {
+        self.multicast.as_ref().map(dmx::SacnMulticast::stats)
+    }
+
+    /// Joins the multicast groups of these sACN universes and leaves the others.
+    pub fn set_sacn_universes(&mut self, universes: &BTreeSet<u16>) {
+        if let Some(m) = &mut self.multicast {
+            m.set_universes(universes);
+        }
     }
 }
 
@@ -112,7 +152,9 @@ impl Default for DmxServers {
         Self {
             artnet: None,
             sacn: None,
-            sacn_socket: None,
+            problems: Vec::new(),
+            interface: None,
+            multicast: None,
             listeners: Vec::new(),
             announce: Arc::default(),
             universes: BTreeMap::new(),
@@ -240,29 +282,7 @@ pub(crate) fn start_servers(world: &mut World) {
     }
     {
         let mut servers = world.resource_mut::<DmxServers>();
-        if let Some(socket) = report(
-            &format!("Art-Net: cannot listen on udp {}", settings.artnet_port),
-            dmx::bind_shared(settings.artnet_port),
-        ) {
-            servers.artnet = socket.local_addr().ok();
-            let announce = servers.announce.clone();
-            if let Some(l) = report(
-                "Art-Net",
-                dmx::listen_artnet(socket, inbox.clone(), announce),
-            ) {
-                servers.listeners.push(l);
-            }
-        }
-        if let Some(socket) = report(
-            &format!("sACN: cannot listen on udp {}", settings.sacn_port),
-            dmx::bind_shared(settings.sacn_port),
-        ) {
-            servers.sacn = socket.local_addr().ok();
-            servers.sacn_socket = socket.try_clone().ok();
-            if let Some(l) = report("sACN", dmx::listen_sacn(socket, inbox.clone())) {
-                servers.listeners.push(l);
-            }
-        }
+        start_dmx(&mut servers, &settings, &inbox);
     }
     world.resource_mut::<Feedback>().socket = UdpSocket::bind(("0.0.0.0", 0)).ok();
     {
@@ -273,6 +293,74 @@ pub(crate) fn start_servers(world: &mut World) {
     }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
+}
+
+/// Binds Art-Net and sACN (exclusively unless `--dmx-share`), resolves `--dmx-interface`,
+/// and starts the receivers; a port or interface problem is an ERROR kept in `problems`.
+fn start_dmx(servers: &mut DmxServers, settings: &ControlSettings, inbox: &SharedInbox) {
+    let share = settings.dmx_share;
+    if let Some(spec) = settings.dmx_interface.as_deref() {
+        let known = dmx::system_interfaces().unwrap_or_else(|e| {
+            warn!("DMX: cannot list network interfaces: {e}");
+            Vec::new()
+        });
+        match dmx::resolve_interface(spec, &known) {
+            Ok(ip) => {
+                info!("DMX: interface {ip} for sACN multicast and ArtPollReply");
+                servers.interface = Some(ip);
+            }
+            Err(e) => dmx_problem(
+                servers,
+                inbox,
+                format!("--dmx-interface {spec}: {e}; using the default interface"),
+            ),
+        }
+    }
+    let interface = servers.interface;
+    let announce = servers.announce.clone();
+    let artnet = dmx::bind_artnet(settings.artnet_port, share)
+        .map_err(|e| dmx::port_problem("Art-Net", settings.artnet_port, share, &e))
+        .and_then(|socket| {
+            dmx::listen_artnet(socket, inbox.clone(), announce, interface)
+                .map_err(|e| format!("Art-Net: cannot start its receiver: {e}"))
+        });
+    match artnet {
+        Ok(l) => {
+            info!("Art-Net: listening on udp {}", l.local_addr());
+            servers.artnet = Some(l.local_addr());
+            servers.listeners.push(l);
+        }
+        Err(text) => dmx_problem(servers, inbox, text),
+    }
+    let sacn = dmx::bind_sacn(settings.sacn_port, share)
+        .map_err(|e| dmx::port_problem("sACN", settings.sacn_port, share, &e))
+        .and_then(|socket| {
+            dmx::listen_sacn(socket, inbox.clone())
+                .map_err(|e| format!("sACN: cannot start its receiver: {e}"))
+        });
+    match sacn {
+        Ok(l) => {
+            info!("sACN: listening on udp {}", l.local_addr());
+            // Without an interface: the system's default one, and loopback for senders on
+            // this machine that multicast there.
+            let interfaces = match interface {
+                Some(ip) => vec![ip],
+                None => vec![Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST],
+            };
+            let port = l.local_addr().port();
+            servers.multicast = Some(dmx::SacnMulticast::new(port, interfaces, inbox.clone()));
+            servers.sacn = Some(l.local_addr());
+            servers.listeners.push(l);
+        }
+        Err(text) => dmx_problem(servers, inbox, text),
+    }
+}
+
+/// A DMX port or interface problem: an ERROR, a red line in the DMX monitor, and kept.
+fn dmx_problem(servers: &mut DmxServers, inbox: &SharedInbox, text: String) {
+    error!("{text}");
+    inbox.lock().log(LogKind::Dmx, text.clone(), true);
+    servers.problems.push(text);
 }
 
 /// Advertises OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD so desks and

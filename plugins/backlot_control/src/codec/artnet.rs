@@ -53,6 +53,10 @@ pub enum ArtNetError {
     /// ArtDmx length field odd, out of 2..512, or beyond the packet.
     #[error("ArtDmx length {0} is invalid")]
     BadLength(usize),
+    /// ArtTimeCode fields out of range (hours 0..23, minutes and seconds 0..59, frames
+    /// 0..29, type 0..3).
+    #[error("ArtTimeCode {0:02}:{1:02}:{2:02}:{3:02} type {4} is out of range")]
+    BadTimeCode(u8, u8, u8, u8, u8),
 }
 
 /// Decodes one datagram.
@@ -95,10 +99,12 @@ pub fn decode(b: &[u8]) -> Result<ArtNet, ArtNetError> {
             if b.len() < 19 {
                 return Err(ArtNetError::Truncated(b.len()));
             }
-            Ok(ArtNet::TimeCode {
-                hmsf: [b[17], b[16], b[15], b[14]],
-                kind: b[18],
-            })
+            let (hmsf, kind) = ([b[17], b[16], b[15], b[14]], b[18]);
+            let [h, m, s, f] = hmsf;
+            if h > 23 || m > 59 || s > 59 || f > 29 || kind > 3 {
+                return Err(ArtNetError::BadTimeCode(h, m, s, f, kind));
+            }
+            Ok(ArtNet::TimeCode { hmsf, kind })
         }
         other => Ok(ArtNet::Other(other)),
     }
@@ -125,7 +131,19 @@ pub fn encode_dmx(sequence: u8, port_address: u16, data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// An ArtTimeCode packet (tests, loopback senders).
+pub fn encode_timecode(hmsf: [u8; 4], kind: u8) -> Vec<u8> {
+    let [h, m, s, f] = hmsf;
+    let mut out = Vec::with_capacity(19);
+    out.extend_from_slice(ID);
+    out.extend_from_slice(&0x9700u16.to_le_bytes());
+    out.extend_from_slice(&[0, 14, 0, 0, f, s, m, h, kind]);
+    out
+}
+
 /// An ArtPollReply announcing one output port (Art-Net in → backlot) for `port_address`.
+/// `ip` is the node's address as the poller reaches it, written as IP Address (bytes
+/// 10..14) and as BindIp (207..211: this node is its own root device).
 pub fn encode_poll_reply(
     ip: [u8; 4],
     port_address: u16,
@@ -156,6 +174,7 @@ pub fn encode_poll_reply(
     out[182] = 0x80; // data being output
     out[190] = (port_address & 0x0F) as u8; // SwOut
     out[200] = 0x00; // StNode
+    out[207..211].copy_from_slice(&ip); // BindIp
     out[211] = bind_index;
     out[212] = 0x08; // Status2: 15-bit Port-Address
     out
@@ -222,6 +241,28 @@ mod tests {
         assert_eq!((r[172], r[173], r[190]), (0, 1, 1));
     }
 
+    #[test]
+    fn poll_reply_carries_the_given_address() {
+        let r = encode_poll_reply([10, 1, 2, 3], 0x0123, 2, "backlot", "long", "#0001 ok");
+        assert_eq!(&r[10..14], &[10, 1, 2, 3], "IP Address");
+        assert_eq!(&r[207..211], &[10, 1, 2, 3], "BindIp");
+        assert_eq!(&r[14..16], &[0x36, 0x19], "port 6454, little-endian");
+        assert_eq!((r[18], r[19], r[190], r[211]), (0x01, 0x02, 0x03, 2));
+    }
+
+    #[test]
+    fn timecode_vector_and_range() {
+        let tc = hex("4172742d4e6574000097000e00000403020101");
+        assert_eq!(encode_timecode([1, 2, 3, 4], 1), tc);
+        let mut late = tc.clone();
+        late[14] = 30;
+        assert_eq!(decode(&late), Err(ArtNetError::BadTimeCode(1, 2, 3, 30, 1)));
+        let mut kind = tc.clone();
+        kind[18] = 4;
+        assert_eq!(decode(&kind), Err(ArtNetError::BadTimeCode(1, 2, 3, 4, 4)));
+        assert_eq!(decode(&tc[..18]), Err(ArtNetError::Truncated(18)));
+    }
+
     proptest! {
         #[test]
         fn any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -233,6 +274,11 @@ mod tests {
             let mut data = data;
             if data.len() % 2 == 1 { data.push(0); }
             prop_assert_eq!(decode(&encode_dmx(seq, pa, &data)), Ok(ArtNet::Dmx { sequence: seq, physical: 0, port_address: pa, data }));
+        }
+
+        #[test]
+        fn timecode_round_trips(h in 0u8..24, m in 0u8..60, s in 0u8..60, f in 0u8..30, kind in 0u8..4) {
+            prop_assert_eq!(decode(&encode_timecode([h, m, s, f], kind)), Ok(ArtNet::TimeCode { hmsf: [h, m, s, f], kind }));
         }
     }
 }

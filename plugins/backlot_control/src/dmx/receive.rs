@@ -1,25 +1,19 @@
-//! The receivers: Art-Net and sACN listeners on shared ports, and what ArtPollReply
-//! announces.
+//! The receivers: Art-Net (DMX, polls, time code) and sACN listeners, and what ArtPollReply
+//! announces. Socket errors are backed off and counted by [`UdpListener`]; decode errors are
+//! counted per sender in the inbox.
 
-use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use backlot_net::UdpListener;
-use socket2::{Domain, Protocol, Socket, Type};
 
+use super::interface::{ReplyAddress, local_address_toward};
+use crate::codec::midi::Mtc;
 use crate::codec::{artnet, sacn};
 use crate::inbox::{DmxIn, DmxSource, LogKind, SharedInbox};
 
-/// A UDP socket that can share its port (other DMX software on the same machine).
-pub fn bind_shared(port: u16) -> std::io::Result<UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
-    s.set_reuse_address(true)?;
-    s.bind(&SocketAddr::from(([0, 0, 0, 0], port)).into())?;
-    let s: UdpSocket = s.into();
-    s.set_read_timeout(Some(Duration::from_millis(100)))?;
-    Ok(s)
-}
+/// ArtPollReplies per poll at most: BindIndex is one byte.
+pub const MAX_POLL_REPLIES: usize = 255;
 
 /// What ArtPollReply announces.
 #[derive(Debug, Clone, Default)]
@@ -28,12 +22,15 @@ pub struct Announce {
     pub port_addresses: Vec<u16>,
 }
 
-/// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address.
+/// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address, giving
+/// `interface` as its address, or without one the address routed toward the poller.
 pub fn listen_artnet(
     socket: UdpSocket,
     inbox: SharedInbox,
     announce: Arc<RwLock<Announce>>,
+    interface: Option<Ipv4Addr>,
 ) -> std::io::Result<UdpListener> {
+    let mut reply_address = ReplyAddress::new(interface);
     UdpListener::start("artnet", socket, move |d| {
         let from = d.from;
         let source = format!("artnet {from}");
@@ -62,26 +59,50 @@ pub fn listen_artnet(
                     .read()
                     .map(|a| a.port_addresses.clone())
                     .unwrap_or_default();
-                let ip = match d.socket.local_addr() {
-                    Ok(SocketAddr::V4(a)) if !a.ip().is_unspecified() => a.ip().octets(),
-                    _ => [127, 0, 0, 1],
+                let ip = match from {
+                    SocketAddr::V4(a) => reply_address.toward(*a.ip(), d.at, local_address_toward),
+                    SocketAddr::V6(_) => Err(std::io::Error::other("an IPv6 poller")),
                 };
-                for (i, pa) in ports.iter().enumerate() {
+                let ip = match ip {
+                    Ok(ip) => ip,
+                    Err(e) => {
+                        let why = format!("ArtPoll: no local address to announce: {e}");
+                        inbox.lock().count(&source, Some(why), LogKind::Dmx);
+                        return;
+                    }
+                };
+                let mut failed = None;
+                for (i, pa) in ports.iter().take(MAX_POLL_REPLIES).enumerate() {
                     let reply = artnet::encode_poll_reply(
-                        ip,
+                        ip.octets(),
                         *pa,
                         (i + 1) as u8,
                         "backlot",
                         "backlot LED volume virtual production",
                         "#0001 [0000] backlot ok",
                     );
-                    let _ = d.socket.send_to(&reply, from);
+                    if let Err(e) = d.socket.send_to(&reply, from) {
+                        failed = Some(e);
+                    }
                 }
-                inbox.lock().log(
+                let mut inbox = inbox.lock();
+                inbox.log(
                     LogKind::Dmx,
-                    format!("ArtPoll from {from}: replied for {} universes", ports.len()),
+                    format!(
+                        "ArtPoll from {from}: replied as {ip} for {} universes",
+                        ports.len().min(MAX_POLL_REPLIES)
+                    ),
                     false,
                 );
+                if let Some(e) = failed {
+                    inbox.count(&source, Some(format!("ArtPollReply: {e}")), LogKind::Dmx);
+                }
+            }
+            Ok(artnet::ArtNet::TimeCode { hmsf, kind }) => {
+                // Art-Net's time code types are MIDI time code's rate codes.
+                let mut inbox = inbox.lock();
+                inbox.count(&source, None, LogKind::Dmx);
+                inbox.push_timecode(Mtc { hmsf, rate: kind });
             }
             Ok(_) => {}
             Err(e) => inbox
@@ -93,7 +114,16 @@ pub fn listen_artnet(
 
 /// Receives sACN, unicast and on the multicast groups joined by the map.
 pub fn listen_sacn(socket: UdpSocket, inbox: SharedInbox) -> std::io::Result<UdpListener> {
-    UdpListener::start("sacn", socket, move |d| {
+    listen_sacn_as("sacn", socket, inbox)
+}
+
+/// Receives sACN on a socket of its own name (the multicast sockets).
+pub fn listen_sacn_as(
+    name: &str,
+    socket: UdpSocket,
+    inbox: SharedInbox,
+) -> std::io::Result<UdpListener> {
+    UdpListener::start(name, socket, move |d| {
         let source = format!("sacn {}", d.from);
         match sacn::decode(d.bytes) {
             Ok(sacn::Sacn::Data(p)) if p.start_code == 0 && !p.preview() => {

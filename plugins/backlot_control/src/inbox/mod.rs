@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::codec::midi::Mtc;
 use crate::codec::sacn;
 use items::{continuous, osc_bytes};
 use lane::Lane;
@@ -145,6 +146,9 @@ pub struct Inbox {
     pub dmx_log: VecDeque<MonitorLine>,
     /// MIDI monitor.
     pub midi_log: VecDeque<MonitorLine>,
+    /// The latest Art-Net time code: only the newest matters, so one slot, not a queue.
+    timecode: Option<Mtc>,
+    timecodes_replaced: u64,
 }
 
 impl Default for Inbox {
@@ -159,6 +163,8 @@ impl Default for Inbox {
             osc_log: VecDeque::new(),
             dmx_log: VecDeque::new(),
             midi_log: VecDeque::new(),
+            timecode: None,
+            timecodes_replaced: 0,
         }
     }
 }
@@ -201,6 +207,24 @@ impl Inbox {
     pub fn push_midi(&mut self, m: MidiIn) {
         let bytes = m.bytes.len();
         self.midi.push(m, bytes, None, |_, _| false);
+    }
+
+    /// Holds the latest time code from the network; an older one not yet taken is replaced
+    /// (counted).
+    pub fn push_timecode(&mut self, tc: Mtc) {
+        if self.timecode.replace(tc).is_some() {
+            self.timecodes_replaced += 1;
+        }
+    }
+
+    /// The time code that arrived since the last take.
+    pub fn take_timecode(&mut self) -> Option<Mtc> {
+        self.timecode.take()
+    }
+
+    /// Time codes replaced by a newer one before a frame took them.
+    pub fn timecodes_replaced(&self) -> u64 {
+        self.timecodes_replaced
     }
 
     /// Takes everything queued, from all three queues.

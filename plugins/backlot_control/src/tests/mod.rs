@@ -4,6 +4,7 @@
 
 mod arbitration;
 mod dmx;
+mod dmx_net;
 mod inbox;
 mod midi;
 mod osc;

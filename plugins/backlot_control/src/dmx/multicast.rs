@@ -1,0 +1,235 @@
+//! sACN multicast: memberships spread over sockets sharing the sACN port (planned by
+//! [`super::groups`]), joined and left as the patch changes. A failed join is warned once
+//! per universe with the system's error, counted, and shown in the DMX monitor; unicast
+//! sACN keeps working either way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::net::{Ipv4Addr, UdpSocket};
+
+use backlot_net::{HealthReport, UdpListener};
+use tracing::{info, warn};
+
+use super::bind::bind_shared;
+use super::groups::{GROUPS_PER_SOCKET, GroupAllocation, MAX_GROUP_SOCKETS, Membership, wanted};
+use super::interface::interface_label;
+use super::receive::listen_sacn_as;
+use crate::inbox::{LogKind, SharedInbox};
+
+/// One socket of the pool: a handle for joins and leaves, and the listener reading it.
+struct GroupSocket {
+    handle: UdpSocket,
+    listener: UdpListener,
+}
+
+/// What the DMX monitor and tests read of the multicast side.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MulticastStats {
+    /// Interfaces joined on (unspecified: the system's default).
+    pub interfaces: Vec<Ipv4Addr>,
+    /// Memberships held.
+    pub memberships: usize,
+    /// Memberships per open socket.
+    pub per_socket: Vec<usize>,
+    /// Memberships the patch wants that are not held (their join failed or was refused).
+    pub failing: usize,
+    /// Joins that failed since start.
+    pub joins_failed: u64,
+    /// Memberships refused for want of sockets.
+    pub refused: u64,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// The sACN multicast sockets and their memberships.
+pub struct SacnMulticast {
+    port: u16,
+    interfaces: Vec<Ipv4Addr>,
+    inbox: SharedInbox,
+    groups: GroupAllocation,
+    sockets: Vec<Option<GroupSocket>>,
+    /// Wanted memberships not held, and why (bounded by the patch).
+    failed: BTreeMap<Membership, String>,
+    /// Universes already warned about (bounded by the patch).
+    warned: BTreeSet<u16>,
+    joins_failed: u64,
+    refused: u64,
+    last_error: Option<String>,
+}
+
+impl SacnMulticast {
+    /// Multicast on the sACN `port`, joined on each of `interfaces`.
+    pub fn new(port: u16, interfaces: Vec<Ipv4Addr>, inbox: SharedInbox) -> Self {
+        Self {
+            port,
+            interfaces,
+            inbox,
+            groups: GroupAllocation::default(),
+            sockets: Vec::new(),
+            failed: BTreeMap::new(),
+            warned: BTreeSet::new(),
+            joins_failed: 0,
+            refused: 0,
+            last_error: None,
+        }
+    }
+
+    /// Makes the memberships those of `universes` (sACN universe numbers): leaves the groups
+    /// of universes no longer patched, joins the new ones, closes emptied sockets.
+    pub fn set_universes(&mut self, universes: &BTreeSet<u16>) {
+        let want = wanted(universes, &self.interfaces);
+        let changes = self.groups.plan(&want);
+        for (i, m) in &changes.leave {
+            let Some(Some(s)) = self.sockets.get(*i) else {
+                continue;
+            };
+            // An emptied socket is closed below, which leaves its groups anyway.
+            if let Err(e) = s.handle.leave_multicast_v4(&m.group(), &m.interface) {
+                warn!(
+                    "sACN universe {}: leaving {} on {}: {e}",
+                    m.universe,
+                    m.group(),
+                    interface_label(m.interface)
+                );
+            }
+        }
+        self.close_empty();
+        let port = self.port;
+        for (i, m) in &changes.join {
+            let joined = match self.open(*i) {
+                Ok(s) => s
+                    .join_multicast_v4(&m.group(), &m.interface)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(format!("cannot open another socket on udp {port}: {e}")),
+            };
+            match joined {
+                Ok(()) => {
+                    self.failed.remove(m);
+                }
+                Err(why) => {
+                    self.groups.release(*i, m);
+                    self.fail(*m, why);
+                }
+            }
+        }
+        for m in &changes.refused {
+            self.refused += 1;
+            let why = format!(
+                "more than {} memberships ({MAX_GROUP_SOCKETS} sockets of {GROUPS_PER_SOCKET})",
+                MAX_GROUP_SOCKETS * GROUPS_PER_SOCKET
+            );
+            self.fail(*m, why);
+        }
+        self.close_empty();
+        self.failed.retain(|m, _| want.contains(m));
+        self.warned.retain(|u| universes.contains(u));
+        if changes.leave.is_empty() && changes.join.is_empty() {
+            return;
+        }
+        let s = self.stats();
+        let text = format!(
+            "sACN multicast: {} groups joined over {} sockets ({}), {} failing",
+            s.memberships,
+            s.per_socket.len(),
+            s.per_socket
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join("+"),
+            s.failing
+        );
+        info!("{text}");
+        self.inbox.lock().log(LogKind::Dmx, text, s.failing > 0);
+    }
+
+    /// Counts a membership that could not be held; warns once per universe.
+    fn fail(&mut self, m: Membership, why: String) {
+        self.joins_failed += 1;
+        let text = format!(
+            "sACN universe {}: cannot join {} on {}: {why}",
+            m.universe,
+            m.group(),
+            interface_label(m.interface)
+        );
+        if self.warned.insert(m.universe) {
+            warn!("{text}; unicast sACN to this machine still reaches it");
+            self.inbox.lock().log(LogKind::Dmx, text.clone(), true);
+        }
+        self.last_error = Some(text.clone());
+        self.failed.insert(m, text);
+    }
+
+    /// The socket at `i`, opened (with its receive thread) if it is not.
+    fn open(&mut self, i: usize) -> io::Result<&UdpSocket> {
+        if self.sockets.len() <= i {
+            self.sockets.resize_with(i + 1, || None);
+        }
+        let Some(slot) = self.sockets.get_mut(i) else {
+            return Err(io::Error::other("socket index out of range"));
+        };
+        if slot.is_none() {
+            let socket = bind_shared(self.port)?;
+            let handle = socket.try_clone()?;
+            let name = format!("sacn-multicast-{}", i + 1);
+            let listener = listen_sacn_as(&name, socket, self.inbox.clone())?;
+            *slot = Some(GroupSocket { handle, listener });
+        }
+        slot.as_ref()
+            .map(|s| &s.handle)
+            .ok_or_else(|| io::Error::other("socket not open"))
+    }
+
+    /// Closes sockets that hold no membership (dropping a listener joins its thread).
+    fn close_empty(&mut self) {
+        let per = self.groups.per_socket();
+        for (i, slot) in self.sockets.iter_mut().enumerate() {
+            if per.get(i).copied().unwrap_or(0) == 0 {
+                *slot = None;
+            }
+        }
+        while matches!(self.sockets.last(), Some(None)) {
+            self.sockets.pop();
+        }
+    }
+
+    /// Memberships, sockets and failures now.
+    pub fn stats(&self) -> MulticastStats {
+        MulticastStats {
+            interfaces: self.interfaces.clone(),
+            memberships: self.groups.memberships(),
+            per_socket: self
+                .groups
+                .per_socket()
+                .into_iter()
+                .filter(|n| *n > 0)
+                .collect(),
+            failing: self.failed.len(),
+            joins_failed: self.joins_failed,
+            refused: self.refused,
+            last_error: self.last_error.clone(),
+        }
+    }
+
+    /// A line for the memberships (its errors: failed joins), then each socket's listener.
+    pub fn health(&self) -> Vec<(String, HealthReport)> {
+        let s = self.stats();
+        let summary = HealthReport {
+            errors: s.joins_failed,
+            running: true,
+            last_error: s.last_error.clone(),
+            ..HealthReport::default()
+        };
+        let name = format!(
+            "sacn multicast ({} groups over {} sockets, {} failing; errors are failed joins)",
+            s.memberships,
+            s.per_socket.len(),
+            s.failing
+        );
+        let listeners = self
+            .sockets
+            .iter()
+            .flatten()
+            .map(|g| (g.listener.name().to_string(), g.listener.health()));
+        std::iter::once((name, summary)).chain(listeners).collect()
+    }
+}
