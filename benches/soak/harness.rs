@@ -1,9 +1,9 @@
 //! The soak: `backlot run --headless` on neon_club with its layer set, a flat wall with four
 //! FreeD-tracked cameras and every input at show rates over loopback (see `inputs.rs`),
-//! takes toggled every 30 s and the scene file edited every minute. Every 5 s it samples the
-//! process (resident memory, threads and open files, from /proc) and the engine (frames and
-//! fps, over OSCQuery); `verdict.rs` judges what came after warm-up. Shared by
-//! `cargo bench --bench soak` and the e2e test `soak`.
+//! takes toggled every 30 s and the scene file edited every minute (the first of each during
+//! warm-up). Every 5 s it samples the process (resident memory, threads and open files, from
+//! /proc) and the engine (frames and fps, over OSCQuery); `verdict.rs` judges what came after
+//! warm-up. Shared by `cargo bench --bench soak` and the e2e test `soak`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rosc::{OscMessage, OscPacket, OscType};
 
 use super::inputs::{CAMERAS, Ports, map_text, stage_text, stream_inputs};
-use super::verdict::{Report, Sample};
+use super::verdict::{Report, Sample, warm_up};
 
 /// How often the process and the engine are sampled.
 const SAMPLE: Duration = Duration::from_secs(5);
@@ -220,7 +220,10 @@ fn drive(
     let start = Instant::now();
     let end = start + config.duration;
     let mut next_sample = start + SAMPLE;
-    // Both start once the engine is up: a toggle sent before it listens would be lost.
+    // Both start once the engine is up (a toggle sent before it listens would be lost), the
+    // first of each halfway through warm-up: what a first take or reload sets up for good
+    // (buffers, pipelines, caches) belongs to warm-up, not to growth.
+    let first = warm_up(config.duration) / 2;
     let mut next_take: Option<Instant> = None;
     let mut next_edit: Option<Instant> = None;
     while Instant::now() < end {
@@ -238,8 +241,8 @@ fn drive(
                 let fps = value(ports.oscquery, "/status/fps");
                 if p.engine_up.is_none() && frames.is_some_and(|f| f >= 1.0) {
                     p.engine_up = Some(t);
-                    next_take = Some(now + TAKE_EVERY);
-                    next_edit = Some(now + RELOAD_EVERY);
+                    next_take = Some(now + first.min(TAKE_EVERY));
+                    next_edit = Some(now + first.min(RELOAD_EVERY));
                 }
                 // Progress for long runs (the e2e harness captures it).
                 eprintln!(
