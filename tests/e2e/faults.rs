@@ -405,7 +405,7 @@ fn a_take_cut_short_by_a_crash_replays_without_its_last_line() {
 
     let dir = temp_dir("faults-take");
     let stage = flat_wall_variant(&dir, "replay.stage.ron", &[]);
-    let rows: Vec<String> = (0..30)
+    let rows: Vec<String> = (0..30u32)
         .map(|i| take_row(HEADER, f64::from(i) / 60.0))
         .collect();
     let full = format!("{HEADER}\n{}\n", rows.join("\n"));
