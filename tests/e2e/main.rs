@@ -4,12 +4,14 @@
 mod cli;
 mod control;
 mod crates;
+mod faults;
 mod frame;
 mod layers;
 mod memory;
 mod oscquery;
 mod reload;
 mod render;
+mod soak;
 mod stage;
 mod support;
 mod tracking;

@@ -176,3 +176,112 @@ pub fn flat_wall_variant(dir: &Path, name: &str, changes: &[(&str, &str)]) -> Pa
     std::fs::write(&path, text).expect("write stage");
     path
 }
+
+// Hand-built wire bytes and process counts, for the fault-injection tests: the bytes are
+// built here, not by the engine's encoders, so malformed and extreme packets can be made.
+
+/// An OSC string: the bytes, a NUL, NULs up to a multiple of four.
+pub fn osc_string(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out.push(0);
+    out.resize(out.len().next_multiple_of(4), 0);
+    out
+}
+
+/// An OSC message: address, type tags (with their comma), argument bytes.
+pub fn osc_message(address: &[u8], tags: &[u8], args: &[u8]) -> Vec<u8> {
+    let mut out = osc_string(address);
+    out.extend(osc_string(tags));
+    out.extend_from_slice(args);
+    out
+}
+
+/// `address` with one float argument.
+pub fn osc_float(address: &str, value: f32) -> Vec<u8> {
+    osc_message(address.as_bytes(), b",f", &value.to_be_bytes())
+}
+
+/// An OSC bundle: `#bundle`, the time tag (NTP 32.32; 1 = immediately), then each element
+/// with its int32 size.
+pub fn osc_bundle(timetag: u64, elements: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"#bundle\0".to_vec();
+    out.extend_from_slice(&timetag.to_be_bytes());
+    for e in elements {
+        out.extend_from_slice(&(e.len() as u32).to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    out
+}
+
+/// The OSC time tag `ahead` of now (NTP: seconds since 1900, 32.32 fixed point).
+pub fn osc_timetag(ahead: Duration) -> u64 {
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        + ahead;
+    let seconds = unix.as_secs() + 2_208_988_800;
+    let fraction = (u64::from(unix.subsec_nanos()) << 32) / 1_000_000_000;
+    (seconds << 32) | fraction
+}
+
+/// A SLIP frame (OSC 1.1 over TCP): END, the bytes with END and ESC escaped, END.
+pub fn slip_frame(packet: &[u8]) -> Vec<u8> {
+    const END: u8 = 0xC0;
+    const ESC: u8 = 0xDB;
+    const ESC_END: u8 = 0xDC;
+    const ESC_ESC: u8 = 0xDD;
+    let mut out = Vec::with_capacity(packet.len() + 2);
+    out.push(END);
+    for &b in packet {
+        match b {
+            END => out.extend_from_slice(&[ESC, ESC_END]),
+            ESC => out.extend_from_slice(&[ESC, ESC_ESC]),
+            other => out.push(other),
+        }
+    }
+    out.push(END);
+    out
+}
+
+/// An E1.31 (sACN) data packet from source `cid`: priority 100, no sync, start code 0.
+pub fn sacn_data(cid: [u8; 16], universe: u16, sequence: u8, slots: &[u8]) -> Vec<u8> {
+    let len = 126 + slots.len();
+    let pdu = |from: usize| (0x7000 | (len - from) as u16).to_be_bytes();
+    let mut b = vec![0u8; len];
+    b[0..2].copy_from_slice(&0x0010u16.to_be_bytes());
+    b[4..16].copy_from_slice(b"ASC-E1.17\0\0\0");
+    b[16..18].copy_from_slice(&pdu(16));
+    b[18..22].copy_from_slice(&4u32.to_be_bytes());
+    b[22..38].copy_from_slice(&cid);
+    b[38..40].copy_from_slice(&pdu(38));
+    b[40..44].copy_from_slice(&2u32.to_be_bytes());
+    let name = b"e2e source";
+    b[44..44 + name.len()].copy_from_slice(name);
+    b[108] = 100;
+    b[111] = sequence;
+    b[113..115].copy_from_slice(&universe.to_be_bytes());
+    b[115..117].copy_from_slice(&pdu(115));
+    b[117] = 0x02;
+    b[118] = 0xa1;
+    b[121..123].copy_from_slice(&1u16.to_be_bytes());
+    b[123..125].copy_from_slice(&(1 + slots.len() as u16).to_be_bytes());
+    b[126..].copy_from_slice(slots);
+    b
+}
+
+/// A count from /proc/PID/status (`VmRSS:` in kB, `Threads:`); None once the process is gone.
+pub fn proc_status(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix(key))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// Resident memory of a process, MB.
+pub fn resident_mb(pid: u32) -> Option<f64> {
+    proc_status(pid, "VmRSS:").map(|kb| kb as f64 / 1024.0)
+}
+
+/// Open file descriptors of a process.
+pub fn open_fds(pid: u32) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
+}
