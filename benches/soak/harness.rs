@@ -101,7 +101,13 @@ fn spawn(config: &Config, ports: &Ports, files: &Files) -> std::io::Result<Child
     Command::new(&config.binary)
         .current_dir(repo())
         .env("RUST_LOG", "info")
-        .args(["run", "--headless", "--size", &format!("{w}x{h}"), "--scene"])
+        .args([
+            "run",
+            "--headless",
+            "--size",
+            &format!("{w}x{h}"),
+            "--scene",
+        ])
         .arg(&files.scene)
         .arg("--layers")
         .arg(repo().join("scenes/neon_club.layers.ron"))
@@ -270,7 +276,12 @@ fn drive(
             {
                 p.mismatches.push(m);
             }
-            send_osc(control, ports.osc, "/takes/record", vec![OscType::Float(1.0)]);
+            send_osc(
+                control,
+                ports.osc,
+                "/takes/record",
+                vec![OscType::Float(1.0)],
+            );
             p.toggles += 1;
             next_take = Some(at + TAKE_EVERY);
         }

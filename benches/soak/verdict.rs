@@ -155,7 +155,11 @@ impl Report {
         let Some(end) = self.warm_end() else {
             return Vec::new();
         };
-        self.samples.iter().filter(|s| s.t >= end).copied().collect()
+        self.samples
+            .iter()
+            .filter(|s| s.t >= end)
+            .copied()
+            .collect()
     }
 
     /// Frame time of each window after warm-up, ms.

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     Running, backlot, flat_wall_variant, free_tcp, free_udp, open_fds, osc_bundle, osc_float,
-    osc_message, osc_timetag, proc_status, repo, resident_mb, run, sacn_data, slip_frame,
-    temp_dir, text,
+    osc_message, osc_timetag, proc_status, repo, resident_mb, run, sacn_data, slip_frame, temp_dir,
+    text,
 };
 
 /// The fader every check sets (0..1, no slew at its own address).
@@ -207,9 +207,13 @@ fn a_million_far_future_bundles_stay_bounded() {
         sent += 1000;
     }
     let f = frames(&show.app);
-    show.app.wait_for("frames after the flood", |r| frames(r) > f);
+    show.app
+        .wait_for("frames after the flood", |r| frames(r) > f);
     let after = resident_mb(pid).expect("rss");
-    eprintln!("{sent} bundles in {:?}: {before:.0} -> {after:.0} MB", start.elapsed());
+    eprintln!(
+        "{sent} bundles in {:?}: {before:.0} -> {after:.0} MB",
+        start.elapsed()
+    );
     assert!(
         after - before < 200.0,
         "{sent} far-future bundles grew memory {before:.0} -> {after:.0} MB"
@@ -331,7 +335,8 @@ fn thousands_of_senders_leave_memory_bounded() {
             .is_some_and(|v| (v - base * 200.0 / 255.0).abs() < base * 1e-3)
     });
     let f = frames(&show.app);
-    show.app.wait_for("frames after the churn", |r| frames(r) > f);
+    show.app
+        .wait_for("frames after the churn", |r| frames(r) > f);
     let after = resident_mb(pid).expect("rss");
     eprintln!("churn: {before:.0} -> {after:.0} MB");
     assert!(
@@ -353,10 +358,30 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn nan_in_every_file_kind_is_refused_at_its_position() {
     let dir = temp_dir("faults-nan");
     for (shipped, name, anchor, number) in [
-        ("scenes/neon_club.scene.ron", "nan.scene.ron", "density:", "0.03"),
-        ("scenes/stages/flat_wall.stage.ron", "nan.stage.ron", "overscan:", "10.0"),
-        ("scenes/maps/default.map.ron", "nan.map.ron", "slew_ms:", "80.0"),
-        ("scenes/neon_club.layers.ron", "nan.layers.ron", "bpm:", "124.0"),
+        (
+            "scenes/neon_club.scene.ron",
+            "nan.scene.ron",
+            "density:",
+            "0.03",
+        ),
+        (
+            "scenes/stages/flat_wall.stage.ron",
+            "nan.stage.ron",
+            "overscan:",
+            "10.0",
+        ),
+        (
+            "scenes/maps/default.map.ron",
+            "nan.map.ron",
+            "slew_ms:",
+            "80.0",
+        ),
+        (
+            "scenes/neon_club.layers.ron",
+            "nan.layers.ron",
+            "bpm:",
+            "124.0",
+        ),
     ] {
         let good = std::fs::read_to_string(repo().join(shipped)).expect("shipped file");
         let a = good

@@ -204,7 +204,10 @@ mod tests {
         let all: BTreeSet<u16> = (1..=2000).collect();
         let c = a.plan(&wanted(&all, &[Ipv4Addr::LOCALHOST]));
         assert_eq!(a.memberships(), GROUPS_PER_SOCKET * MAX_GROUP_SOCKETS);
-        assert_eq!(c.refused.len(), 2000 - GROUPS_PER_SOCKET * MAX_GROUP_SOCKETS);
+        assert_eq!(
+            c.refused.len(),
+            2000 - GROUPS_PER_SOCKET * MAX_GROUP_SOCKETS
+        );
         assert!(a.per_socket().iter().all(|n| *n <= GROUPS_PER_SOCKET));
     }
 }

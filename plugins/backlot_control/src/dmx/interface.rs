@@ -143,8 +143,14 @@ mod tests {
     #[test]
     fn interfaces_resolve_by_address_or_name() {
         let k = known();
-        assert_eq!(resolve_interface("10.1.2.3", &k), Ok(Ipv4Addr::new(10, 1, 2, 3)));
-        assert_eq!(resolve_interface(" eth1 ", &k), Ok(Ipv4Addr::new(10, 1, 2, 3)));
+        assert_eq!(
+            resolve_interface("10.1.2.3", &k),
+            Ok(Ipv4Addr::new(10, 1, 2, 3))
+        );
+        assert_eq!(
+            resolve_interface(" eth1 ", &k),
+            Ok(Ipv4Addr::new(10, 1, 2, 3))
+        );
         assert_eq!(resolve_interface("lo", &k), Ok(Ipv4Addr::LOCALHOST));
         let e = resolve_interface("wlan0", &k).expect_err("no such interface");
         assert!(e.contains("wlan0") && e.contains("eth1 10.1.2.3"), "{e}");
@@ -154,7 +160,10 @@ mod tests {
         assert!(resolve_interface("0.0.0.0", &k).is_err());
         assert!(resolve_interface("239.255.0.1", &k).is_err());
         // The interface list could not be read: an address is taken on trust.
-        assert_eq!(resolve_interface("10.9.9.9", &[]), Ok(Ipv4Addr::new(10, 9, 9, 9)));
+        assert_eq!(
+            resolve_interface("10.9.9.9", &[]),
+            Ok(Ipv4Addr::new(10, 9, 9, 9))
+        );
     }
 
     #[test]
@@ -163,7 +172,10 @@ mod tests {
         let fixed = Ipv4Addr::new(10, 1, 2, 3);
         let mut r = ReplyAddress::new(Some(fixed));
         let never = |_: Ipv4Addr| -> io::Result<Ipv4Addr> { panic!("no lookup") };
-        assert_eq!(r.toward(Ipv4Addr::LOCALHOST, now, never).expect("ip"), fixed);
+        assert_eq!(
+            r.toward(Ipv4Addr::LOCALHOST, now, never).expect("ip"),
+            fixed
+        );
 
         let mut r = ReplyAddress::new(None);
         let mut lookups = 0;
@@ -175,11 +187,23 @@ mod tests {
             })
             .expect("ip")
         };
-        assert_eq!(ask(Ipv4Addr::new(10, 0, 0, 7), now), Ipv4Addr::new(10, 0, 0, 1));
-        assert_eq!(ask(Ipv4Addr::new(10, 0, 0, 9), now), Ipv4Addr::new(10, 0, 0, 1));
-        assert_eq!(ask(Ipv4Addr::new(2, 0, 0, 9), now), Ipv4Addr::new(2, 0, 0, 1));
+        assert_eq!(
+            ask(Ipv4Addr::new(10, 0, 0, 7), now),
+            Ipv4Addr::new(10, 0, 0, 1)
+        );
+        assert_eq!(
+            ask(Ipv4Addr::new(10, 0, 0, 9), now),
+            Ipv4Addr::new(10, 0, 0, 1)
+        );
+        assert_eq!(
+            ask(Ipv4Addr::new(2, 0, 0, 9), now),
+            Ipv4Addr::new(2, 0, 0, 1)
+        );
         let later = now + REPLY_CACHE_FOR;
-        assert_eq!(ask(Ipv4Addr::new(10, 0, 0, 9), later), Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(
+            ask(Ipv4Addr::new(10, 0, 0, 9), later),
+            Ipv4Addr::new(10, 0, 0, 1)
+        );
         assert_eq!(lookups, 3, "one per subnet, again once stale");
 
         let mut r = ReplyAddress::new(None);
@@ -187,7 +211,8 @@ mod tests {
         assert!(r.toward(Ipv4Addr::new(10, 0, 0, 7), now, fail).is_err());
         let ok = |_: Ipv4Addr| -> io::Result<Ipv4Addr> { Ok(Ipv4Addr::new(10, 0, 0, 2)) };
         assert_eq!(
-            r.toward(Ipv4Addr::new(10, 0, 0, 7), now, ok).expect("retried"),
+            r.toward(Ipv4Addr::new(10, 0, 0, 7), now, ok)
+                .expect("retried"),
             Ipv4Addr::new(10, 0, 0, 2),
             "a failure is not cached"
         );

@@ -155,7 +155,10 @@ fn artpollreply_carries_the_address_backlot_is_reached_at() {
     let servers = app.world().resource::<DmxServers>();
     assert_eq!(servers.interface, None);
     assert!(
-        servers.problems.iter().any(|p| p.contains("no-such-interface0")),
+        servers
+            .problems
+            .iter()
+            .any(|p| p.contains("no-such-interface0")),
         "{:?}",
         servers.problems
     );
@@ -180,7 +183,10 @@ fn a_taken_dmx_port_is_an_error_unless_shared_knowingly() {
     let shared = dmx::bind_artnet(0, true).expect("bind");
     let q = shared.local_addr().expect("addr").port();
     let _also = dmx::bind_artnet(q, true).expect("both share knowingly");
-    assert!(dmx::bind_artnet(q, false).is_err(), "exclusive on a shared port");
+    assert!(
+        dmx::bind_artnet(q, false).is_err(),
+        "exclusive on a shared port"
+    );
     // sACN: a second exclusive bind fails; `--dmx-share` joins backlot's port knowingly.
     let sacn_first = dmx::bind_sacn(0, false).expect("bind");
     let s = sacn_first.local_addr().expect("addr").port();
