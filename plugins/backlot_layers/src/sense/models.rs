@@ -16,9 +16,13 @@ pub(super) fn run(state: &mut LayersState, now: f64) {
             .as_mut()
             .map(|w| w.get_mut().unwrap_or_else(|e| e.into_inner()))
         {
+            // A failed or panicked inference reads 0 until the next good one.
             if let Some(r) = w.poll() {
                 match r {
-                    Ok(o) => ms.outputs = o,
+                    Ok(o) => {
+                        ms.outputs = o;
+                        ms.error = None;
+                    }
                     Err(e) => ms.error = Some(e),
                 }
             }
@@ -31,7 +35,10 @@ pub(super) fn run(state: &mut LayersState, now: f64) {
         {
             ms.last_run = now;
             match model.run(&features) {
-                Ok(o) => ms.outputs = o,
+                Ok(o) => {
+                    ms.outputs = o;
+                    ms.error = None;
+                }
                 Err(e) => ms.error = Some(e),
             }
         }
