@@ -114,7 +114,8 @@ fn spawn(lookup: &Lookup) -> std::io::Result<Link> {
         .spawn(move || {
             while let Ok(name) = asked.recv() {
                 // A resolver bug costs this lookup, not the thread.
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| lookup(&name)))
+                let run = AssertUnwindSafe(|| lookup(name.as_str()));
+                let result = std::panic::catch_unwind(run)
                     .unwrap_or_else(|p| Err(format!("the lookup panicked: {}", panic_text(&*p))));
                 if answer.send((name, result)).is_err() {
                     break;

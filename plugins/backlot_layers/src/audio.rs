@@ -67,8 +67,9 @@ fn handled(format: SampleFormat) -> bool {
 /// its first supported config in a handled format (at its highest rate).
 fn input_config(dev: &cpal::Device) -> Result<cpal::SupportedStreamConfig, String> {
     let default = dev.default_input_config().map_err(|e| e.to_string());
-    if let Ok(c) = &default
-        && handled(c.sample_format())
+    if default
+        .as_ref()
+        .is_ok_and(|c| handled(c.sample_format()))
     {
         return default;
     }

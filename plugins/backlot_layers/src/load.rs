@@ -122,13 +122,13 @@ fn configure_audio(
         if settings.live {
             // Decoded off the frame; what plays now keeps playing until it is ready.
             let wav = loaders.wav.clone();
-            state.audio_loading.start(move || wav(&path));
+            state.audio_loading.start(move || wav(path.as_path()));
             return;
         }
         state.audio_loading.cancel();
         audio.0 = None;
         state.analyzer = None;
-        match (loaders.wav)(&path) {
+        match (loaders.wav)(path.as_path()) {
             Ok((samples, rate)) => play_file(state, audio, samples, rate, 0),
             Err(e) => {
                 error!("{e}; audio layers are silent");
@@ -176,11 +176,11 @@ fn configure_models(state: &mut LayersState, settings: &LayersSettings, loaders:
                 .remove(&m.name.0)
                 .unwrap_or_else(|| ModelState::off(outputs));
             let build = loaders.model.clone();
-            ms.building.start(move || build(&path, inputs, outputs));
+            ms.building.start(move || build(path.as_path(), inputs, outputs));
             state.models.insert(m.name.0.clone(), ms);
             continue;
         }
-        let st = match (loaders.model)(&path, inputs, outputs) {
+        let st = match (loaders.model)(path.as_path(), inputs, outputs) {
             Ok(model) => ModelState {
                 inline: Some(model),
                 ..ModelState::off(outputs)

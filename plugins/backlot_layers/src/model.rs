@@ -116,7 +116,8 @@ fn spawn(name: &str, infer: &Inference) -> std::io::Result<Link> {
         .name(format!("backlot-model-{name}"))
         .spawn(move || {
             while let Ok(features) = jobs.recv() {
-                match std::panic::catch_unwind(AssertUnwindSafe(|| infer(&features))) {
+                let run = AssertUnwindSafe(|| infer(features.as_slice()));
+                match std::panic::catch_unwind(run) {
                     Ok(r) => {
                         if replies.send(Reply::Done(r)).is_err() {
                             break;

@@ -136,3 +136,65 @@ fn the_book_is_bounded_and_forgets_the_longest_gone_first() {
     );
     assert!(book.ports().any(|(n, _)| n == "port 73"));
 }
+
+mod converges {
+    use proptest::prelude::*;
+
+    use super::super::hotplug::{Actions, Listed, plan, wanted};
+
+    /// The open connections after a refresh that did what `a` says (and every connect
+    /// worked).
+    fn apply(connected: &[Listed], a: &Actions) -> Vec<Listed> {
+        let mut out: Vec<Listed> = connected
+            .iter()
+            .filter(|c| !a.close.iter().any(|(n, _)| *n == c.name))
+            .cloned()
+            .collect();
+        out.extend(a.connect.iter().cloned());
+        out
+    }
+
+    fn ports(v: &[(u8, u8)]) -> Vec<Listed> {
+        v.iter()
+            .map(|(n, i)| Listed::new(&format!("port {n}"), &format!("{i}:0")))
+            .collect()
+    }
+
+    proptest! {
+        /// Whatever was open and whatever is listed, one refresh leaves exactly the wanted
+        /// listed ports open (each name once, at its first listed id), and the next refresh
+        /// has nothing to do.
+        #[test]
+        fn one_refresh_converges(
+            listed in proptest::collection::vec((0u8..6, 0u8..3), 0..8),
+            connected in proptest::collection::vec((0u8..6, 0u8..3), 0..6),
+            filter in proptest::option::of(0u8..6),
+        ) {
+            let listed = ports(&listed);
+            // Open connections are unique by name (a map keyed by name).
+            let mut seen: Vec<String> = Vec::new();
+            let connected: Vec<Listed> = ports(&connected)
+                .into_iter()
+                .filter(|c| {
+                    let fresh = !seen.contains(&c.name);
+                    seen.push(c.name.clone());
+                    fresh
+                })
+                .collect();
+            let filters: Vec<String> =
+                filter.map(|f| vec![format!("port {f}")]).unwrap_or_default();
+            let a = plan(&listed, &connected, &filters);
+            let mut after = apply(&connected, &a);
+            let mut want: Vec<Listed> = Vec::new();
+            for l in &listed {
+                if wanted(&filters, &l.name) && !want.iter().any(|w| w.name == l.name) {
+                    want.push(l.clone());
+                }
+            }
+            after.sort_by(|x, y| x.name.cmp(&y.name));
+            want.sort_by(|x, y| x.name.cmp(&y.name));
+            prop_assert_eq!(&after, &want);
+            prop_assert_eq!(plan(&listed, &after, &filters), Actions::default());
+        }
+    }
+}
