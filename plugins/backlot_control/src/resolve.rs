@@ -178,8 +178,18 @@ impl Resolver {
                 self.targets.push(t);
                 continue;
             }
-            match old.iter().position(|t| t.text == *text) {
-                Some(p) => self.targets.push(old.swap_remove(p)),
+            match old
+                .iter()
+                .position(|t| t.text == *text && t.state != TargetState::Refused)
+            {
+                Some(p) => {
+                    let mut t = old.swap_remove(p);
+                    // An edited map is a reason to look again (the address is kept meanwhile).
+                    if !t.literal && !t.asked {
+                        t.due = Some(now);
+                    }
+                    self.targets.push(t);
+                }
                 None => self.targets.push(Target::new(text, now)),
             }
         }

@@ -48,7 +48,7 @@ where
     }
 }
 
-/// Sample formats live input takes (DSD and 64-bit integers are refused clearly).
+/// Sample formats live input takes (DSD, 64-bit and unsigned 24/32-bit are refused clearly).
 fn handled(format: SampleFormat) -> bool {
     matches!(
         format,

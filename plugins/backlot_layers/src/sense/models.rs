@@ -34,7 +34,15 @@ pub(super) fn run(state: &mut LayersState, now: f64) {
             && now - ms.last_run >= 1.0 / f64::from(m.rate_hz)
         {
             ms.last_run = now;
-            match model.run(&features) {
+            // Renders run the model on the frame: a panicking inference costs its outputs.
+            let run = std::panic::AssertUnwindSafe(|| model.run(&features));
+            let result = std::panic::catch_unwind(run).unwrap_or_else(|p| {
+                Err(format!(
+                    "inference panicked: {}",
+                    crate::background::panic_text(&*p)
+                ))
+            });
+            match result {
                 Ok(o) => {
                     ms.outputs = o;
                     ms.error = None;
