@@ -1,7 +1,9 @@
 //! Feedback to surfaces: this frame's resolved changes go to OSC feedback targets and bound
-//! MIDI controls (motor faders, LEDs), never back to the source that sent them.
+//! MIDI controls (motor faders, LEDs), never back to the source that sent them. Target names
+//! are resolved off the frame (see [`crate::resolve`]); the frame reads addresses only.
 
 use std::net::{SocketAddr, UdpSocket};
+use std::time::Instant;
 
 use backlot_params::{ParamKind, ParamRegistry};
 use bevy::prelude::*;
@@ -10,16 +12,72 @@ use crate::arbiter::{Arbiter, Source};
 use crate::codec::osc;
 use crate::map::ControlMap;
 use crate::midi::{MidiEngine, MidiPorts};
+use crate::resolve::{Resolver, TargetState};
 
 /// Where OSC feedback goes, and how far feedback has got.
 #[derive(Resource, Default)]
 pub struct Feedback {
     /// The socket feedback is sent from.
     pub(crate) socket: Option<UdpSocket>,
-    /// OSC feedback targets, from the map.
+    /// OSC feedback targets resolved so far, from the map.
     pub(crate) targets: Vec<SocketAddr>,
+    /// The map's targets and the thread resolving their names.
+    resolver: Resolver,
     /// The registry generation last fed back (0: none yet).
     generation: u64,
+}
+
+impl Feedback {
+    /// Takes the map's `host:port` targets: numeric ones apply now, names once resolved in
+    /// the background (a name already resolved keeps its address meanwhile).
+    pub fn set_targets(&mut self, targets: &[String]) {
+        self.resolver.set(targets, Instant::now());
+        self.resolver.poll(Instant::now());
+        self.targets = self.resolver.addresses();
+    }
+
+    /// One line per target (and for the resolver thread when it restarted or stopped), with
+    /// whether it is a problem, for the OSC monitor.
+    pub fn status(&self) -> Vec<(String, bool)> {
+        let mut lines: Vec<(String, bool)> = self
+            .resolver
+            .states()
+            .into_iter()
+            .map(|(text, state)| match state {
+                TargetState::Resolving => (format!("feedback → {text}: resolving…"), false),
+                TargetState::Resolved(a) => (format!("feedback → {text}: {a}"), false),
+                TargetState::Failed { error, failures } => (
+                    format!(
+                        "feedback → {text}: cannot resolve ({error}); retrying ({failures} \
+                         failed)"
+                    ),
+                    true,
+                ),
+                TargetState::Refused => (
+                    format!(
+                        "feedback → {text}: refused (more than {} targets)",
+                        crate::resolve::MAX_TARGETS
+                    ),
+                    true,
+                ),
+            })
+            .collect();
+        if let Some(why) = self.resolver.failed() {
+            lines.push((format!("feedback resolver stopped: {why}"), true));
+        } else if self.resolver.restarts() > 0 {
+            lines.push((
+                format!("feedback resolver restarted {} times", self.resolver.restarts()),
+                true,
+            ));
+        }
+        lines
+    }
+
+    /// Resolves names with `lookup` from now on (tests: slow, failing or panicking lookups).
+    #[cfg(test)]
+    pub(crate) fn set_lookup(&mut self, lookup: crate::resolve::Lookup) {
+        self.resolver = Resolver::new(lookup);
+    }
 }
 
 /// Sends this frame's value changes, as resolved after layers, scene and stage, to OSC
@@ -33,6 +91,10 @@ pub(crate) fn feedback(
     ports: Option<NonSend<MidiPorts>>,
 ) {
     let feedback = feedback.as_mut();
+    // Lookups finished since last frame; never waits for one.
+    if feedback.resolver.poll(Instant::now()) {
+        feedback.targets = feedback.resolver.addresses();
+    }
     let since = feedback.generation;
     feedback.generation = registry.generation();
     if since == 0 {

@@ -20,6 +20,7 @@ pub mod osc_server;
 pub mod oscquery;
 mod panel;
 mod publish;
+pub mod resolve;
 mod route;
 mod servers;
 

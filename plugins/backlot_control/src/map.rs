@@ -3,7 +3,6 @@
 //! with errors, whose learned bindings wait in force until a save succeeds).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::ToSocketAddrs;
 
 use backlot_files::FileNews;
 use bevy::prelude::*;
@@ -99,18 +98,8 @@ pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mu
     if let Ok(mut a) = dmx_servers.announce.write() {
         a.port_addresses = announce;
     }
-    feedback.targets = file
-        .osc
-        .feedback
-        .iter()
-        .filter_map(|t| match t.to_socket_addrs() {
-            Ok(mut a) => a.next(),
-            Err(e) => {
-                warn!("OSC feedback target {t}: {e}");
-                None
-            }
-        })
-        .collect();
+    // Names resolve off the frame; numeric addresses apply at once.
+    feedback.set_targets(&file.osc.feedback);
 }
 
 /// A binding made by MIDI learn this frame.

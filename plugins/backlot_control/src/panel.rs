@@ -274,6 +274,15 @@ fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
             p.received, p.rejected, p.dropped
         ));
     }
+    if let Some(feedback) = world.get_resource::<crate::feedback::Feedback>() {
+        for (line, problem) in feedback.status() {
+            if problem {
+                ui.colored_label(egui::Color32::from_rgb(230, 180, 60), line);
+            } else {
+                ui.label(line);
+            }
+        }
+    }
     let snap = snapshot(rt, LogKind::Osc, &["osc"]);
     inbox_line(ui, "OSC", &snap.stats.osc);
     senders_line(ui, &snap.stats);
@@ -282,10 +291,18 @@ fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
 }
 
 fn midi_monitor(ui: &mut egui::Ui, world: &mut World) {
-    if let Some(ports) = world.get_non_send::<crate::midi::MidiPorts>()
-        && let Some(why) = &ports.unavailable
-    {
-        ui.colored_label(egui::Color32::from_rgb(230, 180, 60), why);
+    if let Some(ports) = world.get_non_send::<crate::midi::MidiPorts>() {
+        if let Some(why) = &ports.unavailable {
+            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), why);
+        }
+        // Connected, unplugged since when, reconnects: per port.
+        for (line, problem) in ports.status() {
+            if problem {
+                ui.colored_label(egui::Color32::from_rgb(230, 180, 60), line);
+            } else {
+                ui.label(line);
+            }
+        }
     }
     if let Some(engine) = world.get_resource::<MidiEngine>() {
         if let Some(bpm) = engine.bpm {

@@ -1,11 +1,14 @@
 //! Audio in: a WAV file played in step with scene time (looped), or a live input through
-//! cpal. Either way the analyser gets mono samples; no device → one clear log line.
+//! cpal in whatever sample format the device gives (converted to f32 in the callback).
+//! Either way the analyser gets mono samples; no device → one clear log line; a device that
+//! goes away is reported through [`AudioSource::take_fault`].
 
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, Sample, SampleFormat, SizedSample};
 
 /// Where samples come from.
 pub enum AudioSource {
@@ -26,7 +29,99 @@ pub enum AudioSource {
         queue: Arc<Mutex<VecDeque<f32>>>,
         /// Rate.
         rate: u32,
+        /// Why the stream stopped (set by cpal's error callback), until taken.
+        fault: Arc<Mutex<Option<String>>>,
     },
+}
+
+/// Downmixes interleaved frames of any sample format to mono f32 onto `out` (full scale
+/// → ±1.0: `i16::MIN` → -1.0, `i16::MAX` → 1 - 2⁻¹⁵, `u8` 128 → 0.0).
+pub fn push_mono<T>(data: &[T], channels: usize, out: &mut VecDeque<f32>)
+where
+    T: Sample,
+    f32: FromSample<T>,
+{
+    let channels = channels.max(1);
+    for frame in data.chunks(channels) {
+        let sum: f32 = frame.iter().map(|&s| s.to_sample::<f32>()).sum();
+        out.push_back(sum / channels as f32);
+    }
+}
+
+/// Sample formats live input takes (DSD, 64-bit and unsigned 24/32-bit are refused clearly).
+fn handled(format: SampleFormat) -> bool {
+    matches!(
+        format,
+        SampleFormat::I8
+            | SampleFormat::I16
+            | SampleFormat::I24
+            | SampleFormat::I32
+            | SampleFormat::U8
+            | SampleFormat::U16
+            | SampleFormat::F32
+            | SampleFormat::F64
+    )
+}
+
+/// The device's default input config, or, when that is missing or in a format not handled,
+/// its first supported config in a handled format (at its highest rate).
+fn input_config(dev: &cpal::Device) -> Result<cpal::SupportedStreamConfig, String> {
+    let default = dev.default_input_config().map_err(|e| e.to_string());
+    if default
+        .as_ref()
+        .is_ok_and(|c| handled(c.sample_format()))
+    {
+        return default;
+    }
+    let fallback = dev
+        .supported_input_configs()
+        .map_err(|e| e.to_string())?
+        .find(|c| handled(c.sample_format()))
+        .map(cpal::SupportedStreamConfigRange::with_max_sample_rate);
+    match (fallback, default) {
+        (Some(c), _) => Ok(c),
+        (None, Ok(c)) => Err(format!(
+            "the input's sample format {:?} is not supported",
+            c.sample_format()
+        )),
+        (None, Err(e)) => Err(e),
+    }
+}
+
+/// Builds the input stream for samples of type `T`, converting to mono f32 as they arrive.
+fn build_stream<T>(
+    dev: &cpal::Device,
+    config: &cpal::StreamConfig,
+    queue: Arc<Mutex<VecDeque<f32>>>,
+    fault: Arc<Mutex<Option<String>>>,
+) -> Result<cpal::Stream, String>
+where
+    T: SizedSample + Send + 'static,
+    f32: FromSample<T>,
+{
+    let channels = usize::from(config.channels.max(1));
+    let rate = config.sample_rate;
+    dev.build_input_stream(
+        config,
+        move |data: &[T], _: &cpal::InputCallbackInfo| {
+            let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+            push_mono(data, channels, &mut q);
+            // At most two seconds waiting: a stalled app drops the oldest.
+            let excess = q.len().saturating_sub(rate as usize * 2);
+            q.drain(..excess);
+        },
+        move |e: cpal::StreamError| {
+            // A glitch is only logged; anything else ends the stream and is reported.
+            if matches!(e, cpal::StreamError::BufferUnderrun) {
+                tracing::debug!("audio input: {e}");
+            } else {
+                tracing::warn!("audio input: {e}");
+                *fault.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+            }
+        },
+        None,
+    )
+    .map_err(|e| e.to_string())
 }
 
 // cpal's stream is tied to its thread on some platforms; the source stays on the main
@@ -75,33 +170,42 @@ impl AudioSource {
                 .ok_or_else(|| format!("no audio input named like `{name}`"))?,
             None => host.default_input_device().ok_or("no audio input device")?,
         };
-        let config = dev.default_input_config().map_err(|e| e.to_string())?;
-        let rate = config.sample_rate();
-        let channels = usize::from(config.channels().max(1));
+        let supported = input_config(&dev)?;
+        let format = supported.sample_format();
+        let config: cpal::StreamConfig = supported.into();
+        let rate = config.sample_rate;
         let queue: Arc<Mutex<VecDeque<f32>>> = Arc::default();
-        let sink = queue.clone();
-        let stream = dev
-            .build_input_stream(
-                &config.into(),
-                move |data: &[f32], _| {
-                    let mut q = sink.lock().unwrap_or_else(|e| e.into_inner());
-                    for frame in data.chunks(channels) {
-                        q.push_back(frame.iter().sum::<f32>() / channels as f32);
-                    }
-                    // At most two seconds waiting: a stalled app drops the oldest.
-                    let excess = q.len().saturating_sub(rate as usize * 2);
-                    q.drain(..excess);
-                },
-                |e| tracing::warn!("audio input: {e}"),
-                None,
-            )
-            .map_err(|e| e.to_string())?;
+        let fault: Arc<Mutex<Option<String>>> = Arc::default();
+        let (q, f) = (queue.clone(), fault.clone());
+        let stream = match format {
+            SampleFormat::I8 => build_stream::<i8>(&dev, &config, q, f),
+            SampleFormat::I16 => build_stream::<i16>(&dev, &config, q, f),
+            SampleFormat::I24 => build_stream::<cpal::I24>(&dev, &config, q, f),
+            SampleFormat::I32 => build_stream::<i32>(&dev, &config, q, f),
+            SampleFormat::U8 => build_stream::<u8>(&dev, &config, q, f),
+            SampleFormat::U16 => build_stream::<u16>(&dev, &config, q, f),
+            SampleFormat::F32 => build_stream::<f32>(&dev, &config, q, f),
+            SampleFormat::F64 => build_stream::<f64>(&dev, &config, q, f),
+            other => Err(format!("the input's sample format {other:?} is not supported")),
+        }?;
         stream.play().map_err(|e| e.to_string())?;
+        tracing::info!("audio input: {format:?}, {} channels", config.channels);
         Ok(AudioSource::Live {
             _stream: stream,
             queue,
             rate,
+            fault,
         })
+    }
+
+    /// Why a live stream stopped (device unplugged, stream invalidated), once.
+    pub fn take_fault(&self) -> Option<String> {
+        match self {
+            AudioSource::Live { fault, .. } => {
+                fault.lock().unwrap_or_else(|e| e.into_inner()).take()
+            }
+            AudioSource::File { .. } => None,
+        }
     }
 
     /// Sample rate.

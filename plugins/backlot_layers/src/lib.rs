@@ -8,6 +8,7 @@
 pub mod analysis;
 mod asset;
 pub mod audio;
+mod background;
 pub mod format;
 mod load;
 mod mix;
@@ -29,7 +30,9 @@ use bevy::prelude::*;
 pub use asset::{LayersAsset, LayersKind, LayersLoader, LayersSource};
 pub use mix::feature;
 pub use params::layer_specs;
-pub use state::{AudioIn, LayerState, LayersSettings, LayersState};
+pub use state::{
+    AudioIn, LayerLoaders, LayerState, LayersSettings, LayersState, ModelBuild, WavDecode,
+};
 
 /// The layer stack.
 #[derive(Debug, Clone)]
@@ -69,6 +72,7 @@ impl Plugin for LayersPlugin {
             asset_root: self.asset_root.clone(),
         })
         .init_resource::<LayersState>()
+        .init_resource::<LayerLoaders>()
         .init_non_send::<AudioIn>()
         .add_systems(Startup, load::start_loading)
         // The frame's layer work (in `BacklotSystems::Layers`, after control, before the
@@ -81,6 +85,7 @@ impl Plugin for LayersPlugin {
             (
                 load::watch_layers,
                 load::configure,
+                load::finish_loading,
                 load::check_targets,
                 sense::sense,
                 mix::apply,
@@ -92,5 +97,11 @@ impl Plugin for LayersPlugin {
     }
 }
 
+#[cfg(test)]
+mod audio_format_tests;
+#[cfg(test)]
+mod model_worker_tests;
+#[cfg(test)]
+mod reload_tests;
 #[cfg(test)]
 mod tests;

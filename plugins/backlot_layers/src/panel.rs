@@ -22,6 +22,45 @@ fn meter(ui: &mut egui::Ui, v: f32, color: egui::Color32) {
     ui.painter().rect_filled(fill, 2.0, color);
 }
 
+/// Per model: off, building, last good kept, worker restarts or stopped; with a colour.
+fn model_lines(state: &LayersState) -> Vec<(String, egui::Color32)> {
+    let (red, amber, grey) = (
+        egui::Color32::from_rgb(240, 70, 60),
+        egui::Color32::from_rgb(230, 180, 60),
+        egui::Color32::from_gray(160),
+    );
+    let mut names: Vec<&String> = state.models.keys().collect();
+    names.sort();
+    let mut lines = Vec::new();
+    for name in names {
+        let m = &state.models[name];
+        if let Some(e) = &m.error {
+            lines.push((format!("model `{name}` off: {e}"), red));
+        }
+        if m.is_building() {
+            lines.push((format!("model `{name}`: building the new version…"), grey));
+        }
+        if let Some(e) = &m.reload_error {
+            lines.push((
+                format!("model `{name}`: new version failed, last good kept: {e}"),
+                amber,
+            ));
+        }
+        match m.worker_health() {
+            Some((restarts, Some(why))) => lines.push((
+                format!("model `{name}`: worker failed after {restarts} restarts: {why}"),
+                red,
+            )),
+            Some((restarts, None)) if restarts > 0 => lines.push((
+                format!("model `{name}`: worker restarted {restarts} times"),
+                amber,
+            )),
+            _ => {}
+        }
+    }
+    lines
+}
+
 fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
     let Some(state) = world.get_resource::<LayersState>() else {
         return;
@@ -35,13 +74,11 @@ fn layers_panel(ui: &mut egui::Ui, world: &mut World) {
     if let Some(e) = &state.audio_error {
         ui.colored_label(egui::Color32::from_rgb(230, 180, 60), e);
     }
-    for (name, m) in &state.models {
-        if let Some(e) = &m.error {
-            ui.colored_label(
-                egui::Color32::from_rgb(240, 70, 60),
-                format!("model `{name}` off: {e}"),
-            );
-        }
+    if state.audio_loading() {
+        ui.label("audio file decoding… (the previous audio plays on)");
+    }
+    for line in model_lines(state) {
+        ui.colored_label(line.1, line.0);
     }
     let f = state.features;
     let strips: Vec<(String, f32, f32)> = state

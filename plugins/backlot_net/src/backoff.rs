@@ -65,6 +65,19 @@ impl Backoff {
     pub fn delay(&self) -> Duration {
         Duration::from_millis((10u64 << self.failures.min(7)).min(1000))
     }
+
+    /// Counts a failure outside [`Backoff::recv`] (a worker that died, a lookup that failed)
+    /// and gives the wait before the next try; the caller schedules it, nothing sleeps here.
+    pub fn failed(&mut self) -> Duration {
+        let wait = self.delay();
+        self.failures = self.failures.saturating_add(1);
+        wait
+    }
+
+    /// Ends the streak: the thing retried works again.
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
 }
 
 #[cfg(test)]
@@ -82,6 +95,17 @@ mod tests {
             })
             .collect();
         assert_eq!(delays, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
+    }
+
+    #[test]
+    fn failures_outside_recv_grow_the_wait_until_reset() {
+        let mut b = Backoff::default();
+        let waits: Vec<u64> = (0..3).map(|_| b.failed().as_millis() as u64).collect();
+        assert_eq!(waits, [10, 20, 40]);
+        assert_eq!(b.failures(), 3);
+        b.reset();
+        assert_eq!(b.failures(), 0);
+        assert_eq!(b.delay(), Duration::from_millis(10));
     }
 
     #[test]

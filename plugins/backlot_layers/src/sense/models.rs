@@ -16,9 +16,13 @@ pub(super) fn run(state: &mut LayersState, now: f64) {
             .as_mut()
             .map(|w| w.get_mut().unwrap_or_else(|e| e.into_inner()))
         {
+            // A failed or panicked inference reads 0 until the next good one.
             if let Some(r) = w.poll() {
                 match r {
-                    Ok(o) => ms.outputs = o,
+                    Ok(o) => {
+                        ms.outputs = o;
+                        ms.error = None;
+                    }
                     Err(e) => ms.error = Some(e),
                 }
             }
@@ -30,8 +34,19 @@ pub(super) fn run(state: &mut LayersState, now: f64) {
             && now - ms.last_run >= 1.0 / f64::from(m.rate_hz)
         {
             ms.last_run = now;
-            match model.run(&features) {
-                Ok(o) => ms.outputs = o,
+            // Renders run the model on the frame: a panicking inference costs its outputs.
+            let run = std::panic::AssertUnwindSafe(|| model.run(&features));
+            let result = std::panic::catch_unwind(run).unwrap_or_else(|p| {
+                Err(format!(
+                    "inference panicked: {}",
+                    crate::background::panic_text(&*p)
+                ))
+            });
+            match result {
+                Ok(o) => {
+                    ms.outputs = o;
+                    ms.error = None;
+                }
                 Err(e) => ms.error = Some(e),
             }
         }
