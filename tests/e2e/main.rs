@@ -6,6 +6,7 @@ mod control;
 mod crates;
 mod frame;
 mod layers;
+mod logs;
 mod memory;
 mod oscquery;
 mod reload;
