@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bevy::log::BoxedLayer;
-use bevy::log::tracing_subscriber::Layer;
-use bevy::log::tracing_subscriber::layer::Context;
+use bevy::log::tracing_subscriber::{Layer, layer::Context};
 use bevy::prelude::*;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -101,7 +100,7 @@ pub fn custom_layers(app: &mut App) -> Option<BoxedLayer> {
             }
             // Logging is not up yet: stderr is the only place to say it.
             Err(e) => eprintln!(
-                "WARN backlot: no log file in {}: {e}; warnings and errors go to the terminal only",
+                "WARN backlot: no log file in {}: {e}; warnings and errors reach the terminal only",
                 dir.display()
             ),
         }
@@ -152,6 +151,8 @@ impl std::io::Write for CountedFile {
 }
 
 fn open(dir: &Path) -> Result<(FileLayer, WorkerGuard), String> {
+    // Made first: the appender looks for old files to prune before it creates anything.
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let file = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("backlot")

@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use backlot_ui::Heartbeat;
 use backlot_params::{ParamValue, addresses};
+use backlot_ui::Heartbeat;
 use serde_json::Value;
 
 use super::namespace::value_json;

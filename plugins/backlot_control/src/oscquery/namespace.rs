@@ -5,9 +5,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use backlot_ui::Heartbeat;
 use backlot_params::{ParamEntry, ParamKind, ParamRegistry, ParamValue};
 use backlot_scene::SceneStatus;
+use backlot_ui::Heartbeat;
 use serde_json::{Map, Value, json};
 
 use super::live;
