@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use backlot_control::{ControlPlugin, ControlSettings, MapKind};
+use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
 use backlot_files::register_file;
 use backlot_layers::{LayersKind, LayersPlugin};
 use backlot_params::ParamsPlugin;
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
 use backlot_stage::{OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StagePlugin};
 use backlot_tracking::TrackingPlugin;
-use backlot_ui::{MemoryPlugin, UiPlugin};
+use backlot_ui::{Heartbeat, MemoryPlugin, UiPlugin, WatchdogPlugin};
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
 use bevy::asset::{AssetMetaCheck, RenderAssetUsages};
 use bevy::camera::RenderTarget;
@@ -69,6 +69,11 @@ pub struct AppOptions {
     pub control: Option<ControlSettings>,
     /// The reactive layer set (`*.layers.ron`).
     pub layers: Option<PathBuf>,
+    /// Where warnings and errors are also written, in rotating files; none: terminal only.
+    pub log_dir: Option<PathBuf>,
+    /// A frame running longer than this is logged as a stall and counted (`/status/stalls`);
+    /// none: no watchdog (renders, whose frames may take long).
+    pub watchdog: Option<Duration>,
 }
 
 impl AppOptions {
@@ -91,6 +96,8 @@ impl AppOptions {
             map: None,
             control: None,
             layers: None,
+            log_dir: None,
+            watchdog: None,
         }
     }
 }
@@ -197,11 +204,8 @@ pub fn build_app(options: &AppOptions) -> App {
                 ",bevy_render::extract_resource=off"
             }
         ),
-        custom_layer: if windowed {
-            backlot_ui::capture_layer
-        } else {
-            |_| None
-        },
+        // The operator UI's Log panel when windowed, the log file when asked (`LogSetup`).
+        custom_layer: crate::log_file::custom_layers,
         ..default()
     };
     let assets = AssetPlugin {
@@ -226,6 +230,10 @@ pub fn build_app(options: &AppOptions) -> App {
         .into(),
         ..default()
     };
+    app.insert_resource(crate::log_file::LogSetup {
+        dir: options.log_dir.clone(),
+        ui_capture: windowed,
+    });
     let defaults = DefaultPlugins.set(window).set(log).set(assets).set(render);
     match options.mode {
         AppMode::Windowed => app.add_plugins(defaults),
@@ -260,6 +268,18 @@ pub fn build_app(options: &AppOptions) -> App {
             asset_root: options.asset_root.clone(),
         }),
     });
+
+    if let Some(limit) = options.watchdog {
+        app.add_plugins(WatchdogPlugin { limit });
+        // OSCQuery answers the frame's age from the heartbeat, so a stuck frame shows there.
+        let world = app.world();
+        if let (Some(query), Some(beat)) = (
+            world.get_resource::<OscQueryServer>(),
+            world.get_resource::<Heartbeat>(),
+        ) {
+            query.serve_heartbeat(beat.clone());
+        }
+    }
 
     let target = scene_view_image(&mut app, options.view_size);
     app.insert_resource(SceneViewTarget(target));

@@ -93,6 +93,18 @@ pub struct RunArgs {
     /// Folder for recorded takes (`/takes/record`).
     #[arg(long, value_name = "DIR", default_value = "takes")]
     pub takes_dir: PathBuf,
+    /// Folder where warnings and errors are also written (one file a day, two weeks kept);
+    /// default: $XDG_STATE_HOME/backlot/logs, else ~/.local/state/backlot/logs, else ./logs.
+    /// `none` writes no file.
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// Write no log file (warnings and errors still reach the terminal).
+    #[arg(long, conflicts_with = "log_dir")]
+    pub no_log_file: bool,
+    /// Log an error when one frame runs longer than this many milliseconds, and count it in
+    /// /status/stalls; 0 turns the watchdog off.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub watchdog_ms: u64,
 }
 
 /// `backlot render`.

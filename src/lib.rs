@@ -4,6 +4,8 @@
 pub mod app;
 pub mod cli;
 pub mod files;
+pub mod log_file;
+pub mod log_flood;
 pub mod paths;
 pub mod render;
 pub mod unrendered;

@@ -1,10 +1,11 @@
 //! The `backlot` command.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
-use backlot::{files, paths, render};
+use backlot::{files, log_file, paths, render};
 use backlot_control::ControlSettings;
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
@@ -90,6 +91,11 @@ fn main() -> ExitCode {
             if !files_ok(&given, &asset_root) {
                 return ExitCode::FAILURE;
             }
+            // Before the device: a render that cannot write fails at once, GPU or not.
+            if let Err(e) = render::prepare_out(&args.out) {
+                eprintln!("render failed: {e}");
+                return ExitCode::FAILURE;
+            }
             if !render_device_available() {
                 eprintln!("{NO_DEVICE}");
                 return ExitCode::FAILURE;
@@ -155,6 +161,11 @@ fn main() -> ExitCode {
                 takes_dir: args.takes_dir.clone(),
                 map,
                 layers,
+                log_dir: log_file::log_dir(args.log_dir.as_deref(), args.no_log_file),
+                watchdog: match args.watchdog_ms {
+                    0 => None,
+                    ms => Some(Duration::from_millis(ms)),
+                },
                 control: Some(ControlSettings {
                     osc_port: args.osc_port,
                     osc_tcp_port: args.osc_tcp_port,
@@ -169,6 +180,12 @@ fn main() -> ExitCode {
                 ..AppOptions::render(scene, asset_root, args.size)
             };
             let mut app = backlot::build_app(&options);
+            if let Some(file) = app.world().get_resource::<log_file::LogFile>() {
+                tracing::info!(
+                    "warnings and errors are also written to {}",
+                    file.dir.display()
+                );
+            }
             if args.no_render {
                 tracing::info!("running without rendering: --no-render given");
             } else if !render {

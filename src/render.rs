@@ -1,6 +1,7 @@
 //! `backlot render`: pumps the app frame by frame at a fixed 60 Hz clock and writes each
 //! frame of the scene view to a PNG. Deterministic: time, physics and animation advance
 //! exactly one step per frame, and nothing is captured before the scene is fully loaded.
+//! Frames stream to disk as they are read back, so memory stays flat however many.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,10 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::time::TimeUpdateStrategy;
 
 use crate::app::{AppOptions, build_app};
+
+mod png_writer;
+
+use png_writer::PngWriter;
 
 const FRAME: Duration = Duration::from_nanos(16_666_667);
 const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
@@ -177,18 +182,28 @@ fn capture_targets(world: &World) -> Result<Vec<(String, Handle<Image>)>, String
     Ok(vec![("view".to_string(), view)])
 }
 
+/// Creates the output folder; a clear error when it cannot be (a path under a file, no
+/// permission).
+pub fn prepare_out(out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{}: cannot create folder: {e}", out.display()))
+}
+
 /// Renders `frames` frames into `out` as `<target>-NNNN.png`; returns the written paths.
+/// Each frame goes to disk as soon as it is read back, a few frames behind at most, so a
+/// long render holds no more in memory than a short one. A write that fails (a full disk)
+/// ends the render with that error.
 pub fn render_frames(
     options: &AppOptions,
     frames: u32,
     out: &Path,
 ) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| format!("{}: cannot create folder: {e}", out.display()))?;
+    prepare_out(out)?;
     let mut driver = FrameDriver::new(options);
     driver.load()?;
     let targets = capture_targets(driver.world_mut())?;
     let captured: Captured = Arc::default();
+    let mut writer = PngWriter::start(out, QUEUED_FRAMES * targets.len().max(1))?;
     for frame in 0..frames {
         for (name, image) in &targets {
             let sink = captured.clone();
@@ -205,28 +220,23 @@ pub fn render_frames(
                 });
         }
         driver.step()?;
+        writer.take(&captured)?;
     }
     // GPU readback lags a frame or two behind.
     let expected = frames as usize * targets.len();
     let flush_started = Instant::now();
-    while captured.lock().unwrap_or_else(|e| e.into_inner()).len() < expected {
+    while writer.queued() < expected {
         if flush_started.elapsed() > Duration::from_secs(30) {
             return Err("timed out waiting for frame readback".into());
         }
         driver.step()?;
+        writer.take(&captured)?;
     }
-    let mut shots = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
-    shots.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    let mut written = Vec::new();
-    for (name, frame, image) in shots {
-        let path = out.join(format!("{name}-{frame:04}.png"));
-        let rgb = to_rgb8(image).map_err(|e| format!("{name} frame {frame}: {e}"))?;
-        rgb.save(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        written.push(path);
-    }
-    Ok(written)
+    writer.finish()
 }
+
+/// Frames, per capture target, that may wait for the disk; readback waits past that.
+const QUEUED_FRAMES: usize = 2;
 
 /// RGB8 pixels of a captured image. Output canvases are `Rgba8Unorm` (the signal as
 /// computed, no sRGB conversion), which Bevy's own conversion does not cover.

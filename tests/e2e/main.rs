@@ -7,6 +7,7 @@ mod crates;
 mod faults;
 mod frame;
 mod layers;
+mod logs;
 mod memory;
 mod oscquery;
 mod reload;

@@ -157,3 +157,23 @@ fn desert_road_renders_sky_and_sign() {
         "sign at {at:?} is not yellow: {sign:?}"
     );
 }
+
+/// An output folder that cannot be made (under a regular file, which not even root can get
+/// around) is a clear message and exit 1, not a panic, whether or not a GPU is there.
+#[test]
+fn an_unwritable_output_folder_is_a_clear_error() {
+    let dir = temp_dir("render-unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").expect("file");
+    let out = file.join("frames");
+    let result = run(backlot()
+        .args(["render", "--scene", "scenes/neon_club.scene.ron"])
+        .args(["--frames", "2", "--size", "64x36", "--out"])
+        .arg(&out));
+    let said = text(&result);
+    assert_eq!(result.status.code(), Some(1), "{said}");
+    assert!(said.contains("render failed"), "{said}");
+    assert!(said.contains("cannot create folder"), "{said}");
+    assert!(said.contains(&out.display().to_string()), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+}

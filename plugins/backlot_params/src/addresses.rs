@@ -11,6 +11,11 @@ pub const TEMPO_PLAYING: &str = "/tempo/playing";
 pub const TIMECODE: &str = "/timecode";
 /// Frames per second.
 pub const STATUS_FPS: &str = "/status/fps";
+/// How long the current frame has been running, ms; OSCQuery computes it when asked, so it
+/// grows while the frame loop is stuck (read-only status).
+pub const STATUS_FRAME_AGE_MS: &str = "/status/frame_age_ms";
+/// Frames the watchdog caught running past its limit since start (read-only status).
+pub const STATUS_STALLS: &str = "/status/stalls";
 /// Senders whose input statistics control forgot, to keep its table bounded.
 pub const STATUS_INBOX_SENDERS_EVICTED: &str = "/status/inbox/senders_evicted";
 /// The layers' tempo, BPM (tap, audio or MIDI).
@@ -74,6 +79,8 @@ mod tests {
             layer("pulse", "mute"),
             status_inbox("osc", "dropped"),
             STATUS_INBOX_SENDERS_EVICTED.into(),
+            STATUS_FRAME_AGE_MS.into(),
+            STATUS_STALLS.into(),
             TEMPO_BPM.into(),
             LAYERS_TEMPO_TAP.into(),
         ] {

@@ -93,4 +93,5 @@ pub(crate) fn draw_dock(world: &mut World) {
             .style(Style::from_egui(root.style()))
             .show_inside(&mut root, &mut viewer);
     });
+    crate::stall_banner::draw(&ctx, world);
 }

@@ -1,16 +1,22 @@
 //! The operator UI shell: a dockable, tabbed egui layout that every plugin adds its own
-//! panel to, plus the Log and Performance panels and shared parameter widgets.
+//! panel to, plus the Log and Performance panels, shared parameter widgets, and the frame
+//! watchdog: a [`Heartbeat`] the frame stamps, a thread that reports stalled frames,
+//! and the red banner that shows them.
 
 mod dock;
+mod heartbeat;
 mod log_capture;
 mod log_panel;
 mod memory;
 mod memory_render;
 mod perf_panel;
 mod registry;
+mod stall_banner;
+pub mod watchdog;
 pub mod widgets;
 
 pub use dock::DockLayout;
+pub use heartbeat::{Heartbeat, Phase, Sample, Stall, StallJudge, Verdict};
 pub use log_capture::{LogBuffer, LogLine, capture_layer};
 pub use memory::{
     MemoryMonitor, MemoryPlugin, SharedRenderCounts, TrackAssetsExt, TrackedAssets,
@@ -18,6 +24,7 @@ pub use memory::{
 };
 pub use memory_render::RenderCounts;
 pub use registry::{PanelAppExt, PanelFn, PanelRegistry, PanelSlot};
+pub use watchdog::WatchdogPlugin;
 
 pub use bevy_egui::egui;
 

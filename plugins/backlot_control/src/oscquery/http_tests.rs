@@ -34,6 +34,7 @@ fn namespace(params: usize) -> Snapshot {
         osc_port: 9000,
         osc_tcp_port: 9001,
         ready: true,
+        live: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! OSCQuery: an HTTP server answering `GET /` with the JSON namespace of every parameter,
 //! `GET /<address>` with that node, `GET /<address>?VALUE` with its value, and
-//! `GET /?HOST_INFO` with how to reach the OSC server.
+//! `GET /?HOST_INFO` with how to reach the OSC server. `/status/frame_age_ms` and
+//! `/status/stalls` are computed when asked, from the frame's heartbeat.
 //!
 //! The namespace and the answers are plain functions ([`build_tree`], [`answer`]); the
 //! server is hyper on one supervised thread ([`HttpServer`]), bounded in connections,
@@ -8,6 +9,7 @@
 //! never reads its replies) can hold it or lock out another.
 
 mod http;
+mod live;
 mod namespace;
 mod server;
 mod stats;

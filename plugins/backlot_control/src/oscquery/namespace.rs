@@ -3,10 +3,14 @@
 //! no I/O, so it is tested without a socket.
 
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use backlot_params::{ParamEntry, ParamKind, ParamRegistry, ParamValue};
 use backlot_scene::SceneStatus;
+use backlot_ui::Heartbeat;
 use serde_json::{Map, Value, json};
+
+use super::live;
 
 /// What the HTTP side serves, refreshed by the app.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +23,9 @@ pub struct Snapshot {
     pub osc_tcp_port: u16,
     /// `tree` holds the scene's parameters ([`namespace_ready`]); requests wait until then.
     pub ready: bool,
+    /// The frame's heartbeat, when the app has a watchdog: the values it gives are computed
+    /// when asked, so they stay true while the frame loop is stuck.
+    pub live: Option<Heartbeat>,
 }
 
 /// Shared with the HTTP thread.
@@ -132,6 +139,11 @@ fn find<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// Answers one request: (status, JSON body).
 pub fn answer(snapshot: &Snapshot, url: &str) -> (u16, String) {
+    answer_at(snapshot, url, Instant::now())
+}
+
+/// [`answer`] with live values as of `now`.
+pub(super) fn answer_at(snapshot: &Snapshot, url: &str, now: Instant) -> (u16, String) {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let path = if path.is_empty() { "/" } else { path };
     if query == "HOST_INFO" {
@@ -150,6 +162,13 @@ pub fn answer(snapshot: &Snapshot, url: &str) -> (u16, String) {
             json!({ "ERROR": format!("no node {path}") }).to_string(),
         );
     };
+    // A value computed now rather than the one the frame last published.
+    let fresh = snapshot
+        .live
+        .as_ref()
+        .and_then(|heartbeat| live::value(heartbeat, path, now))
+        .map(|value| live::with_value(node, &value));
+    let node = fresh.as_ref().unwrap_or(node);
     match query {
         "" => (200, node.to_string()),
         "VALUE" | "TYPE" | "RANGE" | "ACCESS" | "DESCRIPTION" | "FULL_PATH" | "UNIT" => {
@@ -209,6 +228,7 @@ mod tests {
             osc_port: 9000,
             osc_tcp_port: 9001,
             ready: true,
+            live: None,
         };
         let (code, body) = answer(&s, "/");
         assert_eq!(code, 200);
