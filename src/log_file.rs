@@ -56,12 +56,7 @@ pub fn log_dir(given: Option<&Path>, off: bool) -> Option<PathBuf> {
         return None;
     }
     Some(given.map_or_else(
-        || {
-            default_log_dir(
-                std::env::var_os("XDG_STATE_HOME"),
-                std::env::var_os("HOME"),
-            )
-        },
+        || default_log_dir(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME")),
         Path::to_path_buf,
     ))
 }
@@ -72,7 +67,9 @@ pub fn default_log_dir(xdg_state_home: Option<OsString>, home: Option<OsString>)
     let xdg = xdg_state_home
         .map(PathBuf::from)
         .filter(|p| p.is_absolute());
-    let home = home.map(PathBuf::from).filter(|p| !p.as_os_str().is_empty());
+    let home = home
+        .map(PathBuf::from)
+        .filter(|p| !p.as_os_str().is_empty());
     match (xdg, home) {
         (Some(state), _) => state.join("backlot").join("logs"),
         (None, Some(home)) => home.join(".local/state/backlot/logs"),

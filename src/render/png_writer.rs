@@ -55,9 +55,9 @@ impl PngWriter {
     /// Queues every frame captured so far.
     pub(super) fn take(&mut self, captured: &Captured) -> Result<(), String> {
         let shots = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
-        shots.into_iter().try_for_each(|(name, frame, image)| {
-            self.write(Shot { name, frame, image })
-        })
+        shots
+            .into_iter()
+            .try_for_each(|(name, frame, image)| self.write(Shot { name, frame, image }))
     }
 
     /// Queues one frame, waiting while the queue is full; the writer's error once it failed.
@@ -107,8 +107,8 @@ impl Drop for PngWriter {
 fn write_pngs(out: &Path, frames: &Receiver<Shot>) -> Result<(), String> {
     for shot in frames {
         let path = shot_path(out, &shot.name, shot.frame);
-        let rgb = to_rgb8(shot.image)
-            .map_err(|e| format!("{} frame {}: {e}", shot.name, shot.frame))?;
+        let rgb =
+            to_rgb8(shot.image).map_err(|e| format!("{} frame {}: {e}", shot.name, shot.frame))?;
         rgb.save(&path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }

@@ -66,7 +66,10 @@ impl Feedback {
             lines.push((format!("feedback resolver stopped: {why}"), true));
         } else if self.resolver.restarts() > 0 {
             lines.push((
-                format!("feedback resolver restarted {} times", self.resolver.restarts()),
+                format!(
+                    "feedback resolver restarted {} times",
+                    self.resolver.restarts()
+                ),
                 true,
             ));
         }

@@ -203,10 +203,7 @@ impl Resolver {
             return changed;
         }
         let link = self.link.get_mut().unwrap_or_else(|e| e.into_inner());
-        if link.is_none()
-            && self.failed.is_none()
-            && self.restart_at.is_none_or(|at| now >= at)
-        {
+        if link.is_none() && self.failed.is_none() && self.restart_at.is_none_or(|at| now >= at) {
             match spawn(&self.lookup) {
                 Ok(l) => *link = Some(l),
                 Err(e) => {

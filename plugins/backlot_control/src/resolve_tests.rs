@@ -41,7 +41,10 @@ fn numeric_targets_apply_at_once_without_a_lookup_or_a_thread() {
         Err("not asked".into())
     });
     let mut r = Resolver::new(lookup);
-    r.set(&["127.0.0.1:9000".into(), "[::1]:9001".into()], Instant::now());
+    r.set(
+        &["127.0.0.1:9000".into(), "[::1]:9001".into()],
+        Instant::now(),
+    );
     assert!(!r.poll(Instant::now()));
     assert_eq!(
         r.addresses(),
@@ -67,10 +70,7 @@ fn an_unresolvable_name_is_shown_and_retried_with_back_off() {
     assert_eq!(state(&r, "nowhere.invalid:9000"), TargetState::Resolving);
     r.poll(t0);
     poll_until(&mut r, |r| {
-        matches!(
-            state(r, "nowhere.invalid:9000"),
-            TargetState::Failed { .. }
-        )
+        matches!(state(r, "nowhere.invalid:9000"), TargetState::Failed { .. })
     });
     assert_eq!(
         state(&r, "nowhere.invalid:9000"),
@@ -157,11 +157,16 @@ fn a_slow_lookup_never_holds_the_frame_and_feedback_follows_once_resolved() {
         assert!(feedback.targets.is_empty(), "nothing resolved yet");
         assert_eq!(
             feedback.status(),
-            vec![("feedback → surface.test:9000: resolving…".to_string(), false)]
+            vec![(
+                "feedback → surface.test:9000: resolving…".to_string(),
+                false
+            )]
         );
     }
     release.send(()).expect("release the lookup");
-    until(&mut app, |a| !a.world().resource::<Feedback>().targets.is_empty());
+    until(&mut app, |a| {
+        !a.world().resource::<Feedback>().targets.is_empty()
+    });
     assert_eq!(
         app.world().resource::<Feedback>().targets,
         vec![SocketAddr::from(([127, 0, 0, 1], port))]

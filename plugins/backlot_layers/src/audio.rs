@@ -67,10 +67,7 @@ fn handled(format: SampleFormat) -> bool {
 /// its first supported config in a handled format (at its highest rate).
 fn input_config(dev: &cpal::Device) -> Result<cpal::SupportedStreamConfig, String> {
     let default = dev.default_input_config().map_err(|e| e.to_string());
-    if default
-        .as_ref()
-        .is_ok_and(|c| handled(c.sample_format()))
-    {
+    if default.as_ref().is_ok_and(|c| handled(c.sample_format())) {
         return default;
     }
     let fallback = dev
@@ -186,7 +183,9 @@ impl AudioSource {
             SampleFormat::U16 => build_stream::<u16>(&dev, &config, q, f),
             SampleFormat::F32 => build_stream::<f32>(&dev, &config, q, f),
             SampleFormat::F64 => build_stream::<f64>(&dev, &config, q, f),
-            other => Err(format!("the input's sample format {other:?} is not supported")),
+            other => Err(format!(
+                "the input's sample format {other:?} is not supported"
+            )),
         }?;
         stream.play().map_err(|e| e.to_string())?;
         tracing::info!("audio input: {format:?}, {} channels", config.channels);

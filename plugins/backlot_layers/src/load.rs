@@ -176,7 +176,8 @@ fn configure_models(state: &mut LayersState, settings: &LayersSettings, loaders:
                 .remove(&m.name.0)
                 .unwrap_or_else(|| ModelState::off(outputs));
             let build = loaders.model.clone();
-            ms.building.start(move || build(path.as_path(), inputs, outputs));
+            ms.building
+                .start(move || build(path.as_path(), inputs, outputs));
             state.models.insert(m.name.0.clone(), ms);
             continue;
         }

@@ -6,8 +6,8 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::mpsc::{self, TryRecvError};
 use std::sync::Arc;
+use std::sync::mpsc::{self, TryRecvError};
 use std::time::Instant;
 
 use backlot_net::backoff::Backoff;

@@ -43,7 +43,10 @@ fn a_panicking_inference_clears_in_flight_restarts_the_worker_and_the_next_one_r
     w.request(vec![-1.0]);
     assert!(w.in_flight());
     let e = next_result(&mut w).expect_err("the panic is an error");
-    assert!(e.contains("panicked") && e.contains("negative feature"), "{e}");
+    assert!(
+        e.contains("panicked") && e.contains("negative feature"),
+        "{e}"
+    );
     assert!(!w.in_flight(), "nothing is left in flight");
     // A request while the worker is down is not queued forever.
     w.request(vec![5.0]);
@@ -54,7 +57,11 @@ fn a_panicking_inference_clears_in_flight_restarts_the_worker_and_the_next_one_r
     assert_eq!(w.failed(), None);
     w.request(vec![1.5]);
     assert!(w.in_flight());
-    assert_eq!(next_result(&mut w), Ok(vec![3.0]), "the next inference runs");
+    assert_eq!(
+        next_result(&mut w),
+        Ok(vec![3.0]),
+        "the next inference runs"
+    );
 }
 
 #[test]
@@ -84,7 +91,10 @@ fn a_worker_that_keeps_panicking_stops_after_bounded_restarts_and_says_so() {
     }
     assert_eq!(w.restarts(), MAX_RESTARTS);
     let why = w.failed().expect("stopped for good").to_string();
-    assert!(why.contains("stopped") && why.contains("always broken"), "{why}");
+    assert!(
+        why.contains("stopped") && why.contains("always broken"),
+        "{why}"
+    );
     // Stopped: no more restarts, requests are not taken.
     std::thread::sleep(Duration::from_millis(5));
     assert!(w.poll().is_none());

@@ -129,12 +129,20 @@ fn a_slow_wav_decode_never_holds_the_frame_and_the_old_audio_plays_on() {
         wav,
         ..LayerLoaders::default()
     });
-    load(&mut app, &root, r#"(audio: Some(File(path: "audio/a.wav")))"#);
+    load(
+        &mut app,
+        &root,
+        r#"(audio: Some(File(path: "audio/a.wav")))"#,
+    );
     app.update();
     update_until(&mut app, |a| audio_rate(a) == Some(8000));
     assert!(!state(&app).audio_loading());
 
-    load(&mut app, &root, r#"(audio: Some(File(path: "audio/b.wav")))"#);
+    load(
+        &mut app,
+        &root,
+        r#"(audio: Some(File(path: "audio/b.wav")))"#,
+    );
     app.update();
     // The frame came back with the decode still waiting at its gate.
     assert!(state(&app).audio_loading(), "still decoding after a frame");
@@ -158,7 +166,11 @@ fn a_wav_that_fails_to_decode_keeps_the_previous_audio_and_says_why() {
     write_wav(&root.join("audio/a.wav"), 8000);
     std::fs::write(root.join("audio/broken.wav"), b"not a wav file").expect("write");
     let mut app = live_app(&root);
-    load(&mut app, &root, r#"(audio: Some(File(path: "audio/a.wav")))"#);
+    load(
+        &mut app,
+        &root,
+        r#"(audio: Some(File(path: "audio/a.wav")))"#,
+    );
     app.update();
     update_until(&mut app, |a| audio_rate(a) == Some(8000));
 
@@ -194,7 +206,9 @@ fn a_slow_model_build_never_holds_the_frame_and_the_last_good_model_serves_on() 
     let mut app = live_app(&root);
     load(&mut app, &root, MODEL_SET);
     app.update();
-    update_until(&mut app, |a| serving(a) && !state(a).models["m"].is_building());
+    update_until(&mut app, |a| {
+        serving(a) && !state(a).models["m"].is_building()
+    });
     // The model answers (its outputs come from the worker).
     update_until(&mut app, |a| {
         state(a).models["m"].outputs.iter().any(|v| *v != 0.0)
@@ -212,7 +226,10 @@ fn a_slow_model_build_never_holds_the_frame_and_the_last_good_model_serves_on() 
     });
     load(&mut app, &root, MODEL_SET);
     app.update();
-    assert!(state(&app).models["m"].is_building(), "still building after a frame");
+    assert!(
+        state(&app).models["m"].is_building(),
+        "still building after a frame"
+    );
     for _ in 0..5 {
         app.update();
     }
@@ -231,7 +248,9 @@ fn a_failed_model_build_keeps_the_last_good_model_with_a_clear_error() {
     let mut app = live_app(&root);
     load(&mut app, &root, MODEL_SET);
     app.update();
-    update_until(&mut app, |a| serving(a) && !state(a).models["m"].is_building());
+    update_until(&mut app, |a| {
+        serving(a) && !state(a).models["m"].is_building()
+    });
 
     let model: ModelBuild = Arc::new(|p: &Path, _: usize, _: usize| -> Result<Model, String> {
         Err(format!("{}: cannot optimise the plan", p.display()))
@@ -250,9 +269,8 @@ fn a_failed_model_build_keeps_the_last_good_model_with_a_clear_error() {
     assert!(e.contains("cannot optimise the plan"), "{e}");
 
     // A build that panics is an error too, not a lost load.
-    let model: ModelBuild = Arc::new(|_: &Path, _: usize, _: usize| -> Result<Model, String> {
-        panic!("tract bug")
-    });
+    let model: ModelBuild =
+        Arc::new(|_: &Path, _: usize, _: usize| -> Result<Model, String> { panic!("tract bug") });
     app.insert_resource(LayerLoaders {
         model,
         ..LayerLoaders::default()

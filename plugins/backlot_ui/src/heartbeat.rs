@@ -122,9 +122,15 @@ impl Stall {
     pub fn describe(&self) -> String {
         let ms = self.duration.as_millis();
         if self.ongoing {
-            format!("frame {} has taken {ms} ms so far, in {}", self.frame, self.phase)
+            format!(
+                "frame {} has taken {ms} ms so far, in {}",
+                self.frame, self.phase
+            )
         } else {
-            format!("frame {} took {ms} ms, stalled in {}", self.frame, self.phase)
+            format!(
+                "frame {} took {ms} ms, stalled in {}",
+                self.frame, self.phase
+            )
         }
     }
 }

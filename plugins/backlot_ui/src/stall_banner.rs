@@ -98,9 +98,8 @@ mod tests {
         assert!(!shapes(&mut |ctx: &egui::Context| draw(ctx, &world)).contains("Frame stall"));
         world.insert_resource(Heartbeat::default());
         assert!(!shapes(&mut |ctx: &egui::Context| draw(ctx, &world)).contains("Frame stall"));
-        let drawn = shapes(&mut |ctx: &egui::Context| {
-            show(ctx, "Frame stall: frame 7 took 900 ms".into())
-        });
+        let drawn =
+            shapes(&mut |ctx: &egui::Context| show(ctx, "Frame stall: frame 7 took 900 ms".into()));
         assert!(drawn.contains("frame 7 took 900 ms"), "{drawn}");
     }
 }

@@ -72,8 +72,8 @@ pub fn plan(listed: &[Listed], connected: &[Listed], filters: &[String]) -> Acti
         }
     }
     for l in listed {
-        let already = open.contains(&l.name.as_str())
-            || actions.connect.iter().any(|c| c.name == l.name);
+        let already =
+            open.contains(&l.name.as_str()) || actions.connect.iter().any(|c| c.name == l.name);
         if !already && wanted(filters, &l.name) {
             actions.connect.push(l.clone());
         }
@@ -177,7 +177,9 @@ impl PortBook {
         }
         status.standing = Standing::Failed(error.to_string());
         status.changed = now;
-        Some(format!("MIDI {d} {name}: cannot connect: {error}; retrying"))
+        Some(format!(
+            "MIDI {d} {name}: cannot connect: {error}; retrying"
+        ))
     }
 
     /// Each port and its standing, by name.

@@ -31,7 +31,11 @@ fn a_vanished_port_is_closed_and_a_returning_one_reconnected() {
     assert_eq!(a.close, vec![("XL".to_string(), Close::Unplugged)]);
     assert!(a.connect.is_empty());
     // Plugged back in (a new client id, as ALSA gives it): connected again.
-    let a = plan(&[l("Pads", "24:0"), l("XL", "28:0")], &[l("Pads", "24:0")], &[]);
+    let a = plan(
+        &[l("Pads", "24:0"), l("XL", "28:0")],
+        &[l("Pads", "24:0")],
+        &[],
+    );
     assert!(a.close.is_empty());
     assert_eq!(a.connect, vec![l("XL", "28:0")]);
 }
@@ -84,8 +88,15 @@ fn a_port_that_failed_to_connect_is_tried_again_each_refresh() {
         first.as_deref(),
         Some("MIDI input XL: cannot connect: busy; retrying")
     );
-    assert_eq!(book.failed("XL", "busy", t), None, "one log line per streak");
-    assert!(book.failed("XL", "gone", t).is_some(), "a new error is logged");
+    assert_eq!(
+        book.failed("XL", "busy", t),
+        None,
+        "one log line per streak"
+    );
+    assert!(
+        book.failed("XL", "gone", t).is_some(),
+        "a new error is logged"
+    );
 }
 
 #[test]

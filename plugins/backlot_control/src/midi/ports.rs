@@ -201,8 +201,7 @@ impl MidiPorts {
                     );
                 }
                 Err(e) => {
-                    if let Some(line) = self.out_book.failed(&target.name, &e.to_string(), now)
-                    {
+                    if let Some(line) = self.out_book.failed(&target.name, &e.to_string(), now) {
                         warn(line);
                     }
                     client = Some(e.into_inner());

@@ -59,9 +59,7 @@ mod tests {
 
     /// What the frame last published: a stale age, a stale stall count.
     fn snapshot(live: Option<Heartbeat>) -> Snapshot {
-        let leaf = |path: &str, ty: &str, value: Value| {
-            json!({ "FULL_PATH": path, "TYPE": ty, "VALUE": [value], "ACCESS": 1 })
-        };
+        let leaf = |path: &str, ty: &str, value: Value| json!({ "FULL_PATH": path, "TYPE": ty, "VALUE": [value], "ACCESS": 1 });
         let tree = json!({
             "FULL_PATH": "/",
             "ACCESS": 0,
@@ -107,7 +105,10 @@ mod tests {
         assert_eq!(code, 200);
         let node: Value = serde_json::from_str(&node).expect("json");
         assert_eq!(node["TYPE"], "f");
-        assert!(node["VALUE"][0].as_f64().is_some_and(|v| v >= 3000.0), "{node}");
+        assert!(
+            node["VALUE"][0].as_f64().is_some_and(|v| v >= 3000.0),
+            "{node}"
+        );
         assert_eq!(number(&answer_at(&s, "/status/stalls?VALUE", stuck).1), 0.0);
         // Everything else is the snapshot's.
         assert_eq!(

@@ -15,18 +15,23 @@ fn the_judge_reports_a_stall_once_then_its_recovery() {
     let none = Duration::ZERO;
     assert_eq!(judge.observe(None, none, t), None, "no frame yet");
     assert_eq!(judge.observe(sample(3, 499, Phase::Scene), none, t), None);
-    let Some(Verdict::Stalled(stall)) = judge.observe(sample(3, 620, Phase::Scene), none, t)
-    else {
+    let Some(Verdict::Stalled(stall)) = judge.observe(sample(3, 620, Phase::Scene), none, t) else {
         panic!("620 ms is past the limit");
     };
     assert_eq!((stall.frame, stall.phase), (3, Phase::Scene));
     assert!(stall.ongoing);
-    assert_eq!(stall.describe(), "frame 3 has taken 620 ms so far, in Scene");
+    assert_eq!(
+        stall.describe(),
+        "frame 3 has taken 620 ms so far, in Scene"
+    );
     let Some(Verdict::Ongoing(still)) = judge.observe(sample(3, 1234, Phase::Stage), none, t)
     else {
         panic!("the same frame is still stuck");
     };
-    assert_eq!(still.describe(), "frame 3 has taken 1234 ms so far, in Scene");
+    assert_eq!(
+        still.describe(),
+        "frame 3 has taken 1234 ms so far, in Scene"
+    );
     // Frame 3 ended after the last look: the longest frame since is its whole length.
     let longest = Duration::from_millis(1300);
     let Some(Verdict::Recovered(over)) = judge.observe(sample(5, 4, Phase::First), longest, t)

@@ -27,7 +27,11 @@ fn a_stalled_frame_is_reported_with_its_phase_and_counted() {
     let beat = app.world().resource::<Heartbeat>().clone();
     let stall = beat.stall().expect("the watchdog saw the stuck frame");
     assert_eq!((stall.frame, stall.phase), (2, Phase::Scene));
-    assert!(stall.describe().contains("in Scene"), "{}", stall.describe());
+    assert!(
+        stall.describe().contains("in Scene"),
+        "{}",
+        stall.describe()
+    );
     app.update();
     let registry = app.world().resource::<ParamRegistry>();
     assert_eq!(
@@ -42,6 +46,10 @@ fn a_stalled_frame_is_reported_with_its_phase_and_counted() {
     }
     let over = beat.stall().expect("the stall");
     assert!(!over.ongoing, "recovery reported");
-    assert!(over.duration > Duration::from_millis(300), "{:?}", over.duration);
+    assert!(
+        over.duration > Duration::from_millis(300),
+        "{:?}",
+        over.duration
+    );
     assert_eq!(beat.stalls(), 1);
 }
