@@ -1,12 +1,14 @@
 //! Binds every socket and starts the threads: OSC (UDP and SLIP over TCP), OSCQuery and its
-//! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports.
+//! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports. Each binds its
+//! protocol's address and checks its allow-list ([`NetAccess`]); a port that cannot be
+//! bound is logged, shown and kept in [`backlot_net::PortProblems`].
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use backlot_net::{OscRouter, SlipListener, UdpListener};
+use backlot_net::{NetAccess, NetworkSettings, OscRouter, Protocol, SlipListener, UdpListener};
 use bevy::prelude::*;
 
 use crate::asset::MapSource;
@@ -14,6 +16,7 @@ use crate::dmx::{self, Announce, Universe};
 use crate::feedback::Feedback;
 use crate::map::ControlMap;
 use crate::midi::MidiPorts;
+use crate::network::{bind_failed, listening};
 use crate::oscquery::{self, SharedSnapshot};
 use crate::route::ControlRuntime;
 
@@ -34,6 +37,8 @@ pub struct ControlSettings {
     pub live: bool,
     /// Serve OSCQuery (the HTTP namespace and its DNS-SD advertisement) when `live`.
     pub oscquery: bool,
+    /// Where listeners bind, who may reach them, DNS-SD (default: every interface, everyone).
+    pub network: NetworkSettings,
 }
 
 impl ControlSettings {
@@ -48,6 +53,7 @@ impl ControlSettings {
             sacn_port: 0,
             live,
             oscquery: true,
+            network: NetworkSettings::default(),
         }
     }
 }
@@ -74,7 +80,8 @@ impl OscServers {
         let tcp = self.slip.as_ref().map(|l| {
             let mut h = l.health();
             h.received = l.connections() as u64;
-            ("osc-tcp (connections open)".to_string(), h)
+            let name = format!("osc-tcp (connections open; {} closed idle)", l.idle_closed());
+            (name, h)
         });
         udp.into_iter().chain(tcp).collect()
     }
@@ -172,16 +179,6 @@ impl Default for OscQueryServer {
     }
 }
 
-fn report<T>(what: &str, r: std::io::Result<T>) -> Option<T> {
-    match r {
-        Ok(v) => Some(v),
-        Err(e) => {
-            error!("{what}: {e}; the rest of control keeps running");
-            None
-        }
-    }
-}
-
 /// Binds every socket and starts the threads.
 pub(crate) fn start_servers(world: &mut World) {
     let settings = world.resource::<ControlSettings>().clone();
@@ -195,121 +192,133 @@ pub(crate) fn start_servers(world: &mut World) {
     if !settings.live {
         return;
     }
+    // The map's allow-lists are in force before the first socket opens.
+    crate::network::apply_map_file_now(world);
+    let access = world.resource::<NetAccess>().clone();
     let router = world
         .get_resource::<OscRouter>()
         .cloned()
         .unwrap_or_default();
     let inbox = world.resource::<ControlRuntime>().inbox.clone();
     crate::osc_server::subscribe(&router, &inbox);
-    let osc_addr = {
-        let mut osc = world.resource_mut::<OscServers>();
-        if let Some(listener) = report(
-            &format!("OSC: cannot listen on udp {}", settings.osc_port),
-            crate::osc_server::listen_udp(settings.osc_port, &router),
-        ) {
-            osc.osc = Some(listener.local_addr());
+    let osc_ip = access.addr(Protocol::Osc);
+    let osc_allow = Some(access.list(Protocol::Osc).clone());
+    let udp = SocketAddr::new(osc_ip, settings.osc_port);
+    match crate::osc_server::listen_udp(udp, osc_allow.clone(), &router) {
+        Ok(listener) => {
+            let local = listener.local_addr();
             // Camera tracking on this port subscribes to the router instead of binding it.
-            router.serve(listener.local_addr().port());
-            info!("OSC: listening on udp {}", listener.local_addr());
+            router.serve(local.port());
+            listening(world, Protocol::Osc, "OSC (udp)", local);
+            let mut osc = world.resource_mut::<OscServers>();
+            osc.osc = Some(local);
             osc.udp = Some(listener);
         }
-        if let Some(listener) = report(
-            &format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port),
-            crate::osc_server::listen_tcp(settings.osc_tcp_port, &router, &inbox),
-        ) {
-            osc.osc_tcp = Some(listener.local_addr());
-            info!("OSC 1.1 (SLIP): listening on tcp {}", listener.local_addr());
+        Err(e) => bind_failed(world, Protocol::Osc, "OSC (udp)", udp, false, &e),
+    }
+    let tcp = SocketAddr::new(osc_ip, settings.osc_tcp_port);
+    match crate::osc_server::listen_tcp(tcp, osc_allow, &router, &inbox) {
+        Ok(listener) => {
+            let local = listener.local_addr();
+            listening(world, Protocol::Osc, "OSC 1.1 (SLIP over tcp)", local);
+            let mut osc = world.resource_mut::<OscServers>();
+            osc.osc_tcp = Some(local);
             osc.slip = Some(listener);
         }
-        osc.osc
-    };
+        Err(e) => bind_failed(world, Protocol::Osc, "OSC 1.1 (SLIP over tcp)", tcp, true, &e),
+    }
+    let osc_addr = world.resource::<OscServers>().osc;
     if settings.oscquery {
-        let mut query = world.resource_mut::<OscQueryServer>();
-        let addr = SocketAddr::from(([0, 0, 0, 0], settings.oscquery_port));
-        let snapshot = query.snapshot.clone();
-        let started = oscquery::bind(addr)
-            .and_then(|l| oscquery::HttpServer::start(l, snapshot, oscquery::Limits::default()));
-        if let Some(server) = report(
-            &format!("OSCQuery: cannot listen on tcp {}", settings.oscquery_port),
-            started,
-        ) {
-            info!("OSCQuery: http://{}", server.local_addr());
-            query.addr = Some(server.local_addr());
-            query.http = Some(server);
-        }
-    }
-    {
-        let mut servers = world.resource_mut::<DmxServers>();
-        if let Some(socket) = report(
-            &format!("Art-Net: cannot listen on udp {}", settings.artnet_port),
-            dmx::bind_shared(settings.artnet_port),
-        ) {
-            servers.artnet = socket.local_addr().ok();
-            let announce = servers.announce.clone();
-            if let Some(l) = report(
-                "Art-Net",
-                dmx::listen_artnet(socket, inbox.clone(), announce),
-            ) {
-                servers.listeners.push(l);
+        let addr = SocketAddr::new(access.addr(Protocol::OscQuery), settings.oscquery_port);
+        let snapshot = world.resource::<OscQueryServer>().snapshot.clone();
+        let allow = Some(access.list(Protocol::OscQuery).clone());
+        let started = oscquery::bind(addr).and_then(|l| {
+            oscquery::HttpServer::start_with(l, snapshot, oscquery::Limits::default(), allow)
+        });
+        match started {
+            Ok(server) => {
+                let local = server.local_addr();
+                listening(world, Protocol::OscQuery, "OSCQuery (http)", local);
+                let mut query = world.resource_mut::<OscQueryServer>();
+                query.addr = Some(local);
+                query.http = Some(server);
             }
+            Err(e) => bind_failed(world, Protocol::OscQuery, "OSCQuery (http)", addr, true, &e),
         }
-        if let Some(socket) = report(
-            &format!("sACN: cannot listen on udp {}", settings.sacn_port),
-            dmx::bind_shared(settings.sacn_port),
-        ) {
-            servers.sacn = socket.local_addr().ok();
-            servers.sacn_socket = socket.try_clone().ok();
-            if let Some(l) = report("sACN", dmx::listen_sacn(socket, inbox.clone())) {
-                servers.listeners.push(l);
-            }
-        }
+    } else {
+        info!("OSCQuery: off (--no-oscquery); DNS-SD advertises nothing");
     }
-    world.resource_mut::<Feedback>().socket = UdpSocket::bind(("0.0.0.0", 0)).ok();
-    {
-        let mut query = world.resource_mut::<OscQueryServer>();
-        if let (Some(addr), Some(osc)) = (query.addr, osc_addr) {
-            query.mdns = advertise(addr.port(), osc.port());
+    start_dmx(world, &settings, &access, &inbox);
+    // Feedback leaves from OSC's address, so it goes out on the interface OSC listens on.
+    world.resource_mut::<Feedback>().socket = UdpSocket::bind((osc_ip, 0)).ok();
+    let query_addr = world.resource::<OscQueryServer>().addr;
+    if let (Some(addr), Some(osc)) = (query_addr, osc_addr) {
+        if settings.network.mdns {
+            world.resource_mut::<OscQueryServer>().mdns =
+                crate::network::advertise(&settings.network, addr.port(), osc.port());
+        } else {
+            info!("DNS-SD: off (--no-mdns); OSCQuery stays reachable at its address");
         }
     }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
 }
 
-/// Advertises OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD so desks and
-/// tools find backlot by name; without multicast it says so once and addresses still work.
-fn advertise(oscquery_port: u16, osc_port: u16) -> Option<mdns_sd::ServiceDaemon> {
-    let daemon = match mdns_sd::ServiceDaemon::new() {
-        Ok(d) => d,
-        Err(e) => {
-            warn!("DNS-SD: {e}; OSCQuery stays reachable at its address");
-            return None;
+/// Art-Net and sACN on DMX's address, behind its allow-list.
+fn start_dmx(
+    world: &mut World,
+    settings: &ControlSettings,
+    access: &NetAccess,
+    inbox: &crate::inbox::SharedInbox,
+) {
+    let ip = access.addr(Protocol::Dmx);
+    let allow = access.list(Protocol::Dmx);
+    let artnet = SocketAddr::new(ip, settings.artnet_port);
+    match dmx::bind_shared(artnet) {
+        Ok(socket) => {
+            let local = socket.local_addr().ok();
+            let announce = world.resource::<DmxServers>().announce.clone();
+            match dmx::listen_artnet(socket, inbox.clone(), announce, Some(allow.clone())) {
+                Ok(l) => {
+                    if let Some(local) = local {
+                        listening(world, Protocol::Dmx, "Art-Net (udp)", local);
+                    }
+                    let mut servers = world.resource_mut::<DmxServers>();
+                    servers.artnet = local;
+                    servers.listeners.push(l);
+                }
+                Err(e) => error!("Art-Net: {e}; the rest of control keeps running"),
+            }
         }
-    };
-    // One name per OSCQuery port, so several backlots on one machine stay apart.
-    let instance = format!("backlot-{oscquery_port}");
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "backlot".into());
-    for (ty, port) in [
-        ("_oscjson._tcp.local.", oscquery_port),
-        ("_osc._udp.local.", osc_port),
-    ] {
-        let info = mdns_sd::ServiceInfo::new(
-            ty,
-            &instance,
-            &format!("{host}.local."),
-            "",
-            port,
-            None::<std::collections::HashMap<String, String>>,
-        )
-        .map(mdns_sd::ServiceInfo::enable_addr_auto);
-        match info.and_then(|i| daemon.register(i)) {
-            Ok(()) => info!("DNS-SD: advertising backlot as {ty} on port {port}"),
-            Err(e) => warn!("DNS-SD: cannot advertise {ty}: {e}"),
-        }
+        Err(e) => bind_failed(world, Protocol::Dmx, "Art-Net (udp)", artnet, false, &e),
     }
-    Some(daemon)
+    let sacn = SocketAddr::new(ip, settings.sacn_port);
+    if !ip.is_unspecified() {
+        // Multicast is addressed to the group, never to a unicast address a socket is bound to.
+        warn!(
+            "sACN: bound to {ip}, so only unicast sACN arrives (no multicast); to keep \
+             multicast, bind DMX to 0.0.0.0 and restrict senders with --allow dmx=CIDR"
+        );
+    }
+    match dmx::bind_shared(sacn) {
+        Ok(socket) => {
+            let local = socket.local_addr().ok();
+            let multicast = socket.try_clone().ok();
+            match dmx::listen_sacn(socket, inbox.clone(), Some(allow.clone())) {
+                Ok(l) => {
+                    if let Some(local) = local {
+                        listening(world, Protocol::Dmx, "sACN (udp)", local);
+                    }
+                    let mut servers = world.resource_mut::<DmxServers>();
+                    servers.sacn = local;
+                    servers.sacn_socket = multicast;
+                    servers.listeners.push(l);
+                }
+                Err(e) => error!("sACN: {e}; the rest of control keeps running"),
+            }
+        }
+        Err(e) => bind_failed(world, Protocol::Dmx, "sACN (udp)", sacn, false, &e),
+    }
 }
 
 /// Connects MIDI ports that appeared (every 2 s).

@@ -5,17 +5,18 @@ use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use backlot_net::UdpListener;
+use backlot_net::{AllowList, UdpListener};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::codec::{artnet, sacn};
 use crate::inbox::{DmxIn, DmxSource, LogKind, SharedInbox};
 
-/// A UDP socket that can share its port (other DMX software on the same machine).
-pub fn bind_shared(port: u16) -> std::io::Result<UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+/// A UDP socket on `addr` (DMX's bind address and port) that can share its port (other DMX
+/// software on the same machine).
+pub fn bind_shared(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     s.set_reuse_address(true)?;
-    s.bind(&SocketAddr::from(([0, 0, 0, 0], port)).into())?;
+    s.bind(&addr.into())?;
     let s: UdpSocket = s.into();
     s.set_read_timeout(Some(Duration::from_millis(100)))?;
     Ok(s)
@@ -28,13 +29,15 @@ pub struct Announce {
     pub port_addresses: Vec<u16>,
 }
 
-/// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address.
+/// Receives Art-Net from those `access` allows (others are refused before decoding);
+/// answers ArtPoll with one ArtPollReply per patched Port-Address.
 pub fn listen_artnet(
     socket: UdpSocket,
     inbox: SharedInbox,
     announce: Arc<RwLock<Announce>>,
+    access: Option<Arc<AllowList>>,
 ) -> std::io::Result<UdpListener> {
-    UdpListener::start("artnet", socket, move |d| {
+    UdpListener::start_with("artnet", socket, access, move |d| {
         let from = d.from;
         let source = format!("artnet {from}");
         match artnet::decode(d.bytes) {
@@ -91,9 +94,14 @@ pub fn listen_artnet(
     })
 }
 
-/// Receives sACN, unicast and on the multicast groups joined by the map.
-pub fn listen_sacn(socket: UdpSocket, inbox: SharedInbox) -> std::io::Result<UdpListener> {
-    UdpListener::start("sacn", socket, move |d| {
+/// Receives sACN, unicast and on the multicast groups joined by the map, from those
+/// `access` allows (others are refused before decoding).
+pub fn listen_sacn(
+    socket: UdpSocket,
+    inbox: SharedInbox,
+    access: Option<Arc<AllowList>>,
+) -> std::io::Result<UdpListener> {
+    UdpListener::start_with("sacn", socket, access, move |d| {
         let source = format!("sacn {}", d.from);
         match sacn::decode(d.bytes) {
             Ok(sacn::Sacn::Data(p)) if p.start_code == 0 && !p.preview() => {
