@@ -35,7 +35,7 @@ use bevy::prelude::*;
 pub use arbiter::{Arbiter, Input, Source};
 /// Network access types, re-exported for the `backlot` binary's command line.
 pub use backlot_net::{
-    AllowLists, Cidr, CidrError, Exposure, NetAccess, NetworkSettings, PortProblem,
+    AllowLists, Cidr, CidrError, NetAccess, NetExposure, NetworkSettings, PortProblem,
     PortProblems, Protocol,
 };
 pub use asset::{MapAsset, MapKind, MapLoader, MapSource};

@@ -1,5 +1,5 @@
 //! What the network sees of backlot: each listener, the interface addresses it is reachable
-//! on and who may reach it ([`Exposure`]), and the ports that could not be bound
+//! on and who may reach it ([`NetExposure`]), and the ports that could not be bound
 //! ([`PortProblems`], with the program holding them when the system says).
 
 use std::fmt;
@@ -63,11 +63,11 @@ impl Listening {
 /// Every listener backlot has open, shared by control and tracking (the Controls panel's
 /// Network section shows it).
 #[derive(Resource, Debug, Clone, Default)]
-pub struct Exposure {
+pub struct NetExposure {
     listening: Vec<Listening>,
 }
 
-impl Exposure {
+impl NetExposure {
     /// Adds a listener (one with the same name and port is replaced).
     pub fn add(&mut self, l: Listening) {
         self.listening

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod backoff;
+mod cidr;
 pub mod exposure;
 mod health;
 pub mod osc;
@@ -21,7 +22,7 @@ pub mod timecode;
 pub mod udp;
 
 pub use access::{AllowList, AllowLists, Cidr, CidrError, NetAccess, NetworkSettings, Protocol};
-pub use exposure::{Exposure, Listening, PortProblem, PortProblems};
+pub use exposure::{Listening, NetExposure, PortProblem, PortProblems};
 pub use health::{Health, HealthReport};
 pub use performer::{
     PERFORMER_PREFIX, PerformerCounts, PerformerInbox, PerformerSample, PerformerSource,
@@ -37,7 +38,8 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 /// Inserts the [`OscRouter`] (with performer positions subscribed), the [`Timecode`], the
-/// network's [`NetAccess`], [`Exposure`] and [`PortProblems`], and turns routed performer positions into [`PerformerSample`] messages each frame.
+/// network's [`NetAccess`], [`NetExposure`] and [`PortProblems`], and turns routed performer
+/// positions into [`PerformerSample`] messages each frame.
 #[derive(Default)]
 pub struct NetPlugin;
 
@@ -59,7 +61,7 @@ impl Plugin for NetPlugin {
             .init_resource::<Timecode>()
             // Defaults (every interface, everyone) until control inserts the command line's.
             .init_resource::<NetAccess>()
-            .init_resource::<Exposure>()
+            .init_resource::<NetExposure>()
             .init_resource::<PortProblems>()
             .add_message::<PerformerSample>()
             .add_systems(

@@ -181,7 +181,12 @@ fn reap(name: &str, threads: &mut Vec<JoinHandle<()>>) {
     }
 }
 
-fn accept_loop(serve: &Serve, listener: &TcpListener, stop: &Arc<AtomicBool>, health: &Arc<Health>) {
+fn accept_loop(
+    serve: &Serve,
+    listener: &TcpListener,
+    stop: &Arc<AtomicBool>,
+    health: &Arc<Health>,
+) {
     let name = serve.name.as_str();
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
@@ -204,14 +209,16 @@ fn accept_loop(serve: &Serve, listener: &TcpListener, stop: &Arc<AtomicBool>, he
                 health.received();
                 serve.counts.open.fetch_add(1, Ordering::Relaxed);
                 let guard = OpenGuard(serve.counts.clone());
-                let (handler, stop, health2) = (serve.handler.clone(), stop.clone(), health.clone());
-                let (label, limits, counts) = (name.to_string(), serve.limits, serve.counts.clone());
+                let (handler, stop, health2) =
+                    (serve.handler.clone(), stop.clone(), health.clone());
+                let (label, limits, counts) =
+                    (name.to_string(), serve.limits, serve.counts.clone());
                 match std::thread::Builder::new()
                     .name(format!("backlot-{name}-conn"))
                     .spawn(move || {
                         let _open = guard;
                         let conn = Conn {
-                            name: &label,
+                            name: label.as_str(),
                             from,
                             handler: &handler,
                             limits,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use backlot_files::{FileLoaded, WatchedFile};
 use backlot_net::{
-    AllowList, Exposure, Listening, NetAccess, OscRouter, PortProblem, PortProblems, Protocol,
+    AllowList, Listening, NetAccess, NetExposure, OscRouter, PortProblem, PortProblems, Protocol,
 };
 use backlot_params::ParamRegistry;
 use backlot_stage::{StageAsset, StageKind};
@@ -45,7 +45,7 @@ pub(crate) fn follow_stage(
 #[derive(SystemParam)]
 pub(crate) struct Network<'w> {
     access: Option<Res<'w, NetAccess>>,
-    exposure: Option<ResMut<'w, Exposure>>,
+    exposure: Option<ResMut<'w, NetExposure>>,
     problems: Option<ResMut<'w, PortProblems>>,
 }
 

@@ -8,7 +8,7 @@ mod panel;
 
 use std::net::SocketAddr;
 
-use backlot_net::{Exposure, Listening, NetAccess, PortProblem, PortProblems, Protocol};
+use backlot_net::{Listening, NetAccess, NetExposure, PortProblem, PortProblems, Protocol};
 use backlot_params::{ParamRegistry, ParamSpec, ParamValue};
 use bevy::prelude::*;
 
@@ -40,11 +40,11 @@ pub const STATUS_LISTENING: [&str; 4] = [
 pub const STATUS_READ_ONLY_REFUSED: &str = "/status/net/osc/read_only_refused";
 
 /// A listener is up: one INFO line with the interfaces and port it is reachable on and who
-/// may reach it, and the same in [`Exposure`] for the panel.
+/// may reach it, and the same in [`NetExposure`] for the panel.
 pub(crate) fn listening(world: &mut World, protocol: Protocol, what: &str, local: SocketAddr) {
     let l = Listening::new(protocol, what, local);
     info!("{}", l.describe(world.resource::<NetAccess>().list(protocol)));
-    world.resource_mut::<Exposure>().add(l);
+    world.resource_mut::<NetExposure>().add(l);
 }
 
 /// A port could not be bound: logged (with its holder when the system says), shown, and

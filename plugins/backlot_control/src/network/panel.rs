@@ -2,7 +2,7 @@
 //! where it is reachable and who may reach it, refusals per protocol, and what the network
 //! may not write.
 
-use backlot_net::{Exposure, NetAccess, PortProblems, Protocol};
+use backlot_net::{NetAccess, NetExposure, PortProblems, Protocol};
 use bevy::prelude::*;
 use bevy_egui::egui;
 
@@ -16,7 +16,7 @@ const AMBER: egui::Color32 = egui::Color32::from_rgb(230, 180, 60);
 pub(crate) fn network_section(ui: &mut egui::Ui, world: &World) {
     let (Some(access), Some(exposure), Some(problems)) = (
         world.get_resource::<NetAccess>(),
-        world.get_resource::<Exposure>(),
+        world.get_resource::<NetExposure>(),
         world.get_resource::<PortProblems>(),
     ) else {
         return;
