@@ -33,12 +33,12 @@ use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
-/// Network access types, re-exported for the `backlot` binary's command line.
+pub use asset::{MapAsset, MapKind, MapLoader, MapSource};
+// Network access types, re-exported for the `backlot` binary's command line.
 pub use backlot_net::{
     AllowLists, Cidr, CidrError, NetAccess, NetExposure, NetworkSettings, PortProblem,
     PortProblems, Protocol,
 };
-pub use asset::{MapAsset, MapKind, MapLoader, MapSource};
 pub use feedback::Feedback;
 pub use map::{ControlMap, LearnResult, configure_map};
 pub use network::{STATUS_LISTENING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED};
