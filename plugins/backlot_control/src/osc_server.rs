@@ -7,9 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use backlot_net::osc::{OscError, Timed};
-use backlot_net::{
-    AllowList, OscRouter, OscSink, SlipEvent, SlipLimits, SlipListener, UdpListener,
-};
+use backlot_net::{AllowList, OscRouter, OscSink, SlipEvent, SlipLimits, SlipListener, UdpListener};
 
 use crate::inbox::{LogKind, MONITOR_LINES, OscIn, SharedInbox, describe};
 
