@@ -1,7 +1,9 @@
 //! The command line (a contract: other tools and checks call these names and flags).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
+use backlot_control::{AllowLists, Cidr, NetworkSettings, Protocol};
 use clap::{Args, Parser, Subcommand};
 
 /// backlot — real-time scene engine and on-set toolkit for LED-volume virtual production.
@@ -105,6 +107,74 @@ pub struct RunArgs {
     /// /status/stalls; 0 turns the watchdog off.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub watchdog_ms: u64,
+    // Network access: who can reach this machine's listeners, and on which sockets.
+    /// Address every listener binds (OSC, OSCQuery, Art-Net, sACN, trackers, the OSC feedback
+    /// socket); DNS-SD then speaks only on that interface. Default: every interface.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// Address OSC (UDP, TCP, feedback) binds, over --bind.
+    #[arg(long, value_name = "ADDR")]
+    pub osc_bind: Option<IpAddr>,
+    /// Address OSCQuery binds, over --bind.
+    #[arg(long, value_name = "ADDR")]
+    pub oscquery_bind: Option<IpAddr>,
+    /// Address Art-Net and sACN bind, over --bind (sACN multicast needs 0.0.0.0).
+    #[arg(long, value_name = "ADDR")]
+    pub dmx_bind: Option<IpAddr>,
+    /// Address tracker sockets bind, over --bind.
+    #[arg(long, value_name = "ADDR")]
+    pub tracking_bind: Option<IpAddr>,
+    /// Let only these senders reach a protocol (osc, oscquery, dmx, tracking, or all), e.g.
+    /// `--allow osc=10.0.0.0/24 --allow dmx=192.168.1.7`; repeatable, added to the map's
+    /// `access.allow`. A protocol without any entry lets everyone in. Others are refused
+    /// before decoding and counted (`/status/net/<protocol>/refused`).
+    #[arg(long = "allow", value_name = "PROTOCOL=CIDR", value_parser = parse_allow)]
+    pub allow: Vec<(Option<Protocol>, Cidr)>,
+    /// Do not advertise backlot over DNS-SD (mDNS).
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Do not serve OSCQuery (nor advertise it).
+    #[arg(long)]
+    pub no_oscquery: bool,
+    /// Refuse to start (exit code 2) when a port `run` needs is taken, instead of running
+    /// without that listener.
+    #[arg(long)]
+    pub strict_ports: bool,
+}
+
+impl RunArgs {
+    /// The network settings these arguments ask for.
+    pub fn network(&self) -> NetworkSettings {
+        let mut allow = AllowLists::default();
+        for (protocol, cidr) in &self.allow {
+            allow.add(*protocol, *cidr);
+        }
+        NetworkSettings {
+            bind: self.bind,
+            osc: self.osc_bind,
+            oscquery: self.oscquery_bind,
+            dmx: self.dmx_bind,
+            tracking: self.tracking_bind,
+            allow,
+            mdns: !self.no_mdns,
+        }
+    }
+}
+
+/// Parses `PROTOCOL=CIDR` (`all=` for every protocol).
+pub fn parse_allow(text: &str) -> Result<(Option<Protocol>, Cidr), String> {
+    let (name, cidr) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not PROTOCOL=CIDR (e.g. osc=10.0.0.0/24)"))?;
+    let name = name.trim();
+    let protocol = match name {
+        "all" => None,
+        other => Some(Protocol::from_name(other).ok_or_else(|| {
+            format!("`{other}` is not a protocol: osc, oscquery, dmx, tracking or all")
+        })?),
+    };
+    let cidr = Cidr::parse(cidr).map_err(|e| e.to_string())?;
+    Ok((protocol, cidr))
 }
 
 /// `backlot render`.
@@ -232,5 +302,58 @@ mod tests {
         assert!(parse_pose("1,2,3").is_err());
         assert!(parse_pose("1,2,3,4,5,x").is_err());
         assert!(parse_pose("1,2,3,4,5,inf").is_err());
+    }
+
+    #[test]
+    fn allows() {
+        let (p, c) = parse_allow("osc=10.0.0.0/24").expect("osc");
+        assert_eq!(
+            (p, c.to_string().as_str()),
+            (Some(Protocol::Osc), "10.0.0.0/24")
+        );
+        assert_eq!(parse_allow("all=127.0.0.1").expect("all").0, None);
+        assert!(parse_allow("midi=10.0.0.0/24").is_err());
+        assert!(parse_allow("osc=10.0.0.5/24").is_err(), "host bits");
+        assert!(parse_allow("10.0.0.0/24").is_err());
+    }
+
+    #[test]
+    fn run_network_flags() {
+        let cli = Cli::try_parse_from([
+            "backlot",
+            "run",
+            "--bind",
+            "127.0.0.1",
+            "--dmx-bind",
+            "0.0.0.0",
+            "--allow",
+            "osc=127.0.0.1/32",
+            "--allow",
+            "all=10.0.0.0/8",
+            "--no-mdns",
+        ])
+        .expect("parses");
+        let Command::Run(args) = cli.command else {
+            panic!("not run");
+        };
+        let net = args.network();
+        assert_eq!(
+            net.addr(Protocol::Osc),
+            "127.0.0.1".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(
+            net.addr(Protocol::Dmx),
+            "0.0.0.0".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(net.allow.get(Protocol::Osc).len(), 2);
+        assert_eq!(net.allow.get(Protocol::Dmx).len(), 1);
+        assert!(!net.mdns);
+        let defaults = Cli::try_parse_from(["backlot", "run"]).expect("parses");
+        let Command::Run(args) = defaults.command else {
+            panic!("not run");
+        };
+        assert_eq!(args.network(), NetworkSettings::default());
+        assert!(Cli::try_parse_from(["backlot", "run", "--bind", "nowhere"]).is_err());
+        assert!(Cli::try_parse_from(["backlot", "run", "--allow", "osc=x"]).is_err());
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::{files, log_file, paths, render};
-use backlot_control::ControlSettings;
+use backlot_control::{ControlSettings, PortProblems};
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
 use backlot_tracking::take::read_take;
@@ -34,6 +34,24 @@ fn files_ok(files: &[&std::path::Path], asset_root: &std::path::Path) -> bool {
         }
     }
     ok
+}
+
+/// `run --strict-ports`: a port needed at start could not be bound; says which (and who
+/// holds it, when the system says) and exits 2.
+fn refuse_taken_ports(
+    problems: Option<bevy::prelude::Res<PortProblems>>,
+    mut exit: bevy::prelude::MessageWriter<bevy::app::AppExit>,
+    mut done: bevy::prelude::Local<bool>,
+) {
+    let Some(problems) = problems else { return };
+    if *done || problems.at_start().next().is_none() {
+        return;
+    }
+    *done = true;
+    for p in problems.at_start() {
+        eprintln!("backlot: --strict-ports: {p}");
+    }
+    exit.write(bevy::app::AppExit::from_code(2));
 }
 
 fn main() -> ExitCode {
@@ -124,6 +142,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
+            let network = args.network();
             let map = args.map.clone().or_else(|| {
                 let default = paths::default_map();
                 default.exists().then_some(default)
@@ -173,9 +192,10 @@ fn main() -> ExitCode {
                     artnet_port: args.artnet_port,
                     sacn_port: args.sacn_port,
                     live: true,
-                    oscquery: true,
+                    oscquery: !args.no_oscquery,
                     dmx_interface: args.dmx_interface.clone(),
                     dmx_share: args.dmx_share,
+                    network,
                 }),
                 ..AppOptions::render(scene, asset_root, args.size)
             };
@@ -185,6 +205,9 @@ fn main() -> ExitCode {
                     "warnings and errors are also written to {}",
                     file.dir.display()
                 );
+            }
+            if args.strict_ports {
+                app.add_systems(bevy::app::Last, refuse_taken_ports);
             }
             if args.no_render {
                 tracing::info!("running without rendering: --no-render given");

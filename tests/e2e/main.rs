@@ -1,6 +1,7 @@
 //! End-to-end tests: they drive the real `backlot` binary (one test binary, as linking
 //! Bevy per file would dominate CI time).
 
+mod access;
 mod cli;
 mod control;
 mod crates;

@@ -5,6 +5,11 @@
 //! scene base → reactive layers → controller inputs (OSC, MIDI, DMX; most recent wins) →
 //! operator override (wins until released). Inputs received before a frame starts apply in
 //! that frame ([`BacklotSystems::Control`]).
+//!
+//! Who can reach it is the operator's: every listener binds its protocol's address and
+//! refuses senders outside its allow-list before decoding ([`NetworkSettings`], the map's
+//! `access` section), and OSC from the network may not write under the map's read-only
+//! prefixes (`/takes/` unless the map says otherwise).
 
 /// The arbitration rule lives in `backlot_params`; re-exported for existing paths.
 pub use backlot_params::arbiter;
@@ -16,6 +21,7 @@ pub mod format;
 pub mod inbox;
 mod map;
 pub mod midi;
+mod network;
 pub mod osc_server;
 pub mod oscquery;
 mod panel;
@@ -29,8 +35,14 @@ use bevy::prelude::*;
 
 pub use arbiter::{Arbiter, Input, Source};
 pub use asset::{MapAsset, MapKind, MapLoader, MapSource};
+// Network access types, re-exported for the `backlot` binary's command line.
+pub use backlot_net::{
+    AllowLists, Cidr, CidrError, NetAccess, NetExposure, NetworkSettings, PortProblem,
+    PortProblems, Protocol,
+};
 pub use feedback::Feedback;
 pub use map::{ControlMap, LearnResult, configure_map};
+pub use network::{STATUS_LISTENING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED};
 pub use route::ControlRuntime;
 pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers};
 
@@ -54,6 +66,7 @@ impl Default for ControlPlugin {
                 oscquery: true,
                 dmx_interface: None,
                 dmx_share: false,
+                network: NetworkSettings::default(),
             },
         }
     }
@@ -69,6 +82,8 @@ impl Plugin for ControlPlugin {
         }
         app.add_plugins(backlot_files::FilePlugin::<MapKind>::new(None))
             .insert_resource(self.settings.clone())
+            // Tracking reads the same addresses and lists.
+            .insert_resource(NetAccess::new(&self.settings.network))
             .init_resource::<ControlMap>()
             .init_resource::<ControlRuntime>()
             .init_resource::<OscServers>()
@@ -80,7 +95,11 @@ impl Plugin for ControlPlugin {
             .add_systems(Startup, servers::start_servers)
             .add_systems(
                 Update,
-                (map::watch_map, servers::refresh_midi).in_set(BacklotSystems::Input),
+                (
+                    (map::watch_map, network::follow_map_access).chain(),
+                    servers::refresh_midi,
+                )
+                    .in_set(BacklotSystems::Input),
             )
             .add_systems(
                 Update,
@@ -102,7 +121,11 @@ impl Plugin for ControlPlugin {
             // Feedback and OSCQuery report the values this frame resolved and renders.
             .add_systems(
                 Update,
-                (feedback::feedback, publish::publish_snapshot)
+                (
+                    feedback::feedback,
+                    network::publish_status,
+                    publish::publish_snapshot,
+                )
                     .chain()
                     .in_set(BacklotSystems::Report),
             );

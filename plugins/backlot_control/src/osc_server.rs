@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use backlot_net::osc::{OscError, Timed};
-use backlot_net::{OscRouter, OscSink, SlipEvent, SlipListener, UdpListener};
+use backlot_net::{
+    AllowList, OscRouter, OscSink, SlipEvent, SlipLimits, SlipListener, UdpListener,
+};
 
 use crate::inbox::{LogKind, MONITOR_LINES, OscIn, SharedInbox, describe};
 
@@ -48,24 +50,33 @@ pub fn subscribe(router: &OscRouter, inbox: &SharedInbox) {
     router.set_fallback(Arc::new(ControlOsc(inbox.clone())));
 }
 
-/// Listens for OSC datagrams on `port`.
-pub fn listen_udp(port: u16, router: &OscRouter) -> std::io::Result<UdpListener> {
+/// Listens for OSC datagrams on `addr` from those `access` allows (others are refused
+/// before the router decodes anything).
+pub fn listen_udp(
+    addr: SocketAddr,
+    access: Option<Arc<AllowList>>,
+    router: &OscRouter,
+) -> std::io::Result<UdpListener> {
     let router = router.clone();
-    UdpListener::bind("osc-udp", ("0.0.0.0", port), move |d| {
+    UdpListener::bind_with("osc-udp", addr, access, move |d| {
         router.deliver(d.bytes, d.from);
     })
 }
 
-/// Accepts OSC 1.1 TCP connections (SLIP frames) on `port`.
+/// Accepts OSC 1.1 TCP connections (SLIP frames) on `addr` from those `access` allows
+/// (others are refused at accept), within the default [`SlipLimits`].
 pub fn listen_tcp(
-    port: u16,
+    addr: SocketAddr,
+    access: Option<Arc<AllowList>>,
     router: &OscRouter,
     inbox: &SharedInbox,
 ) -> std::io::Result<SlipListener> {
     let (router, inbox) = (router.clone(), inbox.clone());
-    SlipListener::bind(
+    SlipListener::bind_with(
         "osc-tcp",
-        ("0.0.0.0", port),
+        addr,
+        SlipLimits::default(),
+        access,
         move |from, event| match event {
             SlipEvent::Frame(bytes) => router.deliver(bytes, from),
             SlipEvent::Error(e) => {

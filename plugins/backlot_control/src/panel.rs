@@ -53,6 +53,7 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
             ui.small(saved);
         }
     }
+    crate::network::network_section(ui, world);
     bindings_editor(ui, world);
     let mut filter = world.resource::<ControlsFilter>().0.clone();
     ui.horizontal(|ui| {

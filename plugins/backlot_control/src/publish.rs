@@ -15,7 +15,8 @@ use crate::oscquery;
 use crate::route::ControlRuntime;
 use crate::servers::{ControlSettings, OscQueryServer, OscServers};
 
-fn status(
+/// Registers the read-only status parameter `address` on first use, then sets it.
+pub(crate) fn status(
     address: &str,
     spec: impl FnOnce(ParamAddress) -> ParamSpec,
     registry: &mut ParamRegistry,
@@ -92,7 +93,7 @@ pub(crate) fn publish_inputs(
 }
 
 /// A read-only count.
-fn counter(a: ParamAddress, description: String) -> ParamSpec {
+pub(crate) fn counter(a: ParamAddress, description: String) -> ParamSpec {
     ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
         .with_range(0.0, i32::MAX as f32)
         .read_only()

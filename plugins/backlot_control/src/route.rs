@@ -29,6 +29,7 @@ pub struct ControlRuntime {
     pub inbox: SharedInbox,
     scheduled: Schedule,
     patterns: OscPatterns,
+    read_only_refused: u64,
 }
 
 impl ControlRuntime {
@@ -55,6 +56,11 @@ impl ControlRuntime {
     /// OSC address patterns dropped over a frame's budget of new patterns.
     pub fn patterns_over_budget(&self) -> u64 {
         self.patterns.over_budget()
+    }
+
+    /// OSC writes refused for falling under the map's `access.read_only` prefixes.
+    pub fn read_only_refused(&self) -> u64 {
+        self.read_only_refused
     }
 }
 
@@ -111,6 +117,7 @@ pub(crate) fn take_inputs(
             &mut arbiter,
             &rt.inbox,
             &mut rt.patterns,
+            &mut rt.read_only_refused,
         );
     }
     // DMX.
@@ -212,6 +219,10 @@ pub(crate) fn take_inputs(
     }
 }
 
+/// One OSC message from the network into arbiter inputs. Writes under the map's
+/// `access.read_only` prefixes are refused and counted in `read_only_refused` (the operator
+/// panel writes through the arbiter directly and is not refused); an `osc.bindings` alias
+/// the map itself points there is the operator's choice and still works.
 fn osc_message(
     m: &OscIn,
     map: &MapFile,
@@ -219,6 +230,7 @@ fn osc_message(
     arbiter: &mut Arbiter,
     inbox: &SharedInbox,
     patterns: &mut OscPatterns,
+    read_only_refused: &mut u64,
 ) {
     let address = m.timed.message.addr.as_str();
     let source = Source::Osc(m.from.to_string());
@@ -275,6 +287,15 @@ fn osc_message(
         hits += 1;
         if e.spec.read_only {
             fail(format!("{}: read-only", e.spec.address));
+            continue;
+        }
+        if let Some(prefix) = map.access.network_read_only(e.spec.address.as_str()) {
+            *read_only_refused += 1;
+            fail(format!(
+                "{}: refused: `{prefix}` is read-only from the network (map `access.read_only`; \
+                 the operator panel can still set it)",
+                e.spec.address
+            ));
             continue;
         }
         match osc::coerce_flat(&e.spec, &args, map.osc.unit_scale) {

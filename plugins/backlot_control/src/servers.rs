@@ -1,12 +1,17 @@
 //! Binds every socket and starts the threads: OSC (UDP and SLIP over TCP), OSCQuery and its
-//! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports.
+//! DNS-SD advertisement, Art-Net, sACN, the feedback socket and MIDI ports. Each binds its
+//! protocol's address and checks its allow-list ([`NetAccess`]); a port that cannot be
+//! bound is logged, shown and kept in [`backlot_net::PortProblems`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use backlot_net::{OscRouter, SlipListener, UdpListener};
+use backlot_net::{
+    NetAccess, NetworkSettings, OscRouter, PortProblem, PortProblems, Protocol, SlipListener,
+    UdpListener,
+};
 use bevy::prelude::*;
 
 use crate::asset::MapSource;
@@ -15,6 +20,7 @@ use crate::feedback::Feedback;
 use crate::inbox::{LogKind, SharedInbox};
 use crate::map::ControlMap;
 use crate::midi::MidiPorts;
+use crate::network::{bind_failed, listening};
 use crate::oscquery::{self, SharedSnapshot};
 use crate::route::ControlRuntime;
 
@@ -42,6 +48,8 @@ pub struct ControlSettings {
     /// `--dmx-share`: share the Art-Net and sACN ports with other programs knowingly
     /// (otherwise a taken port is an error).
     pub dmx_share: bool,
+    /// Where listeners bind, who may reach them, DNS-SD (default: every interface, everyone).
+    pub network: NetworkSettings,
 }
 
 impl ControlSettings {
@@ -58,6 +66,7 @@ impl ControlSettings {
             oscquery: true,
             dmx_interface: None,
             dmx_share: false,
+            network: NetworkSettings::default(),
         }
     }
 }
@@ -84,7 +93,11 @@ impl OscServers {
         let tcp = self.slip.as_ref().map(|l| {
             let mut h = l.health();
             h.received = l.connections() as u64;
-            ("osc-tcp (connections open)".to_string(), h)
+            let name = format!(
+                "osc-tcp (connections open; {} closed idle)",
+                l.idle_closed()
+            );
+            (name, h)
         });
         udp.into_iter().chain(tcp).collect()
     }
@@ -214,16 +227,6 @@ impl Default for OscQueryServer {
     }
 }
 
-fn report<T>(what: &str, r: std::io::Result<T>) -> Option<T> {
-    match r {
-        Ok(v) => Some(v),
-        Err(e) => {
-            error!("{what}: {e}; the rest of control keeps running");
-            None
-        }
-    }
-}
-
 /// Binds every socket and starts the threads.
 pub(crate) fn start_servers(world: &mut World) {
     let settings = world.resource::<ControlSettings>().clone();
@@ -237,68 +240,97 @@ pub(crate) fn start_servers(world: &mut World) {
     if !settings.live {
         return;
     }
+    // The map's allow-lists are in force before the first socket opens.
+    crate::network::apply_map_file_now(world);
+    let access = world.resource::<NetAccess>().clone();
     let router = world
         .get_resource::<OscRouter>()
         .cloned()
         .unwrap_or_default();
     let inbox = world.resource::<ControlRuntime>().inbox.clone();
     crate::osc_server::subscribe(&router, &inbox);
-    let osc_addr = {
-        let mut osc = world.resource_mut::<OscServers>();
-        if let Some(listener) = report(
-            &format!("OSC: cannot listen on udp {}", settings.osc_port),
-            crate::osc_server::listen_udp(settings.osc_port, &router),
-        ) {
-            osc.osc = Some(listener.local_addr());
+    let osc_ip = access.addr(Protocol::Osc);
+    let osc_allow = Some(access.list(Protocol::Osc).clone());
+    let udp = SocketAddr::new(osc_ip, settings.osc_port);
+    match crate::osc_server::listen_udp(udp, osc_allow.clone(), &router) {
+        Ok(listener) => {
+            let local = listener.local_addr();
             // Camera tracking on this port subscribes to the router instead of binding it.
-            router.serve(listener.local_addr().port());
-            info!("OSC: listening on udp {}", listener.local_addr());
+            router.serve(local.port());
+            listening(world, Protocol::Osc, "OSC (udp)", local);
+            let mut osc = world.resource_mut::<OscServers>();
+            osc.osc = Some(local);
             osc.udp = Some(listener);
         }
-        if let Some(listener) = report(
-            &format!("OSC: cannot listen on tcp {}", settings.osc_tcp_port),
-            crate::osc_server::listen_tcp(settings.osc_tcp_port, &router, &inbox),
-        ) {
-            osc.osc_tcp = Some(listener.local_addr());
-            info!("OSC 1.1 (SLIP): listening on tcp {}", listener.local_addr());
+        Err(e) => bind_failed(world, Protocol::Osc, "OSC (udp)", udp, false, &e),
+    }
+    let tcp = SocketAddr::new(osc_ip, settings.osc_tcp_port);
+    match crate::osc_server::listen_tcp(tcp, osc_allow, &router, &inbox) {
+        Ok(listener) => {
+            let local = listener.local_addr();
+            listening(world, Protocol::Osc, "OSC 1.1 (SLIP over tcp)", local);
+            let mut osc = world.resource_mut::<OscServers>();
+            osc.osc_tcp = Some(local);
             osc.slip = Some(listener);
         }
-        osc.osc
-    };
+        Err(e) => bind_failed(
+            world,
+            Protocol::Osc,
+            "OSC 1.1 (SLIP over tcp)",
+            tcp,
+            true,
+            &e,
+        ),
+    }
+    let osc_addr = world.resource::<OscServers>().osc;
     if settings.oscquery {
-        let mut query = world.resource_mut::<OscQueryServer>();
-        let addr = SocketAddr::from(([0, 0, 0, 0], settings.oscquery_port));
-        let snapshot = query.snapshot.clone();
-        let started = oscquery::bind(addr)
-            .and_then(|l| oscquery::HttpServer::start(l, snapshot, oscquery::Limits::default()));
-        if let Some(server) = report(
-            &format!("OSCQuery: cannot listen on tcp {}", settings.oscquery_port),
-            started,
-        ) {
-            info!("OSCQuery: http://{}", server.local_addr());
-            query.addr = Some(server.local_addr());
-            query.http = Some(server);
+        let addr = SocketAddr::new(access.addr(Protocol::OscQuery), settings.oscquery_port);
+        let snapshot = world.resource::<OscQueryServer>().snapshot.clone();
+        let allow = Some(access.list(Protocol::OscQuery).clone());
+        let started = oscquery::bind(addr).and_then(|l| {
+            oscquery::HttpServer::start_with(l, snapshot, oscquery::Limits::default(), allow)
+        });
+        match started {
+            Ok(server) => {
+                let local = server.local_addr();
+                listening(world, Protocol::OscQuery, "OSCQuery (http)", local);
+                let mut query = world.resource_mut::<OscQueryServer>();
+                query.addr = Some(local);
+                query.http = Some(server);
+            }
+            Err(e) => bind_failed(world, Protocol::OscQuery, "OSCQuery (http)", addr, true, &e),
         }
+    } else {
+        info!("OSCQuery: off (--no-oscquery); DNS-SD advertises nothing");
     }
-    {
-        let mut servers = world.resource_mut::<DmxServers>();
-        start_dmx(&mut servers, &settings, &inbox);
-    }
-    world.resource_mut::<Feedback>().socket = UdpSocket::bind(("0.0.0.0", 0)).ok();
-    {
-        let mut query = world.resource_mut::<OscQueryServer>();
-        if let (Some(addr), Some(osc)) = (query.addr, osc_addr) {
-            query.mdns = advertise(addr.port(), osc.port());
+    start_dmx(world, &settings, &access, &inbox);
+    // Feedback leaves from OSC's address, so it goes out on the interface OSC listens on.
+    world.resource_mut::<Feedback>().socket = UdpSocket::bind((osc_ip, 0)).ok();
+    let query_addr = world.resource::<OscQueryServer>().addr;
+    if let (Some(addr), Some(osc)) = (query_addr, osc_addr) {
+        if settings.network.mdns {
+            world.resource_mut::<OscQueryServer>().mdns =
+                crate::network::advertise(&settings.network, addr.port(), osc.port());
+        } else {
+            info!("DNS-SD: off (--no-mdns); OSCQuery stays reachable at its address");
         }
     }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
 }
 
-/// Binds Art-Net and sACN (exclusively unless `--dmx-share`), resolves `--dmx-interface`,
-/// and starts the receivers; a port or interface problem is an ERROR kept in `problems`.
-fn start_dmx(servers: &mut DmxServers, settings: &ControlSettings, inbox: &SharedInbox) {
+/// Art-Net and sACN on DMX's address behind its allow-list, bound exclusively unless
+/// `--dmx-share`; `--dmx-interface` resolved for multicast joins and ArtPollReply. A port or
+/// interface problem is an ERROR, a red line in the DMX monitor, and kept (`--strict-ports`).
+fn start_dmx(
+    world: &mut World,
+    settings: &ControlSettings,
+    access: &NetAccess,
+    inbox: &SharedInbox,
+) {
     let share = settings.dmx_share;
+    let ip = access.addr(Protocol::Dmx);
+    let allow = access.list(Protocol::Dmx).clone();
     if let Some(spec) = settings.dmx_interface.as_deref() {
         let known = dmx::system_interfaces().unwrap_or_else(|e| {
             warn!("DMX: cannot list network interfaces: {e}");
@@ -307,97 +339,107 @@ fn start_dmx(servers: &mut DmxServers, settings: &ControlSettings, inbox: &Share
         match dmx::resolve_interface(spec, &known) {
             Ok(ip) => {
                 info!("DMX: interface {ip} for sACN multicast and ArtPollReply");
-                servers.interface = Some(ip);
+                world.resource_mut::<DmxServers>().interface = Some(ip);
             }
             Err(e) => dmx_problem(
-                servers,
+                world,
                 inbox,
                 format!("--dmx-interface {spec}: {e}; using the default interface"),
             ),
         }
     }
-    let interface = servers.interface;
-    let announce = servers.announce.clone();
-    let artnet = dmx::bind_artnet(settings.artnet_port, share)
-        .map_err(|e| dmx::port_problem("Art-Net", settings.artnet_port, share, &e))
-        .and_then(|socket| {
-            dmx::listen_artnet(socket, inbox.clone(), announce, interface)
-                .map_err(|e| format!("Art-Net: cannot start its receiver: {e}"))
-        });
-    match artnet {
-        Ok(l) => {
-            info!("Art-Net: listening on udp {}", l.local_addr());
-            servers.artnet = Some(l.local_addr());
-            servers.listeners.push(l);
+    let interface = world.resource::<DmxServers>().interface;
+    let announce = world.resource::<DmxServers>().announce.clone();
+    let artnet = SocketAddr::new(ip, settings.artnet_port);
+    match dmx::bind_artnet(ip, settings.artnet_port, share) {
+        Ok(socket) => {
+            match dmx::listen_artnet(
+                socket,
+                inbox.clone(),
+                announce,
+                interface,
+                Some(allow.clone()),
+            ) {
+                Ok(l) => {
+                    listening(world, Protocol::Dmx, "Art-Net (udp)", l.local_addr());
+                    let mut servers = world.resource_mut::<DmxServers>();
+                    servers.artnet = Some(l.local_addr());
+                    servers.listeners.push(l);
+                }
+                Err(e) => dmx_problem(
+                    world,
+                    inbox,
+                    format!("Art-Net: cannot start its receiver: {e}"),
+                ),
+            }
         }
-        Err(text) => dmx_problem(servers, inbox, text),
+        Err(e) => {
+            let text = dmx::port_problem("Art-Net", settings.artnet_port, share, &e);
+            dmx_port_problem(world, inbox, text, "Art-Net (udp)", artnet, &e);
+        }
     }
-    let sacn = dmx::bind_sacn(settings.sacn_port, share)
-        .map_err(|e| dmx::port_problem("sACN", settings.sacn_port, share, &e))
-        .and_then(|socket| {
-            dmx::listen_sacn(socket, inbox.clone())
-                .map_err(|e| format!("sACN: cannot start its receiver: {e}"))
-        });
-    match sacn {
-        Ok(l) => {
-            info!("sACN: listening on udp {}", l.local_addr());
-            // Without an interface: the system's default one, and loopback for senders on
-            // this machine that multicast there.
-            let interfaces = match interface {
-                Some(ip) => vec![ip],
-                None => vec![Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST],
-            };
-            let port = l.local_addr().port();
-            servers.multicast = Some(dmx::SacnMulticast::new(port, interfaces, inbox.clone()));
-            servers.sacn = Some(l.local_addr());
-            servers.listeners.push(l);
+    let sacn = SocketAddr::new(ip, settings.sacn_port);
+    if !ip.is_unspecified() {
+        // Multicast is addressed to the group, never to a unicast address a socket is bound to.
+        warn!(
+            "sACN: bound to {ip}, so only unicast sACN arrives (no multicast); to keep \
+             multicast, bind DMX to 0.0.0.0 and restrict senders with --allow dmx=CIDR"
+        );
+    }
+    match dmx::bind_sacn(ip, settings.sacn_port, share) {
+        Ok(socket) => match dmx::listen_sacn(socket, inbox.clone(), Some(allow.clone())) {
+            Ok(l) => {
+                listening(world, Protocol::Dmx, "sACN (udp)", l.local_addr());
+                // Without an interface: the system's default one, and loopback for senders on
+                // this machine that multicast there.
+                let interfaces = match interface {
+                    Some(ip) => vec![ip],
+                    None => vec![Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST],
+                };
+                let port = l.local_addr().port();
+                let multicast = dmx::SacnMulticast::new(port, interfaces, inbox.clone())
+                    .with_access(Some(allow.clone()));
+                let mut servers = world.resource_mut::<DmxServers>();
+                if ip.is_unspecified() {
+                    servers.multicast = Some(multicast);
+                }
+                servers.sacn = Some(l.local_addr());
+                servers.listeners.push(l);
+            }
+            Err(e) => dmx_problem(
+                world,
+                inbox,
+                format!("sACN: cannot start its receiver: {e}"),
+            ),
+        },
+        Err(e) => {
+            let text = dmx::port_problem("sACN", settings.sacn_port, share, &e);
+            dmx_port_problem(world, inbox, text, "sACN (udp)", sacn, &e);
         }
-        Err(text) => dmx_problem(servers, inbox, text),
     }
 }
 
 /// A DMX port or interface problem: an ERROR, a red line in the DMX monitor, and kept.
-fn dmx_problem(servers: &mut DmxServers, inbox: &SharedInbox, text: String) {
+fn dmx_problem(world: &mut World, inbox: &SharedInbox, text: String) {
     error!("{text}");
     inbox.lock().log(LogKind::Dmx, text.clone(), true);
-    servers.problems.push(text);
+    world.resource_mut::<DmxServers>().problems.push(text);
 }
 
-/// Advertises OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD so desks and
-/// tools find backlot by name; without multicast it says so once and addresses still work.
-fn advertise(oscquery_port: u16, osc_port: u16) -> Option<mdns_sd::ServiceDaemon> {
-    let daemon = match mdns_sd::ServiceDaemon::new() {
-        Ok(d) => d,
-        Err(e) => {
-            warn!("DNS-SD: {e}; OSCQuery stays reachable at its address");
-            return None;
-        }
-    };
-    // One name per OSCQuery port, so several backlots on one machine stay apart.
-    let instance = format!("backlot-{oscquery_port}");
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "backlot".into());
-    for (ty, port) in [
-        ("_oscjson._tcp.local.", oscquery_port),
-        ("_osc._udp.local.", osc_port),
-    ] {
-        let info = mdns_sd::ServiceInfo::new(
-            ty,
-            &instance,
-            &format!("{host}.local."),
-            "",
-            port,
-            None::<std::collections::HashMap<String, String>>,
-        )
-        .map(mdns_sd::ServiceInfo::enable_addr_auto);
-        match info.and_then(|i| daemon.register(i)) {
-            Ok(()) => info!("DNS-SD: advertising backlot as {ty} on port {port}"),
-            Err(e) => warn!("DNS-SD: cannot advertise {ty}: {e}"),
-        }
-    }
-    Some(daemon)
+/// A DMX port that could not be bound: told as DMX tells it, and kept with the other port
+/// problems for the Controls panel, status and `--strict-ports`.
+fn dmx_port_problem(
+    world: &mut World,
+    inbox: &SharedInbox,
+    text: String,
+    what: &str,
+    addr: SocketAddr,
+    e: &std::io::Error,
+) {
+    dmx_problem(world, inbox, text);
+    world
+        .resource_mut::<PortProblems>()
+        .report(PortProblem::new(Protocol::Dmx, what, addr, false, e));
 }
 
 /// Connects MIDI ports that appeared (every 2 s).

@@ -3,9 +3,15 @@
 //! each decoded message to its subscriber by address prefix, the show's [`Timecode`], and
 //! [`PerformerSample`]s for whoever reacts to performers.
 //!
+//! Who may reach those listeners ([`access`]: bind addresses and CIDR allow-lists checked
+//! before decoding) and what the network sees of backlot ([`exposure`]) live here too.
+//!
 //! Decoders here are sans-IO; the listeners are the only code that touches sockets.
 
+pub mod access;
 pub mod backoff;
+mod cidr;
+pub mod exposure;
 mod health;
 pub mod osc;
 pub mod performer;
@@ -15,12 +21,14 @@ pub mod tcp;
 pub mod timecode;
 pub mod udp;
 
+pub use access::{AllowList, AllowLists, Cidr, CidrError, NetAccess, NetworkSettings, Protocol};
+pub use exposure::{Listening, NetExposure, PortProblem, PortProblems};
 pub use health::{Health, HealthReport};
 pub use performer::{
     PERFORMER_PREFIX, PerformerCounts, PerformerInbox, PerformerSample, PerformerSource,
 };
 pub use router::{OscRouter, OscSink};
-pub use tcp::{SlipEvent, SlipListener};
+pub use tcp::{SlipEvent, SlipLimits, SlipListener};
 pub use timecode::Timecode;
 pub use udp::{Datagram, UdpListener};
 
@@ -29,8 +37,9 @@ use std::sync::Arc;
 use backlot_params::{BacklotSystems, ParamsPlugin};
 use bevy::prelude::*;
 
-/// Inserts the [`OscRouter`] (with performer positions subscribed), the [`Timecode`], and
-/// turns routed performer positions into [`PerformerSample`] messages each frame.
+/// Inserts the [`OscRouter`] (with performer positions subscribed), the [`Timecode`], the
+/// network's [`NetAccess`], [`NetExposure`] and [`PortProblems`], and turns routed performer
+/// positions into [`PerformerSample`] messages each frame.
 #[derive(Default)]
 pub struct NetPlugin;
 
@@ -50,6 +59,10 @@ impl Plugin for NetPlugin {
             .insert_resource(performers)
             .init_resource::<PerformerCounts>()
             .init_resource::<Timecode>()
+            // Defaults (every interface, everyone) until control inserts the command line's.
+            .init_resource::<NetAccess>()
+            .init_resource::<NetExposure>()
+            .init_resource::<PortProblems>()
             .add_message::<PerformerSample>()
             .add_systems(
                 Update,

@@ -1,12 +1,16 @@
 //! One UDP listener type for every socket backlot receives on: a thread that reads with a
 //! timeout, backs off on socket errors and reports them, survives a panicking handler, and
 //! is stopped and joined when the listener is dropped (so the port is free for a rebind).
+//! With an [`AllowList`], a datagram from anyone else is counted and dropped before the
+//! handler (and so any decoder) sees it.
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::access::AllowList;
 use crate::backoff::{Backoff, Received};
 use crate::health::{HealthReport, Worker};
 
@@ -37,19 +41,40 @@ pub struct UdpListener {
 }
 
 impl UdpListener {
-    /// Binds `addr` and starts receiving.
+    /// Binds `addr` and starts receiving from anyone.
     pub fn bind(
         name: &str,
         addr: impl ToSocketAddrs,
         handler: impl FnMut(Datagram<'_>) + Send + 'static,
     ) -> std::io::Result<Self> {
-        Self::start(name, UdpSocket::bind(addr)?, handler)
+        Self::start_with(name, UdpSocket::bind(addr)?, None, handler)
     }
 
-    /// Starts receiving on a socket bound elsewhere (shared ports, multicast).
+    /// Binds `addr` and starts receiving from those `access` allows (`None`: anyone).
+    pub fn bind_with(
+        name: &str,
+        addr: impl ToSocketAddrs,
+        access: Option<Arc<AllowList>>,
+        handler: impl FnMut(Datagram<'_>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        Self::start_with(name, UdpSocket::bind(addr)?, access, handler)
+    }
+
+    /// Starts receiving from anyone on a socket bound elsewhere (shared ports, multicast).
     pub fn start(
         name: &str,
         socket: UdpSocket,
+        handler: impl FnMut(Datagram<'_>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        Self::start_with(name, socket, None, handler)
+    }
+
+    /// Starts receiving on a socket bound elsewhere from those `access` allows; a refused
+    /// datagram is counted by the list and never reaches `handler`.
+    pub fn start_with(
+        name: &str,
+        socket: UdpSocket,
+        access: Option<Arc<AllowList>>,
         mut handler: impl FnMut(Datagram<'_>) + Send + 'static,
     ) -> std::io::Result<Self> {
         socket.set_read_timeout(Some(READ_TIMEOUT))?;
@@ -60,6 +85,8 @@ impl UdpListener {
             let mut backoff = Backoff::default();
             while !stop.load(Ordering::Relaxed) {
                 match backoff.recv(&socket, &mut buf) {
+                    Received::Datagram(_, from)
+                        if access.as_ref().is_some_and(|a| !a.admit(from.ip())) => {}
                     Received::Datagram(len, from) => {
                         health.received();
                         let datagram = Datagram {
@@ -136,6 +163,49 @@ mod tests {
         drop(listener);
         // Joined: the same port binds again at once.
         UdpSocket::bind(addr).expect("port free after drop");
+    }
+
+    #[test]
+    fn senders_outside_the_allow_list_are_refused_before_the_handler() {
+        use crate::access::{Cidr, Protocol};
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let sink = calls.clone();
+        let only_one = Cidr::parse("127.0.0.1/32").expect("cidr");
+        let access = Arc::new(AllowList::new(Protocol::Osc, &[only_one]));
+        let listener = UdpListener::bind_with(
+            "test-allow",
+            "127.0.0.1:0",
+            Some(access.clone()),
+            move |d| {
+                sink.lock()
+                    .expect("lock")
+                    .push((d.from.ip(), d.bytes.to_vec()));
+            },
+        )
+        .expect("bind");
+        let addr = listener.local_addr();
+        // Linux answers on all of 127.0.0.0/8; the stranger is another loopback address.
+        let stranger = UdpSocket::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+        let friend = UdpSocket::bind("127.0.0.1:0").expect("peer");
+        stranger.send_to(b"not you", addr).expect("send");
+        friend.send_to(b"welcome", addr).expect("send");
+        let start = Instant::now();
+        while (calls.lock().expect("lock").is_empty() || access.refused() == 0)
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            *calls.lock().expect("lock"),
+            vec![(friend.local_addr().expect("addr").ip(), b"welcome".to_vec())],
+            "the handler never saw the stranger's datagram"
+        );
+        assert_eq!(access.refused(), 1);
+        assert_eq!(
+            access.last_refused(),
+            Some("127.0.0.2".parse().expect("ip"))
+        );
+        assert_eq!(listener.health().received, 1);
     }
 
     #[test]

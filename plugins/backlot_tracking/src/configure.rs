@@ -1,12 +1,16 @@
 //! Following the stage file: rebuild the setup when the stage (re)loads, then apply it —
 //! parameters, receivers (or the shared OSC router's subscription) and camera states.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use backlot_files::{FileLoaded, WatchedFile};
-use backlot_net::OscRouter;
+use backlot_net::{
+    AllowList, Listening, NetAccess, NetExposure, OscRouter, PortProblem, PortProblems, Protocol,
+};
 use backlot_params::ParamRegistry;
 use backlot_stage::{StageAsset, StageKind};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use crate::params::{camera_specs, tracker_specs};
@@ -37,6 +41,14 @@ pub(crate) fn follow_stage(
     }
 }
 
+/// Where tracker sockets bind, who may reach them, and where that is shown.
+#[derive(SystemParam)]
+pub(crate) struct Network<'w> {
+    access: Option<Res<'w, NetAccess>>,
+    exposure: Option<ResMut<'w, NetExposure>>,
+    problems: Option<ResMut<'w, PortProblems>>,
+}
+
 /// Applies a new setup: parameters, receivers, camera states.
 pub(crate) fn configure(
     setup: Res<TrackingSetup>,
@@ -44,6 +56,7 @@ pub(crate) fn configure(
     router: Option<Res<OscRouter>>,
     mut state: ResMut<TrackingState>,
     mut registry: ResMut<ParamRegistry>,
+    mut net: Network,
 ) {
     if state.setup_generation == Some(setup.generation) {
         return;
@@ -81,6 +94,26 @@ pub(crate) fn configure(
     if let Some(router) = router.as_deref() {
         router.unsubscribe(CAMERA_PREFIX);
     }
+    let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let (bind, osc_bind) = net
+        .access
+        .as_deref()
+        .map_or((unspecified, unspecified), |a| {
+            (a.addr(Protocol::Tracking), a.addr(Protocol::Osc))
+        });
+    let allow = net.access.as_deref().map_or_else(
+        || Arc::new(AllowList::new(Protocol::Tracking, &[])),
+        |a| a.list(Protocol::Tracking).clone(),
+    );
+    // The first stage's sockets are what `run --strict-ports` needs; a later reload's are
+    // shown, never fatal.
+    let at_start = setup.generation <= 1;
+    if let Some(e) = net.exposure.as_deref_mut() {
+        e.clear(Protocol::Tracking);
+    }
+    if let Some(p) = net.problems.as_deref_mut() {
+        p.clear(Protocol::Tracking);
+    }
     // Receivers: keep sockets still wanted (same protocol and port), start the rest.
     let mut keep = Vec::new();
     let mut trackers = Vec::new();
@@ -114,7 +147,7 @@ pub(crate) fn configure(
                 "tracker `{}`: OSC on udp {} (shared with control)",
                 t.name, t.port
             );
-            status.local = Some(SocketAddr::from(([0, 0, 0, 0], t.port)));
+            status.local = Some(SocketAddr::new(osc_bind, t.port));
             status.receiver = Some(id);
             trackers.push(status);
             continue;
@@ -126,30 +159,42 @@ pub(crate) fn configure(
             Some(i) => Ok(receivers.swap_remove(i)),
             None => {
                 state.next_receiver += 1;
-                Receiver::start(state.next_receiver, t.wire, t.port, state.inbox.clone())
+                Receiver::start(
+                    state.next_receiver,
+                    t.wire,
+                    SocketAddr::new(bind, t.port),
+                    Some(allow.clone()),
+                    state.inbox.clone(),
+                )
             }
         };
+        let kind = match t.wire {
+            Wire::Freed => "FreeD",
+            Wire::Osc => "OSC",
+        };
+        let what = format!("tracker `{}` ({kind}, udp)", t.name);
         match receiver {
             Ok(r) => {
-                let kind = match t.wire {
-                    Wire::Freed => "FreeD",
-                    Wire::Osc => "OSC",
-                };
-                info!(
-                    "tracker `{}`: listening for {kind} on udp {}",
-                    t.name, r.local
-                );
+                let listening = Listening::new(Protocol::Tracking, what, r.local);
+                info!("{}", listening.describe(&allow));
+                if let Some(e) = net.exposure.as_deref_mut() {
+                    e.add(listening);
+                }
                 status.local = Some(r.local);
                 status.receiver = Some(r.id);
                 keep.push(r);
             }
             Err(e) => {
-                let message = format!("cannot listen on udp port {}: {e}", t.port);
-                error!(
-                    "tracker `{}`: {message}; its cameras hold their stage-file pose",
-                    t.name
-                );
-                status.error = Some(message);
+                let addr = SocketAddr::new(bind, t.port);
+                let problem = PortProblem {
+                    at_start,
+                    ..PortProblem::new(Protocol::Tracking, what, addr, false, &e)
+                };
+                error!("{problem}; its cameras hold their stage-file pose");
+                status.error = Some(format!("cannot listen on udp {addr}: {e}"));
+                if let Some(p) = net.problems.as_deref_mut() {
+                    p.report(problem);
+                }
             }
         }
         trackers.push(status);

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use backlot_net::osc::Timed;
-use backlot_net::{OscSink, UdpListener};
+use backlot_net::{AllowList, OscSink, UdpListener};
 
 use crate::codec::{freed, osc};
 
@@ -113,15 +113,23 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Binds `0.0.0.0:port` and starts receiving. Errors are the bind's, for the log.
-    pub fn start(id: u64, wire: Wire, port: u16, inbox: SharedInbox) -> std::io::Result<Self> {
-        let listener = UdpListener::bind("tracking", ("0.0.0.0", port), move |d| {
+    /// Binds `addr` (tracking's bind address and the tracker's port) and starts receiving
+    /// from those `access` allows; others are refused before decoding. Errors are the
+    /// bind's, for the log.
+    pub fn start(
+        id: u64,
+        wire: Wire,
+        addr: SocketAddr,
+        access: Option<Arc<AllowList>>,
+        inbox: SharedInbox,
+    ) -> std::io::Result<Self> {
+        let listener = UdpListener::bind_with("tracking", addr, access, move |d| {
             deliver(id, wire, d.bytes, &inbox);
         })?;
         Ok(Self {
             id,
             wire,
-            requested_port: port,
+            requested_port: addr.port(),
             local: listener.local_addr(),
             _listener: listener,
         })

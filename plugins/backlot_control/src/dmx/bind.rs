@@ -3,22 +3,23 @@
 //! datagram to one socket), so a second backlot must fail loudly, not half-work.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-/// A UDP socket on `port` alone: binding fails while any other socket holds the port, and
-/// any later bind to it fails while this one is open.
-pub fn bind_exclusive(port: u16) -> io::Result<UdpSocket> {
-    UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port))
+/// A UDP socket on `ip`:`port` alone: binding fails while any other socket holds the port,
+/// and any later bind to it fails while this one is open.
+pub fn bind_exclusive(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
+    UdpSocket::bind((ip, port))
 }
 
 /// A UDP socket that shares its port with other sharing sockets: backlot's own sACN
 /// multicast sockets, or other DMX software when `--dmx-share` is given. On Linux it takes
 /// only the multicast groups joined on it (`IP_MULTICAST_ALL` off), so sockets sharing the
 /// sACN port never receive each other's groups twice.
-pub fn bind_shared(port: u16) -> io::Result<UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+pub fn bind_shared(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
+    let addr = SocketAddr::new(ip, port);
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     s.set_reuse_address(true)?;
     // BSD and macOS share a port between sockets only with SO_REUSEPORT.
     #[cfg(all(
@@ -32,17 +33,19 @@ pub fn bind_shared(port: u16) -> io::Result<UdpSocket> {
     ))]
     s.set_reuse_port(true)?;
     #[cfg(target_os = "linux")]
-    s.set_multicast_all_v4(false)?;
-    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)).into())?;
+    if ip.is_ipv4() {
+        s.set_multicast_all_v4(false)?;
+    }
+    s.bind(&addr.into())?;
     Ok(s.into())
 }
 
 /// The Art-Net socket: exclusive, or shared with `share`.
-pub fn bind_artnet(port: u16, share: bool) -> io::Result<UdpSocket> {
+pub fn bind_artnet(ip: IpAddr, port: u16, share: bool) -> io::Result<UdpSocket> {
     if share {
-        bind_shared(port)
+        bind_shared(ip, port)
     } else {
-        bind_exclusive(port)
+        bind_exclusive(ip, port)
     }
 }
 
@@ -50,13 +53,13 @@ pub fn bind_artnet(port: u16, share: bool) -> io::Result<UdpSocket> {
 /// itself is a sharing one; without `share`, an exclusive bind first proves nothing else
 /// holds the port (a program that later binds without sharing still fails on it). Port 0
 /// takes the free port that first bind got.
-pub fn bind_sacn(port: u16, share: bool) -> io::Result<UdpSocket> {
+pub fn bind_sacn(ip: IpAddr, port: u16, share: bool) -> io::Result<UdpSocket> {
     if share {
-        return bind_shared(port);
+        return bind_shared(ip, port);
     }
     // The probe closes at the end of this statement, a moment before the real bind.
-    let port = bind_exclusive(port)?.local_addr()?.port();
-    bind_shared(port)
+    let port = bind_exclusive(ip, port)?.local_addr()?.port();
+    bind_shared(ip, port)
 }
 
 /// What to tell the operator when a DMX port cannot be bound.

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::{Ipv4Addr, UdpSocket};
+use std::sync::Arc;
 
-use backlot_net::{HealthReport, UdpListener};
+use backlot_net::{AllowList, HealthReport, UdpListener};
 use tracing::{info, warn};
 
 use super::bind::bind_shared;
@@ -46,6 +47,8 @@ pub struct SacnMulticast {
     port: u16,
     interfaces: Vec<Ipv4Addr>,
     inbox: SharedInbox,
+    /// DMX's allow-list, checked before decoding like the unicast socket's.
+    access: Option<Arc<AllowList>>,
     groups: GroupAllocation,
     sockets: Vec<Option<GroupSocket>>,
     /// Wanted memberships not held, and why (bounded by the patch).
@@ -64,6 +67,7 @@ impl SacnMulticast {
             port,
             interfaces,
             inbox,
+            access: None,
             groups: GroupAllocation::default(),
             sockets: Vec::new(),
             failed: BTreeMap::new(),
@@ -72,6 +76,12 @@ impl SacnMulticast {
             refused: 0,
             last_error: None,
         }
+    }
+
+    /// Refuses senders outside `access` on every multicast socket, before decoding.
+    pub fn with_access(mut self, access: Option<Arc<AllowList>>) -> Self {
+        self.access = access;
+        self
     }
 
     /// Makes the memberships those of `universes` (sACN universe numbers): leaves the groups
@@ -168,10 +178,11 @@ impl SacnMulticast {
             return Err(io::Error::other("socket index out of range"));
         };
         if slot.is_none() {
-            let socket = bind_shared(self.port)?;
+            // Multicast reaches only sockets on the wildcard address.
+            let socket = bind_shared(Ipv4Addr::UNSPECIFIED.into(), self.port)?;
             let handle = socket.try_clone()?;
             let name = format!("sacn-multicast-{}", i + 1);
-            let listener = listen_sacn_as(&name, socket, self.inbox.clone())?;
+            let listener = listen_sacn_as(&name, socket, self.inbox.clone(), self.access.clone())?;
             *slot = Some(GroupSocket { handle, listener });
         }
         slot.as_ref()

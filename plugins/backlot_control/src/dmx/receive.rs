@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, RwLock};
 
-use backlot_net::UdpListener;
+use backlot_net::{AllowList, UdpListener};
 
 use super::interface::{ReplyAddress, local_address_toward};
 use crate::codec::midi::Mtc;
@@ -22,16 +22,18 @@ pub struct Announce {
     pub port_addresses: Vec<u16>,
 }
 
-/// Receives Art-Net; answers ArtPoll with one ArtPollReply per patched Port-Address, giving
-/// `interface` as its address, or without one the address routed toward the poller.
+/// Receives Art-Net from those `access` allows (others are refused before decoding);
+/// answers ArtPoll with one ArtPollReply per patched Port-Address, giving `interface` as its
+/// address, or without one the address routed toward the poller.
 pub fn listen_artnet(
     socket: UdpSocket,
     inbox: SharedInbox,
     announce: Arc<RwLock<Announce>>,
     interface: Option<Ipv4Addr>,
+    access: Option<Arc<AllowList>>,
 ) -> std::io::Result<UdpListener> {
     let mut reply_address = ReplyAddress::new(interface);
-    UdpListener::start("artnet", socket, move |d| {
+    UdpListener::start_with("artnet", socket, access, move |d| {
         let from = d.from;
         let source = format!("artnet {from}");
         match artnet::decode(d.bytes) {
@@ -112,9 +114,14 @@ pub fn listen_artnet(
     })
 }
 
-/// Receives sACN, unicast and on the multicast groups joined by the map.
-pub fn listen_sacn(socket: UdpSocket, inbox: SharedInbox) -> std::io::Result<UdpListener> {
-    listen_sacn_as("sacn", socket, inbox)
+/// Receives sACN, unicast and on the multicast groups joined by the map, from those
+/// `access` allows (others are refused before decoding).
+pub fn listen_sacn(
+    socket: UdpSocket,
+    inbox: SharedInbox,
+    access: Option<Arc<AllowList>>,
+) -> std::io::Result<UdpListener> {
+    listen_sacn_as("sacn", socket, inbox, access)
 }
 
 /// Receives sACN on a socket of its own name (the multicast sockets).
@@ -122,8 +129,9 @@ pub fn listen_sacn_as(
     name: &str,
     socket: UdpSocket,
     inbox: SharedInbox,
+    access: Option<Arc<AllowList>>,
 ) -> std::io::Result<UdpListener> {
-    UdpListener::start(name, socket, move |d| {
+    UdpListener::start_with(name, socket, access, move |d| {
         let source = format!("sacn {}", d.from);
         match sacn::decode(d.bytes) {
             Ok(sacn::Sacn::Data(p)) if p.start_code == 0 && !p.preview() => {

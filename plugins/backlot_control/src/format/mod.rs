@@ -1,12 +1,14 @@
 //! Control map files, Bevy-free: types, parsing and validation with positions, and saves
 //! that keep the user's text (learned bindings spliced in, atomic, verified).
 
+mod access;
 mod parse;
 mod save;
 mod splice;
 mod tokens;
 mod types;
 
+pub use access::{AccessDef, AllowDef};
 pub use parse::{parse_map, parse_map_file};
 pub use save::{SaveError, Saved, save_learned_bindings, save_map};
 pub use splice::learn_binding;

@@ -23,6 +23,7 @@ pub fn parse_map_file(path: &Path) -> Result<MapFile, FileErrors> {
 }
 
 fn validate(map: &MapFile, src: &str, report: &mut dyn FnMut(usize, String)) {
+    super::access::validate(&map.access, src, report);
     let mut search = 0;
     for target in &map.osc.feedback {
         let at = find_after(src, search, &format!("\"{target}\"")).unwrap_or(0);

@@ -1,7 +1,10 @@
-//! The data of a control map (`*.map.ron`): OSC, MIDI and DMX bindings, patch and feedback.
+//! The data of a control map (`*.map.ron`): OSC, MIDI and DMX bindings, patch and feedback,
+//! and network access (`access`, see [`AccessDef`]).
 
 use backlot_scene::format::EntityName;
 use serde::{Deserialize, Serialize};
+
+use super::AccessDef;
 
 /// A whole map.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -13,6 +16,8 @@ pub struct MapFile {
     pub midi: MidiDef,
     /// DMX (Art-Net, sACN).
     pub dmx: DmxDef,
+    /// Who may reach backlot over the network, and what OSC from it may not write.
+    pub access: AccessDef,
 }
 
 /// OSC settings and aliases. Every parameter is also reachable at its own address.

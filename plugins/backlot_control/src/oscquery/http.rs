@@ -23,6 +23,8 @@ use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
+use backlot_net::AllowList;
+
 use super::namespace::{SharedSnapshot, Snapshot, answer};
 use super::stats::Counters;
 use super::write_deadline::WriteDeadline;
@@ -115,18 +117,26 @@ pub(super) struct Ctx {
     limits: Limits,
     snapshot: SharedSnapshot,
     counters: Arc<Counters>,
+    /// Who may connect (`None`: anyone); others are closed at accept, unread.
+    access: Option<Arc<AllowList>>,
     open: Mutex<BTreeMap<u64, Open>>,
     next_id: AtomicU64,
     started: Instant,
 }
 
 impl Ctx {
-    pub(super) fn new(limits: Limits, snapshot: SharedSnapshot, counters: Arc<Counters>) -> Self {
+    pub(super) fn new(
+        limits: Limits,
+        snapshot: SharedSnapshot,
+        counters: Arc<Counters>,
+        access: Option<Arc<AllowList>>,
+    ) -> Self {
         counters.open.store(0, Ordering::Relaxed);
         Self {
             limits,
             snapshot,
             counters,
+            access,
             open: Mutex::default(),
             next_id: AtomicU64::new(0),
             started: Instant::now(),
@@ -230,6 +240,10 @@ pub(super) async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stop: &Ato
             continue;
         };
         match accepted {
+            // Not on the allow-list: dropped unread (the list counts it).
+            Ok((_, peer)) if ctx.access.as_ref().is_some_and(|a| !a.admit(peer.ip())) => {
+                failures = 0;
+            }
             Ok((stream, _)) => {
                 failures = 0;
                 admit(&ctx, stream);

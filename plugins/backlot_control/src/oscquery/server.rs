@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use backlot_net::AllowList;
+
 use super::http::{self, Ctx, Limits};
 use super::namespace::SharedSnapshot;
 use super::stats::{Counters, Stats};
@@ -31,11 +33,22 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    /// Serves `snapshot` on `listener` (see [`super::bind`]) within `limits`.
+    /// Serves `snapshot` on `listener` (see [`super::bind`]) within `limits`, to anyone.
     pub fn start(
         listener: std::net::TcpListener,
         snapshot: SharedSnapshot,
         limits: Limits,
+    ) -> std::io::Result<Self> {
+        Self::start_with(listener, snapshot, limits, None)
+    }
+
+    /// Serves `snapshot` on `listener` within `limits`, to those `access` allows (others
+    /// are closed at accept, before a byte is read).
+    pub fn start_with(
+        listener: std::net::TcpListener,
+        snapshot: SharedSnapshot,
+        limits: Limits,
+        access: Option<Arc<AllowList>>,
     ) -> std::io::Result<Self> {
         // tokio takes over only non-blocking sockets.
         listener.set_nonblocking(true)?;
@@ -46,7 +59,15 @@ impl HttpServer {
         let (flag, shared) = (stop.clone(), counters.clone());
         let thread = std::thread::Builder::new()
             .name("backlot-oscquery".into())
-            .spawn(move || supervise(&listener, &snapshot, limits, &flag, &shared))?;
+            .spawn(move || {
+                let serve = Serve {
+                    listener: &listener,
+                    snapshot: &snapshot,
+                    limits,
+                    access: access.as_ref(),
+                };
+                supervise(&serve, &flag, &shared);
+            })?;
         Ok(Self {
             local,
             stop,
@@ -87,21 +108,21 @@ impl Drop for NotRunning<'_> {
     }
 }
 
-/// Runs the server until `stop`, restarting it after a panic or a failed start.
-fn supervise(
-    listener: &std::net::TcpListener,
-    snapshot: &SharedSnapshot,
+/// What every life of the server serves, and to whom.
+struct Serve<'a> {
+    listener: &'a std::net::TcpListener,
+    snapshot: &'a SharedSnapshot,
     limits: Limits,
-    stop: &AtomicBool,
-    counters: &Arc<Counters>,
-) {
+    access: Option<&'a Arc<AllowList>>,
+}
+
+/// Runs the server until `stop`, restarting it after a panic or a failed start.
+fn supervise(serve: &Serve<'_>, stop: &AtomicBool, counters: &Arc<Counters>) {
     let _running = NotRunning(counters);
     let mut failures: u32 = 0;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run(listener, snapshot, limits, stop, counters)
-        }));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run(serve, stop, counters)));
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -127,19 +148,18 @@ fn supervise(
 
 /// One life of the runtime: the accept loop until `stop`. Dropping the runtime at the end
 /// drops every connection task, which closes its socket.
-fn run(
-    listener: &std::net::TcpListener,
-    snapshot: &SharedSnapshot,
-    limits: Limits,
-    stop: &AtomicBool,
-    counters: &Arc<Counters>,
-) -> std::io::Result<()> {
+fn run(serve: &Serve<'_>, stop: &AtomicBool, counters: &Arc<Counters>) -> std::io::Result<()> {
     // A descriptor of its own, so a restart can take the socket again.
-    let listener = listener.try_clone()?;
+    let listener = serve.listener.try_clone()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let ctx = Arc::new(Ctx::new(limits, snapshot.clone(), counters.clone()));
+    let ctx = Arc::new(Ctx::new(
+        serve.limits,
+        serve.snapshot.clone(),
+        counters.clone(),
+        serve.access.cloned(),
+    ));
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         http::accept_loop(listener, ctx, stop).await;

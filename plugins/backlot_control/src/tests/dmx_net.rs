@@ -16,6 +16,8 @@ use crate::codec::{artnet, sacn};
 use crate::dmx::{self, GROUPS_PER_SOCKET, SacnMulticast};
 use crate::format::{DmxDef, MapFile, UniverseDef};
 use crate::inbox::SharedInbox;
+
+const ANY: std::net::IpAddr = std::net::IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 use crate::{
     ControlMap, ControlPlugin, ControlRuntime, ControlSettings, DmxServers, Feedback, configure_map,
 };
@@ -168,9 +170,9 @@ fn artpollreply_carries_the_address_backlot_is_reached_at() {
 #[test]
 fn a_taken_dmx_port_is_an_error_unless_shared_knowingly() {
     // Art-Net: exclusive by default; sharing needs every program on the port to share.
-    let first = dmx::bind_artnet(0, false).expect("bind");
+    let first = dmx::bind_artnet(ANY, 0, false).expect("bind");
     let p = first.local_addr().expect("addr").port();
-    let e = dmx::bind_artnet(p, false).expect_err("the port is taken");
+    let e = dmx::bind_artnet(ANY, p, false).expect_err("the port is taken");
     assert_eq!(e.kind(), ErrorKind::AddrInUse);
     let text = dmx::port_problem("Art-Net", p, false, &e);
     assert!(
@@ -179,20 +181,23 @@ fn a_taken_dmx_port_is_an_error_unless_shared_knowingly() {
             && text.contains("--dmx-share"),
         "{text}"
     );
-    assert!(dmx::bind_artnet(p, true).is_err(), "an exclusive holder");
-    let shared = dmx::bind_artnet(0, true).expect("bind");
-    let q = shared.local_addr().expect("addr").port();
-    let _also = dmx::bind_artnet(q, true).expect("both share knowingly");
     assert!(
-        dmx::bind_artnet(q, false).is_err(),
+        dmx::bind_artnet(ANY, p, true).is_err(),
+        "an exclusive holder"
+    );
+    let shared = dmx::bind_artnet(ANY, 0, true).expect("bind");
+    let q = shared.local_addr().expect("addr").port();
+    let _also = dmx::bind_artnet(ANY, q, true).expect("both share knowingly");
+    assert!(
+        dmx::bind_artnet(ANY, q, false).is_err(),
         "exclusive on a shared port"
     );
     // sACN: a second exclusive bind fails; `--dmx-share` joins backlot's port knowingly.
-    let sacn_first = dmx::bind_sacn(0, false).expect("bind");
+    let sacn_first = dmx::bind_sacn(ANY, 0, false).expect("bind");
     let s = sacn_first.local_addr().expect("addr").port();
-    let e = dmx::bind_sacn(s, false).expect_err("the port is taken");
+    let e = dmx::bind_sacn(ANY, s, false).expect_err("the port is taken");
     assert_eq!(e.kind(), ErrorKind::AddrInUse);
-    let _knowing = dmx::bind_sacn(s, true).expect("--dmx-share");
+    let _knowing = dmx::bind_sacn(ANY, s, true).expect("--dmx-share");
 
     // A second backlot on the first one's ports: both refused, said, kept and shown.
     let first = app_with(MAP, None);
@@ -313,7 +318,7 @@ fn sixty_four_multicast_universes_spread_over_sockets_and_unpatching_leaves() {
 #[test]
 fn failed_joins_are_counted_warned_once_per_universe_and_shown() {
     let inbox = SharedInbox::default();
-    let unicast = dmx::bind_sacn(0, false).expect("bind");
+    let unicast = dmx::bind_sacn(ANY, 0, false).expect("bind");
     let port = unicast.local_addr().expect("addr").port();
     // 192.0.2.1 (TEST-NET-1) is no interface of this machine: every join fails.
     let nowhere = Ipv4Addr::new(192, 0, 2, 1);

@@ -2,6 +2,7 @@
 //! sACN, MIDI bytes, arbitration, feedback, learn. This is the shared harness; the tests are
 //! in one file per protocol.
 
+mod access;
 mod arbitration;
 mod dmx;
 mod dmx_net;
