@@ -92,6 +92,8 @@ mod tests {
         let mut world = World::new();
         let ctx = egui::Context::default();
         let shapes = |paint: &mut dyn FnMut(&egui::Context)| {
+            // egui lays a new area out unseen on its first pass; the second one paints it.
+            let _ = ctx.run_ui(egui::RawInput::default(), |ui| paint(ui.ctx()));
             let out = ctx.run_ui(egui::RawInput::default(), |ui| paint(ui.ctx()));
             format!("{:?}", out.shapes)
         };
