@@ -158,6 +158,8 @@ pub fn map_text() -> String {
             (address: \"/look/fog\", target: \"/scene/fog/density\", unit_scale: true, slew_ms: 200.0),
         ],
     ),
+    // The soak toggles takes over OSC, which the default network read-only `/takes/` refuses.
+    access: (read_only: []),
     dmx: (
         artnet: true,
         sacn: true,

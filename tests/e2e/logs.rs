@@ -40,7 +40,7 @@ fn errors_reach_the_log_file_and_info_does_not() {
     assert_eq!(files.len(), 1, "one file for today: {files:?}");
     let log = std::fs::read_to_string(&files[0]).expect("log file");
     assert!(
-        log.contains(&format!("cannot listen on udp {osc_port}")),
+        log.contains("OSC (udp) cannot listen on") && log.contains(&format!("(port {osc_port})")),
         "the error is in the file:\n{log}\n--- terminal:\n{terminal}"
     );
     assert!(!log.contains("running without rendering"), "{log}");

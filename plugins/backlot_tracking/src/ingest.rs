@@ -85,6 +85,11 @@ pub(crate) fn ingest(
     let state = state.as_mut();
     let mut arrivals: Vec<(usize, Arrival)> = Vec::new();
     if let Some(rows) = &settings.replay {
+        if setup.cameras.is_empty() {
+            // The stage (and its cameras) may load a few frames after the first one; a take
+            // that started before would drop its first rows, differently on every run.
+            return;
+        }
         // Replay runs on scene time, so renders replay frame-accurately.
         let now = time.elapsed_secs_f64();
         let start = *state.replay_start.get_or_insert(now);
