@@ -15,5 +15,6 @@ mod reload;
 mod render;
 mod soak;
 mod stage;
+mod stall;
 mod support;
 mod tracking;
