@@ -55,6 +55,7 @@ fn refuse_taken_ports(
 }
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = Cli::parse();
     let asset_root = paths::asset_root(cli.assets.as_deref());
     match cli.command {
@@ -226,5 +227,17 @@ fn main() -> ExitCode {
                 bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
             }
         }
+    }
+}
+
+/// Past a file size limit (`ulimit -f`, RLIMIT_FSIZE) the kernel sends SIGXFSZ, whose default
+/// action ends the process; ignored, the write fails with EFBIG instead, and the take writer,
+/// map saves and log file each report their error while the show goes on.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN at start, before any other thread
+    // exists, installs no handler code and races with nothing.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

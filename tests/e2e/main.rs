@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod control;
 mod crates;
+mod disk;
 mod faults;
 mod frame;
 mod layers;
