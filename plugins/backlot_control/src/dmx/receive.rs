@@ -15,6 +15,35 @@ use crate::inbox::{DmxIn, DmxSource, LogKind, SharedInbox};
 /// ArtPollReplies per poll at most: BindIndex is one byte.
 pub const MAX_POLL_REPLIES: usize = 255;
 
+/// Controllers poll every few seconds; one answered poll per address a second is plenty.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Pollers remembered; beyond it the table starts afresh (bounded whatever the sources).
+const MAX_POLLERS: usize = 64;
+
+/// Answers at most one ArtPoll per address a second, so replies never outnumber a sender's
+/// polls by more than one set a second.
+#[derive(Debug, Default)]
+struct PollLimiter {
+    last: std::collections::HashMap<std::net::IpAddr, std::time::Instant>,
+}
+
+impl PollLimiter {
+    fn admit(&mut self, from: std::net::IpAddr, at: std::time::Instant) -> bool {
+        if self
+            .last
+            .get(&from)
+            .is_some_and(|t| at.saturating_duration_since(*t) < POLL_INTERVAL)
+        {
+            return false;
+        }
+        if self.last.len() >= MAX_POLLERS && !self.last.contains_key(&from) {
+            self.last.clear();
+        }
+        self.last.insert(from, at);
+        true
+    }
+}
+
 /// What ArtPollReply announces.
 #[derive(Debug, Clone, Default)]
 pub struct Announce {
@@ -33,6 +62,7 @@ pub fn listen_artnet(
     access: Option<Arc<AllowList>>,
 ) -> std::io::Result<UdpListener> {
     let mut reply_address = ReplyAddress::new(interface);
+    let mut polled = PollLimiter::default();
     UdpListener::start_with("artnet", socket, access, move |d| {
         let from = d.from;
         let source = format!("artnet {from}");
@@ -57,6 +87,18 @@ pub fn listen_artnet(
                 inbox.push_dmx(frame);
             }
             Ok(artnet::ArtNet::Poll { .. }) => {
+                if !polled.admit(from.ip(), d.at) {
+                    // A forged source could turn one small poll into 255 replies at a victim.
+                    inbox.lock().count(
+                        &source,
+                        Some(
+                            "ArtPoll: more than one a second from this address; not answered"
+                                .into(),
+                        ),
+                        LogKind::Dmx,
+                    );
+                    return;
+                }
                 let ports = announce
                     .read()
                     .map(|a| a.port_addresses.clone())
@@ -159,4 +201,25 @@ pub fn listen_sacn_as(
 /// A loopback-friendly sender address for sACN multicast tests.
 pub fn loopback_group(universe: u16) -> SocketAddrV4 {
     SocketAddrV4::new(sacn::multicast_group(universe), sacn::PORT)
+}
+
+#[cfg(test)]
+mod poll_tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn one_poll_a_second_per_address_is_answered_and_the_table_is_bounded() {
+        let mut limiter = PollLimiter::default();
+        let t = Instant::now();
+        let a: std::net::IpAddr = [10, 0, 0, 1].into();
+        assert!(limiter.admit(a, t));
+        assert!(!limiter.admit(a, t + Duration::from_millis(500)));
+        assert!(limiter.admit([10, 0, 0, 2].into(), t + Duration::from_millis(500)));
+        assert!(limiter.admit(a, t + Duration::from_millis(1000)));
+        for i in 0..1000u32 {
+            limiter.admit(std::net::IpAddr::from(i.to_be_bytes()), t);
+        }
+        assert!(limiter.last.len() <= MAX_POLLERS);
+    }
 }
