@@ -14,7 +14,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bevy::log::BoxedLayer;
 use bevy::log::tracing_subscriber::{Layer, layer::Context};
 use bevy::prelude::*;
-use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -232,7 +231,7 @@ impl<S: Subscriber> Layer<S> for FileLayer {
         if level > Level::WARN {
             return;
         }
-        let mut message = MessageText::default();
+        let mut message = backlot_ui::MessageVisitor::default();
         event.record(&mut message);
         let now = Instant::now();
         let admit = {
@@ -266,27 +265,6 @@ impl<S: Subscriber> Layer<S> for FileLayer {
 fn push_line(out: &mut String, stamp: &str, level: Level, target: &str, message: &str) {
     let message = message.replace('\n', "\n    ");
     let _ = writeln!(out, "{stamp} {level:>5} {target}: {message}");
-}
-
-#[derive(Default)]
-struct MessageText(String);
-
-impl Visit for MessageText {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.0, "{value:?}");
-        } else {
-            let _ = write!(self.0, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.0.push_str(value);
-        } else {
-            let _ = write!(self.0, " {}={value}", field.name());
-        }
-    }
 }
 
 /// `2025-06-01T20:15:03.042Z`: UTC, as the rotated files are named.

@@ -17,7 +17,7 @@ pub mod widgets;
 
 pub use dock::DockLayout;
 pub use heartbeat::{Heartbeat, Phase, Sample, Stall, StallJudge, Verdict};
-pub use log_capture::{LogBuffer, LogLine, capture_layer};
+pub use log_capture::{LogBuffer, LogLine, MessageVisitor, capture_layer};
 pub use memory::{
     MemoryMonitor, MemoryPlugin, SharedRenderCounts, TrackAssetsExt, TrackedAssets,
     growth_per_minute, parse_vm_rss_kb, resident_mb,

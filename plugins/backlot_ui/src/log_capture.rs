@@ -66,8 +66,9 @@ impl LogBuffer {
 
 struct CaptureLayer(LogBuffer);
 
+/// An event's message and fields as one line of text (the log panel, the log file).
 #[derive(Default)]
-struct MessageVisitor(String);
+pub struct MessageVisitor(pub String);
 
 impl Visit for MessageVisitor {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
