@@ -79,14 +79,7 @@ impl MidiPorts {
         else {
             return;
         };
-        let ports: Vec<(Listed, midir::MidiInputPort)> = probe
-            .ports()
-            .into_iter()
-            .filter_map(|p| {
-                let name = probe.port_name(&p).ok()?;
-                Some((Listed { name, id: p.id() }, p))
-            })
-            .collect();
+        let ports = listed_ports(&probe, midir::MidiInputPort::id);
         let listed: Vec<Listed> = ports.iter().map(|(l, _)| l.clone()).collect();
         let connected: Vec<Listed> = self
             .inputs
@@ -154,14 +147,7 @@ impl MidiPorts {
         else {
             return;
         };
-        let ports: Vec<(Listed, midir::MidiOutputPort)> = probe
-            .ports()
-            .into_iter()
-            .filter_map(|p| {
-                let name = probe.port_name(&p).ok()?;
-                Some((Listed { name, id: p.id() }, p))
-            })
-            .collect();
+        let ports = listed_ports(&probe, midir::MidiOutputPort::id);
         let listed: Vec<Listed> = ports.iter().map(|(l, _)| l.clone()).collect();
         let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
         let connected: Vec<Listed> = outs
@@ -228,4 +214,19 @@ impl MidiPorts {
         lines.extend(self.out_book.lines(now));
         lines
     }
+}
+
+/// The ports `probe` lists now, named (a port that vanished while listing is left out).
+fn listed_ports<T: midir::MidiIO>(
+    probe: &T,
+    id: impl Fn(&T::Port) -> String,
+) -> Vec<(Listed, T::Port)> {
+    probe
+        .ports()
+        .into_iter()
+        .filter_map(|p| {
+            let name = probe.port_name(&p).ok()?;
+            Some((Listed { name, id: id(&p) }, p))
+        })
+        .collect()
 }
