@@ -4,5 +4,114 @@
 //! a backup takes over when the primary dies; a spare takes over a dead render node's
 //! outputs. Without a cluster file none of this is added and no Zenoh session is opened.
 
+mod announce;
+pub mod apply;
+pub mod barrier;
 pub mod file;
 pub mod frame;
+pub mod keys;
+pub mod lock;
+pub mod lockstep;
+pub mod mailbox;
+pub mod node_status;
+mod panel;
+pub mod params;
+pub mod publish;
+mod reports;
+pub mod revisions;
+pub mod session;
+pub mod state;
+
+pub use file::{ClusterFile, ClusterKind, NodeDef, Role, parse_cluster};
+pub use publish::Published;
+pub use reports::drain_reports;
+pub use state::{ClusterLink, ClusterNode, ClusterState, NodeView};
+
+use backlot_params::BacklotSystems;
+use bevy::prelude::*;
+
+/// Joins this process to a render cluster as one of its nodes.
+pub struct ClusterPlugin {
+    /// The cluster file's content.
+    pub file: ClusterFile,
+    /// This node's name in it.
+    pub node: String,
+    /// Driven frame by frame by `backlot render --cluster` instead of the live frame lock.
+    pub lockstep: bool,
+}
+
+impl Plugin for ClusterPlugin {
+    fn build(&self, app: &mut App) {
+        let Some(def) = self.file.node(&self.node).cloned() else {
+            error!(
+                "cluster `{}` has no node `{}`; running without the cluster",
+                self.file.name, self.node
+            );
+            return;
+        };
+        let node = ClusterNode {
+            file: self.file.clone(),
+            name: def.name.clone(),
+            role: def.role,
+            lockstep: self.lockstep,
+        };
+        let mut state = ClusterState::new(&self.file);
+        let link = match session::Link::open(&self.file, &def, def.role) {
+            Ok(link) => {
+                info!(
+                    "cluster `{}`: node `{}` ({}) listening on {}",
+                    self.file.name,
+                    def.name,
+                    def.role.as_str(),
+                    def.listen
+                );
+                Some(link)
+            }
+            Err(e) => {
+                // The node still runs on its own and the panel says why it is alone.
+                error!("cluster `{}`: {e}", self.file.name);
+                state.error = Some(e);
+                None
+            }
+        };
+        app.insert_resource(node)
+            .insert_resource(state::ClusterLink(link))
+            .insert_resource(state)
+            .init_resource::<apply::Incoming>()
+            .insert_resource(Published {
+                enabled: !self.lockstep,
+                ..default()
+            })
+            .init_resource::<announce::Announcer>();
+        revisions::build(app);
+        panel::build(app);
+        app.add_systems(Startup, params::register_cluster_params)
+            .add_systems(
+                First,
+                (
+                    reports::follow_reports,
+                    lock::frame_lock,
+                    apply::follow_scene_time,
+                )
+                    .chain()
+                    .before(bevy::time::TimeSystems),
+            )
+            .add_systems(
+                Update,
+                (
+                    apply::apply_frames.in_set(BacklotSystems::Control),
+                    params::update_cluster_params.in_set(BacklotSystems::Render),
+                ),
+            )
+            .add_systems(
+                Last,
+                (
+                    publish::publish_frame,
+                    publish::answer_snapshots,
+                    lock::report_rendered,
+                    announce::announce,
+                )
+                    .chain(),
+            );
+    }
+}

@@ -30,6 +30,9 @@ pub enum Source {
     Dmx(u16),
     /// The operator's override in the Controls panel.
     Operator,
+    /// A render cluster's primary, by name: on a render node the primary's resolved value is
+    /// the value, above everything (the node has no inputs of its own to arbitrate).
+    Cluster(String),
 }
 
 impl Source {
@@ -42,6 +45,7 @@ impl Source {
             Source::Layers => 2,
             Source::Tracking(_) | Source::Osc(_) | Source::Midi(_) | Source::Dmx(_) => 3,
             Source::Operator => 4,
+            Source::Cluster(_) => 5,
         }
     }
 
@@ -56,6 +60,7 @@ impl Source {
             Source::Midi(port) => format!("MIDI {port}"),
             Source::Dmx(u) => format!("DMX universe {u}"),
             Source::Operator => "operator override".into(),
+            Source::Cluster(primary) => format!("cluster primary {primary}"),
         }
     }
 }
@@ -254,6 +259,20 @@ pub fn arbitrate(
             }
         };
         let e = arbiter.entry(&input.address);
+        // The cluster's frame state is exact: no hold, priority or glide applies to it.
+        if matches!(input.source, Source::Cluster(_)) {
+            e.held = None;
+            e.glide = None;
+            e.latest = None;
+            e.driver = input.source.clone();
+            // Read-only values the primary owns (tempo, timecode) are mirrored too.
+            if registry.set_status(&input.address, value).is_ok() {
+                arbiter.applied.push((input.address, input.source));
+            } else {
+                arbiter.refused += 1;
+            }
+            continue;
+        }
         if e.held.is_some() && input.source.tier() < 3 {
             continue;
         }
@@ -400,5 +419,25 @@ mod tests {
         assert_eq!(frame(&mut app, &[]), 0.0, "back to the scene base");
         assert_eq!(frame(&mut app, &[(0.4, Source::Layers)]), 0.4);
         assert_eq!(app.world().resource::<Arbiter>().driver(A), Source::Layers);
+    }
+
+    #[test]
+    fn a_cluster_primary_value_is_exact_over_holds_and_controllers() {
+        let mut app = app();
+        let primary = Source::Cluster("a".into());
+        app.world_mut()
+            .resource_mut::<Arbiter>()
+            .hold(A, ParamValue::Float(0.8));
+        // Whatever else arrives on a render node, the primary's resolved value is shown.
+        assert_eq!(
+            frame(
+                &mut app,
+                &[(0.1, Source::Osc("desk".into())), (0.25, primary.clone())]
+            ),
+            0.25
+        );
+        assert!(!app.world().resource::<Arbiter>().held(A));
+        assert_eq!(app.world().resource::<Arbiter>().driver(A), primary);
+        assert_eq!(primary.tier(), 5);
     }
 }

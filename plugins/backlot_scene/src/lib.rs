@@ -22,7 +22,7 @@ pub use animation::Animated;
 pub use asset::{SceneAsset, SceneKind, SceneLoader, SceneSource};
 pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
-pub use physics::use_fixed_physics_steps;
+pub use physics::{PhysicsBody, use_fixed_physics_steps};
 pub use skybox::{SkyImageSource, equirect_to_cube};
 pub use spawn::{BacklotSceneRoot, SceneCamera, SceneIndex, SceneItem, SceneViewTarget};
 pub use status::{SceneLoaded, SceneStatus, scene_assets_ready};

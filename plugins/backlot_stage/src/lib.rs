@@ -20,7 +20,7 @@ pub use asset::{StageAsset, StageKind, StageLoader, StageSource};
 pub use params::{PATTERNS, stage_param_specs};
 pub use state::{
     CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
-    StageCameraOverride, StageRuntime, StageStatus, StageWall,
+    StageCameraOverride, StageOutputs, StageRuntime, StageStatus, StageWall,
 };
 pub use warp::{WarpMaterial, WarpUniform};
 
@@ -54,6 +54,7 @@ impl Plugin for StagePlugin {
         ))
         .insert_resource(StageAssetRoot(self.asset_root.clone()))
         .init_resource::<StageStatus>()
+        .init_resource::<StageOutputs>()
         .init_resource::<StageWall>()
         .init_resource::<StageRuntime>()
         .add_systems(Startup, load::start_loading)

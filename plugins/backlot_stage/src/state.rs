@@ -93,6 +93,27 @@ pub struct StageRuntime {
     pub(crate) cabinets: [Vec4; MAX_SECTIONS],
 }
 
+/// Which of the stage's outputs this process draws: all of them, or, on a render node of a
+/// cluster, the ones it owns. Changing it rebuilds the stage.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub enum StageOutputs {
+    /// Every output (a single machine, a cluster's primary without render nodes).
+    #[default]
+    All,
+    /// Only these, by name.
+    Only(std::collections::BTreeSet<String>),
+}
+
+impl StageOutputs {
+    /// Whether the output called `name` is drawn here.
+    pub fn draws(&self, name: &str) -> bool {
+        match self {
+            StageOutputs::All => true,
+            StageOutputs::Only(names) => names.contains(name),
+        }
+    }
+}
+
 /// Marks an inner-frustum camera.
 #[derive(Component, Debug)]
 pub struct InnerCamera {

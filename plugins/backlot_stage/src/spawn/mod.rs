@@ -19,8 +19,8 @@ use crate::StageAsset;
 use crate::format::SectionGeometry;
 use crate::params::stage_param_specs;
 use crate::state::{
-    OutputWindows, ReferenceViews, StageAssetRoot, StageCameraOverride, StageRuntime, StageStatus,
-    StageWall,
+    OutputWindows, ReferenceViews, StageAssetRoot, StageCameraOverride, StageOutputs, StageRuntime,
+    StageStatus, StageWall,
 };
 use crate::warp::{MAX_SECTIONS, WarpMaterial};
 
@@ -36,6 +36,7 @@ pub(crate) struct Spawner<'w, 's> {
     reference: Option<Res<'w, ReferenceViews>>,
     windows: Option<Res<'w, OutputWindows>>,
     asset_root: Option<Res<'w, StageAssetRoot>>,
+    drawn: Res<'w, StageOutputs>,
 }
 
 /// Rebuilds the stage when its file (re)loaded: the old stage's entities go, the new one's

@@ -31,6 +31,10 @@ pub(super) fn spawn_outputs(
     let quad = spawner.meshes.add(Rectangle::new(2.0, 2.0));
     let identity_lut = spawner.images.add(lut_image(&CubeLut::identity(2)));
     for (i, output) in file.outputs.iter().enumerate() {
+        // Another render node of the cluster draws it.
+        if !spawner.drawn.draws(&output.name.0) {
+            continue;
+        }
         let Ok(map) = OutputMap::new(output, sections) else {
             continue;
         };

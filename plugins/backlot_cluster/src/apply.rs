@@ -1,0 +1,196 @@
+//! The render node's side: frame states are taken in order (a gap asks the primary for a
+//! snapshot), then applied in the frame: every value through the arbiter as the primary's
+//! (so nothing on this node can change it), every body where the primary's physics put it,
+//! and scene time as the primary's.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use backlot_params::{Arbiter, Input, ParamRegistry, Source};
+use backlot_scene::PhysicsBody;
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+
+use crate::frame::{BodyPose, FrameState, decode};
+use crate::revisions::Revisions;
+use crate::state::{ClusterLink, ClusterNode, ClusterState};
+
+/// Frame states taken for this frame, oldest first; applied in the Input set.
+#[derive(Resource, Debug, Default)]
+pub struct Incoming {
+    /// In frame order.
+    pub states: Vec<FrameState>,
+    /// The newest frame number taken so far (None before the first).
+    pub newest: Option<u64>,
+    /// Scene time of the newest state, to follow in live mode.
+    pub scene_time: Option<f64>,
+}
+
+/// Decodes what arrived (frame states and snapshot answers) into `incoming`, in order.
+/// Returns how many were taken. A state of another cluster, of an older epoch, or older
+/// than one already taken is skipped; a gap in the numbering asks for a snapshot.
+pub fn take_frames(
+    link: &ClusterLink,
+    node: &ClusterNode,
+    state: &mut ClusterState,
+    incoming: &mut Incoming,
+) -> usize {
+    let Some(link) = link.0.as_ref() else {
+        return 0;
+    };
+    let mut taken = 0;
+    let mut arrived = link.snapshots.drain();
+    arrived.extend(link.frames.drain());
+    let mut decoded: Vec<FrameState> = Vec::with_capacity(arrived.len());
+    for bytes in arrived {
+        match decode(&bytes) {
+            Ok(f) => decoded.push(f),
+            Err(e) => {
+                state.decode_errors += 1;
+                if state.decode_errors % 100 == 1 {
+                    warn!("cluster: a frame state did not decode: {e}");
+                }
+                state.last_decode_error = Some(e.to_string());
+            }
+        }
+    }
+    // Snapshots and deltas may interleave; frame order decides, a snapshot first on a tie.
+    decoded.sort_by_key(|f| (f.header.frame, !f.header.snapshot));
+    for f in decoded {
+        if f.header.cluster != node.file.name || f.header.epoch < state.epoch {
+            continue;
+        }
+        if f.header.epoch > state.epoch {
+            // A new primary (failover): whatever it says now is the truth.
+            state.epoch = f.header.epoch;
+            incoming.newest = None;
+        }
+        if let Some(newest) = incoming.newest {
+            if f.header.frame <= newest && !f.header.snapshot {
+                continue;
+            }
+            if f.header.frame < newest {
+                continue;
+            }
+            if f.header.frame > newest + 1 && !f.header.snapshot {
+                state.gaps += 1;
+                request_snapshot(link, state);
+            }
+        } else if !f.header.snapshot {
+            // Joined mid-show: deltas apply, and a snapshot fills in the rest.
+            if state.snapshot_requests == 0 {
+                request_snapshot(link, state);
+            }
+        }
+        incoming.newest = Some(f.header.frame);
+        incoming.scene_time = Some(f.header.scene_time);
+        state.last_frame_bytes = bytes_hint(&f);
+        incoming.states.push(f);
+        taken += 1;
+    }
+    taken
+}
+
+fn bytes_hint(f: &FrameState) -> usize {
+    f.values.len() * 16 + f.bodies.len() * 40
+}
+
+fn request_snapshot(link: &crate::session::Link, state: &mut ClusterState) {
+    state.snapshot_requests += 1;
+    if let Err(e) = link.request_snapshot() {
+        warn!("cluster: {e}");
+    }
+}
+
+/// Applies the taken states: values through the arbiter, bodies, revision checks.
+#[allow(clippy::too_many_arguments)] // one system: each argument is a resource it reads
+pub(crate) fn apply_frames(
+    mut incoming: ResMut<Incoming>,
+    registry: Res<ParamRegistry>,
+    mut arbiter: ResMut<Arbiter>,
+    mut bodies: Query<(&Name, &mut Transform), With<PhysicsBody>>,
+    revisions: Res<Revisions>,
+    mut state: ResMut<ClusterState>,
+) {
+    let states = std::mem::take(&mut incoming.states);
+    let Some(last) = states.last() else {
+        return;
+    };
+    let frame = last.header.frame;
+    let primary = Source::Cluster(last.header.primary.clone());
+    // Later states win: collapse values and bodies to the newest of each.
+    let mut values: HashMap<&str, &backlot_params::ParamValue> = HashMap::new();
+    let mut poses: HashMap<&str, &BodyPose> = HashMap::new();
+    for s in &states {
+        for (address, value) in &s.values {
+            values.insert(address.as_str(), value);
+        }
+        for body in &s.bodies {
+            poses.insert(body.name.as_str(), body);
+        }
+    }
+    let mut unknown = 0;
+    for (address, value) in values {
+        if registry.entry(address).is_none() {
+            unknown += 1;
+            continue;
+        }
+        arbiter.push(Input {
+            address: address.to_string(),
+            value: value.clone(),
+            source: primary.clone(),
+            slew_ms: 0.0,
+            priority: i32::MAX,
+        });
+    }
+    state.unknown_values += unknown;
+    let mut found = 0;
+    for (name, mut transform) in &mut bodies {
+        if let Some(p) = poses.get(name.as_str()) {
+            let target = Transform {
+                translation: Vec3::from_array(p.translation),
+                rotation: Quat::from_array(p.rotation),
+                scale: transform.scale,
+            };
+            if *transform != target {
+                *transform = target;
+            }
+            found += 1;
+        }
+    }
+    state.unknown_bodies += (poses.len() - found.min(poses.len())) as u64;
+    state.revision_mismatch = last
+        .header
+        .revisions
+        .iter()
+        .filter_map(|(kind, theirs)| {
+            let ours = *revisions.0.get(kind)?;
+            (ours != *theirs).then(|| (kind.clone(), ours, *theirs))
+        })
+        .collect();
+    state.frame = frame;
+    state.frames_total += states.len() as u64;
+}
+
+/// Live mode: scene time follows the primary's. Virtual time only moves forward, so this
+/// node's clock is stepped by the difference each frame (never backwards).
+pub(crate) fn follow_scene_time(
+    incoming: Res<Incoming>,
+    node: Res<ClusterNode>,
+    time: Res<Time<Virtual>>,
+    mut strategy: ResMut<TimeUpdateStrategy>,
+) {
+    if node.lockstep {
+        return;
+    }
+    let Some(target) = incoming.scene_time else {
+        return;
+    };
+    let ahead = target - time.elapsed_secs_f64();
+    let step = if ahead.is_finite() && ahead > 0.0 {
+        Duration::from_secs_f64(ahead.min(1.0))
+    } else {
+        Duration::ZERO
+    };
+    *strategy = TimeUpdateStrategy::ManualDuration(step);
+}

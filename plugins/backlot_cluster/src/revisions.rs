@@ -1,0 +1,62 @@
+//! The revision of each loaded file (FNV-1a 64 of its text), carried in every frame header
+//! so a node can tell when it renders a file revision the primary does not have.
+
+use std::collections::BTreeMap;
+
+use backlot_files::{FileKind, FileLoaded, FileSource};
+use backlot_scene::SceneKind;
+use backlot_stage::StageKind;
+use bevy::prelude::*;
+
+use crate::frame::revision;
+
+/// Revisions of the files this node has loaded, by kind (`scene`, `stage`).
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct Revisions(pub BTreeMap<String, u64>);
+
+impl Revisions {
+    /// As the frame header carries them.
+    pub fn list(&self) -> Vec<(String, u64)> {
+        self.0.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
+/// Notes the revision of a file of kind `K` each time it (re)loads. The file was just read
+/// by its loader, so this second read is from the page cache and only happens on a reload.
+pub(crate) fn note_revision<K: FileKind>(
+    mut loaded: MessageReader<FileLoaded<K>>,
+    source: Option<Res<FileSource<K>>>,
+    mut revisions: ResMut<Revisions>,
+) {
+    if loaded.read().count() == 0 {
+        return;
+    }
+    let Some(source) = source else {
+        return;
+    };
+    match std::fs::read(&source.file) {
+        Ok(bytes) => {
+            revisions.0.insert(kind_name::<K>(), revision(&bytes));
+        }
+        Err(e) => warn!(
+            "cluster: cannot read {} for its revision: {e}",
+            source.file.display()
+        ),
+    }
+}
+
+/// `scene`, `stage`: the kind's name in frame headers.
+pub fn kind_name<K: FileKind>() -> String {
+    K::NOUN.replace(' ', "_")
+}
+
+pub(crate) fn build(app: &mut App) {
+    app.init_resource::<Revisions>().add_systems(
+        Update,
+        (
+            note_revision::<SceneKind>.after(backlot_files::watch_file::<SceneKind>),
+            note_revision::<StageKind>.after(backlot_files::watch_file::<StageKind>),
+        )
+            .in_set(backlot_params::BacklotSystems::Input),
+    );
+}

@@ -1,0 +1,259 @@
+//! The node's Zenoh session: a peer in a full mesh (it listens on its own endpoint and dials
+//! every other node's, retrying in the background), its liveliness token, and the
+//! subscriptions and queryables of its role. Zenoh calls back on its own threads; everything
+//! reaches the frame through bounded [`Mailbox`]es.
+
+use std::time::Duration;
+
+use zenoh::Wait;
+use zenoh::query::{Query, Reply};
+use zenoh::sample::{Sample, SampleKind};
+
+use crate::file::{ClusterFile, NodeDef, Role};
+use crate::keys::Keys;
+use crate::mailbox::Mailbox;
+
+/// Frame states waiting for the frame (a render node takes them in order).
+const FRAME_QUEUE: usize = 64;
+/// Status and rendered reports waiting (a few per node per frame).
+const REPORT_QUEUE: usize = 1024;
+/// Membership changes waiting.
+const LIVELINESS_QUEUE: usize = 256;
+/// Snapshot requests waiting for the primary's frame.
+const QUERY_QUEUE: usize = 32;
+
+/// A node joining or leaving, from liveliness tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Membership {
+    /// The node's token appeared.
+    Joined(String),
+    /// The node's token went: its process or machine is gone.
+    Left(String),
+}
+
+/// The open session and what it receives.
+pub struct Link {
+    session: zenoh::Session,
+    /// The cluster's keys.
+    pub keys: Keys,
+    /// This node's name.
+    pub node: String,
+    _token: zenoh::liveliness::LivelinessToken,
+    _subscribers: Vec<zenoh::pubsub::Subscriber<()>>,
+    queryable: Option<zenoh::query::Queryable<()>>,
+    /// Frame states from the primary (render and backup nodes).
+    pub frames: Mailbox<Vec<u8>>,
+    /// Other nodes' status messages: (node, bytes).
+    pub statuses: Mailbox<(String, Vec<u8>)>,
+    /// Render nodes' rendered-frame reports: (node, frame).
+    pub rendered: Mailbox<(String, u64)>,
+    /// Nodes joining and leaving.
+    pub membership: Mailbox<Membership>,
+    /// Snapshot requests (primary).
+    pub queries: Mailbox<Query>,
+    /// Snapshot replies (a node catching up).
+    pub snapshots: Mailbox<Vec<u8>>,
+}
+
+/// The Zenoh configuration of `node` in `file`: a peer listening on its own endpoint and
+/// dialling every other node's (and the file's extra `connect` endpoints).
+pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config, String> {
+    let json = |items: &[String]| {
+        serde_json::to_string(items).map_err(|e| format!("cannot write endpoints: {e}"))
+    };
+    let mut connect = file.peers_of(&node.name);
+    connect.extend(file.zenoh.connect.iter().cloned());
+    let mut config = zenoh::Config::default();
+    let mut set = |key: &str, value: String| {
+        config
+            .insert_json5(key, &value)
+            .map_err(|e| format!("zenoh setting {key} = {value}: {e}"))
+    };
+    set("mode", "\"peer\"".into())?;
+    set("listen/endpoints", json(std::slice::from_ref(&node.listen))?)?;
+    set("connect/endpoints", json(&connect)?)?;
+    // Peers not up yet are dialled in the background, quickly: nodes start in any order and
+    // a node that comes back is found again within a second.
+    set("connect/retry/period_init_ms", "100".into())?;
+    set("connect/retry/period_max_ms", "1000".into())?;
+    set(
+        "scouting/multicast/enabled",
+        file.zenoh.multicast_scouting.to_string(),
+    )?;
+    // Opening returns at once; the mesh forms while the node loads its scene.
+    set("open/return_conditions/connect_scouted", "false".into())?;
+    set("open/return_conditions/declares", "false".into())?;
+    Ok(config)
+}
+
+fn bytes(sample: &Sample) -> Vec<u8> {
+    sample.payload().to_bytes().into_owned()
+}
+
+impl Link {
+    /// Opens the session of `node` with the subscriptions its `role` needs.
+    pub fn open(file: &ClusterFile, node: &NodeDef, role: Role) -> Result<Self, String> {
+        let config = zenoh_config(file, node)?;
+        let session = zenoh::open(config)
+            .wait()
+            .map_err(|e| format!("cannot open the cluster's Zenoh session: {e}"))?;
+        let keys = Keys::new(&file.name);
+        let token = session
+            .liveliness()
+            .declare_token(keys.alive(&node.name))
+            .wait()
+            .map_err(|e| format!("cannot declare this node's liveliness: {e}"))?;
+
+        let mut link = Self {
+            session,
+            keys,
+            node: node.name.clone(),
+            _token: token,
+            _subscribers: Vec::new(),
+            queryable: None,
+            frames: Mailbox::new(FRAME_QUEUE),
+            statuses: Mailbox::new(REPORT_QUEUE),
+            rendered: Mailbox::new(REPORT_QUEUE),
+            membership: Mailbox::new(LIVELINESS_QUEUE),
+            queries: Mailbox::new(QUERY_QUEUE),
+            snapshots: Mailbox::new(4),
+        };
+        link.subscribe_reports()?;
+        link.subscribe_frames()?;
+        if role == Role::Primary {
+            link.serve_snapshots()?;
+        }
+        Ok(link)
+    }
+
+    fn subscribe_reports(&mut self) -> Result<(), String> {
+        let keys = self.keys.clone();
+        let membership = self.membership.clone();
+        let alive = self
+            .session
+            .liveliness()
+            .declare_subscriber(keys.alive_all())
+            // Nodes already up are reported as joined.
+            .history(true)
+            .callback(move |sample: Sample| {
+                let key = sample.key_expr().as_str();
+                if let Some(node) = keys.node_of(key, "alive") {
+                    membership.push(match sample.kind() {
+                        SampleKind::Put => Membership::Joined(node.to_string()),
+                        SampleKind::Delete => Membership::Left(node.to_string()),
+                    });
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot follow the cluster's nodes: {e}"))?;
+        self._subscribers.push(alive);
+
+        let keys = self.keys.clone();
+        let statuses = self.statuses.clone();
+        let status = self
+            .session
+            .declare_subscriber(keys.status_all())
+            .callback(move |sample: Sample| {
+                if let Some(node) = keys.node_of(sample.key_expr().as_str(), "status") {
+                    statuses.push((node.to_string(), bytes(&sample)));
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot follow node status: {e}"))?;
+        self._subscribers.push(status);
+
+        let keys = self.keys.clone();
+        let rendered = self.rendered.clone();
+        let reports = self
+            .session
+            .declare_subscriber(keys.rendered_all())
+            .callback(move |sample: Sample| {
+                let Some(node) = keys.node_of(sample.key_expr().as_str(), "rendered") else {
+                    return;
+                };
+                let b = bytes(&sample);
+                if let Ok(frame) = <[u8; 8]>::try_from(b.as_slice()) {
+                    rendered.push((node.to_string(), u64::from_le_bytes(frame)));
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot follow rendered frames: {e}"))?;
+        self._subscribers.push(reports);
+        Ok(())
+    }
+
+    fn subscribe_frames(&mut self) -> Result<(), String> {
+        let frames = self.frames.clone();
+        let sub = self
+            .session
+            .declare_subscriber(self.keys.frame())
+            .callback(move |sample: Sample| frames.push(bytes(&sample)))
+            .wait()
+            .map_err(|e| format!("cannot follow frame states: {e}"))?;
+        self._subscribers.push(sub);
+        Ok(())
+    }
+
+    /// Answers snapshot queries (the primary, or a backup that became one).
+    pub fn serve_snapshots(&mut self) -> Result<(), String> {
+        if self.queryable.is_some() {
+            return Ok(());
+        }
+        let queries = self.queries.clone();
+        let q = self
+            .session
+            .declare_queryable(self.keys.snapshot())
+            .callback(move |query: Query| queries.push(query))
+            .wait()
+            .map_err(|e| format!("cannot serve snapshots: {e}"))?;
+        self.queryable = Some(q);
+        Ok(())
+    }
+
+    /// Publishes a frame state.
+    pub fn put_frame(&self, bytes: Vec<u8>) -> Result<(), String> {
+        self.session
+            .put(self.keys.frame(), bytes)
+            .wait()
+            .map_err(|e| format!("cannot publish the frame: {e}"))
+    }
+
+    /// Publishes this node's status.
+    pub fn put_status(&self, bytes: Vec<u8>) -> Result<(), String> {
+        self.session
+            .put(self.keys.status(&self.node), bytes)
+            .wait()
+            .map_err(|e| format!("cannot publish status: {e}"))
+    }
+
+    /// Says this node has rendered `frame` (the swap barrier).
+    pub fn put_rendered(&self, frame: u64) -> Result<(), String> {
+        self.session
+            .put(self.keys.rendered(&self.node), frame.to_le_bytes().to_vec())
+            .wait()
+            .map_err(|e| format!("cannot report the rendered frame: {e}"))
+    }
+
+    /// Answers a snapshot query with `bytes`.
+    pub fn reply(&self, query: &Query, bytes: Vec<u8>) -> Result<(), String> {
+        query
+            .reply(self.keys.snapshot(), bytes)
+            .wait()
+            .map_err(|e| format!("cannot answer a snapshot query: {e}"))
+    }
+
+    /// Asks the primary for a full snapshot; the answer arrives in [`Link::snapshots`].
+    pub fn request_snapshot(&self) -> Result<(), String> {
+        let snapshots = self.snapshots.clone();
+        self.session
+            .get(self.keys.snapshot())
+            .timeout(Duration::from_secs(2))
+            .callback(move |reply: Reply| {
+                if let Ok(sample) = reply.result() {
+                    snapshots.push(bytes(sample));
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot ask for a snapshot: {e}"))
+    }
+}
