@@ -1,0 +1,223 @@
+//! Bytes → frame state. Bounded and panic-free: every count is checked against its limit
+//! and against the bytes left before anything is allocated for it, nothing recurses, and
+//! every read is checked against the end of the input.
+
+use backlot_params::ParamValue;
+
+use super::{
+    BodyPose, FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_FILES,
+    MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION, tag,
+};
+
+/// Reads one whole frame state; bytes after it are an error.
+pub fn decode(bytes: &[u8]) -> Result<FrameState, FrameError> {
+    let (header, used) = decode_header(bytes)?;
+    let mut r = Reader { bytes, pos: used };
+
+    let count = r.u32_as_usize()?;
+    let count = r.count(count, "values", MAX_VALUES, MIN_VALUE_LEN)?;
+    let mut values = Vec::with_capacity(count);
+    for _ in 0..count {
+        values.push(r.value()?);
+    }
+
+    let count = r.u32_as_usize()?;
+    let count = r.count(count, "bodies", MAX_BODIES, MIN_BODY_LEN)?;
+    let mut bodies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let name = r.str16()?;
+        let translation = r.f32s()?;
+        let rotation = r.f32s()?;
+        bodies.push(BodyPose {
+            name,
+            translation,
+            rotation,
+        });
+    }
+
+    match r.remaining() {
+        0 => Ok(FrameState {
+            header,
+            values,
+            bodies,
+        }),
+        left => Err(FrameError::TrailingBytes(left)),
+    }
+}
+
+/// Reads only the header, and how many bytes it took: enough to tell whose frame this is
+/// without decoding its body. Reserved flag bits are ignored.
+pub fn decode_header(bytes: &[u8]) -> Result<(FrameHeader, usize), FrameError> {
+    if bytes.len() > MAX_MESSAGE {
+        return Err(FrameError::TooLarge(bytes.len()));
+    }
+    // A prefix of the magic is a message cut short; anything else is not a frame state.
+    if bytes.iter().zip(&MAGIC).any(|(got, want)| got != want) {
+        return Err(FrameError::BadMagic);
+    }
+    let mut r = Reader { bytes, pos: 0 };
+    r.take(MAGIC.len())?;
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(FrameError::UnsupportedVersion(version));
+    }
+    let flags = r.u8()?;
+    let cluster = r.str8()?;
+    let frame = u64::from_le_bytes(r.array()?);
+    let scene_time = r.f64()?;
+    let primary = r.str8()?;
+    let epoch = u32::from_le_bytes(r.array()?);
+
+    let count = usize::from(r.u8()?);
+    let count = r.count(count, "files", MAX_FILES, MIN_FILE_LEN)?;
+    let mut revisions = Vec::with_capacity(count);
+    for _ in 0..count {
+        let kind = r.str8()?;
+        let revision = u64::from_le_bytes(r.array()?);
+        revisions.push((kind, revision));
+    }
+
+    let header = FrameHeader {
+        cluster,
+        frame,
+        scene_time,
+        primary,
+        epoch,
+        snapshot: (flags & FLAG_SNAPSHOT) != 0,
+        revisions,
+    };
+    Ok((header, r.pos))
+}
+
+/// A position in the input. `pos` never passes the end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.bytes.len().saturating_sub(self.pos)
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], FrameError> {
+        let (bytes, at) = (self.bytes, self.pos);
+        let slice = at
+            .checked_add(len)
+            .and_then(|end| bytes.get(at..end))
+            .ok_or(FrameError::Truncated { needed: len, at })?;
+        self.pos = at + len;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, FrameError> {
+        let [byte] = self.array::<1>()?;
+        Ok(byte)
+    }
+
+    fn u32_as_usize(&mut self) -> Result<usize, FrameError> {
+        let count = u32::from_le_bytes(self.array()?);
+        // Only a 16-bit target cannot hold it, and there it is over every limit anyway.
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    fn f32(&mut self) -> Result<f32, FrameError> {
+        let at = self.pos;
+        let v = f32::from_le_bytes(self.array()?);
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(FrameError::NotFinite { at })
+        }
+    }
+
+    fn f32s<const N: usize>(&mut self) -> Result<[f32; N], FrameError> {
+        let mut out = [0.0; N];
+        for v in &mut out {
+            *v = self.f32()?;
+        }
+        Ok(out)
+    }
+
+    fn f64(&mut self) -> Result<f64, FrameError> {
+        let at = self.pos;
+        let v = f64::from_le_bytes(self.array()?);
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(FrameError::NotFinite { at })
+        }
+    }
+
+    fn string(&mut self, len: usize) -> Result<String, FrameError> {
+        let at = self.pos;
+        let bytes = self.take(len)?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| FrameError::BadUtf8 { at })
+    }
+
+    /// A string with a u8 length.
+    fn str8(&mut self) -> Result<String, FrameError> {
+        let len = self.u8()?;
+        self.string(usize::from(len))
+    }
+
+    /// A string with a u16 length.
+    fn str16(&mut self) -> Result<String, FrameError> {
+        let len = u16::from_le_bytes(self.array()?);
+        self.string(usize::from(len))
+    }
+
+    /// A list's count, checked against its limit and against the bytes left (each item
+    /// takes at least `min_len`), so that allocating for it is justified by the input.
+    fn count(
+        &self,
+        count: usize,
+        what: &'static str,
+        max: usize,
+        min_len: usize,
+    ) -> Result<usize, FrameError> {
+        if count > max {
+            return Err(FrameError::TooMany { what, count, max });
+        }
+        // No overflow: count ≤ max ≤ MAX_VALUES and min_len is a few bytes.
+        let needed = count * min_len;
+        if needed > self.remaining() {
+            return Err(FrameError::Truncated {
+                needed,
+                at: self.pos,
+            });
+        }
+        Ok(count)
+    }
+
+    fn value(&mut self) -> Result<(String, ParamValue), FrameError> {
+        let address = self.str16()?;
+        let at = self.pos;
+        let value = match self.u8()? {
+            tag::FLOAT => ParamValue::Float(self.f32()?),
+            tag::INT => ParamValue::Int(i32::from_le_bytes(self.array()?)),
+            tag::BOOL => {
+                let at = self.pos;
+                match self.u8()? {
+                    0 => ParamValue::Bool(false),
+                    1 => ParamValue::Bool(true),
+                    byte => return Err(FrameError::BadTag { tag: byte, at }),
+                }
+            }
+            tag::COLOR => ParamValue::Color(self.f32s()?),
+            tag::VEC3 => ParamValue::Vec3(self.f32s()?),
+            tag::TRIGGER => ParamValue::Trigger,
+            tag::ENUM => ParamValue::Enum(self.str16()?),
+            other => return Err(FrameError::BadTag { tag: other, at }),
+        };
+        Ok((address, value))
+    }
+}
