@@ -8,7 +8,9 @@ use backlot_files::register_file;
 use backlot_layers::{LayersKind, LayersPlugin};
 use backlot_params::ParamsPlugin;
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
-use backlot_stage::{OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StagePlugin};
+use backlot_stage::{
+    OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StageOutputs, StagePlugin,
+};
 use backlot_tracking::TrackingPlugin;
 use backlot_ui::{Heartbeat, MemoryPlugin, UiPlugin, WatchdogPlugin};
 use bevy::app::{PluginGroupBuilder, ScheduleRunnerPlugin};
@@ -74,6 +76,10 @@ pub struct AppOptions {
     /// A frame running longer than this is logged as a stall and counted (`/status/stalls`);
     /// none: no watchdog (renders, whose frames may take long).
     pub watchdog: Option<Duration>,
+    /// This process's node in a render cluster; none: a single process, no Zenoh session.
+    pub cluster: Option<crate::cluster::ClusterChoice>,
+    /// Which of the stage's outputs this process draws.
+    pub stage_outputs: StageOutputs,
 }
 
 impl AppOptions {
@@ -98,6 +104,8 @@ impl AppOptions {
             layers: None,
             log_dir: None,
             watchdog: None,
+            cluster: None,
+            stage_outputs: StageOutputs::All,
         }
     }
 }
@@ -124,6 +132,10 @@ pub struct BacklotPlugins {
     pub control: Option<ControlPlugin>,
     /// Reactive layers, when a layer set is given.
     pub layers: Option<LayersPlugin>,
+    /// Rigid-body simulation (off on a cluster's render nodes, which apply the primary's).
+    pub physics: bool,
+    /// The render cluster, when this process is one of its nodes.
+    pub cluster: Option<backlot_cluster::ClusterPlugin>,
 }
 
 impl PluginGroup for BacklotPlugins {
@@ -133,7 +145,7 @@ impl PluginGroup for BacklotPlugins {
             .add(MemoryPlugin::default())
             .add(ScenePlugin {
                 asset_root: Some(self.asset_root.clone()),
-                physics: true,
+                physics: self.physics,
             });
         let group = if self.stage {
             group
@@ -152,6 +164,10 @@ impl PluginGroup for BacklotPlugins {
             Some(layers) => group.add(layers),
             None => group,
         };
+        let group = match self.cluster {
+            Some(cluster) => group.add(cluster),
+            None => group,
+        };
         if self.ui { group.add(UiPlugin) } else { group }
     }
 }
@@ -160,6 +176,12 @@ impl PluginGroup for BacklotPlugins {
 /// source first, as Bevy requires before `AssetPlugin`.
 pub fn build_app(options: &AppOptions) -> App {
     let mut app = App::new();
+    // A cluster's render, backup and spare nodes run no inputs, layers or physics: they
+    // apply the primary's frame states.
+    let inputs = options
+        .cluster
+        .as_ref()
+        .is_none_or(crate::cluster::ClusterChoice::runs_inputs);
     register_file::<SceneKind>(&mut app, &options.scene);
     if let Some(stage) = &options.stage {
         register_file::<StageKind>(&mut app, stage);
@@ -172,10 +194,11 @@ pub fn build_app(options: &AppOptions) -> App {
         }
     }
 
-    if let (Some(map), Some(_)) = (&options.map, &options.control) {
+    app.insert_resource(options.stage_outputs.clone());
+    if let (Some(map), Some(_), true) = (&options.map, &options.control, inputs) {
         register_file::<MapKind>(&mut app, map);
     }
-    if let Some(layers) = &options.layers {
+    if let (Some(layers), true) = (&options.layers, inputs) {
         register_file::<LayersKind>(&mut app, layers);
     }
 
@@ -255,18 +278,28 @@ pub fn build_app(options: &AppOptions) -> App {
         ui: windowed,
         stage: options.stage.is_some(),
         tracking: TrackingPlugin {
-            live: options.tracking_live,
-            replay: options.tracking_replay.clone(),
+            live: options.tracking_live && inputs,
+            replay: options.tracking_replay.clone().filter(|_| inputs),
             takes_dir: options.takes_dir.clone(),
         },
         control: options
             .control
             .clone()
+            .filter(|_| inputs)
             .map(|settings| ControlPlugin { settings }),
-        layers: options.layers.as_ref().map(|_| LayersPlugin {
-            live: options.mode != AppMode::Render,
-            asset_root: options.asset_root.clone(),
-        }),
+        layers: options
+            .layers
+            .as_ref()
+            .filter(|_| inputs)
+            .map(|_| LayersPlugin {
+                live: options.mode != AppMode::Render,
+                asset_root: options.asset_root.clone(),
+            }),
+        physics: inputs,
+        cluster: options
+            .cluster
+            .as_ref()
+            .map(crate::cluster::ClusterChoice::plugin),
     });
 
     if let Some(limit) = options.watchdog {

@@ -140,6 +140,13 @@ pub struct RunArgs {
     /// without that listener.
     #[arg(long)]
     pub strict_ports: bool,
+    /// Join a render cluster (*.cluster.ron) as the node named by --node; the cluster file
+    /// names the stage, and the node's role decides what runs here (see docs/cluster.md).
+    #[arg(long, value_name = "FILE", requires = "node", conflicts_with = "stage")]
+    pub cluster: Option<PathBuf>,
+    /// This machine's node in the cluster file.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub node: Option<String>,
 }
 
 impl RunArgs {
@@ -216,6 +223,13 @@ pub struct RenderArgs {
     /// run in step, so renders stay deterministic.
     #[arg(long, value_name = "FILE")]
     pub layers: Option<PathBuf>,
+    /// Render as one node of a cluster, in lockstep with the others on the fixed render
+    /// clock: the primary publishes each frame, render nodes write their own outputs.
+    #[arg(long, value_name = "FILE", requires = "node", conflicts_with = "stage")]
+    pub cluster: Option<PathBuf>,
+    /// This machine's node in the cluster file.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub node: Option<String>,
 }
 
 /// Parses `ADDRESS=VALUE`.

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod files;
 pub mod log_file;
 pub mod log_flood;

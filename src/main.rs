@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
+use backlot::cluster::ClusterChoice;
 use backlot::{files, log_file, paths, render};
 use backlot_control::{ControlSettings, PortProblems};
 use backlot_scene::format::parse_scene_file;
@@ -34,6 +35,39 @@ fn files_ok(files: &[&std::path::Path], asset_root: &std::path::Path) -> bool {
         }
     }
     ok
+}
+
+/// `--cluster FILE --node NAME`, read and checked; `Err` has been printed.
+fn cluster_choice(
+    cluster: Option<&std::path::Path>,
+    node: Option<&str>,
+    asset_root: &std::path::Path,
+) -> Result<Option<ClusterChoice>, ()> {
+    let (Some(file), Some(node)) = (cluster, node) else {
+        return Ok(None);
+    };
+    if !files_ok(&[file], asset_root) {
+        return Err(());
+    }
+    ClusterChoice::load(file, node, asset_root)
+        .map(Some)
+        .map_err(|e| eprintln!("{e}"))
+}
+
+/// The outputs this process draws: every one, or in a cluster what its node's role draws.
+fn stage_outputs(
+    cluster: Option<&ClusterChoice>,
+    stage: Option<&std::path::Path>,
+    asset_root: &std::path::Path,
+) -> backlot_stage::StageOutputs {
+    use backlot_files::FileKind;
+    let (Some(cluster), Some(stage)) = (cluster, stage) else {
+        return backlot_stage::StageOutputs::All;
+    };
+    let names: Vec<String> = backlot_stage::StageKind::parse_file(stage, Some(asset_root))
+        .map(|s| s.outputs.iter().map(|o| o.name.0.clone()).collect())
+        .unwrap_or_default();
+    cluster.outputs(&names)
 }
 
 /// `run --strict-ports`: a port needed at start could not be bound; says which (and who
@@ -102,8 +136,17 @@ fn main() -> ExitCode {
             }
         },
         Command::Render(args) => {
+            let Ok(mut cluster) =
+                cluster_choice(args.cluster.as_deref(), args.node.as_deref(), &asset_root)
+            else {
+                return ExitCode::FAILURE;
+            };
+            if let Some(c) = cluster.as_mut() {
+                c.lockstep = true;
+            }
+            let stage = cluster.as_ref().map(ClusterChoice::stage).or(args.stage.clone());
             let given: Vec<&std::path::Path> = std::iter::once(args.scene.as_path())
-                .chain(args.stage.as_deref())
+                .chain(stage.as_deref())
                 .chain(args.tracking_replay.as_deref())
                 .chain(args.layers.as_deref())
                 .collect();
@@ -119,8 +162,11 @@ fn main() -> ExitCode {
                 eprintln!("{NO_DEVICE}");
                 return ExitCode::FAILURE;
             }
+            let stage_outputs = stage_outputs(cluster.as_ref(), stage.as_deref(), &asset_root);
             let options = AppOptions {
-                stage: args.stage.clone(),
+                stage,
+                stage_outputs,
+                cluster,
                 camera_override: StageCameraOverride {
                     pose: args.camera_pose,
                     fov: args.fov,
@@ -131,7 +177,12 @@ fn main() -> ExitCode {
                 layers: args.layers.clone(),
                 ..AppOptions::render(args.scene.clone(), asset_root, args.size)
             };
-            match render::render_frames(&options, args.frames, &args.out) {
+            let rendered = if options.cluster.is_some() {
+                render::render_cluster_frames(&options, args.frames, &args.out)
+            } else {
+                render::render_frames(&options, args.frames, &args.out)
+            };
+            match rendered {
                 Ok(paths) => {
                     println!("wrote {} frame(s) to {}", paths.len(), args.out.display());
                     ExitCode::SUCCESS
@@ -143,12 +194,22 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
+            let Ok(cluster) =
+                cluster_choice(args.cluster.as_deref(), args.node.as_deref(), &asset_root)
+            else {
+                return ExitCode::FAILURE;
+            };
+            let stage = cluster.as_ref().map(ClusterChoice::stage).or(args.stage.clone());
             let network = args.network();
             let map = args.map.clone().or_else(|| {
                 let default = paths::default_map();
                 default.exists().then_some(default)
             });
-            let scene = args.scene.unwrap_or_else(paths::default_scene);
+            let scene = args
+                .scene
+                .clone()
+                .or_else(|| cluster.as_ref().and_then(ClusterChoice::scene))
+                .unwrap_or_else(paths::default_scene);
             let layers = if args.no_layers {
                 None
             } else {
@@ -156,7 +217,7 @@ fn main() -> ExitCode {
             };
             let given: Vec<&std::path::Path> = std::iter::once(scene.as_path())
                 .chain(map.as_deref())
-                .chain(args.stage.as_deref())
+                .chain(stage.as_deref())
                 .chain(args.tracking_replay.as_deref())
                 .chain(layers.as_deref())
                 .collect();
@@ -171,11 +232,23 @@ fn main() -> ExitCode {
             } else {
                 AppMode::Windowed
             };
+            // A node serves OSC and OSCQuery on the ports its cluster file gives it.
+            let node_port = |port: Option<u16>, given: u16| port.unwrap_or(given);
+            let (osc_port, oscquery_port) = match &cluster {
+                Some(c) => (
+                    node_port(c.node.osc_port, args.osc_port),
+                    node_port(c.node.oscquery_port, args.oscquery_port),
+                ),
+                None => (args.osc_port, args.oscquery_port),
+            };
+            let stage_outputs = stage_outputs(cluster.as_ref(), stage.as_deref(), &asset_root);
             let options = AppOptions {
                 mode,
                 max_frames: args.max_frames,
                 render,
-                stage: args.stage.clone(),
+                stage,
+                stage_outputs,
+                cluster,
                 tracking_live: true,
                 tracking_replay: args.tracking_replay.clone(),
                 takes_dir: args.takes_dir.clone(),
@@ -187,9 +260,9 @@ fn main() -> ExitCode {
                     ms => Some(Duration::from_millis(ms)),
                 },
                 control: Some(ControlSettings {
-                    osc_port: args.osc_port,
+                    osc_port,
                     osc_tcp_port: args.osc_tcp_port,
-                    oscquery_port: args.oscquery_port,
+                    oscquery_port,
                     artnet_port: args.artnet_port,
                     sacn_port: args.sacn_port,
                     live: true,

@@ -201,10 +201,36 @@ pub fn render_frames(
     prepare_out(out)?;
     let mut driver = FrameDriver::new(options);
     driver.load()?;
+    drive(&mut driver, frames, out, &mut NoHooks)
+}
+
+/// What a frame-by-frame run does around each step (a cluster's lockstep).
+pub trait StepHooks {
+    /// Before frame `frame` is stepped.
+    fn before(&mut self, _world: &mut World, _frame: u32) -> Result<(), String> {
+        Ok(())
+    }
+    /// After frame `frame` was stepped (and rendered: the step waits for the GPU).
+    fn after(&mut self, _world: &mut World, _frame: u32) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+struct NoHooks;
+impl StepHooks for NoHooks {}
+
+/// Steps `frames` frames of a loaded driver, writing every capture target of each.
+fn drive(
+    driver: &mut FrameDriver,
+    frames: u32,
+    out: &Path,
+    hooks: &mut dyn StepHooks,
+) -> Result<Vec<PathBuf>, String> {
     let targets = capture_targets(driver.world_mut())?;
     let captured: Captured = Arc::default();
     let mut writer = PngWriter::start(out, QUEUED_FRAMES * targets.len().max(1))?;
     for frame in 0..frames {
+        hooks.before(driver.world_mut(), frame)?;
         for (name, image) in &targets {
             let sink = captured.clone();
             let name = name.clone();
@@ -220,6 +246,7 @@ pub fn render_frames(
                 });
         }
         driver.step()?;
+        hooks.after(driver.world_mut(), frame)?;
         writer.take(&captured)?;
     }
     // GPU readback lags a frame or two behind.
@@ -233,6 +260,76 @@ pub fn render_frames(
         writer.take(&captured)?;
     }
     writer.finish()
+}
+
+/// How long a lockstep node waits for the others: a node on a loaded machine may take a
+/// while to load its scene, but one that never comes must not hang the render forever.
+const CLUSTER_READY_TIMEOUT: Duration = Duration::from_secs(300);
+const CLUSTER_FRAME_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The lockstep of a cluster node: the primary publishes frame N once every render node is
+/// ready and has rendered N-1; a render node steps frame N once it has N's state.
+struct ClusterLockstep {
+    primary: bool,
+}
+
+impl StepHooks for ClusterLockstep {
+    fn before(&mut self, world: &mut World, frame: u32) -> Result<(), String> {
+        if self.primary {
+            if frame == 0 {
+                backlot_cluster::lockstep::wait_render_nodes_ready(world, CLUSTER_READY_TIMEOUT)?;
+                backlot_cluster::lockstep::start_publishing(world);
+            } else {
+                backlot_cluster::lockstep::wait_rendered(
+                    world,
+                    u64::from(frame - 1),
+                    CLUSTER_FRAME_TIMEOUT,
+                )?;
+            }
+            Ok(())
+        } else {
+            let timeout = if frame == 0 {
+                CLUSTER_READY_TIMEOUT
+            } else {
+                CLUSTER_FRAME_TIMEOUT
+            };
+            backlot_cluster::lockstep::wait_frame(world, u64::from(frame), timeout)
+        }
+    }
+
+    fn after(&mut self, world: &mut World, frame: u32) -> Result<(), String> {
+        if !self.primary {
+            backlot_cluster::lockstep::rendered(world, u64::from(frame))?;
+        }
+        Ok(())
+    }
+}
+
+/// `render --cluster`: renders `frames` frames of this node in lockstep with the others;
+/// a render node writes its own outputs, the primary those no render node owns.
+pub fn render_cluster_frames(
+    options: &AppOptions,
+    frames: u32,
+    out: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    let primary = options
+        .cluster
+        .as_ref()
+        .is_some_and(crate::cluster::ClusterChoice::runs_inputs);
+    prepare_out(out)?;
+    let mut driver = FrameDriver::new(options);
+    driver.load()?;
+    let mut hooks = ClusterLockstep { primary };
+    let paths = drive(&mut driver, frames, out, &mut hooks)?;
+    if primary && frames > 0 {
+        // Every node has its last frame before the primary leaves the cluster.
+        backlot_cluster::lockstep::wait_rendered(
+            driver.world_mut(),
+            u64::from(frames - 1),
+            CLUSTER_FRAME_TIMEOUT,
+        )?;
+    }
+    Ok(paths)
 }
 
 /// Frames, per capture target, that may wait for the disk; readback waits past that.
