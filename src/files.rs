@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use backlot_files::{FileErrors, FileKind};
+use backlot_cluster::file::{ClusterKind, check_outputs, check_paths};
+use backlot_files::{FileErrors, FileKind, read_source};
+use backlot_stage::StageKind;
 
 /// One kind of backlot file, as the CLI sees it.
 #[derive(Clone, Copy)]
@@ -30,13 +32,29 @@ fn entry<K: FileKind>() -> FileType {
     }
 }
 
+/// A cluster file is checked with the stage it names: that stage must parse, and every
+/// output a node draws must be one of its outputs.
+fn check_cluster(file: &Path, asset_root: Option<&Path>) -> Result<(), FileErrors> {
+    let (text, shown) = read_source(file)?;
+    let cluster = ClusterKind::parse(&text, &shown, asset_root)?;
+    check_paths(&cluster, file, &text, &shown)?;
+    let stage = StageKind::parse_file(&cluster.stage_path(file), asset_root)?;
+    let outputs: Vec<String> = stage.outputs.iter().map(|o| o.name.0.clone()).collect();
+    check_outputs(&cluster, &outputs, &text, &shown)
+}
+
 /// Every file kind, in the order they are listed to users.
-pub fn file_types() -> [FileType; 4] {
+pub fn file_types() -> [FileType; 5] {
     [
         entry::<backlot_scene::SceneKind>(),
-        entry::<backlot_stage::StageKind>(),
+        entry::<StageKind>(),
         entry::<backlot_control::MapKind>(),
         entry::<backlot_layers::LayersKind>(),
+        FileType {
+            extension: ClusterKind::EXTENSION,
+            noun: ClusterKind::NOUN,
+            parse: check_cluster,
+        },
     ]
 }
 
@@ -48,7 +66,8 @@ pub fn file_type(file: &Path) -> Option<FileType> {
         .find(|t| name.ends_with(&format!(".{}", t.extension)))
 }
 
-/// `*.scene.ron, *.stage.ron, *.map.ron or *.layers.ron`, for "unknown file type".
+/// `*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron or *.cluster.ron`, for "unknown file
+/// type".
 pub fn expected() -> String {
     let names: Vec<String> = file_types()
         .iter()
@@ -71,6 +90,7 @@ mod tests {
             ("flat.stage.ron", "stage"),
             ("maps/default.map.ron", "map"),
             ("x.layers.ron", "layer set"),
+            ("clusters/local.cluster.ron", "cluster"),
         ] {
             assert_eq!(
                 file_type(Path::new(name)).map(|t| t.noun),
@@ -82,7 +102,64 @@ mod tests {
         assert!(file_type(Path::new("scene.ron.bak")).is_none());
         assert_eq!(
             expected(),
-            "*.scene.ron, *.stage.ron, *.map.ron or *.layers.ron"
+            "*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron or *.cluster.ron"
+        );
+    }
+
+    fn repo() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn check(file: &Path) -> Result<(), FileErrors> {
+        let kind = file_type(file).expect("a known kind");
+        kind.check(file, &repo().join("assets"))
+    }
+
+    #[test]
+    fn the_shipped_cluster_checks_with_its_stage() {
+        check(&repo().join("scenes/clusters/local.cluster.ron")).expect("the example is valid");
+    }
+
+    #[test]
+    fn a_cluster_drawing_an_output_its_stage_lacks_is_refused_where_it_names_it() {
+        let stage = repo().join("scenes/stages/curved_volume.stage.ron");
+        let text = format!(
+            "(\n    name: \"t\",\n    stage: {:?},\n    nodes: [\n        \
+             (name: \"a\", role: Primary, listen: \"tcp/127.0.0.1:7447\"),\n        \
+             (name: \"c\", role: Render, listen: \"tcp/127.0.0.1:7448\", \
+             outputs: [\"wall_left\", \"floor\"]),\n    ],\n)\n",
+            stage.display().to_string()
+        );
+        let name = format!("backlot-{}.cluster.ron", std::process::id());
+        let file = std::env::temp_dir().join(name);
+        std::fs::write(&file, text).expect("temp file written");
+        let result = check(&file);
+        let _ = std::fs::remove_file(&file);
+        let errors = result.expect_err("`floor` is not an output of curved_volume").0;
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!((errors[0].line, errors[0].col), (6, 88), "{errors:#?}");
+        assert!(
+            errors[0].message.contains("output `floor`, which the stage does not define"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn a_cluster_whose_stage_is_missing_is_refused_at_its_stage() {
+        let file = repo().join("scenes/clusters/local.cluster.ron");
+        let text = std::fs::read_to_string(&file)
+            .expect("the shipped cluster file is readable")
+            .replace("curved_volume.stage.ron", "nowhere.stage.ron");
+        let name = format!("backlot-{}-stage.cluster.ron", std::process::id());
+        let moved = std::env::temp_dir().join(name);
+        std::fs::write(&moved, text).expect("temp file written");
+        let result = check(&moved);
+        let _ = std::fs::remove_file(&moved);
+        let errors = result.expect_err("no stage there").0;
+        assert!(
+            errors.iter().any(|e| e.line == 5 && e.col == 12 && e.message.contains("stage file")),
+            "{errors:#?}"
         );
     }
 }
