@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::support::{Running, backlot, free_tcp, free_udp, repo, temp_dir};
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     // Where .ci/setup put the peers: $BACKLOT_PYTHON, else $BACKLOT_VENV, else the default.
     let path = std::env::var_os("BACKLOT_PYTHON")
         .map(PathBuf::from)

@@ -3,6 +3,7 @@
 
 mod access;
 mod cli;
+mod cluster;
 mod control;
 mod crates;
 mod disk;
