@@ -1,6 +1,8 @@
 //! The Controls panel (every parameter, its value, what drives it, override and MIDI learn)
 //! and the OSC, MIDI and DMX monitors.
 
+use std::time::Instant;
+
 use backlot_params::ParamRegistry;
 use backlot_ui::widgets::param_editor;
 use backlot_ui::{PanelAppExt, PanelSlot};
@@ -8,6 +10,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use crate::arbiter::{Arbiter, Source};
+use crate::dmx::MulticastStats;
 use crate::inbox::{
     Counters, InboxStats, LaneStats, LogKind, MAX_SENDERS, MonitorLine, MonitorSnapshot,
 };
@@ -54,6 +57,15 @@ fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
         }
     }
     crate::network::network_section(ui, world);
+    let failing = world
+        .get_resource::<DmxServers>()
+        .map_or(0, DmxServers::multicast_failing);
+    if failing > 0 {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!("sACN multicast: {failing} group(s) not joined, tried again (DMX monitor)"),
+        );
+    }
     bindings_editor(ui, world);
     let mut filter = world.resource::<ControlsFilter>().0.clone();
     ui.horizontal(|ui| {
@@ -245,6 +257,37 @@ fn listener_health(ui: &mut egui::Ui, listeners: &[(String, backlot_net::HealthR
     }
 }
 
+/// Failed memberships listed one by one at most; the rest are counted.
+const FAILED_JOINS_SHOWN: usize = 32;
+
+/// Each sACN multicast membership not held: why, how often it was tried again, and when
+/// it is next.
+fn multicast_failures(ui: &mut egui::Ui, m: &MulticastStats) {
+    let now = Instant::now();
+    for f in m.failed.iter().take(FAILED_JOINS_SHOWN) {
+        let next = match f.next_retry {
+            Some(t) => format!(
+                "next try in {:.0} s",
+                t.saturating_duration_since(now).as_secs_f32()
+            ),
+            None => "tried again when the patch changes".into(),
+        };
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!("{} · {} retries · {next}", f.error, f.retries),
+        );
+    }
+    if m.failed.len() > FAILED_JOINS_SHOWN {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 60),
+            format!(
+                "… and {} more groups not joined",
+                m.failed.len() - FAILED_JOINS_SHOWN
+            ),
+        );
+    }
+}
+
 fn osc_monitor(ui: &mut egui::Ui, world: &mut World) {
     let (Some(rt), Some(osc), Some(query)) = (
         world.get_resource::<ControlRuntime>(),
@@ -341,6 +384,9 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
         dmx.sacn.map_or("off".into(), |a| a.to_string())
     ));
     listener_health(ui, &dmx.health());
+    if let Some(m) = dmx.multicast() {
+        multicast_failures(ui, &m);
+    }
     let snap = snapshot(rt, LogKind::Dmx, &["artnet", "sacn"]);
     inbox_line(ui, "DMX", &snap.stats.dmx);
     senders_line(ui, &snap.stats);

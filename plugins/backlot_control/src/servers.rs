@@ -158,6 +158,21 @@ impl DmxServers {
             m.set_universes(universes);
         }
     }
+
+    /// Joins again the failed sACN multicast memberships whose wait is over at `now`;
+    /// how many were tried.
+    pub fn retry_sacn_joins(&mut self, now: Instant) -> usize {
+        self.multicast
+            .as_mut()
+            .map_or(0, |m| m.retry_joins(now))
+    }
+
+    /// sACN multicast memberships the patch wants that are not held.
+    pub fn multicast_failing(&self) -> usize {
+        self.multicast
+            .as_ref()
+            .map_or(0, dmx::SacnMulticast::failing)
+    }
 }
 
 impl Default for DmxServers {
@@ -442,6 +457,14 @@ fn dmx_port_problem(
         .report(PortProblem::new(Protocol::Dmx, what, addr, false, e));
 }
 
+/// Tries again, from the frame, the sACN multicast joins whose wait is over. A join is one
+/// quick system call and nothing here closes a socket (which would join its thread).
+pub(crate) fn retry_sacn_joins(mut dmx: ResMut<DmxServers>) {
+    // Most frames nothing is due: checked without marking the resource changed.
+    dmx.bypass_change_detection()
+        .retry_sacn_joins(Instant::now());
+}
+
 /// Connects MIDI ports that appeared (every 2 s).
 pub(crate) fn refresh_midi(
     rt: Res<ControlRuntime>,
@@ -464,4 +487,74 @@ pub(crate) fn refresh_midi(
     *refreshed = Some(Instant::now());
     let inbox = rt.inbox.clone();
     ports.refresh(&map.file.midi.inputs, &map.file.midi.outputs, &inbox);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Joins that fail on a real socket are tried again through the servers when due.
+    #[test]
+    fn failed_multicast_joins_are_retried_through_the_servers() {
+        let inbox = SharedInbox::default();
+        let unicast = dmx::bind_sacn(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, false).expect("bind");
+        let port = unicast.local_addr().expect("addr").port();
+        // 192.0.2.1 (TEST-NET-1) is no interface of this machine: every join fails.
+        let nowhere = Ipv4Addr::new(192, 0, 2, 1);
+        let mut servers = DmxServers {
+            multicast: Some(dmx::SacnMulticast::new(port, vec![nowhere], inbox)),
+            ..DmxServers::default()
+        };
+        servers.set_sacn_universes(&BTreeSet::from([1, 2]));
+        assert_eq!(servers.multicast_failing(), 2);
+        assert_eq!(servers.retry_sacn_joins(Instant::now()), 0, "not due yet");
+        let due = Instant::now() + dmx::RETRY_FIRST + Duration::from_millis(1);
+        assert_eq!(servers.retry_sacn_joins(due), 2);
+        let stats = servers.multicast().expect("multicast");
+        assert_eq!((stats.failing, stats.joins_failed, stats.retries), (2, 4, 2));
+        assert!(stats.failed.iter().all(|f| f.retries == 1), "{stats:?}");
+        // Without multicast (sACN bound to one address) there is nothing to retry.
+        assert_eq!(DmxServers::default().retry_sacn_joins(due), 0);
+        assert_eq!(DmxServers::default().multicast_failing(), 0);
+    }
+
+    /// The groups not joined are published as status, each with its next try.
+    #[test]
+    fn groups_not_joined_are_published() {
+        use crate::tests::{MAP, app_with, get};
+        let mut app = app_with(MAP, None);
+        let port = app
+            .world()
+            .resource::<DmxServers>()
+            .sacn
+            .expect("sACN listens")
+            .port();
+        let inbox = app.world().resource::<ControlRuntime>().inbox.clone();
+        let nowhere = Ipv4Addr::new(192, 0, 2, 1);
+        {
+            let mut servers = app.world_mut().resource_mut::<DmxServers>();
+            servers.multicast = Some(dmx::SacnMulticast::new(port, vec![nowhere], inbox));
+            servers.set_sacn_universes(&BTreeSet::from([1, 2, 3]));
+        }
+        app.update();
+        app.update();
+        let failing = crate::STATUS_MULTICAST_FAILING;
+        assert_eq!(get(&app, failing), backlot_params::ParamValue::Int(3));
+        let stats = app
+            .world()
+            .resource::<DmxServers>()
+            .multicast()
+            .expect("multicast");
+        assert_eq!(stats.failed.len(), 3);
+        assert!(stats.failed.iter().all(|f| f.next_retry.is_some()));
+        // Unpatched: nothing left to join.
+        app.world_mut()
+            .resource_mut::<DmxServers>()
+            .set_sacn_universes(&BTreeSet::new());
+        app.update();
+        assert_eq!(get(&app, failing), backlot_params::ParamValue::Int(0));
+    }
 }
