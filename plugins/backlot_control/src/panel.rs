@@ -387,8 +387,15 @@ fn dmx_monitor(ui: &mut egui::Ui, world: &mut World) {
     if let Some(m) = dmx.multicast() {
         multicast_failures(ui, &m);
     }
-    let snap = snapshot(rt, LogKind::Dmx, &["artnet", "sacn"]);
+    let (snap, timecodes_replaced) = {
+        let inbox = rt.inbox.lock();
+        let snap = inbox.monitor(LogKind::Dmx, &["artnet", "sacn"]);
+        (snap, inbox.timecodes_replaced())
+    };
     inbox_line(ui, "DMX", &snap.stats.dmx);
+    ui.label(format!(
+        "Art-Net time code: {timecodes_replaced} replaced by a newer one before a frame took them"
+    ));
     senders_line(ui, &snap.stats);
     counters(ui, &snap.counters);
     for (id, u) in &dmx.universes {
