@@ -4,6 +4,7 @@
 //! source loss, and the patch that turns slots into parameter values.
 
 mod bind;
+mod closing;
 mod groups;
 mod interface;
 mod merge;
@@ -13,6 +14,7 @@ mod receive;
 mod timecode;
 
 pub use bind::{bind_artnet, bind_exclusive, bind_sacn, bind_shared, port_problem};
+pub use closing::MAX_CLOSING;
 pub use groups::{
     GROUPS_PER_SOCKET, GroupAllocation, GroupChanges, MAX_GROUP_SOCKETS, Membership, wanted,
 };

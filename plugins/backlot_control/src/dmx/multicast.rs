@@ -1,7 +1,7 @@
 //! sACN multicast: memberships spread over sockets sharing the sACN port (planned by
 //! [`super::groups`]), joined and left as the patch changes. A failed join is warned once
 //! per universe with the system's error, counted, and shown in the DMX monitor; unicast
-//! sACN keeps working either way.
+//! sACN keeps working either way. Emptied sockets close off the frame ([`super::closing`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -12,6 +12,7 @@ use backlot_net::{AllowList, HealthReport, UdpListener};
 use tracing::{info, warn};
 
 use super::bind::bind_shared;
+use super::closing::Closer;
 use super::groups::{GROUPS_PER_SOCKET, GroupAllocation, MAX_GROUP_SOCKETS, Membership, wanted};
 use super::interface::interface_label;
 use super::receive::listen_sacn_as;
@@ -40,6 +41,12 @@ pub struct MulticastStats {
     pub refused: u64,
     /// The last failure.
     pub last_error: Option<String>,
+    /// Emptied sockets whose receive threads are being stopped off the frame.
+    pub closing: usize,
+    /// Emptied sockets closed on the frame (too many were closing already).
+    pub closed_on_frame: u64,
+    /// Closing threads that ended by a panic.
+    pub close_panics: u64,
 }
 
 /// The sACN multicast sockets and their memberships.
@@ -51,6 +58,8 @@ pub struct SacnMulticast {
     access: Option<Arc<AllowList>>,
     groups: GroupAllocation,
     sockets: Vec<Option<GroupSocket>>,
+    /// Stops emptied sockets' threads off the frame.
+    closer: Closer,
     /// Wanted memberships not held, and why (bounded by the patch).
     failed: BTreeMap<Membership, String>,
     /// Universes already warned about (bounded by the patch).
@@ -70,6 +79,7 @@ impl SacnMulticast {
             access: None,
             groups: GroupAllocation::default(),
             sockets: Vec::new(),
+            closer: Closer::default(),
             failed: BTreeMap::new(),
             warned: BTreeSet::new(),
             joins_failed: 0,
@@ -85,7 +95,8 @@ impl SacnMulticast {
     }
 
     /// Makes the memberships those of `universes` (sACN universe numbers): leaves the groups
-    /// of universes no longer patched, joins the new ones, closes emptied sockets.
+    /// of universes no longer patched, joins the new ones, closes emptied sockets (their
+    /// threads are stopped off the frame; a group joins again at once on a new socket).
     pub fn set_universes(&mut self, universes: &BTreeSet<u16>) {
         let want = wanted(universes, &self.interfaces);
         let changes = self.groups.plan(&want);
@@ -103,7 +114,7 @@ impl SacnMulticast {
                 );
             }
         }
-        self.close_empty();
+        let mut emptied = self.close_empty();
         let port = self.port;
         for (i, m) in &changes.join {
             let joined = match self.open(*i) {
@@ -130,7 +141,8 @@ impl SacnMulticast {
             );
             self.fail(*m, why);
         }
-        self.close_empty();
+        emptied.extend(self.close_empty());
+        self.closer.close(emptied);
         self.failed.retain(|m, _| want.contains(m));
         self.warned.retain(|u| universes.contains(u));
         if changes.leave.is_empty() && changes.join.is_empty() {
@@ -190,17 +202,22 @@ impl SacnMulticast {
             .ok_or_else(|| io::Error::other("socket not open"))
     }
 
-    /// Closes sockets that hold no membership (dropping a listener joins its thread).
-    fn close_empty(&mut self) {
+    /// Takes out sockets that hold no membership; their listeners, for the closer (dropping
+    /// one joins its thread).
+    fn close_empty(&mut self) -> Vec<UdpListener> {
         let per = self.groups.per_socket();
+        let mut emptied = Vec::new();
         for (i, slot) in self.sockets.iter_mut().enumerate() {
-            if per.get(i).copied().unwrap_or(0) == 0 {
-                *slot = None;
+            if per.get(i).copied().unwrap_or(0) == 0
+                && let Some(s) = slot.take()
+            {
+                emptied.push(s.listener);
             }
         }
         while matches!(self.sockets.last(), Some(None)) {
             self.sockets.pop();
         }
+        emptied
     }
 
     /// Memberships, sockets and failures now.
@@ -218,6 +235,9 @@ impl SacnMulticast {
             joins_failed: self.joins_failed,
             refused: self.refused,
             last_error: self.last_error.clone(),
+            closing: self.closer.closing(),
+            closed_on_frame: self.closer.on_frame,
+            close_panics: self.closer.panicked,
         }
     }
 
@@ -230,8 +250,13 @@ impl SacnMulticast {
             last_error: s.last_error.clone(),
             ..HealthReport::default()
         };
+        let closing = match s.closing {
+            0 => String::new(),
+            n => format!(", {n} closing"),
+        };
         let name = format!(
-            "sacn multicast ({} groups over {} sockets, {} failing; errors are failed joins)",
+            "sacn multicast ({} groups over {} sockets{closing}, {} failing; errors are failed \
+             joins)",
             s.memberships,
             s.per_socket.len(),
             s.failing
