@@ -5,6 +5,7 @@
 //! into parameter values.
 
 mod bind;
+mod closing;
 mod groups;
 mod interface;
 mod merge;
@@ -15,6 +16,7 @@ mod retry;
 mod timecode;
 
 pub use bind::{bind_artnet, bind_exclusive, bind_sacn, bind_shared, port_problem};
+pub use closing::MAX_CLOSING;
 pub use groups::{
     GROUPS_PER_SOCKET, GroupAllocation, GroupChanges, MAX_GROUP_SOCKETS, Membership, wanted,
 };

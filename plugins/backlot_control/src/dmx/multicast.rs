@@ -1,7 +1,8 @@
 //! sACN multicast: memberships spread over sockets sharing the sACN port (planned by
 //! [`super::groups`]), joined and left as the patch changes. A failed join is warned once
 //! per universe with the system's error, counted, shown in the DMX monitor, and tried again
-//! on a timer ([`super::retry`]); unicast sACN keeps working either way.
+//! on a timer ([`super::retry`]); unicast sACN keeps working either way. Emptied sockets
+//! close off the frame ([`super::closing`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -13,6 +14,7 @@ use backlot_net::{AllowList, HealthReport, UdpListener};
 use tracing::{info, warn};
 
 use super::bind::bind_shared;
+use super::closing::Closer;
 use super::groups::{GROUPS_PER_SOCKET, GroupAllocation, MAX_GROUP_SOCKETS, Membership, wanted};
 use super::interface::interface_label;
 use super::receive::listen_sacn_as;
@@ -46,6 +48,12 @@ pub struct MulticastStats {
     pub failed: Vec<FailedJoin>,
     /// Tries again made so far over the memberships not held.
     pub retries: u64,
+    /// Emptied sockets whose receive threads are being stopped off the frame.
+    pub closing: usize,
+    /// Emptied sockets closed on the frame (too many were closing already).
+    pub closed_on_frame: u64,
+    /// Closing threads that ended by a panic.
+    pub close_panics: u64,
 }
 
 /// The sACN multicast sockets and their memberships.
@@ -57,6 +65,8 @@ pub struct SacnMulticast {
     access: Option<Arc<AllowList>>,
     groups: GroupAllocation,
     sockets: Vec<Option<GroupSocket>>,
+    /// Stops emptied sockets' threads off the frame.
+    closer: Closer,
     /// Wanted memberships not held, and why (bounded by the patch).
     failed: BTreeMap<Membership, String>,
     /// Universes already warned about (bounded by the patch).
@@ -78,6 +88,7 @@ impl SacnMulticast {
             access: None,
             groups: GroupAllocation::default(),
             sockets: Vec::new(),
+            closer: Closer::default(),
             failed: BTreeMap::new(),
             warned: BTreeSet::new(),
             joins_failed: 0,
@@ -94,7 +105,8 @@ impl SacnMulticast {
     }
 
     /// Makes the memberships those of `universes` (sACN universe numbers): leaves the groups
-    /// of universes no longer patched, joins the new ones, closes emptied sockets.
+    /// of universes no longer patched, joins the new ones, closes emptied sockets (their
+    /// threads are stopped off the frame; a group joins again at once on a new socket).
     pub fn set_universes(&mut self, universes: &BTreeSet<u16>) {
         let want = wanted(universes, &self.interfaces);
         let changes = self.groups.plan(&want);
@@ -112,7 +124,7 @@ impl SacnMulticast {
                 );
             }
         }
-        self.close_empty();
+        let mut emptied = self.close_empty();
         let now = Instant::now();
         for (i, m) in &changes.join {
             match self.join_one(*i, m) {
@@ -136,7 +148,8 @@ impl SacnMulticast {
             );
             self.fail(*m, why);
         }
-        self.close_empty();
+        emptied.extend(self.close_empty());
+        self.closer.close(emptied);
         self.failed.retain(|m, _| want.contains(m));
         let failed = &self.failed;
         self.retries.retain(|m| failed.contains_key(m));
@@ -259,17 +272,22 @@ impl SacnMulticast {
             .ok_or_else(|| io::Error::other("socket not open"))
     }
 
-    /// Closes sockets that hold no membership (dropping a listener joins its thread).
-    fn close_empty(&mut self) {
+    /// Takes out sockets that hold no membership; their listeners, for the closer (dropping
+    /// one joins its thread).
+    fn close_empty(&mut self) -> Vec<UdpListener> {
         let per = self.groups.per_socket();
+        let mut emptied = Vec::new();
         for (i, slot) in self.sockets.iter_mut().enumerate() {
-            if per.get(i).copied().unwrap_or(0) == 0 {
-                *slot = None;
+            if per.get(i).copied().unwrap_or(0) == 0
+                && let Some(s) = slot.take()
+            {
+                emptied.push(s.listener);
             }
         }
         while matches!(self.sockets.last(), Some(None)) {
             self.sockets.pop();
         }
+        emptied
     }
 
     /// Memberships, sockets and failures now.
@@ -303,6 +321,9 @@ impl SacnMulticast {
                 })
                 .collect(),
             retries: self.retries.retries(),
+            closing: self.closer.closing(),
+            closed_on_frame: self.closer.on_frame,
+            close_panics: self.closer.panicked,
         }
     }
 
@@ -315,9 +336,13 @@ impl SacnMulticast {
             last_error: s.last_error.clone(),
             ..HealthReport::default()
         };
+        let closing = match s.closing {
+            0 => String::new(),
+            n => format!(", {n} closing"),
+        };
         let name = format!(
-            "sacn multicast ({} groups over {} sockets, {} failing, {} retries; errors are \
-             failed joins)",
+            "sacn multicast ({} groups over {} sockets{closing}, {} failing, {} retries; errors \
+             are failed joins)",
             s.memberships,
             s.per_socket.len(),
             s.failing,

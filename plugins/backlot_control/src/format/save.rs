@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use backlot_scene::format::FileErrors;
 
@@ -205,7 +206,11 @@ fn folder(path: &Path) -> &Path {
 /// Temp file beside it, fsync, read back, rename: a crash never leaves a half-written map.
 /// On any failure the temp file is removed.
 fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
-    let tmp = beside(path, |name| format!(".{name}.tmp-{}", std::process::id()));
+    // A learn saves off the frame while the Controls panel may save on it: each save has a
+    // temp file of its own.
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let tmp = beside(path, |name| format!(".{name}.tmp-{}-{n}", std::process::id()));
     if let Err(source) = write_then_rename(&tmp, path, text) {
         let _ = std::fs::remove_file(&tmp);
         return Err(SaveError::Write {
