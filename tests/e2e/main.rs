@@ -10,6 +10,7 @@ mod faults;
 mod frame;
 mod layers;
 mod logs;
+mod map_saves;
 mod memory;
 mod oscquery;
 mod reload;
