@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 
-pub(super) fn repo() -> PathBuf {
+fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -95,7 +95,7 @@ fn saves_are_atomic_and_round_trip() {
 }
 
 /// A hand-written map: comments of every kind, a trailing comment on the last binding.
-pub(super) const COMMENTED: &str = r#"// My surface. Keep this comment.
+const COMMENTED: &str = r#"// My surface. Keep this comment.
 (
     midi: (
         inputs: ["nanoKONTROL"], // the small one
@@ -111,7 +111,7 @@ pub(super) const COMMENTED: &str = r#"// My surface. Keep this comment.
 
 pub(super) const FOG: &str = r#"(control: Cc(channel: 2, cc: 20), target: "/scene/fog/density")"#;
 
-pub(super) fn learned(control: MidiControl, target: &str) -> MidiBinding {
+fn learned(control: MidiControl, target: &str) -> MidiBinding {
     MidiBinding {
         control,
         target: target.into(),
@@ -321,7 +321,7 @@ fn a_broken_file_on_disk_is_never_saved_over() {
 /// A map path in a folder that cannot be written: a read-only folder holding the map, or (as
 /// root, where permissions do not stop writes) a path under a regular file. Also the file
 /// whose bytes must not change.
-pub(super) fn unwritable_map(dir: &Path) -> (PathBuf, PathBuf) {
+fn unwritable_map(dir: &Path) -> (PathBuf, PathBuf) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
