@@ -13,6 +13,7 @@ mod faults_osc;
 mod frame;
 mod layers;
 mod logs;
+mod map_saves;
 mod memory;
 mod oscquery;
 mod reload;
