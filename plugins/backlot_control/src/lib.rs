@@ -42,7 +42,9 @@ pub use backlot_net::{
 };
 pub use feedback::Feedback;
 pub use map::{ControlMap, LearnResult, configure_map};
-pub use network::{STATUS_LISTENING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED};
+pub use network::{
+    STATUS_LISTENING, STATUS_MULTICAST_FAILING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED,
+};
 pub use route::ControlRuntime;
 pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers};
 
@@ -98,6 +100,8 @@ impl Plugin for ControlPlugin {
                 (
                     (map::watch_map, network::follow_map_access).chain(),
                     servers::refresh_midi,
+                    // Failed sACN joins, tried again once the patch in force is applied.
+                    servers::retry_sacn_joins.after(map::watch_map),
                 )
                     .in_set(BacklotSystems::Input),
             )

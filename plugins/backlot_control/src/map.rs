@@ -1,6 +1,9 @@
 //! The map in force: hot reload, applying it to universes and feedback targets, and writing
-//! MIDI-learned bindings back into the file (spliced into the user's text; never over a file
-//! with errors, whose learned bindings wait in force until a save succeeds).
+//! MIDI-learned bindings back into the file off the frame (spliced into the user's text;
+//! never over a file with errors, whose learned bindings wait in force until a save
+//! succeeds).
+
+mod learn_save;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,8 +13,9 @@ use bevy::prelude::*;
 use crate::asset::{MapAsset, MapKind, MapSource};
 use crate::dmx::{self, Universe};
 use crate::feedback::Feedback;
-use crate::format::{MapFile, MidiBinding, SaveError, Saved, learn_binding, save_learned_bindings};
+use crate::format::{MapFile, MidiBinding, Saved, learn_binding};
 use crate::servers::DmxServers;
+use learn_save::{LearnSaver, SaveDone, SaveRequest};
 
 /// The map in force.
 #[derive(Resource, Debug, Default)]
@@ -35,6 +39,16 @@ pub struct ControlMap {
     dirty: bool,
     /// `loads` when pending bindings were last tried: each good load is a new chance.
     tried_at_load: u32,
+    /// Writes learned bindings into the file off the frame, one save at a time.
+    saver: LearnSaver,
+}
+
+impl ControlMap {
+    /// A save of learned bindings is under way (its result shows in `last_save` or
+    /// `save_error` once it is done).
+    pub fn saving(&self) -> bool {
+        self.saver.busy()
+    }
 }
 
 /// Follows the map asset (hot reload; a broken edit keeps the last good map).
@@ -106,10 +120,10 @@ pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mu
 #[derive(Resource, Default)]
 pub struct LearnResult(pub Option<MidiBinding>);
 
-/// Puts a learned binding in force and writes learned bindings into the map file, touching
-/// only their text. A map file with errors is not overwritten: the binding stays in force
-/// and pending, and is written by the next save that succeeds (the next learn, the next good
-/// load of the file, or the Controls panel's Save).
+/// Puts a learned binding in force and writes learned bindings into the map file off the
+/// frame, touching only their text. A map file with errors is not overwritten: the binding
+/// stays in force and pending, and is written by the next save that succeeds (the next
+/// learn, the next good load of the file, or the Controls panel's Save).
 pub(crate) fn save_learned(
     mut learned: ResMut<LearnResult>,
     mut map: ResMut<ControlMap>,
@@ -117,6 +131,9 @@ pub(crate) fn save_learned(
 ) {
     let fresh = learned.0.take();
     let map = &mut *map;
+    if let Some(done) = map.saver.poll() {
+        finish_save(map, done);
+    }
     if let Some(binding) = &fresh {
         info!("MIDI learn: {:?} → {}", binding.control, binding.target);
         learn_binding(&mut map.file.midi.bindings, binding.clone());
@@ -125,29 +142,39 @@ pub(crate) fn save_learned(
     let Some(source) = source else { return };
     match fresh {
         Some(binding) => learn_binding(&mut map.pending, binding),
-        None if map.pending.is_empty() || map.tried_at_load == map.loads => return,
+        // A save under way answers first (our own write reloads the file too).
+        None if map.pending.is_empty()
+            || map.tried_at_load == map.loads
+            || map.saver.busy() =>
+        {
+            return;
+        }
         None => {}
     }
     map.tried_at_load = map.loads;
-    let path = &source.file;
-    match save_learned_bindings(&map.pending, &map.file, path) {
+    map.saver.request(SaveRequest {
+        learned: map.pending.clone(),
+        whole: map.file.clone(),
+        path: source.file.clone(),
+    });
+}
+
+/// Shows how a save went; the bindings it wrote are no longer pending.
+fn finish_save(map: &mut ControlMap, done: SaveDone) {
+    let shown = done.path.display();
+    match done.result {
         Ok(saved) => {
             if matches!(saved, Saved::Rewritten { .. }) {
-                warn!("map saved: {}: {saved}", path.display());
+                warn!("map saved: {shown}: {saved}");
             } else {
-                info!("map saved: {}: {saved}", path.display());
+                info!("map saved: {shown}: {saved}");
             }
-            map.last_save = Some(format!("saved {}: {saved}", path.display()));
+            map.last_save = Some(format!("saved {shown}: {saved}"));
             map.save_error = None;
-            map.pending.clear();
+            // Bindings learned while it ran stay pending: the save queued for them writes them.
+            map.pending.retain(|b| !done.learned.contains(b));
         }
-        Err(e) => {
-            let why = match &e {
-                SaveError::Broken { at, .. } => {
-                    format!("map file has errors at {at}; fix it before saving learned bindings")
-                }
-                other => format!("cannot save learned bindings: {other}"),
-            };
+        Err(why) => {
             let why = format!(
                 "{why} ({} learned binding(s) in force, not yet saved)",
                 map.pending.len()

@@ -100,8 +100,9 @@ pub(crate) fn counter(a: ParamAddress, description: String) -> ParamSpec {
         .with_description(description)
 }
 
-/// The inbox's queues as read-only status: what waits, and what overflow cost.
-fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
+/// The inbox's queues as read-only status: what waits, and what overflow cost; and the
+/// Art-Net time codes a newer one replaced before a frame took them.
+fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats, timecodes_replaced: u64) {
     let int = |v: u64| ParamValue::Int(i32::try_from(v).unwrap_or(i32::MAX));
     for (protocol, lane) in [
         ("osc", &stats.osc),
@@ -145,6 +146,17 @@ fn inbox_status(registry: &mut ParamRegistry, stats: &InboxStats) {
         registry,
         int(stats.senders_evicted),
     );
+    status(
+        addresses::STATUS_INBOX_TIMECODES_REPLACED,
+        |a| {
+            counter(
+                a,
+                "Art-Net time codes replaced by a newer one before a frame took them".into(),
+            )
+        },
+        registry,
+        int(timecodes_replaced),
+    );
 }
 
 /// Fps, the inbox's counts, and the OSCQuery snapshot of the frame's resolved values.
@@ -173,8 +185,11 @@ pub(crate) fn publish_snapshot(
             ParamValue::Float(1.0 / dt),
         );
     }
-    let inbox = rt.inbox.lock().stats();
-    inbox_status(&mut registry, &inbox);
+    let (inbox, timecodes_replaced) = {
+        let inbox = rt.inbox.lock();
+        (inbox.stats(), inbox.timecodes_replaced())
+    };
+    inbox_status(&mut registry, &inbox, timecodes_replaced);
     // OSCQuery: a controller or operator write shows in the frame it applies; what only
     // animates (layers, status) refreshes at most 20 times a second.
     let throttled =

@@ -3,229 +3,28 @@
 //! protocol's address and checks its allow-list ([`NetAccess`]); a port that cannot be
 //! bound is logged, shown and kept in [`backlot_net::PortProblems`].
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::sync::{Arc, RwLock};
+mod dmx;
+mod osc;
+mod settings;
+
+use std::net::{SocketAddr, UdpSocket};
 use std::time::Instant;
 
-use backlot_net::{
-    NetAccess, NetworkSettings, OscRouter, PortProblem, PortProblems, Protocol, SlipListener,
-    UdpListener,
-};
+use backlot_net::{NetAccess, OscRouter, Protocol};
 use bevy::prelude::*;
 
 use crate::asset::MapSource;
-use crate::dmx::{self, Announce, Universe};
 use crate::feedback::Feedback;
-use crate::inbox::{LogKind, SharedInbox};
 use crate::map::ControlMap;
 use crate::midi::MidiPorts;
 use crate::network::{bind_failed, listening};
-use crate::oscquery::{self, SharedSnapshot};
+use crate::oscquery;
 use crate::route::ControlRuntime;
 
-/// Ports and switches, from the command line.
-#[derive(Resource, Debug, Clone)]
-pub struct ControlSettings {
-    /// OSC UDP port (0: any free one).
-    pub osc_port: u16,
-    /// OSC 1.1 TCP (SLIP) port.
-    pub osc_tcp_port: u16,
-    /// OSCQuery HTTP port.
-    pub oscquery_port: u16,
-    /// Art-Net port (6454; tests may move it).
-    pub artnet_port: u16,
-    /// sACN port (5568).
-    pub sacn_port: u16,
-    /// Open sockets and MIDI (off for deterministic renders).
-    pub live: bool,
-    /// Serve OSCQuery (the HTTP namespace and its DNS-SD advertisement) when `live`.
-    pub oscquery: bool,
-    /// `--dmx-interface`: the interface (IPv4 address or name) for sACN multicast joins and
-    /// ArtPollReply; none: joins on the default interface and loopback, replies with the
-    /// address routed toward each poller.
-    pub dmx_interface: Option<String>,
-    /// `--dmx-share`: share the Art-Net and sACN ports with other programs knowingly
-    /// (otherwise a taken port is an error).
-    pub dmx_share: bool,
-    /// Where listeners bind, who may reach them, DNS-SD (default: every interface, everyone).
-    pub network: NetworkSettings,
-}
-
-impl ControlSettings {
-    /// Every port 0 (the system picks free ones, so instances never collide), sockets
-    /// opened when `live`: for tests, benches and side-by-side instances.
-    pub fn any_ports(live: bool) -> Self {
-        Self {
-            osc_port: 0,
-            osc_tcp_port: 0,
-            oscquery_port: 0,
-            artnet_port: 0,
-            sacn_port: 0,
-            live,
-            oscquery: true,
-            dmx_interface: None,
-            dmx_share: false,
-            network: NetworkSettings::default(),
-        }
-    }
-}
-
-/// The OSC receivers.
-#[derive(Resource, Default)]
-pub struct OscServers {
-    /// Where OSC (UDP) listens.
-    pub osc: Option<SocketAddr>,
-    /// Where OSC over TCP listens.
-    pub osc_tcp: Option<SocketAddr>,
-    /// The UDP receiver; dropping it stops and joins its thread.
-    udp: Option<UdpListener>,
-    slip: Option<SlipListener>,
-}
-
-impl OscServers {
-    /// Each OSC listener's name and health, for the monitor.
-    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
-        let udp = self
-            .udp
-            .as_ref()
-            .map(|l| (l.name().to_string(), l.health()));
-        let tcp = self.slip.as_ref().map(|l| {
-            let mut h = l.health();
-            h.received = l.connections() as u64;
-            let name = format!(
-                "osc-tcp (connections open; {} closed idle)",
-                l.idle_closed()
-            );
-            (name, h)
-        });
-        udp.into_iter().chain(tcp).collect()
-    }
-}
-
-/// The Art-Net and sACN receivers, and the patched universes they feed.
-#[derive(Resource)]
-pub struct DmxServers {
-    /// Where Art-Net listens.
-    pub artnet: Option<SocketAddr>,
-    /// Where sACN listens.
-    pub sacn: Option<SocketAddr>,
-    /// Why a DMX port is not listened on, or the interface was not found (set at start: a
-    /// few lines at most).
-    pub problems: Vec<String>,
-    /// The interface for sACN joins and ArtPollReply, when `--dmx-interface` found one.
-    pub interface: Option<Ipv4Addr>,
-    /// sACN multicast sockets and memberships, while sACN listens.
-    multicast: Option<dmx::SacnMulticast>,
-    /// Art-Net and sACN receivers; dropping them stops and joins their threads.
-    listeners: Vec<UdpListener>,
-    pub(crate) announce: Arc<RwLock<Announce>>,
-    /// Patched universes.
-    pub universes: BTreeMap<u16, Universe>,
-    /// The clock strobe channels run on.
-    pub(crate) started: Instant,
-}
-
-impl DmxServers {
-    /// Each DMX listener's name and health, for the monitor: the receivers, the multicast
-    /// memberships and sockets, and ports that could not be bound (shown stopped).
-    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
-        let problems = self.problems.iter().map(|p| {
-            let report = backlot_net::HealthReport {
-                errors: 1,
-                running: false,
-                last_error: Some(p.clone()),
-                ..Default::default()
-            };
-            ("dmx (not listening)".to_string(), report)
-        });
-        self.listeners
-            .iter()
-            .map(|l| (l.name().to_string(), l.health()))
-            .chain(self.multicast.iter().flat_map(dmx::SacnMulticast::health))
-            .chain(problems)
-            .collect()
-    }
-
-    /// sACN multicast memberships, sockets and failures, while sACN listens.
-    pub fn multicast(&self) -> Option<dmx::MulticastStats> {
-        self.multicast.as_ref().map(dmx::SacnMulticast::stats)
-    }
-
-    /// Joins the multicast groups of these sACN universes and leaves the others.
-    pub fn set_sacn_universes(&mut self, universes: &BTreeSet<u16>) {
-        if let Some(m) = &mut self.multicast {
-            m.set_universes(universes);
-        }
-    }
-}
-
-impl Default for DmxServers {
-    fn default() -> Self {
-        Self {
-            artnet: None,
-            sacn: None,
-            problems: Vec::new(),
-            interface: None,
-            multicast: None,
-            listeners: Vec::new(),
-            announce: Arc::default(),
-            universes: BTreeMap::new(),
-            started: Instant::now(),
-        }
-    }
-}
-
-/// The OSCQuery HTTP server, the snapshot it serves and its DNS-SD responder.
-#[derive(Resource)]
-pub struct OscQueryServer {
-    /// Where OSCQuery listens.
-    pub addr: Option<SocketAddr>,
-    /// The DNS-SD responder advertising OSCQuery and OSC, while it runs.
-    pub mdns: Option<mdns_sd::ServiceDaemon>,
-    pub(crate) snapshot: SharedSnapshot,
-    /// The registry generation the snapshot shows.
-    pub(crate) generation: u64,
-    /// When the snapshot was last built.
-    pub(crate) built_at: Option<Instant>,
-    /// The HTTP server; dropping it stops and joins its thread and closes its sockets.
-    http: Option<oscquery::HttpServer>,
-}
-
-impl OscQueryServer {
-    /// What the HTTP server did (connections open, accepted, evicted, refused, timed out,
-    /// accept errors, restarts), while one runs.
-    pub fn stats(&self) -> Option<oscquery::Stats> {
-        self.http.as_ref().map(oscquery::HttpServer::stats)
-    }
-
-    /// The HTTP server's name and health, for the monitor.
-    pub fn health(&self) -> Vec<(String, backlot_net::HealthReport)> {
-        self.stats()
-            .map(|s| {
-                let name = format!(
-                    "oscquery ({} open, {} evicted, {} timed out)",
-                    s.open, s.evicted, s.timed_out
-                );
-                (name, s.health())
-            })
-            .into_iter()
-            .collect()
-    }
-}
-
-impl Default for OscQueryServer {
-    fn default() -> Self {
-        Self {
-            addr: None,
-            mdns: None,
-            snapshot: Arc::default(),
-            generation: u64::MAX,
-            built_at: None,
-            http: None,
-        }
-    }
-}
+pub use dmx::DmxServers;
+pub(crate) use dmx::retry_sacn_joins;
+pub use osc::{OscQueryServer, OscServers};
+pub use settings::ControlSettings;
 
 /// Binds every socket and starts the threads.
 pub(crate) fn start_servers(world: &mut World) {
@@ -303,7 +102,7 @@ pub(crate) fn start_servers(world: &mut World) {
     } else {
         info!("OSCQuery: off (--no-oscquery); DNS-SD advertises nothing");
     }
-    start_dmx(world, &settings, &access, &inbox);
+    dmx::start_dmx(world, &settings, &access, &inbox);
     // Feedback leaves from OSC's address, so it goes out on the interface OSC listens on.
     world.resource_mut::<Feedback>().socket = UdpSocket::bind((osc_ip, 0)).ok();
     let query_addr = world.resource::<OscQueryServer>().addr;
@@ -317,129 +116,6 @@ pub(crate) fn start_servers(world: &mut World) {
     }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
-}
-
-/// Art-Net and sACN on DMX's address behind its allow-list, bound exclusively unless
-/// `--dmx-share`; `--dmx-interface` resolved for multicast joins and ArtPollReply. A port or
-/// interface problem is an ERROR, a red line in the DMX monitor, and kept (`--strict-ports`).
-fn start_dmx(
-    world: &mut World,
-    settings: &ControlSettings,
-    access: &NetAccess,
-    inbox: &SharedInbox,
-) {
-    let share = settings.dmx_share;
-    let ip = access.addr(Protocol::Dmx);
-    let allow = access.list(Protocol::Dmx).clone();
-    if let Some(spec) = settings.dmx_interface.as_deref() {
-        let known = dmx::system_interfaces().unwrap_or_else(|e| {
-            warn!("DMX: cannot list network interfaces: {e}");
-            Vec::new()
-        });
-        match dmx::resolve_interface(spec, &known) {
-            Ok(ip) => {
-                info!("DMX: interface {ip} for sACN multicast and ArtPollReply");
-                world.resource_mut::<DmxServers>().interface = Some(ip);
-            }
-            Err(e) => dmx_problem(
-                world,
-                inbox,
-                format!("--dmx-interface {spec}: {e}; using the default interface"),
-            ),
-        }
-    }
-    let interface = world.resource::<DmxServers>().interface;
-    let announce = world.resource::<DmxServers>().announce.clone();
-    let artnet = SocketAddr::new(ip, settings.artnet_port);
-    match dmx::bind_artnet(ip, settings.artnet_port, share) {
-        Ok(socket) => {
-            match dmx::listen_artnet(
-                socket,
-                inbox.clone(),
-                announce,
-                interface,
-                Some(allow.clone()),
-            ) {
-                Ok(l) => {
-                    listening(world, Protocol::Dmx, "Art-Net (udp)", l.local_addr());
-                    let mut servers = world.resource_mut::<DmxServers>();
-                    servers.artnet = Some(l.local_addr());
-                    servers.listeners.push(l);
-                }
-                Err(e) => dmx_problem(
-                    world,
-                    inbox,
-                    format!("Art-Net: cannot start its receiver: {e}"),
-                ),
-            }
-        }
-        Err(e) => {
-            let text = dmx::port_problem("Art-Net", settings.artnet_port, share, &e);
-            dmx_port_problem(world, inbox, text, "Art-Net (udp)", artnet, &e);
-        }
-    }
-    let sacn = SocketAddr::new(ip, settings.sacn_port);
-    if !ip.is_unspecified() {
-        // Multicast is addressed to the group, never to a unicast address a socket is bound to.
-        warn!(
-            "sACN: bound to {ip}, so only unicast sACN arrives (no multicast); to keep \
-             multicast, bind DMX to 0.0.0.0 and restrict senders with --allow dmx=CIDR"
-        );
-    }
-    match dmx::bind_sacn(ip, settings.sacn_port, share) {
-        Ok(socket) => match dmx::listen_sacn(socket, inbox.clone(), Some(allow.clone())) {
-            Ok(l) => {
-                listening(world, Protocol::Dmx, "sACN (udp)", l.local_addr());
-                // Without an interface: the system's default one, and loopback for senders on
-                // this machine that multicast there.
-                let interfaces = match interface {
-                    Some(ip) => vec![ip],
-                    None => vec![Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST],
-                };
-                let port = l.local_addr().port();
-                let multicast = dmx::SacnMulticast::new(port, interfaces, inbox.clone())
-                    .with_access(Some(allow.clone()));
-                let mut servers = world.resource_mut::<DmxServers>();
-                if ip.is_unspecified() {
-                    servers.multicast = Some(multicast);
-                }
-                servers.sacn = Some(l.local_addr());
-                servers.listeners.push(l);
-            }
-            Err(e) => dmx_problem(
-                world,
-                inbox,
-                format!("sACN: cannot start its receiver: {e}"),
-            ),
-        },
-        Err(e) => {
-            let text = dmx::port_problem("sACN", settings.sacn_port, share, &e);
-            dmx_port_problem(world, inbox, text, "sACN (udp)", sacn, &e);
-        }
-    }
-}
-
-/// A DMX port or interface problem: an ERROR, a red line in the DMX monitor, and kept.
-fn dmx_problem(world: &mut World, inbox: &SharedInbox, text: String) {
-    error!("{text}");
-    inbox.lock().log(LogKind::Dmx, text.clone(), true);
-    world.resource_mut::<DmxServers>().problems.push(text);
-}
-
-/// A DMX port that could not be bound: told as DMX tells it, and kept with the other port
-/// problems for the Controls panel, status and `--strict-ports`.
-fn dmx_port_problem(
-    world: &mut World,
-    inbox: &SharedInbox,
-    text: String,
-    what: &str,
-    addr: SocketAddr,
-    e: &std::io::Error,
-) {
-    dmx_problem(world, inbox, text);
-    world
-        .resource_mut::<PortProblems>()
-        .report(PortProblem::new(Protocol::Dmx, what, addr, false, e));
 }
 
 /// Connects MIDI ports that appeared (every 2 s).

@@ -142,16 +142,11 @@ fn configure_audio(
     state.analyzer = None;
     match &state.file.audio {
         Some(AudioDef::Live { device }) if settings.live => {
-            match AudioSource::live(device.as_deref()) {
-                Ok(src) => {
-                    info!("audio input at {} Hz", src.rate());
-                    state.analyzer = Some(Analyzer::new(src.rate()));
-                    audio.0 = Some(src);
-                }
+            // Opened off the frame; `keep_live_audio` takes it once open.
+            match AudioSource::open_live(device.as_deref()) {
+                Ok(opening) => audio.0 = Some(opening),
                 Err(e) => {
-                    let e = format!(
-                        "no audio input ({e}); audio layers are silent, file sources still work"
-                    );
+                    let e = no_input(&e);
                     warn!("{e}");
                     state.audio_error = Some(e);
                 }
@@ -269,10 +264,21 @@ pub(crate) fn finish_loading(
 /// Live input reopen waits: 0.3 s doubling to 30 s (the network back-off, scaled).
 const REOPEN_BACKOFF_SCALE: u32 = 30;
 
-/// A live input that stopped (device unplugged, stream invalidated) is reported, then
-/// reopened after a growing wait. Reopening lists devices on the frame thread (cpal streams
-/// stay on it), hence the wait; a set that starts without a device stays silent as before.
+fn no_input(e: &str) -> String {
+    format!("no audio input ({e}); audio layers are silent, file sources still work")
+}
+
+/// Takes a live input once its thread has opened it. A live input that stopped (device
+/// unplugged, stream invalidated) is reported, then reopened (off the frame too) after a
+/// growing wait, so a device that keeps failing is not hammered; a set that starts without
+/// a device stays silent as before.
 fn keep_live_audio(state: &mut LayersState, audio: &mut AudioIn, live: bool, now: Instant) {
+    if let Some(AudioSource::Opening(opening)) = audio.0.as_mut() {
+        if let Some(opened) = opening.poll() {
+            took_live_audio(state, audio, opened, now);
+        }
+        return;
+    }
     if let Some(fault) = audio.0.as_ref().and_then(AudioSource::take_fault) {
         audio.0 = None;
         let wait = state.audio_backoff.failed() * REOPEN_BACKOFF_SCALE;
@@ -295,26 +301,61 @@ fn keep_live_audio(state: &mut LayersState, audio: &mut AudioIn, live: bool, now
         state.audio_retry = None;
         return;
     };
-    match AudioSource::live(device.as_deref()) {
+    // `audio_retry` stays set while it opens: the result is a reopen's.
+    match AudioSource::open_live(device.as_deref()) {
+        Ok(opening) => audio.0 = Some(opening),
+        Err(e) => reopen_failed(state, &e, now),
+    }
+}
+
+/// A live input's thread has opened it, or could not.
+fn took_live_audio(
+    state: &mut LayersState,
+    audio: &mut AudioIn,
+    opened: Result<AudioSource, String>,
+    now: Instant,
+) {
+    if !matches!(state.file.audio, Some(AudioDef::Live { .. })) {
+        // The set moved on to a file (or to no audio) while the input opened.
+        audio.0 = None;
+        return;
+    }
+    let reopen = state.audio_retry.is_some();
+    match opened {
         Ok(src) => {
-            info!("audio input back at {} Hz", src.rate());
+            if reopen {
+                info!("audio input back at {} Hz", src.rate());
+            } else {
+                info!("audio input at {} Hz", src.rate());
+            }
             state.analyzer = Some(Analyzer::new(src.rate()));
             audio.0 = Some(src);
             state.audio_error = None;
             state.audio_retry = None;
             state.audio_backoff.reset();
         }
+        Err(e) if reopen => {
+            audio.0 = None;
+            reopen_failed(state, &e, now);
+        }
         Err(e) => {
-            let wait = state.audio_backoff.failed() * REOPEN_BACKOFF_SCALE;
-            state.audio_retry = Some(now + wait);
-            let e = format!(
-                "audio input lost; reopening failed ({e}); retrying in {:.1} s",
-                wait.as_secs_f32()
-            );
+            audio.0 = None;
+            let e = no_input(&e);
             warn!("{e}");
             state.audio_error = Some(e);
         }
     }
+}
+
+fn reopen_failed(state: &mut LayersState, e: &str, now: Instant) {
+    let wait = state.audio_backoff.failed() * REOPEN_BACKOFF_SCALE;
+    state.audio_retry = Some(now + wait);
+    let e = format!(
+        "audio input lost; reopening failed ({e}); retrying in {:.1} s",
+        wait.as_secs_f32()
+    );
+    warn!("{e}");
+    state.audio_error = Some(e);
 }
 
 /// Once both the scene and the layer set are loaded (again), names the targets the scene

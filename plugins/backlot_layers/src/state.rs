@@ -178,6 +178,6 @@ impl LayersState {
     }
 }
 
-/// The audio source (cpal streams stay on the main thread).
+/// The audio source (a live input's cpal stream lives on a thread of its own).
 #[derive(Default)]
 pub struct AudioIn(pub Option<AudioSource>);

@@ -18,6 +18,9 @@ pub const STATUS_FRAME_AGE_MS: &str = "/status/frame_age_ms";
 pub const STATUS_STALLS: &str = "/status/stalls";
 /// Senders whose input statistics control forgot, to keep its table bounded.
 pub const STATUS_INBOX_SENDERS_EVICTED: &str = "/status/inbox/senders_evicted";
+/// Art-Net time codes replaced by a newer one before a frame took them (only the newest
+/// applies, so control holds one).
+pub const STATUS_INBOX_TIMECODES_REPLACED: &str = "/status/inbox/dmx/timecodes_replaced";
 /// The layers' tempo, BPM (tap, audio or MIDI).
 pub const LAYERS_TEMPO_BPM: &str = "/layers/tempo/bpm";
 /// The layers' beat phase, 0..1.
@@ -79,6 +82,7 @@ mod tests {
             layer("pulse", "mute"),
             status_inbox("osc", "dropped"),
             STATUS_INBOX_SENDERS_EVICTED.into(),
+            STATUS_INBOX_TIMECODES_REPLACED.into(),
             STATUS_FRAME_AGE_MS.into(),
             STATUS_STALLS.into(),
             TEMPO_BPM.into(),

@@ -1,6 +1,7 @@
 //! The Tracking panel (status, health, rate/jitter graph, delay and smoothing, takes) and
 //! the Lens panel (the lens curve and where the lens is now).
 
+use backlot_net::HealthReport;
 use backlot_params::ParamRegistry;
 use backlot_stage::format::LensDef;
 use backlot_ui::widgets::{apply_operator_edits, held_addresses, operator_param_editor};
@@ -27,6 +28,52 @@ fn status_color(s: TrackingStatus) -> egui::Color32 {
     }
 }
 
+/// How a receive thread is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Severity {
+    Ok,
+    /// Socket errors or handler panics: it runs, but something is wrong.
+    Warn,
+    /// The thread is gone: nothing from this tracker arrives any more.
+    Stopped,
+}
+
+/// A receive thread's health as one line, as the control monitors show their listeners:
+/// what it took, its errors, and whether its thread still runs.
+fn health_line(h: &HealthReport) -> (String, Severity) {
+    let text = format!(
+        "receive thread: {} received, {} socket errors, {} handler panics{}{}",
+        h.received,
+        h.errors,
+        h.panics,
+        if h.refused > 0 {
+            format!(", {} refused", h.refused)
+        } else {
+            String::new()
+        },
+        h.last_error
+            .as_ref()
+            .map(|e| format!(" (last: {e})"))
+            .unwrap_or_default()
+    );
+    if !h.running {
+        (format!("{text} — STOPPED"), Severity::Stopped)
+    } else if h.errors > 0 || h.panics > 0 {
+        (text, Severity::Warn)
+    } else {
+        (text, Severity::Ok)
+    }
+}
+
+fn receiver_health(ui: &mut egui::Ui, h: &HealthReport) {
+    let (text, severity) = health_line(h);
+    match severity {
+        Severity::Stopped => ui.colored_label(egui::Color32::from_rgb(230, 80, 60), text),
+        Severity::Warn => ui.colored_label(egui::Color32::from_rgb(230, 180, 60), text),
+        Severity::Ok => ui.small(text),
+    };
+}
+
 fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
     takes_section(ui, world);
     let Some(state) = world.get_resource::<TrackingState>() else {
@@ -49,6 +96,13 @@ fn tracking_panel(ui: &mut egui::Ui, world: &mut World) {
         ));
         if let Some(e) = &t.last_error {
             ui.small(format!("last rejected: {e}"));
+        }
+        match state.tracker_health(&t.name) {
+            Some(h) => receiver_health(ui, &h),
+            None if t.local.is_some() => {
+                ui.small("on the shared OSC port: its listener's health is in the OSC monitor");
+            }
+            None => {}
         }
     }
     let cameras: Vec<(u32, TrackingStatus, Vec<[f64; 3]>)> = state
@@ -233,5 +287,70 @@ mod tests {
             });
             assert!(!out.shapes.is_empty());
         }
+    }
+
+    /// The health the panel shows comes from each tracker's own running receiver on
+    /// loopback; a tracker that is not listening has none.
+    #[test]
+    fn tracker_health_comes_from_the_running_receiver() {
+        let mut app = crate::tests::app(crate::tests::STAGE, crate::TrackingPlugin::default());
+        let health = |app: &App| {
+            app.world()
+                .resource::<TrackingState>()
+                .tracker_health("freed")
+        };
+        let before = health(&app).expect("freed listens on its own socket");
+        assert!(before.running, "{before:?}");
+        assert_eq!(before.received, 0);
+        let port = crate::tests::port(&app, "freed");
+        crate::tests::send(port, &crate::tests::packet(1000.0, 0x4000));
+        crate::tests::send(port, b"not a FreeD packet");
+        crate::tests::update_until(&mut app, |a| health(a).is_some_and(|h| h.received == 2));
+        let after = health(&app).expect("still listening");
+        assert!(after.running);
+        // A packet that does not decode is the decoder's rejection, not a socket error.
+        assert_eq!((after.errors, after.panics, after.last_error), (0, 0, None));
+        assert_eq!(
+            health_line(&health(&app).expect("listening")),
+            (
+                "receive thread: 2 received, 0 socket errors, 0 handler panics".to_string(),
+                Severity::Ok
+            )
+        );
+        assert_eq!(
+            app.world()
+                .resource::<TrackingState>()
+                .tracker_health("no such tracker"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_stopped_or_failing_receiver_is_marked() {
+        let failing = HealthReport {
+            received: 7,
+            errors: 2,
+            running: true,
+            last_error: Some("tracking: connection refused".into()),
+            ..HealthReport::default()
+        };
+        assert_eq!(
+            health_line(&failing),
+            (
+                "receive thread: 7 received, 2 socket errors, 0 handler panics \
+                 (last: tracking: connection refused)"
+                    .to_string(),
+                Severity::Warn
+            )
+        );
+        let stopped = HealthReport {
+            panics: 1,
+            running: false,
+            ..failing
+        };
+        let (text, severity) = health_line(&stopped);
+        assert_eq!(severity, Severity::Stopped);
+        assert!(text.ends_with(" — STOPPED"), "{text}");
+        assert!(text.contains("1 handler panics"), "{text}");
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use backlot_net::osc::Timed;
-use backlot_net::{AllowList, OscSink, UdpListener};
+use backlot_net::{AllowList, HealthReport, OscSink, UdpListener};
 
 use crate::codec::{freed, osc};
 
@@ -109,7 +109,7 @@ pub struct Receiver {
     pub requested_port: u16,
     /// Where it listens.
     pub local: SocketAddr,
-    _listener: UdpListener,
+    listener: UdpListener,
 }
 
 impl Receiver {
@@ -131,8 +131,14 @@ impl Receiver {
             wire,
             requested_port: addr.port(),
             local: listener.local_addr(),
-            _listener: listener,
+            listener,
         })
+    }
+
+    /// The receive thread's counts (datagrams taken, socket errors, handler panics), its
+    /// last error, and whether it still runs: a dead thread must be shown, not missed.
+    pub fn health(&self) -> HealthReport {
+        self.listener.health()
     }
 }
 

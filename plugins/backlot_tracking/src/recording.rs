@@ -1,7 +1,7 @@
 //! Recording takes: `/takes/record` starts and stops a take file, named for when it began.
-//! The frame never waits for the disk: rows are queued, a stop only signals the writer
-//! thread, and each frame looks (without waiting) whether a writer failed or a stopped take
-//! has been closed.
+//! The frame never waits for the disk: the writer thread creates the file, rows are queued,
+//! a stop only signals the thread, and each frame looks (without waiting) whether a writer
+//! failed (the file not created included) or a stopped take has been closed.
 
 use std::path::{Path, PathBuf};
 
@@ -90,6 +90,7 @@ fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
         return;
     }
     let path = settings.takes_dir.join(take_name());
+    // The writer thread creates the folder and file; a failure shows at the next frames.
     match TakeWriter::create(&path) {
         Ok(writer) => {
             info!("recording take {}", path.display());
@@ -100,7 +101,7 @@ fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
             recorder.error = None;
         }
         Err(e) => {
-            // The error names the folder or file and the OS error.
+            // No writer thread could start.
             let e = format!("cannot record a take: {e}");
             error!("{e}");
             recorder.error = Some(e);
@@ -108,9 +109,34 @@ fn toggle(settings: &TrackingSettings, now: f64, recorder: &mut TakeRecorder) {
     }
 }
 
-/// Notices a writer thread that ended (disk full, I/O error, panic) and collects stopped
-/// takes once closed. Never waits: each is looked at once a frame.
+/// Notices a writer thread that ended (folder or file not created, disk full, I/O error,
+/// panic) and collects stopped takes once closed. Never waits: each is looked at once a
+/// frame.
 fn supervise(recorder: &mut TakeRecorder) {
+    let failure = recorder.writer.as_mut().and_then(TakeWriter::failure);
+    if let Some(e) = failure
+        && let Some(writer) = recorder.writer.take()
+    {
+        let shown = writer.path().display().to_string();
+        if writer.opened() {
+            error!(
+                "take {shown}: {e}; recording stopped ({} samples{})",
+                writer.count,
+                dropped_note(writer.dropped)
+            );
+            recorder.error = Some(format!("recording stopped: {shown}: {e}"));
+            recorder.last = Some(writer.path().to_path_buf());
+            recorder.samples = writer.count;
+            recorder.dropped = writer.dropped;
+        } else {
+            // The error names the folder or file and the OS error; no take was recorded.
+            let e = format!("cannot record a take: {e}");
+            error!("{e}");
+            recorder.error = Some(e);
+            recorder.samples = 0;
+            recorder.dropped = 0;
+        }
+    }
     if let Some(writer) = &recorder.writer {
         if recorder.dropped == 0 && writer.dropped > 0 {
             warn!(
@@ -119,20 +145,6 @@ fn supervise(recorder: &mut TakeRecorder) {
             );
         }
         recorder.dropped = writer.dropped;
-    }
-    let failure = recorder.writer.as_mut().and_then(TakeWriter::failure);
-    if let Some(e) = failure
-        && let Some(writer) = recorder.writer.take()
-    {
-        let shown = writer.path().display().to_string();
-        error!(
-            "take {shown}: {e}; recording stopped ({} samples{})",
-            writer.count,
-            dropped_note(writer.dropped)
-        );
-        recorder.error = Some(format!("recording stopped: {shown}: {e}"));
-        recorder.last = Some(writer.path().to_path_buf());
-        recorder.samples = writer.count;
     }
     let TakeRecorder { closing, error, .. } = recorder;
     closing.retain_mut(|take| {

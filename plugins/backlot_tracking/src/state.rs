@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use backlot_net::HealthReport;
 use backlot_stage::format::LensState;
 use bevy::prelude::*;
 
@@ -170,5 +171,16 @@ impl TrackingState {
     /// Where a tracker listens, by name.
     pub fn tracker_addr(&self, name: &str) -> Option<SocketAddr> {
         self.trackers.iter().find(|t| t.name == name)?.local
+    }
+
+    /// A tracker's receive thread health, by name: `None` when it is not listening, or when
+    /// it takes its samples from the shared OSC port (that listener's health is shown with
+    /// the other OSC listeners).
+    pub fn tracker_health(&self, name: &str) -> Option<HealthReport> {
+        let id = self.trackers.iter().find(|t| t.name == name)?.receiver?;
+        self.receivers
+            .iter()
+            .find(|r| r.id == id)
+            .map(Receiver::health)
     }
 }

@@ -53,15 +53,24 @@ impl GroupAllocation {
     /// are reused), then joins into the first socket with room, opening sockets as needed.
     /// A join that then fails must be given back with [`GroupAllocation::release`].
     pub fn plan(&mut self, wanted: &BTreeSet<Membership>) -> GroupChanges {
-        let mut changes = GroupChanges::default();
+        let mut leave = Vec::new();
         for (i, held) in self.sockets.iter_mut().enumerate() {
             let gone: Vec<Membership> = held.difference(wanted).copied().collect();
             for m in gone {
                 held.remove(&m);
-                changes.leave.push((i, m));
+                leave.push((i, m));
             }
         }
-        for m in wanted {
+        let mut changes = self.place(wanted);
+        changes.leave = leave;
+        changes
+    }
+
+    /// Plans joins for those of `memberships` not held, leaving nothing (retries must not
+    /// disturb what is joined), and records them as done like [`GroupAllocation::plan`].
+    pub fn place(&mut self, memberships: &BTreeSet<Membership>) -> GroupChanges {
+        let mut changes = GroupChanges::default();
+        for m in memberships {
             if self.socket_of(m).is_some() {
                 continue;
             }
@@ -191,6 +200,21 @@ mod tests {
         assert_eq!(a.socket_of(&m), None);
         // The next plan tries it again.
         assert_eq!(a.plan(&patch(1..=17)).join, vec![(1, m)]);
+    }
+
+    #[test]
+    fn placing_joins_what_is_not_held_and_leaves_nothing() {
+        let mut a = GroupAllocation::default();
+        let c = a.plan(&patch(1..=17));
+        let (socket, m) = c.join[16];
+        a.release(socket, &m);
+        // A retry places only the failed membership, into the place it left.
+        let c = a.place(&BTreeSet::from([m]));
+        assert_eq!(c.join, vec![(1, m)]);
+        assert!(c.leave.is_empty() && c.refused.is_empty());
+        assert_eq!(a.per_socket(), vec![16, 1]);
+        // Already held: nothing to do.
+        assert_eq!(a.place(&patch(1..=17)), GroupChanges::default());
     }
 
     #[test]

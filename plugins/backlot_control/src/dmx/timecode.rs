@@ -55,4 +55,35 @@ mod tests {
         assert_eq!(tc([0, 0, 1, 0], 2), 30, "drop-frame counts at 30");
         assert_eq!(tc([23, 59, 59, 29], 3), 24 * 3600 * 30 - 1);
     }
+
+    /// Only the newest time code before a frame applies; those it replaced are counted and
+    /// published beside the inbox's other counts.
+    #[test]
+    fn replaced_time_codes_are_counted_and_published() {
+        use crate::tests::{MAP, app_with, get};
+        let mut app = app_with(MAP, None);
+        let tc = |f| Mtc {
+            hmsf: [1, 2, 3, f],
+            rate: 1,
+        };
+        {
+            let mut inbox = app.world().resource::<ControlRuntime>().inbox.lock();
+            for f in 0..3 {
+                inbox.push_timecode(tc(f));
+            }
+        }
+        app.update();
+        let replaced = addresses::STATUS_INBOX_TIMECODES_REPLACED;
+        assert_eq!(get(&app, replaced), ParamValue::Int(2));
+        let newest = frames_since_midnight(&tc(2));
+        assert_eq!(get(&app, addresses::TIMECODE), ParamValue::Int(newest));
+        // One more, taken by its frame: nothing replaced.
+        app.world()
+            .resource::<ControlRuntime>()
+            .inbox
+            .lock()
+            .push_timecode(tc(3));
+        app.update();
+        assert_eq!(get(&app, replaced), ParamValue::Int(2));
+    }
 }

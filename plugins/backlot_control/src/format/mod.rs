@@ -1,8 +1,9 @@
 //! Control map files, Bevy-free: types, parsing and validation with positions, and saves
-//! that keep the user's text (learned bindings spliced in, atomic, verified).
+//! that keep the user's text (only what changed spliced in, atomic, verified).
 
 mod access;
 mod parse;
+mod patch;
 mod save;
 mod splice;
 mod tokens;
@@ -16,5 +17,7 @@ pub use types::*;
 
 #[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod patch_tests;
 #[cfg(test)]
 mod tests;

@@ -1,14 +1,16 @@
 //! Saving a map without losing the user's work. The file on disk must parse first (a broken
-//! file holds an edit in progress: theirs to fix, not ours to overwrite); learned bindings
-//! are spliced into its text so comments and layout survive; what is written must read back
+//! file holds an edit in progress: theirs to fix, not ours to overwrite); only what changed
+//! is spliced into its text, so comments and layout survive; what is written must read back
 //! as the intended map before it replaces the file; a failed save leaves nothing behind.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use backlot_scene::format::FileErrors;
 
-use super::splice::{learn_binding, splice_binding};
+use super::patch::patch_map;
+use super::splice::learn_binding;
 use super::{MapFile, MidiBinding, parse_map};
 
 /// How a save went.
@@ -16,10 +18,10 @@ use super::{MapFile, MidiBinding, parse_map};
 pub enum Saved {
     /// The file already says this; nothing was written.
     Unchanged,
-    /// Only the learned bindings' text changed: comments and layout are kept.
+    /// Only the text of what changed was written: comments and layout are kept.
     Spliced,
-    /// The whole map was written anew, so comments are gone; the file as it was is kept at
-    /// `backup` (none when there was no file).
+    /// The whole map was written anew (there was no file, or the change could not be made
+    /// in place), so comments are gone; the file as it was is kept at `backup`.
     Rewritten {
         /// `<name>.bak` beside the file.
         backup: Option<PathBuf>,
@@ -30,7 +32,7 @@ impl std::fmt::Display for Saved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Saved::Unchanged => write!(f, "already up to date"),
-            Saved::Spliced => write!(f, "learned bindings written; comments and layout kept"),
+            Saved::Spliced => write!(f, "changes written; comments and layout kept"),
             Saved::Rewritten { backup: Some(b) } => write!(
                 f,
                 "rewritten whole (comments not kept); the file as it was is at {}",
@@ -78,21 +80,23 @@ pub enum SaveError {
     },
 }
 
-/// Writes `map` over `path` whole (the Controls panel's Save). The file on disk must parse;
-/// its text is kept as `<name>.bak` before it is replaced.
+/// Writes `map` into the file at `path` (the Controls panel's Save): only the text of what
+/// differs from the file (a binding's settings, a removed binding, a fixture, a setting) is
+/// replaced, so the user's comments and layout elsewhere survive. The file on disk must
+/// parse. When a change cannot be made in place the map is written whole, the file as it was
+/// kept as `<name>.bak`; with no file at all, `map` is written.
 pub fn save_map(map: &MapFile, path: &Path) -> Result<Saved, SaveError> {
     match read_checked(path)? {
-        Some((_, on_disk)) if on_disk == *map => Ok(Saved::Unchanged),
-        Some((text, _)) => rewrite(map, path, Some(&text)),
+        Some((text, on_disk)) => save_over(&text, &on_disk, map, path),
         None => rewrite(map, path, None),
     }
 }
 
 /// Writes learned bindings into the map file at `path`, touching only their text: each takes
 /// the place of the binding it supersedes (same control or target) or joins the end of
-/// `midi.bindings`. The file on disk must parse. When the list cannot be found in the text
-/// the map is written whole with a `.bak` of the original; with no file at all, `whole`
-/// (the map in force) is written.
+/// `midi.bindings`. The file on disk must parse, and anything else in it stays as it is
+/// there (as with [`save_map`], a change that cannot be made in place rewrites the file
+/// whole with a `.bak`). With no file at all, `whole` (the map in force) is written.
 pub fn save_learned_bindings(
     learned: &[MidiBinding],
     whole: &MapFile,
@@ -105,22 +109,29 @@ pub fn save_learned_bindings(
     for b in learned {
         learn_binding(&mut expected.midi.bindings, b.clone());
     }
-    if expected == on_disk {
+    save_over(&text, &on_disk, &expected, path)
+}
+
+/// Turns the file's `text` (which parses to `on_disk`) into `map`: spliced when it can be,
+/// else rewritten whole with a backup.
+fn save_over(
+    text: &str,
+    on_disk: &MapFile,
+    map: &MapFile,
+    path: &Path,
+) -> Result<Saved, SaveError> {
+    if on_disk == map {
         return Ok(Saved::Unchanged);
     }
-    // One binding at a time, each against the list as the text has it by then.
-    let mut bindings = on_disk.midi.bindings;
-    let mut spliced = Some(text.clone());
-    for b in learned {
-        spliced = spliced.and_then(|t| splice_binding(&t, &bindings, b));
-        learn_binding(&mut bindings, b.clone());
+    // A splice that does not read back as the map (a layout not understood) is not written;
+    // the whole map is, with the user's text kept beside it.
+    match patch_map(text, on_disk, map) {
+        Some(spliced) if check(&spliced, map, path).is_ok() => {
+            write_atomically(path, &spliced)?;
+            Ok(Saved::Spliced)
+        }
+        _ => rewrite(map, path, Some(text)),
     }
-    let Some(new_text) = spliced else {
-        return rewrite(&expected, path, Some(&text));
-    };
-    check(&new_text, &expected, path)?;
-    write_atomically(path, &new_text)?;
-    Ok(Saved::Spliced)
 }
 
 /// The file's text and map; `None` when there is no file.
@@ -161,16 +172,23 @@ fn rewrite(map: &MapFile, path: &Path, original: Option<&str>) -> Result<Saved, 
     let backup = match original {
         Some(original) => {
             let bak = beside(path, |name| format!("{name}.bak"));
-            write_synced(&bak, original).map_err(|source| SaveError::Write {
-                path: bak.display().to_string(),
-                source,
-            })?;
-            Some(bak)
+            let fresh = std::fs::symlink_metadata(&bak).is_err();
+            // Atomically too: a full disk leaves the last backup, never half of this one.
+            write_atomically(&bak, original)?;
+            Some((bak, fresh))
         }
         None => None,
     };
-    write_atomically(path, &text)?;
-    Ok(Saved::Rewritten { backup })
+    if let Err(e) = write_atomically(path, &text) {
+        // The file is as it was, so a backup made just now for it is only clutter.
+        if let Some((bak, true)) = &backup {
+            let _ = std::fs::remove_file(bak);
+        }
+        return Err(e);
+    }
+    Ok(Saved::Rewritten {
+        backup: backup.map(|(bak, _)| bak),
+    })
 }
 
 /// `text` must parse to `expected`.
@@ -205,7 +223,11 @@ fn folder(path: &Path) -> &Path {
 /// Temp file beside it, fsync, read back, rename: a crash never leaves a half-written map.
 /// On any failure the temp file is removed.
 fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
-    let tmp = beside(path, |name| format!(".{name}.tmp-{}", std::process::id()));
+    // A learn saves off the frame while the Controls panel may save on it: each save has a
+    // temp file of its own.
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let tmp = beside(path, |name| format!(".{name}.tmp-{}-{n}", std::process::id()));
     if let Err(source) = write_then_rename(&tmp, path, text) {
         let _ = std::fs::remove_file(&tmp);
         return Err(SaveError::Write {

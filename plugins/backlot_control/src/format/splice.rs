@@ -1,10 +1,12 @@
-//! Edits a map's text in place: a learned MIDI binding takes the place of the binding it
-//! supersedes, or joins the end of `midi.bindings` in the list's own layout, so the user's
-//! comments and formatting survive a save. The caller checks that the result parses to the
-//! intended map.
+//! Edits to RON text in its own layout, so the user's comments and formatting survive a
+//! save: an item removed with its line, items appended as the list (or struct) already lays
+//! them out. Also learn's rule for a list of bindings, and bindings as hand-written RON.
 
 use super::tokens::{Kind, Tokens};
-use super::{MidiBinding, MidiControl};
+use super::{MidiBinding, MidiControl, OscBinding};
+
+/// One replacement in a text: `start..end` becomes the string.
+pub(super) type Edit = (usize, usize, String);
 
 /// Puts a learned binding into a list as a save writes it into the file: it takes the place
 /// of the first binding with its control or its target, and the others with either go.
@@ -23,55 +25,13 @@ pub fn learn_binding(bindings: &mut Vec<MidiBinding>, learned: MidiBinding) {
     bindings[at] = learned;
 }
 
-fn supersedes(learned: &MidiBinding, old: &MidiBinding) -> bool {
+/// Whether a learned binding takes `old`'s place: same control, or same target.
+pub(super) fn supersedes(learned: &MidiBinding, old: &MidiBinding) -> bool {
     old.control == learned.control || old.target == learned.target
 }
 
-/// `text` with `learned` written into its `midi.bindings` list, where `old` is that list as
-/// parsed from `text`. `None` when the list cannot be found in the text.
-pub(super) fn splice_binding(
-    text: &str,
-    old: &[MidiBinding],
-    learned: &MidiBinding,
-) -> Option<String> {
-    let t = Tokens::scan(text)?;
-    let midi = t.field(t.top()?, "midi")?;
-    let list = t.field(midi, "bindings")?;
-    if !t.opens(midi, b'(') || !t.opens(list, b'[') {
-        return None;
-    }
-    let items = t.items(list);
-    if items.len() != old.len() {
-        return None;
-    }
-    let new = binding_ron(learned)?;
-    let mut superseded = old
-        .iter()
-        .zip(&items)
-        .filter(|(b, _)| supersedes(learned, b))
-        .map(|(_, &item)| item);
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    match superseded.next() {
-        Some((first, last)) => {
-            edits.push((t.list[first].start, t.list[last].end, new));
-            for (first, last) in superseded {
-                let (start, end) = t.removal(first, last);
-                edits.push((start, end, String::new()));
-            }
-        }
-        None => edits.extend(t.append(list, &new)),
-    }
-    // From the end, so earlier offsets stay right.
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, end, with) in edits {
-        out.replace_range(start..end, &with);
-    }
-    Some(out)
-}
-
 /// A binding as one line of RON in the hand-written style (defaults left out).
-fn binding_ron(b: &MidiBinding) -> Option<String> {
+pub(super) fn binding_ron(b: &MidiBinding) -> Option<String> {
     let mut s = format!(
         "(control: {}, target: {}",
         control_ron(b.control),
@@ -85,6 +45,26 @@ fn binding_ron(b: &MidiBinding) -> Option<String> {
     }
     if !b.feedback {
         s.push_str(", feedback: false");
+    }
+    if b.priority != 0 {
+        s.push_str(&format!(", priority: {}", b.priority));
+    }
+    s.push(')');
+    Some(s)
+}
+
+/// An OSC binding as one line of RON in the hand-written style (defaults left out).
+pub(super) fn osc_binding_ron(b: &OscBinding) -> Option<String> {
+    let mut s = format!(
+        "(address: {}, target: {}",
+        ron::to_string(&b.address).ok()?,
+        ron::to_string(&b.target).ok()?
+    );
+    if b.unit_scale {
+        s.push_str(", unit_scale: true");
+    }
+    if b.slew_ms.abs() > 0.0 {
+        s.push_str(&format!(", slew_ms: {}", ron::to_string(&b.slew_ms).ok()?));
     }
     if b.priority != 0 {
         s.push_str(&format!(", priority: {}", b.priority));
@@ -114,7 +94,7 @@ fn control_ron(c: MidiControl) -> String {
 impl Tokens<'_> {
     /// The text to cut to remove an item: with its comma, and its whole line when it has the
     /// line to itself.
-    fn removal(&self, first: usize, last: usize) -> (usize, usize) {
+    pub(super) fn removal(&self, first: usize, last: usize) -> (usize, usize) {
         let start = self.list[first].start;
         let mut end = self.list[last].end;
         if self.kind(last + 1) == Some(Kind::Comma) {
@@ -133,10 +113,11 @@ impl Tokens<'_> {
         }
     }
 
-    /// Edits adding `new` as the last item of the list opened at `open`, in its layout.
-    fn append(&self, open: usize, new: &str) -> Vec<(usize, usize, String)> {
+    /// Edits adding `new` as the last items of the list (or struct) opened at `open`, in its
+    /// layout.
+    pub(super) fn append(&self, open: usize, new: &[String]) -> Vec<Edit> {
         let close = self.partner[open];
-        // The `[` itself when the list is empty.
+        // The opening bracket itself when the list is empty.
         let last = close - 1;
         let after = self.list[last].end;
         let empty = last == open;
@@ -144,8 +125,9 @@ impl Tokens<'_> {
         let between = &self.text[after..self.list[close].start];
         if !between.contains('\n') {
             // On one line: `[a, b]` → `[a, b, new]`.
+            let new = new.join(", ");
             let with = if empty {
-                new.to_string()
+                new
             } else if trailing_comma {
                 format!(" {new},")
             } else {
@@ -158,16 +140,17 @@ impl Tokens<'_> {
         } else {
             "\n"
         };
-        let line = format!("{nl}{}{new},", self.item_indent(open));
+        let indent = self.item_indent(open);
+        let lines: String = new.iter().map(|n| format!("{nl}{indent}{n},")).collect();
         let comma = if empty || trailing_comma { "" } else { "," };
         // After a comment that ends the last item's line, not inside it.
         let spaces = between.len() - between.trim_start_matches([' ', '\t']).len();
         let comment = &between[spaces..];
         if !comment.starts_with("//") {
-            return vec![(after, after, format!("{comma}{line}"))];
+            return vec![(after, after, format!("{comma}{lines}"))];
         }
         let at = after + spaces + comment.find(['\r', '\n']).unwrap_or(comment.len());
-        let mut edits = vec![(at, at, line)];
+        let mut edits = vec![(at, at, lines)];
         if !comma.is_empty() {
             edits.push((after, after, comma.to_string()));
         }

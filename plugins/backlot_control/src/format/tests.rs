@@ -1,5 +1,6 @@
 //! Map files: the shipped map, bad maps with positions, atomic saves, learned bindings spliced
 //! into the user's text, and saves refused over a broken file or into an unwritable folder.
+//! (Panel saves and the splicing of other changes: `patch_tests.rs`.)
 
 use std::path::{Path, PathBuf};
 
@@ -108,7 +109,7 @@ const COMMENTED: &str = r#"// My surface. Keep this comment.
 )
 "#;
 
-const FOG: &str = r#"(control: Cc(channel: 2, cc: 20), target: "/scene/fog/density")"#;
+pub(super) const FOG: &str = r#"(control: Cc(channel: 2, cc: 20), target: "/scene/fog/density")"#;
 
 fn learned(control: MidiControl, target: &str) -> MidiBinding {
     MidiBinding {
@@ -121,11 +122,11 @@ fn learned(control: MidiControl, target: &str) -> MidiBinding {
     }
 }
 
-fn fog() -> MidiBinding {
+pub(super) fn fog() -> MidiBinding {
     learned(MidiControl::Cc { channel: 2, cc: 20 }, "/scene/fog/density")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(super) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("backlot-map-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -133,7 +134,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Temp and backup files anywhere under `dir` (unreadable folders are skipped).
-fn leftovers(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn leftovers(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return found;
@@ -232,18 +233,12 @@ fn splices_follow_the_lists_layout() {
         ),
     ];
     for (before, after) in cases {
-        let old = parse_map(before, "t.map.ron")
-            .unwrap_or_else(|e| panic!("{before}: {e}"))
-            .midi
-            .bindings;
-        let got = super::splice::splice_binding(before, &old, &fog()).expect(before);
+        let old = parse_map(before, "t.map.ron").unwrap_or_else(|e| panic!("{before}: {e}"));
+        let mut new = old.clone();
+        new.midi.bindings.push(fog());
+        let got = super::patch::patch_map(before, &old, &new).expect(before);
         assert_eq!(got, after.replace("FOG", FOG));
-        let mut expected = old.clone();
-        expected.push(fog());
-        assert_eq!(
-            parse_map(&got, "t").expect("parses").midi.bindings,
-            expected
-        );
+        assert_eq!(parse_map(&got, "t").expect("parses"), new);
     }
     // Every kind of control, and every field away from its default, reads back as learned.
     for control in [
@@ -272,31 +267,31 @@ fn splices_follow_the_lists_layout() {
             ..learned(control, "/x \"quoted\"")
         };
         let src = "(midi: (bindings: []))";
-        let got = super::splice::splice_binding(src, &[], &b).expect("splices");
+        let old = parse_map(src, "t").expect("parses");
+        let mut new = old.clone();
+        new.midi.bindings.push(b.clone());
+        let got = super::patch::patch_map(src, &old, &new).expect("splices");
         assert_eq!(parse_map(&got, "t").expect(&got).midi.bindings, vec![b]);
     }
 }
 
 #[test]
-fn a_map_whose_list_cannot_be_found_is_rewritten_with_a_backup() {
-    let dir = temp_dir("rewrite");
+fn a_map_without_the_list_gains_it_and_keeps_its_comments() {
+    let dir = temp_dir("no-midi");
     let path = dir.join("osc.map.ron");
     let original = "// OSC only.\n(osc: (unit_scale: true))\n";
     std::fs::write(&path, original).expect("write");
     let whole = parse_map(original, "osc.map.ron").expect("parses");
     let saved = save_learned_bindings(&[fog()], &whole, &path).expect("saved");
-    let bak = dir.join("osc.map.ron.bak");
+    assert_eq!(saved, Saved::Spliced);
     assert_eq!(
-        saved,
-        Saved::Rewritten {
-            backup: Some(bak.clone())
-        }
+        std::fs::read_to_string(&path).expect("read"),
+        format!("// OSC only.\n(osc: (unit_scale: true), midi: (bindings: [{FOG}]))\n")
     );
-    assert!(saved.to_string().contains("osc.map.ron.bak"), "{saved}");
-    assert_eq!(std::fs::read_to_string(&bak).expect("backup"), original);
     let mut expected = whole;
     expected.midi.bindings.push(fog());
     assert_eq!(parse_map_file(&path).expect("parses"), expected);
+    assert!(leftovers(&dir).is_empty(), "no backup: {:?}", leftovers(&dir));
     let _ = std::fs::remove_dir_all(dir);
 }
 

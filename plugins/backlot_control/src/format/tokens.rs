@@ -1,5 +1,6 @@
 //! RON text as its significant tokens (whitespace and comments dropped), brackets paired:
-//! enough structure to find a list in a map file and edit it in place.
+//! enough structure to find a field's value or a list's items in a map file and edit them
+//! in place.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -129,28 +130,41 @@ impl<'a> Tokens<'a> {
         None
     }
 
-    /// The opening bracket of field `name`'s value in the struct opened at `open`.
-    pub(super) fn field(&self, open: usize, name: &str) -> Option<usize> {
+    /// Field `name`'s value in the struct opened at `open`, as its first and last token: a
+    /// word (`true`, `"a"`, `None`), a bracket pair, or a word and a bracket pair (`Some(…)`,
+    /// `Cc(…)`, `MidiDef(…)`).
+    pub(super) fn value(&self, open: usize, name: &str) -> Option<(usize, usize)> {
         let close = self.partner[open];
         let mut k = open + 1;
         while k < close {
             match self.list[k].kind {
-                Kind::Open => {
-                    k = self.partner[k] + 1;
-                    continue;
-                }
+                Kind::Open => k = self.partner[k] + 1,
                 Kind::Word if self.word(k) == name && self.kind(k + 1) == Some(Kind::Colon) => {
-                    let mut v = k + 2;
-                    // A struct name before the bracket: `MidiDef(…)`.
-                    if self.kind(v) == Some(Kind::Word) {
-                        v += 1;
-                    }
-                    return (self.kind(v) == Some(Kind::Open)).then_some(v);
+                    let first = k + 2;
+                    let last = match self.kind(first)? {
+                        Kind::Open => self.partner[first],
+                        Kind::Word if self.kind(first + 1) == Some(Kind::Open) => {
+                            self.partner[first + 1]
+                        }
+                        Kind::Word => first,
+                        _ => return None,
+                    };
+                    return (last < close).then_some((first, last));
                 }
                 _ => k += 1,
             }
         }
         None
+    }
+
+    /// The `(` of the struct value starting at token `first` (`(…)` or `Name(…)`).
+    pub(super) fn struct_at(&self, first: usize) -> Option<usize> {
+        let open = if self.kind(first) == Some(Kind::Word) {
+            first + 1
+        } else {
+            first
+        };
+        self.opens(open, b'(').then_some(open)
     }
 
     /// Each item of the list opened at `open`, as its first and last token.

@@ -1,7 +1,7 @@
 //! Control's side of network access: each listener announced with the interfaces it is
 //! reachable on and who may reach it, ports that could not be bound, the map's allow-lists
-//! followed on reload, `/status/net/<protocol>/{refused,listening}`, DNS-SD, and the
-//! Controls panel's Network section.
+//! followed on reload, `/status/net/<protocol>/{refused,listening}` and the sACN multicast
+//! groups not joined, DNS-SD, and the Controls panel's Network section.
 
 mod dns_sd;
 mod panel;
@@ -38,6 +38,8 @@ pub const STATUS_LISTENING: [&str; 4] = [
 ];
 /// OSC writes refused under the map's `access.read_only` prefixes.
 pub const STATUS_READ_ONLY_REFUSED: &str = "/status/net/osc/read_only_refused";
+/// sACN multicast groups the patch wants that are not joined (tried again on a timer).
+pub const STATUS_MULTICAST_FAILING: &str = "/status/net/dmx/multicast_failing";
 
 /// A listener is up: one INFO line with the interfaces and port it is reachable on and who
 /// may reach it, and the same in [`NetExposure`] for the panel.
@@ -104,8 +106,8 @@ pub(crate) fn follow_map_access(
     *applied = Some(allow.clone());
 }
 
-/// Refusals, read-only refusals and whether each protocol's sockets are all bound, as
-/// read-only status parameters.
+/// Refusals, read-only refusals, whether each protocol's sockets are all bound and the sACN
+/// multicast groups not joined, as read-only status parameters.
 pub(crate) fn publish_status(
     mut registry: ResMut<ParamRegistry>,
     access: Res<NetAccess>,
@@ -151,6 +153,17 @@ pub(crate) fn publish_status(
         },
         &mut registry,
         int(rt.read_only_refused()),
+    );
+    status(
+        STATUS_MULTICAST_FAILING,
+        |a| {
+            counter(
+                a,
+                "sACN multicast groups not joined; tried again every 5 to 30 s".into(),
+            )
+        },
+        &mut registry,
+        int(dmx.multicast_failing() as u64),
     );
 }
 

@@ -353,3 +353,34 @@ fn failed_joins_are_counted_warned_once_per_universe_and_shown() {
     assert!(m.health()[0].0.starts_with("sacn multicast"));
     assert_eq!(m.health()[0].1.errors, 40);
 }
+
+#[test]
+fn emptied_sockets_close_off_the_frame_and_a_group_joins_again_at_once() {
+    let inbox = SharedInbox::default();
+    let unicast = dmx::bind_sacn(ANY, 0, false).expect("bind");
+    let port = unicast.local_addr().expect("addr").port();
+    let mut m = SacnMulticast::new(port, vec![Ipv4Addr::LOCALHOST], inbox);
+    let one: BTreeSet<u16> = [1].into();
+    // Joined or not (a container may refuse multicast), a socket is opened and emptied.
+    m.set_universes(&one);
+    let joined = m.stats().failing == 0;
+    m.set_universes(&BTreeSet::new());
+    assert!(m.stats().closing <= dmx::MAX_CLOSING);
+    // Unpatched and patched again at once, while the old socket may still be closing.
+    m.set_universes(&one);
+    let s = m.stats();
+    assert_eq!(s.memberships + s.failing, 1, "{s:?}");
+    if joined {
+        assert_eq!((s.memberships, s.joins_failed), (1, 0), "{s:?}");
+        assert_eq!(s.per_socket, vec![1]);
+    }
+    m.set_universes(&BTreeSet::new());
+    let start = std::time::Instant::now();
+    while m.stats().closing > 0 {
+        assert!(start.elapsed() < Duration::from_secs(3), "timed out");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let s = m.stats();
+    assert_eq!((s.closed_on_frame, s.close_panics), (0, 0), "{s:?}");
+    assert!(!m.health()[0].0.contains("closing"), "{}", m.health()[0].0);
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use backlot_params::ParamValue;
 use bevy::prelude::*;
 
-use super::{MAP, app_with, get, midi_in};
+use super::{MAP, app_with, get, midi_in, until};
 use crate::inbox::MidiIn;
 use crate::{Arbiter, ControlMap, ControlRuntime};
 
@@ -156,6 +156,8 @@ fn learn_writes_the_map_file_atomically() {
         .learn = Some("/scene/lights/key/enabled".into());
     midi_in(&app, "s", &[0x90, 60, 100]);
     app.update();
+    // The save runs off the frame.
+    wait_saved(&mut app);
     let saved = crate::format::parse_map_file(&path).expect("saved map parses");
     let b = saved
         .midi
@@ -176,13 +178,18 @@ fn learn_writes_the_map_file_atomically() {
 
 // Learn against a map file that does not parse, then once it is fixed.
 
-/// Arms learn for `target` and moves a control.
+/// Arms learn for `target` and moves a control (its save starts off the frame).
 fn learn(app: &mut App, target: &str, bytes: &[u8]) {
     app.world_mut()
         .resource_mut::<crate::midi::MidiEngine>()
         .learn = Some(target.into());
     midi_in(app, "s", bytes);
     app.update();
+}
+
+/// Runs frames until no save of learned bindings is under way.
+fn wait_saved(app: &mut App) {
+    until(app, |a| !a.world().resource::<ControlMap>().saving());
 }
 
 #[test]
@@ -201,6 +208,7 @@ fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
         path.clone(),
     ));
     learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 21, 64]);
+    wait_saved(&mut app);
     assert_eq!(
         std::fs::read_to_string(&path).expect("read"),
         broken,
@@ -226,6 +234,7 @@ fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
     let fixed = format!("// mine\n{MAP}");
     std::fs::write(&path, &fixed).expect("write");
     learn(&mut app, "/scene/sky/exposure", &[0xB4, 22, 64]);
+    wait_saved(&mut app);
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(text.starts_with("// mine\n"), "{text}");
     let saved = crate::format::parse_map_file(&path).expect("saved map parses");
@@ -250,5 +259,52 @@ fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
     let map = app.world().resource::<ControlMap>();
     assert!(map.save_error.is_none(), "{:?}", map.save_error);
     assert!(map.pending.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn learns_in_a_row_are_saved_in_order_and_the_newest_binding_wins() {
+    let dir = std::env::temp_dir().join(format!("backlot-learn-row-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("learn.map.ron");
+    std::fs::write(&path, MAP).expect("write");
+    let mut app = app_with(MAP, None);
+    app.world_mut().insert_resource(crate::MapSource::new(
+        String::new(),
+        dir.clone(),
+        path.clone(),
+    ));
+    // Three learns in three frames, without waiting for any save: the second and third
+    // come while the first is (most likely) still being written.
+    learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 21, 64]);
+    learn(&mut app, "/scene/sky/exposure", &[0xB4, 22, 64]);
+    learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 23, 64]);
+    wait_saved(&mut app);
+    let map = app.world().resource::<ControlMap>();
+    assert!(map.save_error.is_none(), "{:?}", map.save_error);
+    assert!(map.pending.is_empty(), "{:?}", map.pending);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let saved = crate::format::parse_map_file(&path).expect("saved map parses");
+    let control = |target: &str| {
+        let bound: Vec<_> = saved
+            .midi
+            .bindings
+            .iter()
+            .filter(|b| b.target == target)
+            .map(|b| b.control)
+            .collect();
+        assert_eq!(bound.len(), 1, "{target} once:\n{text}");
+        bound[0]
+    };
+    assert_eq!(
+        control("/scene/lights/fill/intensity"),
+        crate::format::MidiControl::Cc { channel: 4, cc: 23 },
+        "the newest learn wins"
+    );
+    assert_eq!(
+        control("/scene/sky/exposure"),
+        crate::format::MidiControl::Cc { channel: 5, cc: 22 }
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

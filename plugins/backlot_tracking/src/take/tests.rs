@@ -208,16 +208,61 @@ fn a_full_disk_ends_the_writer_with_its_error() {
     }
     let e = poll(|| w.failure());
     assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
+    assert!(w.opened(), "the header fitted");
     assert!(w.failure().is_none(), "reported once");
     // Nothing more is taken, and what is lost is counted.
     let (count, dropped) = (w.count, w.dropped);
     w.write(&row(200.0));
     assert_eq!((w.count, w.dropped), (count, dropped + 1));
-    // Even the header not fitting is an error at once, naming the file.
-    let e = TakeWriter::with_sink(Path::new("full.csv"), Box::new(FullDisk { room: 10 }))
-        .expect_err("no room for the header");
+    // Even the header not fitting ends the writer, naming the file: it never opened.
+    let mut w = TakeWriter::with_sink(Path::new("full.csv"), Box::new(FullDisk { room: 10 }))
+        .expect("the thread starts");
+    let e = poll(|| w.failure());
     assert_eq!(e.kind(), io::ErrorKind::StorageFull);
     assert!(e.to_string().contains("full.csv"), "{e}");
+    assert!(!w.opened());
+}
+
+#[test]
+fn a_take_that_cannot_be_created_fails_on_its_thread_naming_the_folder() {
+    let base = std::env::temp_dir().join(format!("backlot-take-nofolder-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("dir");
+    // A folder under a regular file cannot be created, whoever runs the test.
+    let file = base.join("not-a-folder");
+    std::fs::write(&file, b"").expect("file");
+    let folder = file.join("takes");
+    let mut w = TakeWriter::create(&folder.join("take.csv")).expect("the thread starts");
+    w.write(&row(0.0));
+    let e = poll(|| w.failure());
+    assert!(
+        e.to_string()
+            .contains(&format!("cannot create the takes folder {}", folder.display())),
+        "{e}"
+    );
+    assert!(!w.opened());
+    // Rows after it are dropped and counted, never waited for.
+    let dropped = w.dropped;
+    w.write(&row(1.0));
+    assert_eq!(w.dropped, dropped + 1);
+    assert!(!folder.exists());
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn a_take_file_is_created_by_its_thread() {
+    let dir = std::env::temp_dir().join(format!("backlot-take-created-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("new").join("take.csv");
+    let mut w = TakeWriter::create(&path).expect("the thread starts");
+    poll(|| w.opened().then_some(()));
+    assert!(w.failure().is_none(), "still running");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("created with its folder"),
+        format!("{HEADER}\n")
+    );
+    w.finish().expect("finish");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -1,11 +1,15 @@
-//! Writing a take on a thread of its own. The frame only queues rows into a bounded queue
-//! (a full queue drops and counts, it never waits), stopping only signals the thread, and a
-//! thread that died (disk full, I/O error, panic) is noticed by the next poll.
+//! Writing a take on a thread of its own. The thread creates the folder and file too, so
+//! starting a take never waits for the disk either; the frame only queues rows into a
+//! bounded queue (a full queue drops and counts, it never waits), stopping only signals the
+//! thread, and a thread that died (folder or file not created, disk full, I/O error, panic)
+//! is noticed by the next poll.
 
 use std::any::Any;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -30,6 +34,8 @@ pub struct TakeWriter {
     path: PathBuf,
     rows: Option<SyncSender<String>>,
     thread: Option<JoinHandle<Outcome>>,
+    /// Set by the thread once the file is created and its header written.
+    opened: Arc<AtomicBool>,
     /// Rows queued so far.
     pub count: u64,
     /// Rows dropped: the queue was full (the disk fell behind) or the thread had ended.
@@ -37,55 +43,60 @@ pub struct TakeWriter {
 }
 
 impl TakeWriter {
-    /// Creates the file (and its folder) and writes the header. Errors name the folder or
-    /// file and keep the OS error's kind.
+    /// Starts a take at `path`. The writer thread creates the file (and its folder) and
+    /// writes the header; rows queued meanwhile wait for it. When that fails the thread
+    /// ends, [`TakeWriter::failure`] says why (naming the folder or file, with the OS
+    /// error's kind), [`TakeWriter::opened`] stays false, and no empty file is left behind.
+    /// Fails at once only when no thread can start.
     pub fn create(path: &Path) -> io::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot create the takes folder {}: {e}", dir.display()),
-                )
-            })?;
-        }
-        let file = File::create(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
-        })?;
-        Self::start(path, file, sync_file).inspect_err(|_| {
-            // No take was started: leave no empty file behind.
-            let _ = std::fs::remove_file(path);
-        })
+        let target = path.to_path_buf();
+        let open = move || {
+            let file = create_file(&target)?;
+            begin(file, &target).inspect_err(|_| {
+                // No take was started: leave no empty file behind.
+                let _ = std::fs::remove_file(&target);
+            })
+        };
+        Self::start(path, open, sync_file)
     }
 
     /// A writer into `sink` instead of a file (a disk that fills up, a sink that panics),
     /// shown as `path`.
     #[cfg(test)]
     pub(crate) fn with_sink(path: &Path, sink: Box<dyn Write + Send>) -> io::Result<Self> {
-        Self::start(path, sink, |_| Ok(()))
+        let shown = path.to_path_buf();
+        Self::start(path, move || begin(sink, &shown), |_| Ok(()))
     }
 
-    fn start<W: Write + Send + 'static>(
+    fn start<W: Write + 'static>(
         path: &Path,
-        sink: W,
+        open: impl FnOnce() -> io::Result<BufWriter<W>> + Send + 'static,
         sync: fn(&mut W) -> io::Result<()>,
     ) -> io::Result<Self> {
-        let context = |e: io::Error| {
-            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
-        };
-        let mut out = BufWriter::new(sink);
-        writeln!(out, "{HEADER}").map_err(context)?;
-        out.flush().map_err(context)?;
         let (tx, rx) = mpsc::sync_channel::<String>(ROW_QUEUE);
+        let opened = Arc::new(AtomicBool::new(false));
+        let flag = opened.clone();
         let thread = std::thread::Builder::new()
             .name("backlot-take-writer".into())
-            .spawn(move || write_rows(out, &rx, sync))?;
+            .spawn(move || {
+                let out = open()?;
+                flag.store(true, Ordering::Release);
+                write_rows(out, &rx, sync)
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             rows: Some(tx),
             thread: Some(thread),
+            opened,
             count: 0,
             dropped: 0,
         })
+    }
+
+    /// The file is created and its header written: false while the thread is still opening
+    /// it, and for good when that failed (no take was recorded).
+    pub fn opened(&self) -> bool {
+        self.opened.load(Ordering::Acquire)
     }
 
     /// Queues a row; never waits. A full queue drops the row and counts it.
@@ -103,8 +114,8 @@ impl TakeWriter {
         &self.path
     }
 
-    /// Why the thread ended, once it has ended on its own (a failed write, a panic): it only
-    /// ends by itself on failure. Never waits.
+    /// Why the thread ended, once it has ended on its own (the file not created, a failed
+    /// write, a panic): it only ends by itself on failure. Never waits.
     pub fn failure(&mut self) -> Option<io::Error> {
         if !self.thread.as_ref().is_some_and(JoinHandle::is_finished) {
             return None;
@@ -189,6 +200,30 @@ impl Drop for ClosingTake {
             tracing::error!("take {}: {e}", self.path.display());
         }
     }
+}
+
+/// The take's folder and file; errors name the one that could not be created.
+fn create_file(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create the takes folder {}: {e}", dir.display()),
+            )
+        })?;
+    }
+    File::create(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))
+}
+
+/// The header, written and flushed; errors name the file.
+fn begin<W: Write>(sink: W, path: &Path) -> io::Result<BufWriter<W>> {
+    let context =
+        |e: io::Error| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()));
+    let mut out = BufWriter::new(sink);
+    writeln!(out, "{HEADER}").map_err(context)?;
+    out.flush().map_err(context)?;
+    Ok(out)
 }
 
 fn sync_file(file: &mut File) -> io::Result<()> {

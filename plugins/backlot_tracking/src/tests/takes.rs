@@ -155,9 +155,14 @@ fn a_take_in_an_unwritable_folder_says_why_and_does_not_record() {
         },
     );
     press_record(&mut app);
-    assert_eq!(get(&app, "/takes/recording"), ParamValue::Bool(false));
+    // The writer thread creates the file: its failure shows a few frames later, as a failed
+    // write does.
+    update_until(&mut app, |a| {
+        get(a, "/takes/recording") == ParamValue::Bool(false)
+    });
     let recorder = app.world().resource::<TakeRecorder>();
     assert!(recorder.recording().is_none());
+    assert!(recorder.last.is_none(), "no take was recorded");
     let error = recorder.error.as_deref().expect("the error is shown");
     assert!(
         error.starts_with("cannot record a take: ")
