@@ -282,11 +282,14 @@ pub fn build_app(options: &AppOptions) -> App {
             replay: options.tracking_replay.clone().filter(|_| inputs),
             takes_dir: options.takes_dir.clone(),
         },
-        control: options
-            .control
-            .clone()
-            .filter(|_| inputs)
-            .map(|settings| ControlPlugin { settings }),
+        // Other nodes serve OSCQuery only: their values are the primary's.
+        control: options.control.clone().map(|settings| ControlPlugin {
+            settings: if inputs {
+                settings
+            } else {
+                settings.status_only()
+            },
+        }),
         layers: options
             .layers
             .as_ref()

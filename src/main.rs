@@ -270,6 +270,7 @@ fn main() -> ExitCode {
                     dmx_interface: args.dmx_interface.clone(),
                     dmx_share: args.dmx_share,
                     network,
+                    status_only: false,
                 }),
                 ..AppOptions::render(scene, asset_root, args.size)
             };

@@ -21,6 +21,8 @@ mod reports;
 pub mod revisions;
 pub mod session;
 pub mod state;
+#[cfg(test)]
+mod tests;
 
 pub use file::{ClusterFile, ClusterKind, NodeDef, Role, parse_cluster};
 pub use publish::Published;

@@ -51,6 +51,9 @@ pub fn kind_name<K: FileKind>() -> String {
 }
 
 pub(crate) fn build(app: &mut App) {
+    // Registered by the file plugins when they are there; a node without them reads none.
+    app.add_message::<FileLoaded<SceneKind>>()
+        .add_message::<FileLoaded<StageKind>>();
     app.init_resource::<Revisions>().add_systems(
         Update,
         (

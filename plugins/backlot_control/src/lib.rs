@@ -69,6 +69,7 @@ impl Default for ControlPlugin {
                 dmx_interface: None,
                 dmx_share: false,
                 network: NetworkSettings::default(),
+                status_only: false,
             },
         }
     }

@@ -47,6 +47,11 @@ pub(crate) fn start_servers(world: &mut World) {
         .cloned()
         .unwrap_or_default();
     let inbox = world.resource::<ControlRuntime>().inbox.clone();
+    if settings.status_only {
+        info!("control: OSCQuery only (status); no OSC, DMX or MIDI listeners on this node");
+        start_oscquery(world, &settings, &access);
+        return;
+    }
     crate::osc_server::subscribe(&router, &inbox);
     let osc_ip = access.addr(Protocol::Osc);
     let osc_allow = Some(access.list(Protocol::Osc).clone());
@@ -82,26 +87,7 @@ pub(crate) fn start_servers(world: &mut World) {
         ),
     }
     let osc_addr = world.resource::<OscServers>().osc;
-    if settings.oscquery {
-        let addr = SocketAddr::new(access.addr(Protocol::OscQuery), settings.oscquery_port);
-        let snapshot = world.resource::<OscQueryServer>().snapshot.clone();
-        let allow = Some(access.list(Protocol::OscQuery).clone());
-        let started = oscquery::bind(addr).and_then(|l| {
-            oscquery::HttpServer::start_with(l, snapshot, oscquery::Limits::default(), allow)
-        });
-        match started {
-            Ok(server) => {
-                let local = server.local_addr();
-                listening(world, Protocol::OscQuery, "OSCQuery (http)", local);
-                let mut query = world.resource_mut::<OscQueryServer>();
-                query.addr = Some(local);
-                query.http = Some(server);
-            }
-            Err(e) => bind_failed(world, Protocol::OscQuery, "OSCQuery (http)", addr, true, &e),
-        }
-    } else {
-        info!("OSCQuery: off (--no-oscquery); DNS-SD advertises nothing");
-    }
+    start_oscquery(world, &settings, &access);
     dmx::start_dmx(world, &settings, &access, &inbox);
     // Feedback leaves from OSC's address, so it goes out on the interface OSC listens on.
     world.resource_mut::<Feedback>().socket = UdpSocket::bind((osc_ip, 0)).ok();
@@ -116,6 +102,30 @@ pub(crate) fn start_servers(world: &mut World) {
     }
     let ports = MidiPorts::open();
     world.insert_non_send(ports);
+}
+
+/// Serves OSCQuery (unless `--no-oscquery`).
+fn start_oscquery(world: &mut World, settings: &ControlSettings, access: &NetAccess) {
+    if !settings.oscquery {
+        info!("OSCQuery: off (--no-oscquery); DNS-SD advertises nothing");
+        return;
+    }
+    let addr = SocketAddr::new(access.addr(Protocol::OscQuery), settings.oscquery_port);
+    let snapshot = world.resource::<OscQueryServer>().snapshot.clone();
+    let allow = Some(access.list(Protocol::OscQuery).clone());
+    let started = oscquery::bind(addr).and_then(|l| {
+        oscquery::HttpServer::start_with(l, snapshot, oscquery::Limits::default(), allow)
+    });
+    match started {
+        Ok(server) => {
+            let local = server.local_addr();
+            listening(world, Protocol::OscQuery, "OSCQuery (http)", local);
+            let mut query = world.resource_mut::<OscQueryServer>();
+            query.addr = Some(local);
+            query.http = Some(server);
+        }
+        Err(e) => bind_failed(world, Protocol::OscQuery, "OSCQuery (http)", addr, true, &e),
+    }
 }
 
 /// Connects MIDI ports that appeared (every 2 s).

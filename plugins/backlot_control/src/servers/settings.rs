@@ -29,6 +29,9 @@ pub struct ControlSettings {
     pub dmx_share: bool,
     /// Where listeners bind, who may reach them, DNS-SD (default: every interface, everyone).
     pub network: NetworkSettings,
+    /// Serve OSCQuery only, as a window on this process's values: no OSC, DMX or MIDI
+    /// listeners, nothing from outside can set anything (a render cluster's render nodes).
+    pub status_only: bool,
 }
 
 impl ControlSettings {
@@ -46,6 +49,15 @@ impl ControlSettings {
             dmx_interface: None,
             dmx_share: false,
             network: NetworkSettings::default(),
+            status_only: false,
+        }
+    }
+
+    /// The same ports, serving OSCQuery only ([`ControlSettings::status_only`]).
+    pub fn status_only(self) -> Self {
+        Self {
+            status_only: true,
+            ..self
         }
     }
 }
