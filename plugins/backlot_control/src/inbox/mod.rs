@@ -138,6 +138,9 @@ pub struct Inbox {
     /// Per-source counters, e.g. `osc 127.0.0.1:5000`, `artnet 10.0.0.5:6454`; at most
     /// [`MAX_SENDERS`] when filled through [`Inbox::count`].
     pub counters: BTreeMap<String, Counters>,
+    /// The senders by when they were last counted, oldest first: forgetting one is a pop,
+    /// not a scan (a churn of new senders would otherwise scan the table per packet).
+    by_seen: BTreeMap<u64, String>,
     senders_evicted: u64,
     clock: u64,
     /// OSC monitor.
@@ -158,6 +161,7 @@ impl Default for Inbox {
             dmx: Lane::new(DMX_LIMITS),
             midi: Lane::new(MIDI_LIMITS),
             counters: BTreeMap::new(),
+            by_seen: BTreeMap::new(),
             senders_evicted: 0,
             clock: 0,
             osc_log: VecDeque::new(),
@@ -264,17 +268,29 @@ impl Inbox {
     /// Counts a good or bad packet from `source`, logging errors to a monitor.
     pub fn count(&mut self, source: &str, error: Option<String>, log: LogKind) {
         self.clock += 1;
-        if !self.counters.contains_key(source) {
-            if self.counters.len() >= MAX_SENDERS {
-                self.forget_a_sender();
+        let clock = self.clock;
+        match self.counters.get_mut(source) {
+            Some(c) => {
+                self.by_seen.remove(&c.seen);
+                c.seen = clock;
             }
-            self.counters
-                .insert(source.to_string(), Counters::default());
+            None => {
+                if self.counters.len() >= MAX_SENDERS {
+                    self.forget_a_sender();
+                }
+                self.counters.insert(
+                    source.to_string(),
+                    Counters {
+                        seen: clock,
+                        ..Counters::default()
+                    },
+                );
+            }
         }
+        self.by_seen.insert(clock, source.to_string());
         let Some(c) = self.counters.get_mut(source) else {
             return;
         };
-        c.seen = self.clock;
         match error {
             None => c.ok += 1,
             Some(e) => {
@@ -287,15 +303,9 @@ impl Inbox {
         }
     }
 
-    /// Drops the least recently counted sender (a scan of at most [`MAX_SENDERS`], only
-    /// when a new sender arrives at a full table).
+    /// Drops the least recently counted sender.
     fn forget_a_sender(&mut self) {
-        let oldest = self
-            .counters
-            .iter()
-            .min_by_key(|(_, c)| c.seen)
-            .map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
+        if let Some((_, k)) = self.by_seen.pop_first() {
             self.counters.remove(&k);
             self.senders_evicted += 1;
         }
