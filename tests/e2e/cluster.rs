@@ -363,3 +363,115 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
         "{statuses:?}"
     );
 }
+
+/// `backlot run --headless --no-render` as node `n` of `cluster`, OSCQuery on `query`.
+fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc {
+    let mut cmd = backlot();
+    cmd.args(["run", "--headless", "--no-render", "--no-layers", "--no-mdns"])
+        .args(["--scene", SCENE, "--watchdog-ms", "0", "--no-log-file"])
+        .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port"])
+        .arg(query.to_string())
+        .args(["--artnet-port", "0", "--sacn-port", "0"])
+        .arg("--cluster")
+        .arg(cluster)
+        .args(["--node", n]);
+    Proc::spawn(cmd, dir.join(format!("{n}.log")))
+}
+
+/// The VALUE body of `address` on the OSCQuery server at `port`.
+fn query(port: u16, address: &str) -> String {
+    crate::support::http_get(port, &format!("{address}?VALUE")).unwrap_or_default()
+}
+
+fn wait_until(what: &str, limit: Duration, logs: impl Fn() -> String, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < limit,
+            "timed out waiting for {what}\n{}",
+            logs()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_spare() {
+    let dir = temp_dir("cluster-spare");
+    let stage = quad_stage(&dir);
+    let name = format!("spare{}", std::process::id());
+    let cluster = cluster_file(
+        &dir,
+        &name,
+        &stage,
+        &[
+            node("a", "Primary", &[]),
+            node("c", "Render", &["q1", "q2"]),
+            node("d", "Render", &["q3", "q4"]),
+            node("e", "Spare", &[]),
+        ],
+    );
+    let ports: Vec<u16> = (0..4).map(|_| free_tcp()).collect();
+    let mut procs: Vec<Option<Proc>> = ["a", "c", "d", "e"]
+        .iter()
+        .zip(&ports)
+        .map(|(n, p)| Some(live_node(&cluster, n, *p, &dir)))
+        .collect();
+    let logs = |procs: &[Option<Proc>]| {
+        procs
+            .iter()
+            .flatten()
+            .map(Proc::log)
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    let e_query = ports[3];
+    wait_until(
+        "every node alive as the spare sees it",
+        Duration::from_secs(120),
+        || logs(&procs),
+        || {
+            ["a", "c", "d"]
+                .iter()
+                .all(|n| query(e_query, &format!("/cluster/nodes/{n}/alive")).contains("true"))
+        },
+    );
+    assert!(query(e_query, "/cluster/role").contains("\"spare\""));
+    // Frames flow to the spare (it follows the primary, drawing nothing).
+    wait_until("frames at the spare", Duration::from_secs(60), || logs(&procs), || {
+        query(e_query, "/cluster/frame")
+            .trim_start_matches("{\"VALUE\":[")
+            .trim_end_matches("]}")
+            .parse::<i64>()
+            .is_ok_and(|f| f > 10)
+    });
+
+    // kill -9 of render node d: no goodbye, the spare notices its liveliness token go.
+    let killed = Instant::now();
+    if let Some(mut d) = procs[2].take() {
+        let _ = d.child.kill();
+        let _ = d.child.wait();
+    }
+    wait_until("the spare to take d's outputs", Duration::from_secs(20), || logs(&procs), || {
+        query(e_query, "/cluster/role").contains("\"render\"")
+    });
+    let took = killed.elapsed();
+    eprintln!("spare took over {took:?} after the kill");
+    assert!(query(e_query, "/cluster/failovers").contains('1'));
+    let e_log = procs[3].as_ref().map(Proc::log).unwrap_or_default();
+    assert!(
+        e_log.contains("spare `e` takes its outputs q3, q4"),
+        "{e_log}"
+    );
+    // The primary sees e as a render node now.
+    wait_until("the primary to see e render", Duration::from_secs(20), || logs(&procs), || {
+        query(ports[0], "/cluster/nodes/e/role").contains("\"render\"")
+    });
+
+    // d comes back: e drew its outputs first, so d rejoins as a spare.
+    procs[2] = Some(live_node(&cluster, "d", ports[2], &dir));
+    wait_until("d to rejoin as a spare", Duration::from_secs(120), || logs(&procs), || {
+        query(ports[2], "/cluster/role").contains("\"spare\"")
+    });
+    assert!(query(e_query, "/cluster/role").contains("\"render\""), "e keeps the outputs");
+}

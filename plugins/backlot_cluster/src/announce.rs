@@ -67,6 +67,8 @@ pub(crate) fn announce(
         fps: state.fps,
         epoch: state.epoch,
         ready: ready(scene.as_deref(), stage.as_deref()),
+        outputs: state.outputs.clone(),
+        started_ms: state.started_ms,
     };
     if let Some(me) = state.nodes.get_mut(&node.name) {
         me.alive = true;
@@ -75,6 +77,8 @@ pub(crate) fn announce(
         me.fps = status.fps;
         me.ready = status.ready;
         me.last_seen = Some(now);
+        me.outputs = status.outputs.clone();
+        me.started_ms = status.started_ms;
     }
     if let Err(e) = link.put_status(status.encode()) {
         debug!("cluster: {e}");

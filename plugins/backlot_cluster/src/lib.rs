@@ -21,6 +21,7 @@ mod reports;
 pub mod revisions;
 pub mod session;
 pub mod state;
+pub mod takeover;
 #[cfg(test)]
 mod tests;
 
@@ -101,6 +102,9 @@ impl Plugin for ClusterPlugin {
             .add_systems(
                 Update,
                 (
+                    (takeover::follow_outputs, takeover::take_over)
+                        .chain()
+                        .in_set(BacklotSystems::Input),
                     apply::apply_frames.in_set(BacklotSystems::Control),
                     params::update_cluster_params.in_set(BacklotSystems::Render),
                 ),

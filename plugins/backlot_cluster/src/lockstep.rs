@@ -43,6 +43,8 @@ pub fn announce_now(world: &mut World) {
         fps: state.fps,
         epoch: state.epoch,
         ready,
+        outputs: state.outputs.clone(),
+        started_ms: state.started_ms,
     };
     let _ = link.put_status(status.encode());
 }

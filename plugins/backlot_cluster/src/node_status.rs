@@ -23,6 +23,13 @@ pub struct NodeStatus {
     pub epoch: u32,
     /// Whether its scene and stage are loaded (a lockstep primary waits for this).
     pub ready: bool,
+    /// The outputs it draws now (a spare that took over draws a lost node's).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    /// When its process started, ms since the Unix epoch: of two nodes claiming one role or
+    /// one output, the one that started later yields.
+    #[serde(default)]
+    pub started_ms: u64,
 }
 
 impl NodeStatus {
@@ -55,6 +62,8 @@ mod tests {
             fps: 59.9,
             epoch: 1,
             ready: true,
+            outputs: vec!["wall_left".into()],
+            started_ms: 1_790_000_000_000,
         };
         assert_eq!(NodeStatus::decode(&s.encode()), Some(s));
         assert_eq!(NodeStatus::decode(b"{\"node\":1}"), None);

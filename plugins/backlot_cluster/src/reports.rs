@@ -28,9 +28,14 @@ pub fn drain_reports(link: &ClusterLink, node: &ClusterNode, state: &mut Cluster
         if view.alive != alive {
             if alive {
                 info!("cluster: node `{name}` is up");
+                view.lost = false;
+                view.lost_at = None;
             } else {
                 warn!("cluster: node `{name}` is gone");
                 view.ready = false;
+                view.lost = true;
+                view.lost_at = Some(Instant::now());
+                view.outputs.clear();
             }
             view.alive = alive;
             members_changed = true;
@@ -52,6 +57,8 @@ pub fn drain_reports(link: &ClusterLink, node: &ClusterNode, state: &mut Cluster
             view.fps = status.fps;
             view.ready = status.ready;
             view.last_seen = Some(Instant::now());
+            view.outputs = status.outputs;
+            view.started_ms = status.started_ms;
         }
     }
     if members_changed {

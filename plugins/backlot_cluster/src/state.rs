@@ -53,6 +53,14 @@ pub struct NodeView {
     pub ready: bool,
     /// When its last status arrived.
     pub last_seen: Option<Instant>,
+    /// The outputs it says it draws.
+    pub outputs: Vec<String>,
+    /// When it started (ms since the Unix epoch), as it says.
+    pub started_ms: u64,
+    /// Its token was seen, then went: it died (a node not yet started has not).
+    pub lost: bool,
+    /// When it went.
+    pub lost_at: Option<Instant>,
 }
 
 /// A takeover this node saw.
@@ -109,6 +117,10 @@ pub struct ClusterState {
     pub barrier: Barrier,
     /// Frame rate of this node.
     pub fps: f32,
+    /// When this process started, ms since the Unix epoch.
+    pub started_ms: u64,
+    /// The outputs this node draws now.
+    pub outputs: Vec<String>,
 }
 
 impl ClusterState {
@@ -127,6 +139,10 @@ impl ClusterState {
                         fps: 0.0,
                         ready: false,
                         last_seen: None,
+                        outputs: Vec::new(),
+                        started_ms: 0,
+                        lost: false,
+                        lost_at: None,
                     },
                 )
             })
@@ -151,6 +167,10 @@ impl ClusterState {
             barrier_wait_total: Duration::ZERO,
             barrier: Barrier::new(Duration::from_millis(u64::from(file.barrier_timeout_ms))),
             fps: 0.0,
+            started_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            outputs: Vec::new(),
         }
     }
 
