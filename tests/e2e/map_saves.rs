@@ -7,8 +7,7 @@
 //! `/control/learn ,s <parameter>` arms learn, and the next OSC message at an address that is
 //! neither a parameter nor bound becomes an `osc.bindings` alias for the parameter, in force
 //! at once and written into the map as a learned MIDI binding is (spliced, never over a file
-//! with errors, waiting in force until a save succeeds). The engine has no such trigger yet
-//! (issue 14): these tests are ignored until it does.
+//! with errors, waiting in force until a save succeeds).
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -202,7 +201,6 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs OSC learn (/control/learn), issue 14"]
 fn a_map_save_on_a_full_filesystem_fails_visibly_and_leaves_the_map_as_it_was() {
     let dir = temp_dir("map-save-full");
     // 16 KiB per file, the map 24: every write of it fails part-way with EFBIG.
@@ -222,7 +220,6 @@ fn a_map_save_on_a_full_filesystem_fails_visibly_and_leaves_the_map_as_it_was() 
 }
 
 #[test]
-#[ignore = "needs OSC learn (/control/learn), issue 14"]
 fn learn_over_a_broken_map_file_is_refused_visibly_and_saved_once_it_is_fixed() {
     let dir = temp_dir("map-save-broken");
     let (map, good) = desk_map(&dir, 0);

@@ -9,7 +9,7 @@
 //! Who can reach it is the operator's: every listener binds its protocol's address and
 //! refuses senders outside its allow-list before decoding ([`NetworkSettings`], the map's
 //! `access` section), and OSC from the network may not write under the map's read-only
-//! prefixes (`/takes/` unless the map says otherwise).
+//! prefixes (`/takes/` and `/control/`, learn's, unless the map says otherwise).
 
 /// The arbitration rule lives in `backlot_params`; re-exported for existing paths.
 pub use backlot_params::arbiter;
@@ -45,7 +45,7 @@ pub use map::{ControlMap, LearnResult, configure_map};
 pub use network::{
     STATUS_LISTENING, STATUS_MULTICAST_FAILING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED,
 };
-pub use route::ControlRuntime;
+pub use route::{ControlRuntime, LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
 pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
@@ -129,6 +129,7 @@ impl Plugin for ControlPlugin {
                 (
                     feedback::feedback,
                     network::publish_status,
+                    route::publish_learning,
                     publish::publish_snapshot,
                 )
                     .chain()

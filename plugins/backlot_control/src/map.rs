@@ -1,7 +1,7 @@
 //! The map in force: hot reload, applying it to universes and feedback targets, and writing
-//! MIDI-learned bindings back into the file off the frame (spliced into the user's text;
-//! never over a file with errors, whose learned bindings wait in force until a save
-//! succeeds).
+//! learned bindings (MIDI learn's and OSC learn's) back into the file off the frame (spliced
+//! into the user's text; never over a file with errors, whose learned bindings wait in force
+//! until a save succeeds).
 
 mod learn_save;
 
@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use crate::asset::{MapAsset, MapKind, MapSource};
 use crate::dmx::{self, Universe};
 use crate::feedback::Feedback;
-use crate::format::{MapFile, MidiBinding, Saved, learn_binding};
+use crate::format::{Learned, LearnedBinding, MapFile, Saved};
 use crate::servers::DmxServers;
 use learn_save::{LearnSaver, SaveDone, SaveRequest};
 
@@ -29,9 +29,9 @@ pub struct ControlMap {
     /// The last error, kept until a good load.
     pub error: Option<String>,
     /// Learned bindings in force but not yet in the map file (it had errors, or could not be
-    /// written); the next save that succeeds writes them. At most one per control and one
-    /// per target, as in the map.
-    pub pending: Vec<MidiBinding>,
+    /// written); the next save that succeeds writes them. By learn's rules, as in the map:
+    /// at most one per MIDI control and one per target among MIDI ones, one per OSC address.
+    pub pending: Learned,
     /// Why learned bindings could not be written to the map file.
     pub save_error: Option<String>,
     /// What the last save of learned bindings did.
@@ -74,9 +74,7 @@ pub(crate) fn watch_map(
     map.file = asset.file.clone();
     // Learned bindings not yet in the file stay in force over the reload.
     let ControlMap { file, pending, .. } = &mut *map;
-    for b in pending.iter() {
-        learn_binding(&mut file.midi.bindings, b.clone());
-    }
+    pending.apply_to(file);
     map.loads += 1;
     map.error = None;
     configure_map(&map.file, &mut dmx_servers, &mut feedback);
@@ -116,9 +114,9 @@ pub fn configure_map(file: &MapFile, dmx_servers: &mut DmxServers, feedback: &mu
     feedback.set_targets(&file.osc.feedback);
 }
 
-/// A binding made by MIDI learn this frame.
+/// Bindings made by learn (MIDI or OSC) this frame, in the order they were made.
 #[derive(Resource, Default)]
-pub struct LearnResult(pub Option<MidiBinding>);
+pub struct LearnResult(pub Vec<LearnedBinding>);
 
 /// Puts a learned binding in force and writes learned bindings into the map file off the
 /// frame, touching only their text. A map file with errors is not overwritten: the binding
@@ -129,27 +127,29 @@ pub(crate) fn save_learned(
     mut map: ResMut<ControlMap>,
     source: Option<Res<MapSource>>,
 ) {
-    let fresh = learned.0.take();
+    let fresh = std::mem::take(&mut learned.0);
     let map = &mut *map;
     if let Some(done) = map.saver.poll() {
         finish_save(map, done);
     }
-    if let Some(binding) = &fresh {
-        info!("MIDI learn: {:?} → {}", binding.control, binding.target);
-        learn_binding(&mut map.file.midi.bindings, binding.clone());
+    for binding in &fresh {
+        match binding {
+            LearnedBinding::Midi(b) => info!("MIDI learn: {:?} → {}", b.control, b.target),
+            LearnedBinding::Osc(b) => info!("OSC learn: {} → {}", b.address, b.target),
+        }
+        binding.apply_to(&mut map.file);
     }
     // Without a map file the binding is in force only.
     let Some(source) = source else { return };
-    match fresh {
-        Some(binding) => learn_binding(&mut map.pending, binding),
+    if fresh.is_empty() {
         // A save under way answers first (our own write reloads the file too).
-        None if map.pending.is_empty()
-            || map.tried_at_load == map.loads
-            || map.saver.busy() =>
-        {
+        if map.pending.is_empty() || map.tried_at_load == map.loads || map.saver.busy() {
             return;
         }
-        None => {}
+    } else {
+        for binding in fresh {
+            map.pending.add(binding);
+        }
     }
     map.tried_at_load = map.loads;
     map.saver.request(SaveRequest {
@@ -172,7 +172,7 @@ fn finish_save(map: &mut ControlMap, done: SaveDone) {
             map.last_save = Some(format!("saved {shown}: {saved}"));
             map.save_error = None;
             // Bindings learned while it ran stay pending: the save queued for them writes them.
-            map.pending.retain(|b| !done.learned.contains(b));
+            map.pending.forget(&done.learned);
         }
         Err(why) => {
             let why = format!(

@@ -1,5 +1,5 @@
-//! The Controls panel (every parameter, its value, what drives it, override and MIDI learn)
-//! and the OSC, MIDI and DMX monitors.
+//! The Controls panel (every parameter, its value, what drives it, override, MIDI and OSC
+//! learn) and the OSC, MIDI and DMX monitors.
 
 mod bindings;
 mod controls;

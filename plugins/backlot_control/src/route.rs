@@ -1,7 +1,8 @@
 //! Inputs to the arbiter: each frame drains the inbox, and OSC (bundles held for their time,
-//! bindings, addresses and patterns), DMX (merge, patch, loss) and MIDI become arbiter inputs.
+//! learn, bindings, addresses and patterns), DMX (merge, patch, loss) and MIDI become arbiter
+//! inputs.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use backlot_params::{ParamRegistry, ParamSpec, ParamValue};
 use bevy::prelude::*;
@@ -9,20 +10,23 @@ use bevy::prelude::*;
 use crate::arbiter::{Arbiter, Input, Source};
 use crate::codec::osc;
 use crate::dmx;
-use crate::format::MapFile;
+use crate::format::{LearnedBinding, MapFile};
 use crate::inbox::{LogKind, OscIn, SharedInbox};
 use crate::map::{ControlMap, LearnResult};
 use crate::midi::MidiEngine;
 use crate::servers::DmxServers;
 
+mod learn;
 pub(crate) mod patterns;
 pub(crate) mod schedule;
 
+pub use learn::{LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
+pub(crate) use learn::publish_learning;
 use patterns::{OscPatterns, shown};
 use schedule::{Offered, Schedule};
 
 /// The inbox shared with the network and MIDI threads, OSC bundles held for their time,
-/// and what OSC address patterns matched.
+/// what OSC address patterns matched, and OSC learn.
 #[derive(Resource, Default)]
 pub struct ControlRuntime {
     /// Shared inbox.
@@ -30,6 +34,7 @@ pub struct ControlRuntime {
     scheduled: Schedule,
     patterns: OscPatterns,
     read_only_refused: u64,
+    osc_learn: learn::OscLearn,
 }
 
 impl ControlRuntime {
@@ -58,9 +63,40 @@ impl ControlRuntime {
         self.patterns.over_budget()
     }
 
-    /// OSC writes refused for falling under the map's `access.read_only` prefixes.
+    /// OSC writes refused for falling under the map's `access.read_only` prefixes
+    /// (`/control/learn` from the network included).
     pub fn read_only_refused(&self) -> u64 {
         self.read_only_refused
+    }
+
+    /// The parameter OSC learn waits for an address for, while it is armed.
+    pub fn osc_learning(&self) -> Option<&str> {
+        self.osc_learn.target()
+    }
+
+    /// How long OSC learn still waits, while it is armed.
+    pub fn osc_learn_expires_in(&self) -> Option<Duration> {
+        self.osc_learn.expires_in(Instant::now())
+    }
+
+    /// Arms OSC learn for `target` from the operator (the Controls panel): the next OSC
+    /// message at an address that is neither a parameter nor bound becomes an alias for it.
+    /// Not refused by the map's read-only prefixes, which are for the network.
+    pub fn arm_osc_learn(&mut self, target: &str) {
+        self.osc_learn.arm(target, "the operator", Instant::now());
+    }
+
+    /// Stops OSC learn waiting.
+    pub fn cancel_osc_learn(&mut self) {
+        if let Some(target) = self.osc_learn.cancel() {
+            info!("OSC learn for {target} cancelled");
+        }
+    }
+
+    /// Runs out OSC learn's time: the next frame ends it as if it had waited it out.
+    #[cfg(test)]
+    pub(crate) fn expire_osc_learn_now(&mut self) {
+        self.osc_learn.expire_now();
     }
 }
 
@@ -109,7 +145,12 @@ pub(crate) fn take_inputs(
     if !due.is_empty() {
         rt.patterns.begin_frame(&map.file.osc.bindings, &registry);
     }
+    // An arming whose time ran out before this frame's messages does not learn from them.
+    learn::expire(rt, Instant::now());
     for m in due {
+        if learn::intercept(rt, &m, &map.file, &registry, &mut learned) {
+            continue;
+        }
         osc_message(
             &m,
             &map.file,
@@ -214,7 +255,7 @@ pub(crate) fn take_inputs(
             });
         }
         if let Some(b) = learn {
-            learned.0 = Some(b);
+            learned.0.push(LearnedBinding::Midi(b));
         }
     }
 }

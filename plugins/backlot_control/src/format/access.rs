@@ -7,7 +7,8 @@
 //!     // Added to the command line's `--allow`; a protocol with no entry lets everyone in.
 //!     allow: (osc: ["10.0.0.0/24"], dmx: ["192.168.1.0/24"], all: ["127.0.0.1"]),
 //!     // OSC from the network may not write under these (the operator panel still can, and
-//!     // so can an `osc.bindings` alias the map itself points there). Default: ["/takes/"].
+//!     // so can an `osc.bindings` alias the map itself points there).
+//!     // Default: ["/takes/", "/control/"].
 //!     read_only: ["/takes/"],
 //! ),
 //! ```
@@ -30,8 +31,9 @@ impl Default for AccessDef {
     fn default() -> Self {
         Self {
             allow: AllowDef::default(),
-            // Starting and stopping takes is the operator's, not any sender's on the network.
-            read_only: vec!["/takes/".to_string()],
+            // Starting and stopping takes is the operator's, not any sender's on the network;
+            // so is learn (`/control/learn`), which writes bindings into the map file.
+            read_only: vec!["/takes/".to_string(), "/control/".to_string()],
         }
     }
 }
@@ -143,12 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn a_map_without_access_keeps_takes_read_only_and_lets_everyone_in() {
+    fn a_map_without_access_keeps_takes_and_learn_read_only_and_lets_everyone_in() {
         let map = parse_map("(osc: (bindings: []))", "plain.map.ron").expect("map");
         assert_eq!(map.access, AccessDef::default());
         assert!(map.access.allow.lists().is_empty());
+        assert_eq!(map.access.network_read_only("/control/learn"), Some("/control/"));
         let open = parse_map("(access: (read_only: []))", "open.map.ron").expect("map");
         assert_eq!(open.access.network_read_only("/takes/record"), None);
+        assert_eq!(open.access.network_read_only("/control/learn"), None);
     }
 
     #[test]
@@ -166,7 +170,7 @@ mod tests {
             .collect();
         assert_eq!(osc, ["10.0.0.0/24", "127.0.0.1/32"]);
         assert_eq!(lists.get(Protocol::Dmx).len(), 1);
-        assert_eq!(map.access.read_only, ["/takes/"], "default kept");
+        assert_eq!(map.access.read_only, ["/takes/", "/control/"], "default kept");
     }
 
     #[test]

@@ -11,8 +11,8 @@ mod types;
 
 pub use access::{AccessDef, AllowDef};
 pub use parse::{parse_map, parse_map_file};
-pub use save::{SaveError, Saved, save_learned_bindings, save_map};
-pub use splice::learn_binding;
+pub use save::{SaveError, Saved, save_learned, save_learned_bindings, save_map};
+pub use splice::{Learned, LearnedBinding, learn_binding, learn_osc_binding};
 pub use types::*;
 
 #[cfg(test)]

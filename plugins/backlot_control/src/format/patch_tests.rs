@@ -1,6 +1,6 @@
 //! The Controls panel's Save: only what changed is spliced into the user's text (comments and
 //! layout kept), never over a file that does not parse, and a failed write leaves nothing
-//! behind (no temp file, no fresh backup).
+//! behind (no temp file, no fresh backup). Also OSC-learned aliases spliced the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -240,4 +240,68 @@ fn patches_follow_each_layout() {
         assert_eq!(got, after.replace("FOG", FOG));
         assert_eq!(parse_map(&got, "t").expect(&got), new);
     }
+}
+
+#[test]
+fn osc_learned_aliases_join_their_list_and_relearning_an_address_moves_it_in_place() {
+    let dir = temp_dir("osc-learn");
+    let (path, whole) = panel_map(&dir);
+    let alias = |address: &str, target: &str| OscBinding {
+        address: address.into(),
+        target: target.into(),
+        unit_scale: true,
+        slew_ms: 0.0,
+        priority: 0,
+    };
+    let fader = alias("/e2e/fader", "/scene/fog/density");
+    let learned = Learned {
+        midi: vec![fog()],
+        osc: vec![fader.clone()],
+    };
+    assert_eq!(
+        save_learned(&learned, &whole, &path).expect("saved"),
+        Saved::Spliced
+    );
+    let text = std::fs::read_to_string(&path).expect("read");
+    for kept in [
+        "// Stage left desk. Keep this comment.",
+        "// Faders that send 0..1.",
+        "unit_scale: true), // key\n",
+        "/* Pad 37 toggles the key light. */",
+    ] {
+        assert!(text.contains(kept), "`{kept}` lost:\n{text}");
+    }
+    let osc_line = "(address: \"/e2e/fader\", target: \"/scene/fog/density\", unit_scale: true)";
+    assert!(
+        text.contains(&format!("slew_ms: 200.0),\n            {osc_line},\n        ],")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\"/scene/sky/exposure\"),\n            {FOG},\n        ],")),
+        "{text}"
+    );
+    let mut expected = parse_map(PANEL, "desk.map.ron").expect("parses");
+    learned.apply_to(&mut expected);
+    assert_eq!(parse_map_file(&path).expect("parses"), expected);
+    // An address learned again for another parameter takes its binding's place; the other
+    // aliases of the parameter it had stay.
+    let moved = alias("/look/fog", "/scene/sky/exposure");
+    let again = Learned {
+        midi: Vec::new(),
+        osc: vec![moved.clone()],
+    };
+    save_learned(&again, &whole, &path).expect("saved");
+    let after = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        after,
+        text.replace(
+            "(address: \"/look/fog\", target: \"/scene/fog/density\", slew_ms: 200.0)",
+            "(address: \"/look/fog\", target: \"/scene/sky/exposure\", unit_scale: true)",
+        )
+    );
+    let saved = parse_map_file(&path).expect("parses");
+    assert_eq!(saved.osc.bindings[1], moved);
+    assert_eq!(saved.osc.bindings[2], fader);
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use backlot_scene::format::FileErrors;
 
 use super::patch::patch_map;
-use super::splice::learn_binding;
+use super::splice::Learned;
 use super::{MapFile, MidiBinding, parse_map};
 
 /// How a save went.
@@ -92,13 +92,28 @@ pub fn save_map(map: &MapFile, path: &Path) -> Result<Saved, SaveError> {
     }
 }
 
-/// Writes learned bindings into the map file at `path`, touching only their text: each takes
-/// the place of the binding it supersedes (same control or target) or joins the end of
-/// `midi.bindings`. The file on disk must parse, and anything else in it stays as it is
-/// there (as with [`save_map`], a change that cannot be made in place rewrites the file
-/// whole with a `.bak`). With no file at all, `whole` (the map in force) is written.
+/// Writes MIDI-learned bindings into the map file at `path`: [`save_learned`] with no OSC
+/// ones.
 pub fn save_learned_bindings(
     learned: &[MidiBinding],
+    whole: &MapFile,
+    path: &Path,
+) -> Result<Saved, SaveError> {
+    let learned = Learned {
+        midi: learned.to_vec(),
+        osc: Vec::new(),
+    };
+    save_learned(&learned, whole, path)
+}
+
+/// Writes learned bindings (MIDI and OSC learn's) into the map file at `path`, touching only
+/// their text: each takes the place of the binding it supersedes (for MIDI the same control
+/// or target, for OSC the same address) or joins the end of `midi.bindings` or
+/// `osc.bindings`. The file on disk must parse, and anything else in it stays as it is there
+/// (as with [`save_map`], a change that cannot be made in place rewrites the file whole with
+/// a `.bak`). With no file at all, `whole` (the map in force) is written.
+pub fn save_learned(
+    learned: &Learned,
     whole: &MapFile,
     path: &Path,
 ) -> Result<Saved, SaveError> {
@@ -106,9 +121,7 @@ pub fn save_learned_bindings(
         return rewrite(whole, path, None);
     };
     let mut expected = on_disk.clone();
-    for b in learned {
-        learn_binding(&mut expected.midi.bindings, b.clone());
-    }
+    learned.apply_to(&mut expected);
     save_over(&text, &on_disk, &expected, path)
 }
 
@@ -167,7 +180,7 @@ fn rewrite(map: &MapFile, path: &Path, original: Option<&str>) -> Result<Saved, 
             detail: e.to_string(),
         }
     })?;
-    let text = format!("// Written by backlot (MIDI learn / Controls panel).\n{text}\n");
+    let text = format!("// Written by backlot (learn / Controls panel).\n{text}\n");
     check(&text, map, path)?;
     let backup = match original {
         Some(original) => {

@@ -1,9 +1,10 @@
 //! Edits to RON text in its own layout, so the user's comments and formatting survive a
 //! save: an item removed with its line, items appended as the list (or struct) already lays
-//! them out. Also learn's rule for a list of bindings, and bindings as hand-written RON.
+//! them out. Also learn's rules for a list of bindings (MIDI and OSC), and bindings as
+//! hand-written RON.
 
 use super::tokens::{Kind, Tokens};
-use super::{MidiBinding, MidiControl, OscBinding};
+use super::{MapFile, MidiBinding, MidiControl, OscBinding};
 
 /// One replacement in a text: `start..end` becomes the string.
 pub(super) type Edit = (usize, usize, String);
@@ -23,6 +24,96 @@ pub fn learn_binding(bindings: &mut Vec<MidiBinding>, learned: MidiBinding) {
     });
     // Everything before `at` was kept, so it is still at `at`.
     bindings[at] = learned;
+}
+
+/// Puts an OSC-learned binding into a list as a save writes it into the file: it takes the
+/// place of the first binding with its address, and the others with it go. Other aliases of
+/// its target stay: a parameter may be on several surfaces (a MIDI control has one target
+/// because its feedback goes back to it; OSC feedback goes to the parameter's own address).
+pub fn learn_osc_binding(bindings: &mut Vec<OscBinding>, learned: OscBinding) {
+    let Some(at) = bindings.iter().position(|b| b.address == learned.address) else {
+        bindings.push(learned);
+        return;
+    };
+    let mut i = 0;
+    bindings.retain(|b| {
+        let keep = i == at || b.address != learned.address;
+        i += 1;
+        keep
+    });
+    bindings[at] = learned;
+}
+
+/// A binding made by learn: a MIDI control (MIDI learn) or an OSC address (OSC learn) for a
+/// parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LearnedBinding {
+    /// From MIDI learn.
+    Midi(MidiBinding),
+    /// From OSC learn: an `osc.bindings` alias.
+    Osc(OscBinding),
+}
+
+impl LearnedBinding {
+    /// Puts it into `map` by learn's rules ([`learn_binding`], [`learn_osc_binding`]).
+    pub fn apply_to(&self, map: &mut MapFile) {
+        match self {
+            LearnedBinding::Midi(b) => learn_binding(&mut map.midi.bindings, b.clone()),
+            LearnedBinding::Osc(b) => learn_osc_binding(&mut map.osc.bindings, b.clone()),
+        }
+    }
+}
+
+/// Learned bindings, held by learn's rules: at most one per MIDI control and one per target
+/// among the MIDI ones, one per address among the OSC ones.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Learned {
+    /// MIDI-learned bindings.
+    pub midi: Vec<MidiBinding>,
+    /// OSC-learned aliases.
+    pub osc: Vec<OscBinding>,
+}
+
+impl Learned {
+    /// Adds a binding; it supersedes those it takes the place of.
+    pub fn add(&mut self, learned: LearnedBinding) {
+        match learned {
+            LearnedBinding::Midi(b) => learn_binding(&mut self.midi, b),
+            LearnedBinding::Osc(b) => learn_osc_binding(&mut self.osc, b),
+        }
+    }
+
+    /// Puts every one into `map`, as a save writes them into the file.
+    pub fn apply_to(&self, map: &mut MapFile) {
+        for b in &self.midi {
+            learn_binding(&mut map.midi.bindings, b.clone());
+        }
+        for b in &self.osc {
+            learn_osc_binding(&mut map.osc.bindings, b.clone());
+        }
+    }
+
+    /// Forgets those `saved` holds (a save wrote them); any learned since stay.
+    pub fn forget(&mut self, saved: &Learned) {
+        self.midi.retain(|b| !saved.midi.contains(b));
+        self.osc.retain(|b| !saved.osc.contains(b));
+    }
+
+    /// How many bindings.
+    pub fn len(&self) -> usize {
+        self.midi.len() + self.osc.len()
+    }
+
+    /// None at all.
+    pub fn is_empty(&self) -> bool {
+        self.midi.is_empty() && self.osc.is_empty()
+    }
+
+    /// Forgets them all.
+    pub fn clear(&mut self) {
+        self.midi.clear();
+        self.osc.clear();
+    }
 }
 
 /// Whether a learned binding takes `old`'s place: same control, or same target.

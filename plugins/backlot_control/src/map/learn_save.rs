@@ -10,16 +10,16 @@ use std::thread::JoinHandle;
 
 use tracing::{error, info};
 
-use crate::format::{MapFile, MidiBinding, SaveError, Saved, save_learned_bindings};
+use crate::format::{Learned, MapFile, SaveError, Saved, save_learned};
 
 /// How learned bindings are written (tests swap in one that panics).
-pub(crate) type SaveFn = fn(&[MidiBinding], &MapFile, &Path) -> Result<Saved, SaveError>;
+pub(crate) type SaveFn = fn(&Learned, &MapFile, &Path) -> Result<Saved, SaveError>;
 
 /// One save to make.
 #[derive(Debug)]
 pub(crate) struct SaveRequest {
     /// Learned bindings to write.
-    pub(crate) learned: Vec<MidiBinding>,
+    pub(crate) learned: Learned,
     /// The map in force, written whole when there is no file.
     pub(crate) whole: MapFile,
     /// The map file.
@@ -30,7 +30,7 @@ pub(crate) struct SaveRequest {
 #[derive(Debug)]
 pub(crate) struct SaveDone {
     /// The bindings it wrote (or tried to).
-    pub(crate) learned: Vec<MidiBinding>,
+    pub(crate) learned: Learned,
     /// The map file.
     pub(crate) path: PathBuf,
     /// What was done, or why nothing was (a sentence for the log and the Controls panel).
@@ -39,7 +39,7 @@ pub(crate) struct SaveDone {
 
 #[derive(Debug)]
 struct Running {
-    learned: Vec<MidiBinding>,
+    learned: Learned,
     path: PathBuf,
     thread: JoinHandle<Result<Saved, String>>,
 }
@@ -56,7 +56,7 @@ pub(crate) struct LearnSaver {
 
 impl Default for LearnSaver {
     fn default() -> Self {
-        Self::with_save(save_learned_bindings)
+        Self::with_save(save_learned)
     }
 }
 
@@ -192,7 +192,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::format::{MidiControl, parse_map};
+    use crate::format::{MidiBinding, MidiControl, parse_map};
 
     fn binding(cc: u8, target: &str) -> MidiBinding {
         let text = format!(
@@ -200,6 +200,13 @@ mod tests {
         );
         let mut map = parse_map(&text, "t.map.ron").expect("binding parses");
         map.midi.bindings.remove(0)
+    }
+
+    fn midi(bindings: Vec<MidiBinding>) -> Learned {
+        Learned {
+            midi: bindings,
+            osc: Vec::new(),
+        }
     }
 
     /// Polls until a save finishes, at most 3 s.
@@ -214,7 +221,7 @@ mod tests {
         }
     }
 
-    fn exploding(_: &[MidiBinding], _: &MapFile, _: &Path) -> Result<Saved, SaveError> {
+    fn exploding(_: &Learned, _: &MapFile, _: &Path) -> Result<Saved, SaveError> {
         panic!("save exploded")
     }
 
@@ -222,7 +229,7 @@ mod tests {
     fn a_panicking_save_is_a_failed_save() {
         let mut saver = LearnSaver::with_save(exploding);
         saver.request(SaveRequest {
-            learned: vec![binding(7, "/a")],
+            learned: midi(vec![binding(7, "/a")]),
             whole: MapFile::default(),
             path: PathBuf::from("nowhere.map.ron"),
         });
@@ -230,7 +237,7 @@ mod tests {
         let d = done(&mut saver);
         let e = d.result.expect_err("a panic is a failure");
         assert!(e.contains("panicked: save exploded"), "{e}");
-        assert_eq!(d.learned, vec![binding(7, "/a")]);
+        assert_eq!(d.learned, midi(vec![binding(7, "/a")]));
         assert!(!saver.busy(), "nothing left under way");
     }
 
@@ -243,7 +250,7 @@ mod tests {
         std::fs::write(&path, "(midi: (bindings: []))").expect("write");
         let mut saver = LearnSaver::default();
         let request = |learned: Vec<MidiBinding>| SaveRequest {
-            learned,
+            learned: midi(learned),
             whole: MapFile::default(),
             path: path.clone(),
         };

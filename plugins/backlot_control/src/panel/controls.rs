@@ -1,5 +1,5 @@
 //! The Controls panel: the map's state, the Network section, the bindings editor, then every
-//! parameter with its value, what drives it, override and MIDI learn.
+//! parameter with its value, what drives it, override, MIDI learn and OSC learn.
 
 use backlot_params::ParamRegistry;
 use backlot_ui::widgets::param_editor;
@@ -10,6 +10,7 @@ use super::bindings::bindings_editor;
 use crate::arbiter::{Arbiter, Source};
 use crate::map::ControlMap;
 use crate::midi::MidiEngine;
+use crate::route::ControlRuntime;
 use crate::servers::DmxServers;
 
 #[derive(Resource, Default)]
@@ -68,10 +69,32 @@ pub(super) fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
             format!("MIDI learn: move a control for {l}"),
         );
     }
+    // OSC learn, armed here or by `/control/learn` from the network.
+    let osc_learning = world.get_resource::<ControlRuntime>().and_then(|rt| {
+        let target = rt.osc_learning()?.to_string();
+        Some((target, rt.osc_learn_expires_in()?))
+    });
+    let mut cancel_osc = false;
+    if let Some((target, left)) = &osc_learning {
+        ui.horizontal(|ui| {
+            ui.colored_label(
+                egui::Color32::from_rgb(230, 180, 60),
+                format!(
+                    "OSC learn: send from a new OSC address for {target} ({} s left)",
+                    left.as_secs()
+                ),
+            );
+            cancel_osc = ui.button("cancel").clicked();
+        });
+        // The countdown moves without input.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+    }
+    let osc_target = osc_learning.map(|(target, _)| target);
     let mut edits = Vec::new();
     let mut holds = Vec::new();
     let mut releases = Vec::new();
     let mut learn = None;
+    let mut learn_osc = None;
     {
         let registry = world.resource::<ParamRegistry>();
         let arbiter = world.resource::<Arbiter>();
@@ -110,8 +133,24 @@ pub(super) fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
                         } else {
                             "learn"
                         };
-                        if ui.button(learn_label).clicked() {
+                        if ui
+                            .button(learn_label)
+                            .on_hover_text("MIDI learn: move a control to bind it")
+                            .clicked()
+                        {
                             learn = Some(address.clone());
+                        }
+                        let osc_label = if osc_target.as_deref() == Some(address.as_str()) {
+                            "learning OSC…"
+                        } else {
+                            "learn OSC"
+                        };
+                        if ui
+                            .button(osc_label)
+                            .on_hover_text("OSC learn: send from a new OSC address to bind it")
+                            .clicked()
+                        {
+                            learn_osc = Some(address.clone());
                         }
                     }
                     ui.end_row();
@@ -132,5 +171,13 @@ pub(super) fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
     }
     if let Some(l) = learn {
         world.resource_mut::<MidiEngine>().learn = Some(l);
+    }
+    if let Some(mut rt) = world.get_resource_mut::<ControlRuntime>() {
+        if cancel_osc {
+            rt.cancel_osc_learn();
+        }
+        if let Some(target) = learn_osc {
+            rt.arm_osc_learn(&target);
+        }
     }
 }

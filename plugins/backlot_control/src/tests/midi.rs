@@ -188,7 +188,7 @@ fn learn(app: &mut App, target: &str, bytes: &[u8]) {
 }
 
 /// Runs frames until no save of learned bindings is under way.
-fn wait_saved(app: &mut App) {
+pub(super) fn wait_saved(app: &mut App) {
     until(app, |a| !a.world().resource::<ControlMap>().saving());
 }
 

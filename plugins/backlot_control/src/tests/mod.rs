@@ -1,6 +1,6 @@
 //! The plugin in a `MinimalPlugins` app over real loopback sockets: OSC, OSCQuery, Art-Net,
-//! sACN, MIDI bytes, arbitration, feedback, learn. This is the shared harness; the tests are
-//! in one file per protocol.
+//! sACN, MIDI bytes, arbitration, feedback, learn (MIDI and OSC). This is the shared harness;
+//! the tests are in one file per protocol.
 
 mod access;
 mod arbitration;
@@ -9,6 +9,7 @@ mod dmx_net;
 mod inbox;
 mod midi;
 mod osc;
+mod osc_learn;
 mod oscquery;
 
 use std::io::{Read, Write};
