@@ -195,7 +195,12 @@ pub fn build_app(options: &AppOptions) -> App {
     }
 
     app.insert_resource(options.stage_outputs.clone());
-    if let (Some(map), Some(_), true) = (&options.map, &options.control, inputs) {
+    // A backup opens the map's inputs when it takes over.
+    let backup = options
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.node.role == backlot_cluster::Role::Backup);
+    if let (Some(map), Some(_), true) = (&options.map, &options.control, inputs || backup) {
         register_file::<MapKind>(&mut app, map);
     }
     if let (Some(layers), true) = (&options.layers, inputs) {
@@ -305,6 +310,10 @@ pub fn build_app(options: &AppOptions) -> App {
             .map(crate::cluster::ClusterChoice::plugin),
     });
 
+    if backup {
+        app.add_systems(Last, open_inputs_on_promotion);
+    }
+
     if let Some(limit) = options.watchdog {
         app.add_plugins(WatchdogPlugin { limit });
         // OSCQuery answers the frame's age from the heartbeat, so a stuck frame shows there.
@@ -330,6 +339,17 @@ pub fn build_app(options: &AppOptions) -> App {
         );
     }
     app
+}
+
+/// A backup that became primary opens the inputs it held closed.
+fn open_inputs_on_promotion(world: &mut World) {
+    let pending = world
+        .get_resource::<backlot_cluster::Promotion>()
+        .is_some_and(|p| p.pending);
+    if pending {
+        backlot_control::start_inputs(world);
+        world.resource_mut::<backlot_cluster::Promotion>().pending = false;
+    }
 }
 
 /// The offscreen image the scene camera renders into (preview tab, headless output).

@@ -62,6 +62,24 @@ pub fn take_frames(
         }
         if f.header.epoch > state.epoch {
             // A new primary (failover): whatever it says now is the truth.
+            if let Some(old) = state.primary.clone().filter(|p| *p != f.header.primary) {
+                let period = node.frame_period().as_secs_f64();
+                let gap = state
+                    .last_frame_at
+                    .map_or(0, |t| (t.elapsed().as_secs_f64() / period).round() as u64);
+                warn!(
+                    "cluster: `{}` is primary now (was `{old}`), from frame {}; {gap} frames \
+                     without a new state",
+                    f.header.primary, f.header.frame
+                );
+                state.failovers += 1;
+                state.last_failover = Some(crate::state::Failover {
+                    node: f.header.primary.clone(),
+                    from: old,
+                    frame: f.header.frame,
+                    gap,
+                });
+            }
             state.epoch = f.header.epoch;
             incoming.newest = None;
         }
@@ -84,6 +102,8 @@ pub fn take_frames(
         }
         incoming.newest = Some(f.header.frame);
         incoming.scene_time = Some(f.header.scene_time);
+        state.primary = Some(f.header.primary.clone());
+        state.last_frame_at = Some(std::time::Instant::now());
         state.last_frame_bytes = bytes_hint(&f);
         incoming.states.push(f);
         taken += 1;

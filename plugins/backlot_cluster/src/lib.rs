@@ -28,7 +28,7 @@ mod tests;
 pub use file::{ClusterFile, ClusterKind, NodeDef, Role, parse_cluster};
 pub use publish::Published;
 pub use reports::drain_reports;
-pub use state::{ClusterLink, ClusterNode, ClusterState, NodeView};
+pub use state::{ClusterLink, ClusterNode, ClusterState, NodeView, Promotion};
 
 use backlot_params::BacklotSystems;
 use bevy::prelude::*;
@@ -85,7 +85,8 @@ impl Plugin for ClusterPlugin {
                 enabled: !self.lockstep,
                 ..default()
             })
-            .init_resource::<announce::Announcer>();
+            .init_resource::<announce::Announcer>()
+            .init_resource::<Promotion>();
         revisions::build(app);
         panel::build(app);
         app.add_systems(Startup, params::register_cluster_params)

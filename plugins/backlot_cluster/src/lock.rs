@@ -61,6 +61,10 @@ pub(crate) fn frame_lock(
     let timeout = state.barrier.timeout();
     match node.role {
         Role::Primary => {
+            // Its own frame states come back through its subscription: not for it.
+            if let Some(link) = link.0.as_ref() {
+                link.frames.drain();
+            }
             // One frame may be in flight: the render nodes show frame N-1 while this one
             // computes N.
             if published.next >= 2 {

@@ -63,6 +63,13 @@ pub struct NodeView {
     pub lost_at: Option<Instant>,
 }
 
+/// A backup that took over as primary has inputs to open (the app's composition opens them).
+#[derive(Resource, Debug, Default)]
+pub struct Promotion {
+    /// Set when this node became primary; cleared once its inputs are open.
+    pub pending: bool,
+}
+
 /// A takeover this node saw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failover {
@@ -121,6 +128,10 @@ pub struct ClusterState {
     pub started_ms: u64,
     /// The outputs this node draws now.
     pub outputs: Vec<String>,
+    /// The primary whose frames this node follows (from the frame headers).
+    pub primary: Option<String>,
+    /// When the last frame state arrived.
+    pub last_frame_at: Option<Instant>,
 }
 
 impl ClusterState {
@@ -171,6 +182,8 @@ impl ClusterState {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
             outputs: Vec::new(),
+            primary: None,
+            last_frame_at: None,
         }
     }
 

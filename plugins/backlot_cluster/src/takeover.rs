@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 use backlot_stage::{StageOutputs, StageRuntime};
 use bevy::prelude::*;
 
+use crate::apply::Incoming;
 use crate::file::Role;
-use crate::state::{ClusterNode, ClusterState, Failover};
+use crate::publish::Published;
+use crate::state::{ClusterLink, ClusterNode, ClusterState, Failover, Promotion};
 
 /// Keeps this node's own list of drawn outputs (said in its status) up to date.
 pub(crate) fn follow_outputs(
@@ -52,6 +54,11 @@ pub enum Change {
     },
     /// Another primary started earlier: follow it.
     YieldPrimary(String),
+    /// The primary is gone: this backup takes over.
+    Promote {
+        /// The lost primary.
+        from: String,
+    },
 }
 
 /// Decides this node's change of role (pure, for tests).
@@ -109,7 +116,18 @@ pub fn decide(node: &ClusterNode, state: &ClusterState) -> Change {
                 return Change::YieldPrimary(name.clone());
             }
         }
-        Role::Backup => {}
+        Role::Backup => {
+            let primary_live = others().any(|(_, v)| v.role == Role::Primary);
+            let lost = state.nodes.iter().find(|(name, v)| {
+                name.as_str() != me
+                    && v.lost
+                    && !v.alive
+                    && (v.role == Role::Primary || state.primary.as_deref() == Some(name.as_str()))
+            });
+            if let (false, Some((from, _))) = (primary_live, lost) {
+                return Change::Promote { from: from.clone() };
+            }
+        }
     }
     Change::Stay
 }
@@ -119,6 +137,10 @@ pub(crate) fn take_over(
     mut node: ResMut<ClusterNode>,
     mut state: ResMut<ClusterState>,
     mut drawn: ResMut<StageOutputs>,
+    mut link: ResMut<ClusterLink>,
+    mut published: ResMut<Published>,
+    mut promotion: ResMut<Promotion>,
+    mut incoming: ResMut<Incoming>,
 ) {
     if node.lockstep {
         return;
@@ -156,6 +178,44 @@ pub(crate) fn take_over(
                 frame: state.frame,
                 gap,
             });
+        }
+        Change::Promote { from } => {
+            let period = node.frame_period().as_secs_f64();
+            let gap = state
+                .last_frame_at
+                .map_or(0, |t| (t.elapsed().as_secs_f64() / period).round() as u64);
+            // Numbering goes on from the last frame applied; a new epoch tells every node
+            // to follow this one and to ignore anything late from the old primary.
+            let next = state.frame + 1;
+            state.epoch += 1;
+            warn!(
+                "cluster: primary `{from}` is gone; backup `{}` takes over at frame {next} \
+                 (epoch {}, {gap} frames without a new state)",
+                node.name, state.epoch
+            );
+            node.role = Role::Primary;
+            *published = Published {
+                next,
+                generation: 0,
+                enabled: true,
+                snapshot_next: true,
+                errors: published.errors,
+            };
+            incoming.states.clear();
+            if let Some(link) = link.0.as_mut()
+                && let Err(e) = link.serve_snapshots()
+            {
+                error!("cluster: {e}");
+            }
+            state.failovers += 1;
+            state.last_failover = Some(Failover {
+                node: node.name.clone(),
+                from,
+                frame: next,
+                gap,
+            });
+            state.primary = Some(node.name.clone());
+            promotion.pending = true;
         }
         Change::YieldPrimary(other) => {
             warn!(

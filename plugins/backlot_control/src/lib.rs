@@ -46,7 +46,7 @@ pub use network::{
     STATUS_LISTENING, STATUS_MULTICAST_FAILING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED,
 };
 pub use route::{ControlRuntime, LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
-pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers};
+pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers, start_inputs};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.
 #[derive(Debug, Clone)]

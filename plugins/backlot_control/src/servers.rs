@@ -42,16 +42,41 @@ pub(crate) fn start_servers(world: &mut World) {
     // The map's allow-lists are in force before the first socket opens.
     crate::network::apply_map_file_now(world);
     let access = world.resource::<NetAccess>().clone();
-    let router = world
-        .get_resource::<OscRouter>()
-        .cloned()
-        .unwrap_or_default();
-    let inbox = world.resource::<ControlRuntime>().inbox.clone();
     if settings.status_only {
         info!("control: OSCQuery only (status); no OSC, DMX or MIDI listeners on this node");
         start_oscquery(world, &settings, &access);
         return;
     }
+    start_osc(world, &settings, &access);
+    start_oscquery(world, &settings, &access);
+    start_rest(world, &settings, &access);
+}
+
+/// A status-only node that takes over as a cluster's primary opens its inputs: OSC, DMX,
+/// the feedback socket, DNS-SD and MIDI (OSCQuery already runs). Does nothing on a node
+/// that has them.
+pub fn start_inputs(world: &mut World) {
+    let Some(mut settings) = world.get_resource::<ControlSettings>().cloned() else {
+        return;
+    };
+    if !settings.live || !settings.status_only {
+        return;
+    }
+    settings.status_only = false;
+    world.insert_resource(settings.clone());
+    info!("control: opening OSC, DMX and MIDI inputs");
+    let access = world.resource::<NetAccess>().clone();
+    start_osc(world, &settings, &access);
+    start_rest(world, &settings, &access);
+}
+
+/// OSC over UDP and over TCP (SLIP).
+fn start_osc(world: &mut World, settings: &ControlSettings, access: &NetAccess) {
+    let router = world
+        .get_resource::<OscRouter>()
+        .cloned()
+        .unwrap_or_default();
+    let inbox = world.resource::<ControlRuntime>().inbox.clone();
     crate::osc_server::subscribe(&router, &inbox);
     let osc_ip = access.addr(Protocol::Osc);
     let osc_allow = Some(access.list(Protocol::Osc).clone());
@@ -86,9 +111,14 @@ pub(crate) fn start_servers(world: &mut World) {
             &e,
         ),
     }
+}
+
+/// DMX, the feedback socket, the DNS-SD advertisement and MIDI.
+fn start_rest(world: &mut World, settings: &ControlSettings, access: &NetAccess) {
+    let inbox = world.resource::<ControlRuntime>().inbox.clone();
+    let osc_ip = access.addr(Protocol::Osc);
     let osc_addr = world.resource::<OscServers>().osc;
-    start_oscquery(world, &settings, &access);
-    dmx::start_dmx(world, &settings, &access, &inbox);
+    dmx::start_dmx(world, settings, access, &inbox);
     // Feedback leaves from OSC's address, so it goes out on the interface OSC listens on.
     world.resource_mut::<Feedback>().socket = UdpSocket::bind((osc_ip, 0)).ok();
     let query_addr = world.resource::<OscQueryServer>().addr;
