@@ -39,6 +39,8 @@ struct TestNode {
     role: &'static str,
     outputs: &'static [&'static str],
     port: u16,
+    /// OSC (UDP) port, for the nodes that take input.
+    osc: Option<u16>,
 }
 
 fn node(name: &'static str, role: &'static str, outputs: &'static [&'static str]) -> TestNode {
@@ -47,6 +49,7 @@ fn node(name: &'static str, role: &'static str, outputs: &'static [&'static str]
         role,
         outputs,
         port: free_tcp(),
+        osc: matches!(role, "Primary" | "Backup").then(crate::support::free_udp),
     }
 }
 
@@ -56,8 +59,9 @@ fn cluster_file(dir: &Path, name: &str, stage: &Path, nodes: &[TestNode]) -> Pat
         .iter()
         .map(|n| {
             let outputs: Vec<String> = n.outputs.iter().map(|o| format!("\"{o}\"")).collect();
+            let osc = n.osc.map_or(String::new(), |p| format!(", osc_port: Some({p})"));
             format!(
-                "        (name: \"{}\", role: {}, listen: \"tcp/127.0.0.1:{}\", outputs: [{}]),",
+                "        (name: \"{}\", role: {}, listen: \"tcp/127.0.0.1:{}\", outputs: [{}]{osc}),",
                 n.name,
                 n.role,
                 n.port,
@@ -474,4 +478,108 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
         query(ports[2], "/cluster/role").contains("\"spare\"")
     });
     assert!(query(e_query, "/cluster/role").contains("\"render\""), "e keeps the outputs");
+}
+
+/// The number in a VALUE body (`{"VALUE":[0.42]}`).
+fn number(body: &str) -> Option<f64> {
+    body.trim_start_matches("{\"VALUE\":[")
+        .trim_end_matches("]}")
+        .parse()
+        .ok()
+}
+
+fn send_fog(port: u16, value: f32) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket
+        .send_to(
+            &crate::support::osc_float("/scene/fog/density", value),
+            ("127.0.0.1", port),
+        )
+        .expect("send");
+}
+
+#[test]
+fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
+    let dir = temp_dir("cluster-failover");
+    let stage = quad_stage(&dir);
+    let name = format!("failover{}", std::process::id());
+    let nodes = [
+        node("a", "Primary", &[]),
+        node("b", "Backup", &[]),
+        node("c", "Render", &["q1", "q2", "q3", "q4"]),
+    ];
+    let (osc_a, osc_b) = (
+        nodes[0].osc.expect("a's OSC port"),
+        nodes[1].osc.expect("b's OSC port"),
+    );
+    let cluster = cluster_file(&dir, &name, &stage, &nodes);
+    let ports: Vec<u16> = (0..3).map(|_| free_tcp()).collect();
+    let mut procs: Vec<Option<Proc>> = ["a", "b", "c"]
+        .iter()
+        .zip(&ports)
+        .map(|(n, p)| Some(live_node(&cluster, n, *p, &dir)))
+        .collect();
+    let logs = |procs: &[Option<Proc>]| {
+        procs
+            .iter()
+            .flatten()
+            .map(Proc::log)
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    let (query_b, query_c) = (ports[1], ports[2]);
+    wait_until("frames at the render node", Duration::from_secs(120), || logs(&procs), || {
+        number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > 10.0)
+            && query(query_c, "/cluster/nodes/b/alive").contains("true")
+    });
+    // A value set on the primary reaches the render node and the backup.
+    let fog = |port| number(&query(port, "/scene/fog/density")).unwrap_or(f64::NAN);
+    wait_until("the fog value everywhere", Duration::from_secs(30), || logs(&procs), || {
+        send_fog(osc_a, 0.42);
+        std::thread::sleep(Duration::from_millis(100));
+        (fog(query_c) - 0.42).abs() < 1e-4 && (fog(query_b) - 0.42).abs() < 1e-4
+    });
+
+    // kill -9 of the primary.
+    if let Some(mut a) = procs[0].take() {
+        let _ = a.child.kill();
+        let _ = a.child.wait();
+    }
+    wait_until("the backup to take over", Duration::from_secs(20), || logs(&procs), || {
+        query(query_b, "/cluster/role").contains("\"primary\"")
+            && number(&query(query_c, "/cluster/failovers")).is_some_and(|f| f >= 1.0)
+    });
+    let c_log = procs[2].as_ref().map(Proc::log).unwrap_or_default();
+    let line = c_log
+        .lines()
+        .find(|l| l.contains("`b` is primary now (was `a`)"))
+        .unwrap_or_else(|| panic!("no failover line at the render node:\n{c_log}"));
+    let gap: u64 = line
+        .split("; ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|g| g.parse().ok())
+        .unwrap_or_else(|| panic!("no gap in `{line}`"));
+    eprintln!("failover: {line}");
+    // The target is 3 frames on an idle machine; CI shares two cores with every other test.
+    assert!(gap <= 60, "{line}");
+    // Frames go on, numbered on from where the primary left them, and the values stayed.
+    let before = number(&query(query_c, "/cluster/frame")).unwrap_or(0.0);
+    wait_until("frames from the new primary", Duration::from_secs(20), || logs(&procs), || {
+        number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > before + 5.0)
+    });
+    assert!((fog(query_c) - 0.42).abs() < 1e-4, "the value did not survive");
+    // OSC sent to the backup now applies, on the render node too.
+    wait_until("OSC through the new primary", Duration::from_secs(30), || logs(&procs), || {
+        send_fog(osc_b, 0.11);
+        std::thread::sleep(Duration::from_millis(100));
+        (fog(query_c) - 0.11).abs() < 1e-4
+    });
+
+    // The old primary comes back: it follows the new one instead of fighting it.
+    procs[0] = Some(live_node(&cluster, "a", ports[0], &dir));
+    wait_until("a to follow b", Duration::from_secs(120), || logs(&procs), || {
+        query(ports[0], "/cluster/role").contains("\"backup\"")
+    });
+    assert!(query(query_b, "/cluster/role").contains("\"primary\""));
 }
