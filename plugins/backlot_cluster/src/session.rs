@@ -80,6 +80,10 @@ pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config,
         "scouting/multicast/enabled",
         file.zenoh.multicast_scouting.to_string(),
     )?;
+    // A machine that dies without closing its links (power, cable) is noticed within a
+    // second rather than Zenoh's default ten: the lease is what failover waits for.
+    set("transport/link/tx/lease", "1000".into())?;
+    set("transport/link/tx/keep_alive", "4".into())?;
     // Opening returns at once; the mesh forms while the node loads its scene.
     set("open/return_conditions/connect_scouted", "false".into())?;
     set("open/return_conditions/declares", "false".into())?;
