@@ -58,6 +58,7 @@ pub fn drain_reports(link: &ClusterLink, node: &ClusterNode, state: &mut Cluster
             view.ready = status.ready;
             view.last_seen = Some(Instant::now());
             view.outputs = status.outputs;
+            view.epoch = status.epoch;
             view.started_ms = status.started_ms;
         }
     }

@@ -55,6 +55,8 @@ pub struct NodeView {
     pub last_seen: Option<Instant>,
     /// The outputs it says it draws.
     pub outputs: Vec<String>,
+    /// The failover epoch it says it follows.
+    pub epoch: u32,
     /// When it started (ms since the Unix epoch), as it says.
     pub started_ms: u64,
     /// Its token was seen, then went: it died (a node not yet started has not).
@@ -151,6 +153,7 @@ impl ClusterState {
                         ready: false,
                         last_seen: None,
                         outputs: Vec::new(),
+                        epoch: 0,
                         started_ms: 0,
                         lost: false,
                         lost_at: None,

@@ -110,9 +110,13 @@ pub fn decide(node: &ClusterNode, state: &ClusterState) -> Change {
             }
         }
         Role::Primary => {
-            if let Some((name, _)) = others()
-                .find(|(name, v)| v.role == Role::Primary && yields(mine, (v.started_ms, name)))
-            {
+            // A primary of a later epoch took over while this one was away; on a tie the one
+            // that started earlier stays.
+            if let Some((name, _)) = others().find(|(name, v)| {
+                v.role == Role::Primary
+                    && (v.epoch > state.epoch
+                        || (v.epoch == state.epoch && yields(mine, (v.started_ms, name))))
+            }) {
                 return Change::YieldPrimary(name.clone());
             }
         }
@@ -328,6 +332,15 @@ mod tests {
         c.role = Role::Primary;
         live(&mut sc, "a", Role::Primary, &[], 1000);
         assert_eq!(decide(&c, &sc), Change::YieldPrimary("a".into()));
+        // A later epoch wins whoever started first: a primary back from a network blip
+        // follows the backup that took over.
+        let (mut a, mut sa) = node("a");
+        a.role = Role::Primary;
+        sa.started_ms = 1000;
+        live(&mut sa, "c", Role::Primary, &[], 5000);
+        assert_eq!(decide(&a, &sa), Change::Stay);
+        sa.nodes.get_mut("c").expect("c").epoch = 1;
+        assert_eq!(decide(&a, &sa), Change::YieldPrimary("c".into()));
         assert!(yields((5, "b"), (5, "a")) && !yields((4, "z"), (5, "a")));
     }
 }
