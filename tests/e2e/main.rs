@@ -24,3 +24,4 @@ mod stage;
 mod stall;
 mod support;
 mod tracking;
+mod view_churn;

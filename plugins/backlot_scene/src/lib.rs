@@ -5,6 +5,7 @@
 mod animation;
 mod apply;
 mod asset;
+mod dead_views;
 pub mod emissive;
 pub mod format;
 pub mod live_buffer;
@@ -20,6 +21,7 @@ mod surface;
 
 pub use animation::Animated;
 pub use asset::{SceneAsset, SceneKind, SceneLoader, SceneSource};
+pub use dead_views::DeadViewsPlugin;
 pub use live_buffer::{LiveBufferPlugin, LiveBuffers};
 pub use look::SharesSceneLook;
 pub use physics::{PhysicsBody, use_fixed_physics_steps};
@@ -57,6 +59,10 @@ impl Plugin for ScenePlugin {
         }
         if !app.is_plugin_added::<LiveBufferPlugin>() {
             app.add_plugins(LiveBufferPlugin);
+        }
+        // Every reload ends the old camera's and lights' render views.
+        if !app.is_plugin_added::<DeadViewsPlugin>() {
+            app.add_plugins(DeadViewsPlugin);
         }
         emissive::build(app);
         app.track_assets::<Mesh>("meshes")

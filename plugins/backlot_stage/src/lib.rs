@@ -45,6 +45,10 @@ impl Plugin for StagePlugin {
         if !app.is_plugin_added::<backlot_scene::LiveBufferPlugin>() {
             app.add_plugins(backlot_scene::LiveBufferPlugin);
         }
+        // Every stage reload ends the old cameras' render views.
+        if !app.is_plugin_added::<backlot_scene::DeadViewsPlugin>() {
+            app.add_plugins(backlot_scene::DeadViewsPlugin);
+        }
         warp::build(app);
         app.track_assets::<WarpMaterial>("warp materials")
             .track_assets::<StageAsset>("stage files");
