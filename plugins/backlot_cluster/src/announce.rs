@@ -7,7 +7,6 @@ use backlot_scene::SceneStatus;
 use backlot_stage::StageStatus;
 use bevy::prelude::*;
 
-use crate::file::Role;
 use crate::node_status::NodeStatus;
 use crate::state::{ClusterLink, ClusterNode, ClusterState};
 
@@ -87,8 +86,3 @@ pub(crate) fn announce(
 
 /// The role names, as `/cluster/role` lists them.
 pub const ROLES: [&str; 4] = ["primary", "backup", "render", "spare"];
-
-/// A role's name.
-pub fn role_name(role: Role) -> &'static str {
-    role.as_str()
-}
