@@ -86,7 +86,9 @@ impl Plugin for ClusterPlugin {
                 ..default()
             })
             .init_resource::<announce::Announcer>()
-            .init_resource::<Promotion>();
+            .init_resource::<Promotion>()
+            // The stage's, when there is one; a node without a stage draws nothing.
+            .init_resource::<backlot_stage::StageOutputs>();
         revisions::build(app);
         panel::build(app);
         app.add_systems(Startup, params::register_cluster_params)

@@ -74,8 +74,10 @@ pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config,
     set("connect/endpoints", json(&connect)?)?;
     // Peers not up yet are dialled in the background, quickly: nodes start in any order and
     // a node that comes back is found again within a second.
-    set("connect/retry/period_init_ms", "100".into())?;
-    set("connect/retry/period_max_ms", "1000".into())?;
+    set(
+        "connect/retry",
+        "{period_init_ms: 100, period_max_ms: 1000, period_increase_factor: 2.0}".into(),
+    )?;
     set(
         "scouting/multicast/enabled",
         file.zenoh.multicast_scouting.to_string(),

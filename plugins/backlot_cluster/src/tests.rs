@@ -67,10 +67,21 @@ fn state(app: &App) -> &ClusterState {
 fn until(apps: &mut [&mut App], what: &str, done: impl Fn(&[&mut App]) -> bool) {
     let started = Instant::now();
     while !done(apps) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
+        if started.elapsed() > Duration::from_secs(20) {
+            let seen: Vec<String> = apps
+                .iter()
+                .map(|app| {
+                    let s = state(app);
+                    let alive: Vec<&String> =
+                        s.nodes.iter().filter(|(_, v)| v.alive).map(|(n, _)| n).collect();
+                    format!(
+                        "alive {alive:?}, frame {}, frames {}, error {:?}",
+                        s.frame, s.frames_total, s.error
+                    )
+                })
+                .collect();
+            panic!("timed out waiting for {what}: {seen:#?}");
+        }
         for app in apps.iter_mut() {
             app.update();
         }

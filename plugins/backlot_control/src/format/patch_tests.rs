@@ -109,23 +109,15 @@ fn a_panel_save_over_a_broken_file_writes_nothing() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Makes the next write of `path`'s temp file fail part-way, as on a full disk: the temp
-/// name is a link to /dev/full (every write: ENOSPC). `false` where there is no /dev/full.
+/// Makes the next save on this thread fail part-way, as on a full disk: its temp file is a
+/// link to /dev/full (every write: ENOSPC). `false` where there is no /dev/full.
 fn fill_disk_for(path: &Path) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        let name = path
-            .file_name()
-            .expect("a file name")
-            .to_string_lossy()
-            .into_owned();
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        if Path::new("/dev/full").exists() {
-            std::os::unix::fs::symlink("/dev/full", &tmp).expect("link");
-            return true;
-        }
-    }
     let _ = path;
+    #[cfg(target_os = "linux")]
+    if Path::new("/dev/full").exists() {
+        super::save::FULL_DISK.with(|full| full.set(true));
+        return true;
+    }
     false
 }
 

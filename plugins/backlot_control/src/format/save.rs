@@ -233,6 +233,12 @@ fn folder(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+#[cfg(all(test, target_os = "linux"))]
+thread_local! {
+    /// Tests: the next save on this thread finds its disk full.
+    pub(super) static FULL_DISK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Temp file beside it, fsync, read back, rename: a crash never leaves a half-written map.
 /// On any failure the temp file is removed.
 fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
@@ -241,6 +247,11 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
     static SAVES: AtomicU64 = AtomicU64::new(0);
     let n = SAVES.fetch_add(1, Ordering::Relaxed);
     let tmp = beside(path, |name| format!(".{name}.tmp-{}-{n}", std::process::id()));
+    #[cfg(all(test, target_os = "linux"))]
+    if FULL_DISK.with(|full| full.replace(false)) {
+        // Every write to /dev/full fails with ENOSPC: a disk that fills mid-save.
+        let _ = std::os::unix::fs::symlink("/dev/full", &tmp);
+    }
     if let Err(source) = write_then_rename(&tmp, path, text) {
         let _ = std::fs::remove_file(&tmp);
         return Err(SaveError::Write {
