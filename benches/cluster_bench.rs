@@ -47,7 +47,12 @@ fn state(frame: u64) -> FrameState {
             revisions: vec![("scene".into(), 1), ("stage".into(), 2)],
         },
         values: (0..PARAMS)
-            .map(|i| (address(i), ParamValue::Float((frame as f32 + i as f32) % 100.0)))
+            .map(|i| {
+                (
+                    address(i),
+                    ParamValue::Float((frame as f32 + i as f32) % 100.0),
+                )
+            })
             .collect(),
         bodies: Vec::new(),
     }
@@ -62,10 +67,7 @@ fn codec() {
     }
     let copy = start.elapsed();
     let start = Instant::now();
-    let encoded: Vec<Vec<u8>> = frames
-        .iter()
-        .map(|f| encode(f).expect("encode"))
-        .collect();
+    let encoded: Vec<Vec<u8>> = frames.iter().map(|f| encode(f).expect("encode")).collect();
     let enc = start.elapsed();
     let start = Instant::now();
     let mut decoded = 0;
@@ -77,7 +79,10 @@ fn codec() {
     let per = |d: Duration| d.as_secs_f64() * 1e6 / frames.len() as f64;
     println!("Frame state, {PARAMS} values changing every frame");
     println!("  bytes per frame                 {:>10}", encoded[0].len());
-    println!("  copy the values (baseline)      {:>10.1} us   1.00x", per(copy));
+    println!(
+        "  copy the values (baseline)      {:>10.1} us   1.00x",
+        per(copy)
+    );
     println!(
         "  encode                          {:>10.1} us   {:.2}x",
         per(enc),
@@ -203,10 +208,19 @@ fn latency() {
         std::thread::sleep(left);
     }
     lat.sort_by(f64::total_cmp);
-    let q = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0.0);
-    println!("Publish -> apply on loopback, {PARAMS} values changing, 60 frames/s, {frames} frames");
+    let q = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "Publish -> apply on loopback, {PARAMS} values changing, 60 frames/s, {frames} frames"
+    );
     println!("  frame state                     {:>10} bytes", bytes);
-    println!("  latency median                  {:>10.3} ms (includes the primary's frame)", q(0.5));
+    println!(
+        "  latency median                  {:>10.3} ms (includes the primary's frame)",
+        q(0.5)
+    );
     println!("  latency p99                     {:>10.3} ms", q(0.99));
     println!(
         "  frames taken / lost             {:>6} / {}",

@@ -135,11 +135,15 @@ mod tests {
         std::fs::write(&file, text).expect("temp file written");
         let result = check(&file);
         let _ = std::fs::remove_file(&file);
-        let errors = result.expect_err("`floor` is not an output of curved_volume").0;
+        let errors = result
+            .expect_err("`floor` is not an output of curved_volume")
+            .0;
         assert_eq!(errors.len(), 1, "{errors:#?}");
         assert_eq!((errors[0].line, errors[0].col), (6, 88), "{errors:#?}");
         assert!(
-            errors[0].message.contains("output `floor`, which the stage does not define"),
+            errors[0]
+                .message
+                .contains("output `floor`, which the stage does not define"),
             "{}",
             errors[0].message
         );
@@ -158,7 +162,9 @@ mod tests {
         let _ = std::fs::remove_file(&moved);
         let errors = result.expect_err("no stage there").0;
         assert!(
-            errors.iter().any(|e| e.line == 5 && e.col == 12 && e.message.contains("stage file")),
+            errors
+                .iter()
+                .any(|e| e.line == 5 && e.col == 12 && e.message.contains("stage file")),
             "{errors:#?}"
         );
     }

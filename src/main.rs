@@ -144,7 +144,10 @@ fn main() -> ExitCode {
             if let Some(c) = cluster.as_mut() {
                 c.lockstep = true;
             }
-            let stage = cluster.as_ref().map(ClusterChoice::stage).or(args.stage.clone());
+            let stage = cluster
+                .as_ref()
+                .map(ClusterChoice::stage)
+                .or(args.stage.clone());
             let given: Vec<&std::path::Path> = std::iter::once(args.scene.as_path())
                 .chain(stage.as_deref())
                 .chain(args.tracking_replay.as_deref())
@@ -199,7 +202,10 @@ fn main() -> ExitCode {
             else {
                 return ExitCode::FAILURE;
             };
-            let stage = cluster.as_ref().map(ClusterChoice::stage).or(args.stage.clone());
+            let stage = cluster
+                .as_ref()
+                .map(ClusterChoice::stage)
+                .or(args.stage.clone());
             let network = args.network();
             let map = args.map.clone().or_else(|| {
                 let default = paths::default_map();

@@ -114,7 +114,11 @@ impl Proc {
         loop {
             match self.child.try_wait().expect("wait") {
                 Some(status) => {
-                    assert!(status.success(), "{what} failed ({status}):\n{}", self.log());
+                    assert!(
+                        status.success(),
+                        "{what} failed ({status}):\n{}",
+                        self.log()
+                    );
                     return;
                 }
                 None if started.elapsed() > limit => {
@@ -295,13 +299,26 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
     let cluster = cluster_file(&dir, &name, &stage, &nodes);
     let run = |n: &str| {
         let mut cmd = backlot();
-        cmd.args(["run", "--headless", "--no-render", "--no-layers", "--no-mdns"])
-            .args(["--scene", SCENE, "--size", "64x36", "--watchdog-ms", "0"])
-            .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port", "0"])
-            .args(["--artnet-port", "0", "--sacn-port", "0", "--no-log-file"])
-            .arg("--cluster")
-            .arg(&cluster)
-            .args(["--node", n]);
+        cmd.args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--no-layers",
+            "--no-mdns",
+        ])
+        .args(["--scene", SCENE, "--size", "64x36", "--watchdog-ms", "0"])
+        .args([
+            "--osc-port",
+            "0",
+            "--osc-tcp-port",
+            "0",
+            "--oscquery-port",
+            "0",
+        ])
+        .args(["--artnet-port", "0", "--sacn-port", "0", "--no-log-file"])
+        .arg("--cluster")
+        .arg(&cluster)
+        .args(["--node", n]);
         Proc::spawn(cmd, dir.join(format!("{n}.log")))
     };
     let procs: Vec<Proc> = ["a", "c", "d"].iter().map(|n| run(n)).collect();
@@ -337,7 +354,11 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
         .collect();
     let alive: Vec<String> = report["alive"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(alive, expected, "{}", logs());
     let headers = report["headers"].as_array().cloned().unwrap_or_default();
@@ -371,14 +392,20 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
 /// `backlot run --headless --no-render` as node `n` of `cluster`, OSCQuery on `query`.
 fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc {
     let mut cmd = backlot();
-    cmd.args(["run", "--headless", "--no-render", "--no-layers", "--no-mdns"])
-        .args(["--scene", SCENE, "--watchdog-ms", "0", "--no-log-file"])
-        .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port"])
-        .arg(query.to_string())
-        .args(["--artnet-port", "0", "--sacn-port", "0"])
-        .arg("--cluster")
-        .arg(cluster)
-        .args(["--node", n]);
+    cmd.args([
+        "run",
+        "--headless",
+        "--no-render",
+        "--no-layers",
+        "--no-mdns",
+    ])
+    .args(["--scene", SCENE, "--watchdog-ms", "0", "--no-log-file"])
+    .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port"])
+    .arg(query.to_string())
+    .args(["--artnet-port", "0", "--sacn-port", "0"])
+    .arg("--cluster")
+    .arg(cluster)
+    .args(["--node", n]);
     Proc::spawn(cmd, dir.join(format!("{n}.log")))
 }
 
@@ -442,13 +469,18 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
     );
     assert!(query(e_query, "/cluster/role").contains("\"spare\""));
     // Frames flow to the spare (it follows the primary, drawing nothing).
-    wait_until("frames at the spare", Duration::from_secs(60), || logs(&procs), || {
-        query(e_query, "/cluster/frame")
-            .trim_start_matches("{\"VALUE\":[")
-            .trim_end_matches("]}")
-            .parse::<i64>()
-            .is_ok_and(|f| f > 10)
-    });
+    wait_until(
+        "frames at the spare",
+        Duration::from_secs(60),
+        || logs(&procs),
+        || {
+            query(e_query, "/cluster/frame")
+                .trim_start_matches("{\"VALUE\":[")
+                .trim_end_matches("]}")
+                .parse::<i64>()
+                .is_ok_and(|f| f > 10)
+        },
+    );
 
     // kill -9 of render node d: no goodbye, the spare notices its liveliness token go.
     let killed = Instant::now();
@@ -456,9 +488,12 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
         let _ = d.child.kill();
         let _ = d.child.wait();
     }
-    wait_until("the spare to take d's outputs", Duration::from_secs(20), || logs(&procs), || {
-        query(e_query, "/cluster/role").contains("\"render\"")
-    });
+    wait_until(
+        "the spare to take d's outputs",
+        Duration::from_secs(20),
+        || logs(&procs),
+        || query(e_query, "/cluster/role").contains("\"render\""),
+    );
     let took = killed.elapsed();
     eprintln!("spare took over {took:?} after the kill");
     assert!(query(e_query, "/cluster/failovers").contains('1'));
@@ -468,16 +503,25 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
         "{e_log}"
     );
     // The primary sees e as a render node now.
-    wait_until("the primary to see e render", Duration::from_secs(20), || logs(&procs), || {
-        query(ports[0], "/cluster/nodes/e/role").contains("\"render\"")
-    });
+    wait_until(
+        "the primary to see e render",
+        Duration::from_secs(20),
+        || logs(&procs),
+        || query(ports[0], "/cluster/nodes/e/role").contains("\"render\""),
+    );
 
     // d comes back: e drew its outputs first, so d rejoins as a spare.
     procs[2] = Some(live_node(&cluster, "d", ports[2], &dir));
-    wait_until("d to rejoin as a spare", Duration::from_secs(120), || logs(&procs), || {
-        query(ports[2], "/cluster/role").contains("\"spare\"")
-    });
-    assert!(query(e_query, "/cluster/role").contains("\"render\""), "e keeps the outputs");
+    wait_until(
+        "d to rejoin as a spare",
+        Duration::from_secs(120),
+        || logs(&procs),
+        || query(ports[2], "/cluster/role").contains("\"spare\""),
+    );
+    assert!(
+        query(e_query, "/cluster/role").contains("\"render\""),
+        "e keeps the outputs"
+    );
 }
 
 /// The number in a VALUE body (`{"VALUE":[0.42]}`).
@@ -528,27 +572,42 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
             .join("\n----\n")
     };
     let (query_b, query_c) = (ports[1], ports[2]);
-    wait_until("frames at the render node", Duration::from_secs(120), || logs(&procs), || {
-        number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > 10.0)
-            && query(query_c, "/cluster/nodes/b/alive").contains("true")
-    });
+    wait_until(
+        "frames at the render node",
+        Duration::from_secs(120),
+        || logs(&procs),
+        || {
+            number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > 10.0)
+                && query(query_c, "/cluster/nodes/b/alive").contains("true")
+        },
+    );
     // A value set on the primary reaches the render node and the backup.
     let fog = |port| number(&query(port, "/scene/fog/density")).unwrap_or(f64::NAN);
-    wait_until("the fog value everywhere", Duration::from_secs(30), || logs(&procs), || {
-        send_fog(osc_a, 0.42);
-        std::thread::sleep(Duration::from_millis(100));
-        (fog(query_c) - 0.42).abs() < 1e-4 && (fog(query_b) - 0.42).abs() < 1e-4
-    });
+    wait_until(
+        "the fog value everywhere",
+        Duration::from_secs(30),
+        || logs(&procs),
+        || {
+            send_fog(osc_a, 0.42);
+            std::thread::sleep(Duration::from_millis(100));
+            (fog(query_c) - 0.42).abs() < 1e-4 && (fog(query_b) - 0.42).abs() < 1e-4
+        },
+    );
 
     // kill -9 of the primary.
     if let Some(mut a) = procs[0].take() {
         let _ = a.child.kill();
         let _ = a.child.wait();
     }
-    wait_until("the backup to take over", Duration::from_secs(20), || logs(&procs), || {
-        query(query_b, "/cluster/role").contains("\"primary\"")
-            && number(&query(query_c, "/cluster/failovers")).is_some_and(|f| f >= 1.0)
-    });
+    wait_until(
+        "the backup to take over",
+        Duration::from_secs(20),
+        || logs(&procs),
+        || {
+            query(query_b, "/cluster/role").contains("\"primary\"")
+                && number(&query(query_c, "/cluster/failovers")).is_some_and(|f| f >= 1.0)
+        },
+    );
     let c_log = procs[2].as_ref().map(Proc::log).unwrap_or_default();
     let line = c_log
         .lines()
@@ -565,21 +624,35 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
     assert!(gap <= 60, "{line}");
     // Frames go on, numbered on from where the primary left them, and the values stayed.
     let before = number(&query(query_c, "/cluster/frame")).unwrap_or(0.0);
-    wait_until("frames from the new primary", Duration::from_secs(20), || logs(&procs), || {
-        number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > before + 5.0)
-    });
-    assert!((fog(query_c) - 0.42).abs() < 1e-4, "the value did not survive");
+    wait_until(
+        "frames from the new primary",
+        Duration::from_secs(20),
+        || logs(&procs),
+        || number(&query(query_c, "/cluster/frame")).is_some_and(|f| f > before + 5.0),
+    );
+    assert!(
+        (fog(query_c) - 0.42).abs() < 1e-4,
+        "the value did not survive"
+    );
     // OSC sent to the backup now applies, on the render node too.
-    wait_until("OSC through the new primary", Duration::from_secs(30), || logs(&procs), || {
-        send_fog(osc_b, 0.11);
-        std::thread::sleep(Duration::from_millis(100));
-        (fog(query_c) - 0.11).abs() < 1e-4
-    });
+    wait_until(
+        "OSC through the new primary",
+        Duration::from_secs(30),
+        || logs(&procs),
+        || {
+            send_fog(osc_b, 0.11);
+            std::thread::sleep(Duration::from_millis(100));
+            (fog(query_c) - 0.11).abs() < 1e-4
+        },
+    );
 
     // The old primary comes back: it follows the new one instead of fighting it.
     procs[0] = Some(live_node(&cluster, "a", ports[0], &dir));
-    wait_until("a to follow b", Duration::from_secs(120), || logs(&procs), || {
-        query(ports[0], "/cluster/role").contains("\"backup\"")
-    });
+    wait_until(
+        "a to follow b",
+        Duration::from_secs(120),
+        || logs(&procs),
+        || query(ports[0], "/cluster/role").contains("\"backup\""),
+    );
     assert!(query(query_b, "/cluster/role").contains("\"primary\""));
 }

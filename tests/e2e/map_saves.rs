@@ -32,8 +32,7 @@ const NOTE: &str = "// The operator's notes on this desk, kept by every save.\n"
 /// The shipped map, the network allowed to learn (nothing read-only), with `NOTE` repeated
 /// until the file is at least `size` bytes; written to `dir`.
 fn desk_map(dir: &Path, size: usize) -> (PathBuf, String) {
-    let shipped =
-        std::fs::read_to_string(repo().join("scenes/maps/default.map.ron")).expect("map");
+    let shipped = std::fs::read_to_string(repo().join("scenes/maps/default.map.ron")).expect("map");
     let open = shipped.replacen(
         "(\n    osc: (",
         "(\n    access: (read_only: []),\n    osc: (",
@@ -105,7 +104,8 @@ impl Desk {
             log: Vec::new(),
         };
         desk.wait_log("the map", "control map loaded");
-        desk.run.wait_for("OSCQuery and the scene", |r| r.value(TARGET).is_some());
+        desk.run
+            .wait_for("OSCQuery and the scene", |r| r.value(TARGET).is_some());
         desk
     }
 
@@ -248,5 +248,9 @@ fn learn_over_a_broken_map_file_is_refused_visibly_and_saved_once_it_is_fixed() 
     for kept in [NOTE.trim_end(), "// Faders that send 0..1."] {
         assert!(saved.contains(kept), "`{kept}` lost:\n{saved}");
     }
-    assert_eq!(files_in(&dir), ["desk.map.ron"], "no backup: it was spliced");
+    assert_eq!(
+        files_in(&dir),
+        ["desk.map.ron"],
+        "no backup: it was spliced"
+    );
 }

@@ -51,7 +51,10 @@ fn view_state(world: &mut World) -> ViewState {
         .get_resource::<BinUnpackingBindGroups>()
         .expect("GPU mesh preprocessing runs (bin unpacking bind groups exist)");
     let entries = groups.len();
-    let ended = groups.keys().filter(|key| !live.contains(&key.view)).count();
+    let ended = groups
+        .keys()
+        .filter(|key| !live.contains(&key.view))
+        .count();
     let report = world
         .resource::<RenderInstance>()
         .0
@@ -90,7 +93,10 @@ fn scene_reloads_leave_nothing_of_the_views_they_end() {
         reload_scene(driver.world_mut());
         let mut steps = 0;
         while driver.world_mut().resource::<SceneStatus>().loads < first_load + reload {
-            assert!(steps < 30, "reload {reload} not respawned after {steps} frames");
+            assert!(
+                steps < 30,
+                "reload {reload} not respawned after {steps} frames"
+            );
             driver.step().expect("step");
             steps += 1;
         }

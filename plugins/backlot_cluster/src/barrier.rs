@@ -119,7 +119,10 @@ mod tests {
     fn waits_for_every_live_node_then_goes() {
         let mut b = Barrier::new(T);
         b.set_members(["c", "d"]);
-        assert_eq!(b.check(5, Duration::ZERO), Verdict::Wait(vec!["c".into(), "d".into()]));
+        assert_eq!(
+            b.check(5, Duration::ZERO),
+            Verdict::Wait(vec!["c".into(), "d".into()])
+        );
         b.report("c", 5);
         assert_eq!(b.check(5, Duration::ZERO), Verdict::Wait(vec!["d".into()]));
         b.report("d", 6);
@@ -147,6 +150,9 @@ mod tests {
         // Caught up: back in, and waited for again.
         assert!(b.report("d", 11));
         assert!(b.admitted("d"));
-        assert_eq!(b.check(12, Duration::ZERO), Verdict::Wait(vec!["c".into(), "d".into()]));
+        assert_eq!(
+            b.check(12, Duration::ZERO),
+            Verdict::Wait(vec!["c".into(), "d".into()])
+        );
     }
 }

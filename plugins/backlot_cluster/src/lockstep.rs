@@ -98,14 +98,19 @@ fn wait_until(
 
 /// Primary: waits until every render node of the file is up and has loaded.
 pub fn wait_render_nodes_ready(world: &mut World, timeout: Duration) -> Result<(), String> {
-    wait_until(world, timeout, "the render nodes to load", |link, node, state, _| {
-        drain_reports(link, node, state);
-        node.file
-            .nodes
-            .iter()
-            .filter(|n| n.role == Role::Render)
-            .all(|n| state.nodes.get(&n.name).is_some_and(|v| v.alive && v.ready))
-    })
+    wait_until(
+        world,
+        timeout,
+        "the render nodes to load",
+        |link, node, state, _| {
+            drain_reports(link, node, state);
+            node.file
+                .nodes
+                .iter()
+                .filter(|n| n.role == Role::Render)
+                .all(|n| state.nodes.get(&n.name).is_some_and(|v| v.alive && v.ready))
+        },
+    )
 }
 
 /// Primary: frame states go out from the next step on, numbered from 0.
@@ -118,22 +123,32 @@ pub fn start_publishing(world: &mut World) {
 
 /// Primary: waits until every live render node has rendered `frame`.
 pub fn wait_rendered(world: &mut World, frame: u64, timeout: Duration) -> Result<(), String> {
-    wait_until(world, timeout, &format!("frame {frame} to be rendered"), |link, node, state, _| {
-        drain_reports(link, node, state);
-        state
-            .live_render_nodes(&node.name)
-            .all(|n| state.nodes.get(n).is_some_and(|v| v.frame >= frame))
-    })
+    wait_until(
+        world,
+        timeout,
+        &format!("frame {frame} to be rendered"),
+        |link, node, state, _| {
+            drain_reports(link, node, state);
+            state
+                .live_render_nodes(&node.name)
+                .all(|n| state.nodes.get(n).is_some_and(|v| v.frame >= frame))
+        },
+    )
 }
 
 /// Render node: waits for the state of `frame` and queues it (and any before it) for the
 /// next step.
 pub fn wait_frame(world: &mut World, frame: u64, timeout: Duration) -> Result<(), String> {
-    wait_until(world, timeout, &format!("frame {frame}'s state"), |link, node, state, incoming| {
-        drain_reports(link, node, state);
-        take_frames(link, node, state, incoming);
-        incoming.newest.is_some_and(|n| n >= frame)
-    })
+    wait_until(
+        world,
+        timeout,
+        &format!("frame {frame}'s state"),
+        |link, node, state, incoming| {
+            drain_reports(link, node, state);
+            take_frames(link, node, state, incoming);
+            incoming.newest.is_some_and(|n| n >= frame)
+        },
+    )
 }
 
 /// Render node: says it has rendered `frame`.

@@ -26,7 +26,11 @@ pub fn node_line(state: &ClusterState, name: &str, node: &ClusterNode) -> (Strin
     }
     let stale = v.last_seen.is_none_or(|t| t.elapsed() > STATUS_STALE);
     let behind = state.skew_ms(name, node.frame_period());
-    let me = if name == node.name { " (this node)" } else { "" };
+    let me = if name == node.name {
+        " (this node)"
+    } else {
+        ""
+    };
     let text = format!(
         "{name}{me} · {} · frame {} · {:.1} fps · {behind:.0} ms behind{}",
         v.role.as_str(),

@@ -8,7 +8,12 @@ use bevy::prelude::*;
 use crate::announce::ROLES;
 use crate::state::{ClusterNode, ClusterState, STATUS_STALE};
 
-fn spec(address: &str, kind: ParamKind, default: ParamValue, description: &str) -> Option<ParamSpec> {
+fn spec(
+    address: &str,
+    kind: ParamKind,
+    default: ParamValue,
+    description: &str,
+) -> Option<ParamSpec> {
     let address = ParamAddress::new(address).ok()?;
     Some(
         ParamSpec::new(address, kind, default)
@@ -46,11 +51,36 @@ pub fn cluster_specs(node: &ClusterNode) -> Vec<ParamSpec> {
     ];
     for n in &node.file.nodes {
         let at = |leaf: &str| format!("/cluster/nodes/{}/{leaf}", n.name);
-        specs.push(spec(&at("alive"), ParamKind::Bool, ParamValue::Bool(false), "The node's process is up"));
-        specs.push(spec(&at("role"), roles(), ParamValue::Enum(n.role.as_str().into()), "The node's role now"));
-        specs.push(spec(&at("frame"), ParamKind::Int, int(0), "The last frame the node reported"));
-        specs.push(spec(&at("skew_ms"), ParamKind::Float, ParamValue::Float(0.0), "How far the node is behind the newest frame, ms"));
-        specs.push(spec(&at("fps"), ParamKind::Float, ParamValue::Float(0.0), "The node's frame rate"));
+        specs.push(spec(
+            &at("alive"),
+            ParamKind::Bool,
+            ParamValue::Bool(false),
+            "The node's process is up",
+        ));
+        specs.push(spec(
+            &at("role"),
+            roles(),
+            ParamValue::Enum(n.role.as_str().into()),
+            "The node's role now",
+        ));
+        specs.push(spec(
+            &at("frame"),
+            ParamKind::Int,
+            int(0),
+            "The last frame the node reported",
+        ));
+        specs.push(spec(
+            &at("skew_ms"),
+            ParamKind::Float,
+            ParamValue::Float(0.0),
+            "How far the node is behind the newest frame, ms",
+        ));
+        specs.push(spec(
+            &at("fps"),
+            ParamKind::Float,
+            ParamValue::Float(0.0),
+            "The node's frame rate",
+        ));
     }
     specs.into_iter().flatten().collect()
 }
@@ -80,7 +110,10 @@ pub(crate) fn update_cluster_params(
     };
     set("/cluster/role", ParamValue::Enum(node.role.as_str().into()));
     set("/cluster/frame", frame_int(state.frame));
-    set("/cluster/failovers", ParamValue::Int(state.failovers as i32));
+    set(
+        "/cluster/failovers",
+        ParamValue::Int(state.failovers as i32),
+    );
     let period = node.frame_period();
     for (name, view) in &state.nodes {
         let at = |leaf: &str| format!("/cluster/nodes/{name}/{leaf}");
@@ -95,7 +128,11 @@ pub(crate) fn update_cluster_params(
         };
         // Whole milliseconds: sub-millisecond jitter would make every frame a change.
         set(&at("skew_ms"), ParamValue::Float(skew.round()));
-        let fps = if stale { 0.0 } else { (view.fps * 10.0).round() / 10.0 };
+        let fps = if stale {
+            0.0
+        } else {
+            (view.fps * 10.0).round() / 10.0
+        };
         set(&at("fps"), ParamValue::Float(fps));
     }
 }

@@ -53,7 +53,9 @@ fn pose(name: &Name, t: &Transform) -> BodyPose {
     }
 }
 
-fn values<'a>(entries: impl Iterator<Item = &'a ParamEntry>) -> Vec<(String, backlot_params::ParamValue)> {
+fn values<'a>(
+    entries: impl Iterator<Item = &'a ParamEntry>,
+) -> Vec<(String, backlot_params::ParamValue)> {
     entries
         .filter(|e| publishable(e.spec.address.as_str()))
         .map(|e| (e.spec.address.to_string(), e.value.clone()))

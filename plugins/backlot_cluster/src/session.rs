@@ -70,8 +70,19 @@ pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config,
             .map_err(|e| format!("zenoh setting {key} = {value}: {e}"))
     };
     set("mode", "\"peer\"".into())?;
-    set("listen/endpoints", json(std::slice::from_ref(&node.listen))?)?;
+    set(
+        "listen/endpoints",
+        json(std::slice::from_ref(&node.listen))?,
+    )?;
     set("connect/endpoints", json(&connect)?)?;
+    // A node restarted after a crash may find its port held a minute by connections in
+    // TIME_WAIT: it listens as soon as it can (in the background) and meanwhile dials out.
+    set("listen/timeout_ms", "-1".into())?;
+    set("listen/exit_on_failure", "false".into())?;
+    set(
+        "listen/retry",
+        "{period_init_ms: 250, period_max_ms: 2000, period_increase_factor: 2.0}".into(),
+    )?;
     // Peers not up yet are dialled in the background, quickly: nodes start in any order and
     // a node that comes back is found again within a second.
     set(

@@ -56,7 +56,9 @@ fn node_app(text: &str, node: &str) -> App {
 }
 
 fn fog(app: &App) -> f32 {
-    app.world().resource::<ParamRegistry>().f32_or(FOG, f32::NAN)
+    app.world()
+        .resource::<ParamRegistry>()
+        .f32_or(FOG, f32::NAN)
 }
 
 fn state(app: &App) -> &ClusterState {
@@ -72,8 +74,12 @@ fn until(apps: &mut [&mut App], what: &str, done: impl Fn(&[&mut App]) -> bool) 
                 .iter()
                 .map(|app| {
                     let s = state(app);
-                    let alive: Vec<&String> =
-                        s.nodes.iter().filter(|(_, v)| v.alive).map(|(n, _)| n).collect();
+                    let alive: Vec<&String> = s
+                        .nodes
+                        .iter()
+                        .filter(|(_, v)| v.alive)
+                        .map(|(n, _)| n)
+                        .collect();
                     format!(
                         "alive {alive:?}, frame {}, frames {}, error {:?}",
                         s.frame, s.frames_total, s.error
@@ -94,12 +100,16 @@ fn a_value_resolved_on_the_primary_lands_on_every_render_node_in_its_frame() {
     let mut a = node_app(&text, "a");
     let mut c = node_app(&text, "c");
     let mut d = node_app(&text, "d");
-    until(&mut [&mut a, &mut c, &mut d], "the mesh and first frames", |apps| {
-        let alive = |app: &App| state(app).nodes.values().filter(|v| v.alive).count() == 3;
-        apps.iter().all(|app| alive(app))
-            && state(&*apps[1]).frames_total > 0
-            && state(&*apps[2]).frames_total > 0
-    });
+    until(
+        &mut [&mut a, &mut c, &mut d],
+        "the mesh and first frames",
+        |apps| {
+            let alive = |app: &App| state(app).nodes.values().filter(|v| v.alive).count() == 3;
+            apps.iter().all(|app| alive(app))
+                && state(&*apps[1]).frames_total > 0
+                && state(&*apps[2]).frames_total > 0
+        },
+    );
     assert!(state(&a).error.is_none(), "{:?}", state(&a).error);
 
     // An OSC value on the primary, resolved there and published with its frame.
@@ -124,7 +134,10 @@ fn a_value_resolved_on_the_primary_lands_on_every_render_node_in_its_frame() {
                 break;
             }
             assert!(shown < frame, "frame {shown} applied without the value");
-            assert!(started.elapsed() < Duration::from_secs(10), "value never arrived");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "value never arrived"
+            );
         }
     }
     // The primary's value is exact there: an edit on a render node does not stick.

@@ -45,7 +45,9 @@ pub use map::{ControlMap, LearnResult, configure_map};
 pub use network::{
     STATUS_LISTENING, STATUS_MULTICAST_FAILING, STATUS_READ_ONLY_REFUSED, STATUS_REFUSED,
 };
-pub use route::{ControlRuntime, LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
+pub use route::{
+    ControlRuntime, LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING,
+};
 pub use servers::{ControlSettings, DmxServers, OscQueryServer, OscServers, start_inputs};
 
 /// OSC, OSCQuery, MIDI, Art-Net and sACN into the parameter registry.

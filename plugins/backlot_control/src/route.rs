@@ -20,8 +20,8 @@ mod learn;
 pub(crate) mod patterns;
 pub(crate) mod schedule;
 
-pub use learn::{LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
 pub(crate) use learn::publish_learning;
+pub use learn::{LEARN_ADDRESS, LEARN_ARMED_FOR, MAX_OSC_BINDINGS, STATUS_LEARNING};
 use patterns::{OscPatterns, shown};
 use schedule::{Offered, Schedule};
 

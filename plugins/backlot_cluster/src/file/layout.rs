@@ -151,7 +151,10 @@ fn is_ident(c: u8) -> bool {
 /// `key` and the offset of its value when a `key:` field starts at `i`.
 fn key_at(src: &str, i: usize) -> Option<(&str, usize)> {
     let b = src.as_bytes();
-    if !b.get(i).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+    if !b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
         return None;
     }
     let mut end = i;
@@ -267,7 +270,10 @@ mod tests {
     fn a_named_struct_and_an_empty_list() {
         let src = "ClusterFile(nodes: [], name: \"n\")";
         let top = items(src, 0);
-        assert_eq!(field(&top, "name"), Some(src.find("\"n\"").expect("written")));
+        assert_eq!(
+            field(&top, "name"),
+            Some(src.find("\"n\"").expect("written"))
+        );
         assert!(items(src, field(&top, "nodes").expect("written")).is_empty());
     }
 

@@ -10,8 +10,7 @@ const D: &str = r#"(name: "d", role: Render, listen: "tcp/127.0.0.1:7450", outpu
 
 /// A cluster file with `nodes`, one a line from line 5 (indented 8), then `tail` lines.
 fn cluster_with(nodes: &[&str], tail: &str) -> String {
-    let mut text =
-        String::from("(\n    name: \"t\",\n    stage: \"s.stage.ron\",\n    nodes: [\n");
+    let mut text = String::from("(\n    name: \"t\",\n    stage: \"s.stage.ron\",\n    nodes: [\n");
     for node in nodes {
         text.push_str("        ");
         text.push_str(node);
@@ -51,8 +50,8 @@ fn refused_at(text: &str, line: usize, col: usize, part: &str) {
 }
 
 fn shipped() -> (PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenes/clusters/local.cluster.ron");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes/clusters/local.cluster.ron");
     let text = std::fs::read_to_string(&path).expect("the shipped cluster file is readable");
     (path, text)
 }
@@ -66,7 +65,10 @@ fn the_shipped_example_parses() {
     assert_eq!(file.primary().map(|n| n.name.as_str()), Some("a"));
     assert_eq!(file.backup().map(|n| n.name.as_str()), Some("b"));
     assert_eq!(file.owner_of("ceiling").map(|n| n.name.as_str()), Some("d"));
-    assert_eq!(file.owner_of("wall_left").map(|n| n.name.as_str()), Some("c"));
+    assert_eq!(
+        file.owner_of("wall_left").map(|n| n.name.as_str()),
+        Some("c")
+    );
     assert!(file.owner_of("nowhere").is_none());
     let render: Vec<&str> = file.render_nodes().map(|n| n.name.as_str()).collect();
     assert_eq!(render, ["c", "d"]);
@@ -82,7 +84,14 @@ fn the_shipped_example_parses() {
             "tcp/127.0.0.1:7451"
         ]
     );
-    assert_eq!((file.frame_rate, file.snapshot_every, file.barrier_timeout_ms), (60.0, 60, 100));
+    assert_eq!(
+        (
+            file.frame_rate,
+            file.snapshot_every,
+            file.barrier_timeout_ms
+        ),
+        (60.0, 60, 100)
+    );
     assert_eq!(file.zenoh, ZenohSettings::default());
     let here = Path::new("scenes/clusters/local.cluster.ron");
     assert_eq!(
@@ -103,9 +112,19 @@ fn optional_fields_take_their_defaults() {
     let file = parse_cluster(&cluster(&[A]), "t", None).expect("valid");
     assert_eq!(file.scene, None);
     assert_eq!(file.zenoh, ZenohSettings::default());
-    assert_eq!((file.frame_rate, file.snapshot_every, file.barrier_timeout_ms), (60.0, 60, 100));
+    assert_eq!(
+        (
+            file.frame_rate,
+            file.snapshot_every,
+            file.barrier_timeout_ms
+        ),
+        (60.0, 60, 100)
+    );
     assert_eq!(file.nodes[0].outputs, Vec::<String>::new());
-    assert_eq!((file.nodes[0].osc_port, file.nodes[0].oscquery_port), (None, None));
+    assert_eq!(
+        (file.nodes[0].osc_port, file.nodes[0].oscquery_port),
+        (None, None)
+    );
     assert!(file.backup().is_none());
     assert_eq!(Role::Primary.as_str(), "primary");
     assert_eq!(Role::Spare.as_str(), "spare");
@@ -117,9 +136,24 @@ fn names_must_be_key_segments() {
     refused_at(&text.replace("\"t\"", "\"my cluster\""), 2, 11, "has ` `");
     refused_at(&text.replace("\"t\"", "\"\""), 2, 11, "must not be empty");
     // Entity names may have dots; key segments may not.
-    refused_at(&text.replace("\"t\"", "\"a.b\""), 2, 11, "Zenoh key segment");
-    refused_at(&cluster(&[&A.replace("\"a\"", "\"a/b\"")]), 5, 16, "node name `a/b` has `/`");
-    refused_at(&cluster(&[A, &C.replace("\"c\"", "\"\"")]), 6, 16, "must not be empty");
+    refused_at(
+        &text.replace("\"t\"", "\"a.b\""),
+        2,
+        11,
+        "Zenoh key segment",
+    );
+    refused_at(
+        &cluster(&[&A.replace("\"a\"", "\"a/b\"")]),
+        5,
+        16,
+        "node name `a/b` has `/`",
+    );
+    refused_at(
+        &cluster(&[A, &C.replace("\"c\"", "\"\"")]),
+        6,
+        16,
+        "must not be empty",
+    );
     // A commented-out node does not draw the position away from the real one.
     let commented = cluster(&[&format!("// {C}\n        {}", A.replace("\"a\"", "\"*\""))]);
     refused_at(&commented, 6, 16, "node name `*`");
@@ -127,9 +161,17 @@ fn names_must_be_key_segments() {
 
 #[test]
 fn node_names_are_unique() {
-    refused_at(&cluster(&[A, C, &D.replace("\"d\"", "\"c\"")]), 7, 16, "duplicate node name `c`");
+    refused_at(
+        &cluster(&[A, C, &D.replace("\"d\"", "\"c\"")]),
+        7,
+        16,
+        "duplicate node name `c`",
+    );
     // The cluster and a node may share a name: they are different key segments.
-    assert_eq!(problems(&cluster(&[&A.replace("\"a\"", "\"t\"")])), Vec::<String>::new());
+    assert_eq!(
+        problems(&cluster(&[&A.replace("\"a\"", "\"t\"")])),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -137,16 +179,31 @@ fn exactly_one_primary_at_most_one_backup() {
     refused_at(&cluster(&[C, D]), 4, 12, "no Primary");
     refused_at(&cluster(&[]), 4, 12, "no Primary");
     let second = A.replace("\"a\"", "\"z\"").replace("7447", "7460");
-    refused_at(&cluster(&[A, C, &second]), 7, 27, "second Primary (`a` is one)");
+    refused_at(
+        &cluster(&[A, C, &second]),
+        7,
+        27,
+        "second Primary (`a` is one)",
+    );
     let backup = B.replace("\"b\"", "\"y\"").replace("7448", "7461");
-    refused_at(&cluster(&[A, B, &backup]), 7, 27, "second Backup (`b` is one)");
+    refused_at(
+        &cluster(&[A, B, &backup]),
+        7,
+        27,
+        "second Backup (`b` is one)",
+    );
     assert_eq!(problems(&cluster(&[A, B, C, D])), Vec::<String>::new());
 }
 
 #[test]
 fn only_render_nodes_own_outputs() {
     let spare = r#"(name: "e", role: Spare, listen: "tcp/127.0.0.1:7451", outputs: ["x"])"#;
-    refused_at(&cluster(&[A, spare]), 6, 73, "node `e` is a Spare: only Render nodes");
+    refused_at(
+        &cluster(&[A, spare]),
+        6,
+        73,
+        "node `e` is a Spare: only Render nodes",
+    );
     let primary = A.replace(")", r#", outputs: ["x"])"#);
     refused_at(&cluster(&[&primary]), 5, 75, "node `a` is a Primary");
     // An empty list is no outputs.
@@ -157,7 +214,12 @@ fn only_render_nodes_own_outputs() {
 #[test]
 fn an_output_has_one_owner() {
     let d = D.replace("[\"right\"]", "[\"right\", \"left\"]");
-    refused_at(&cluster(&[A, C, &d]), 7, 84, "output `left` is already drawn by node `c`");
+    refused_at(
+        &cluster(&[A, C, &d]),
+        7,
+        84,
+        "output `left` is already drawn by node `c`",
+    );
     let twice = C.replace("[\"left\"]", "[\"left\", \"left\"]");
     refused_at(&cluster(&[A, &twice]), 6, 83, "already drawn by node `c`");
 }
@@ -196,9 +258,19 @@ fn endpoints_are_tcp_host_port() {
 #[test]
 fn listen_and_connect_endpoints_are_checked_where_written() {
     let udp = A.replace("tcp/", "udp/");
-    refused_at(&cluster(&[&udp]), 5, 44, "node `a` listen: `udp/127.0.0.1:7447` uses `udp`");
+    refused_at(
+        &cluster(&[&udp]),
+        5,
+        44,
+        "node `a` listen: `udp/127.0.0.1:7447` uses `udp`",
+    );
     let tail = "    zenoh: (connect: [\"tcp/router:7447\", \"tcp/router\"]),\n";
-    refused_at(&cluster_with(&[A], tail), 7, 42, "zenoh connect: `tcp/router` has no port");
+    refused_at(
+        &cluster_with(&[A], tail),
+        7,
+        42,
+        "zenoh connect: `tcp/router` has no port",
+    );
 }
 
 #[test]
@@ -220,20 +292,43 @@ fn control_ports_are_unique_among_nodes() {
         "OSCQuery port 9000 is already node `a`'s",
     );
     let b = B.replace(")", ", osc_port: 9000)");
-    refused_at(&cluster(&[&a, &b]), 6, 75, "OSC port 9000 is already node `a`'s");
+    refused_at(
+        &cluster(&[&a, &b]),
+        6,
+        75,
+        "OSC port 9000 is already node `a`'s",
+    );
     // Port 0 (any free port) never collides.
     let zero = |n: &str| n.replace(")", ", osc_port: Some(0), oscquery_port: Some(0))");
-    assert_eq!(problems(&cluster(&[&zero(A), &zero(B)])), Vec::<String>::new());
+    assert_eq!(
+        problems(&cluster(&[&zero(A), &zero(B)])),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn pacing_numbers_are_in_range() {
     let at = |tail: &str| cluster_with(&[A], tail);
-    refused_at(&at("    frame_rate: 0.0,\n"), 7, 17, "frame_rate must be more than 0");
+    refused_at(
+        &at("    frame_rate: 0.0,\n"),
+        7,
+        17,
+        "frame_rate must be more than 0",
+    );
     refused_at(&at("    frame_rate: -5.0,\n"), 7, 17, "got -5");
     refused_at(&at("    frame_rate: 1000.5,\n"), 7, 17, "at most 1000");
-    refused_at(&at("    snapshot_every: 0,\n"), 7, 21, "snapshot_every must be at least 1");
-    refused_at(&at("    barrier_timeout_ms: 0,\n"), 7, 25, "barrier_timeout_ms must be 1..10000");
+    refused_at(
+        &at("    snapshot_every: 0,\n"),
+        7,
+        21,
+        "snapshot_every must be at least 1",
+    );
+    refused_at(
+        &at("    barrier_timeout_ms: 0,\n"),
+        7,
+        25,
+        "barrier_timeout_ms must be 1..10000",
+    );
     refused_at(&at("    barrier_timeout_ms: 10001,\n"), 7, 25, "got 10001");
     let edges =
         at("    frame_rate: 1000.0,\n    snapshot_every: 1,\n    barrier_timeout_ms: 10000,\n");
@@ -249,7 +344,12 @@ fn every_problem_is_reported_at_once() {
     );
     let found = problems(&text);
     assert_eq!(found.len(), 4, "{found:#?}");
-    for part in ["duplicate node name", "uses `udp`", "no Primary", "snapshot_every"] {
+    for part in [
+        "duplicate node name",
+        "uses `udp`",
+        "no Primary",
+        "snapshot_every",
+    ] {
         assert!(found.iter().any(|p| p.contains(part)), "{part}: {found:#?}");
     }
 }
@@ -272,7 +372,11 @@ fn outputs_the_stage_lacks_are_refused_where_named() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!((errors[0].line, errors[0].col), (7, 75));
     let expected = "node `d` draws output `right`, which the stage does not define (it has `left`)";
-    assert!(errors[0].message.contains(expected), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains(expected),
+        "{}",
+        errors[0].message
+    );
     let both = ["left".to_string(), "right".to_string()];
     assert_eq!(check_outputs(&file, &both, &text, "t.cluster.ron"), Ok(()));
 }
@@ -286,5 +390,9 @@ fn missing_stage_and_scene_files_are_refused_where_named() {
         .0;
     let found: Vec<(usize, usize)> = errors.iter().map(|e| (e.line, e.col)).collect();
     assert_eq!(found, [(3, 12), (7, 12)], "{errors:#?}");
-    assert!(errors[0].message.contains("stage file `s.stage.ron` not found"));
+    assert!(
+        errors[0]
+            .message
+            .contains("stage file `s.stage.ron` not found")
+    );
 }

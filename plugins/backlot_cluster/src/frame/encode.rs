@@ -3,8 +3,8 @@
 use backlot_params::ParamValue;
 
 use super::{
-    FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_FILES,
-    MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION, tag,
+    FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_FILES, MAX_MESSAGE,
+    MAX_VALUES, MIN_BODY_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION, tag,
 };
 
 /// The header's fixed part: magic, version, flags, cluster length, frame, scene time,
@@ -178,10 +178,8 @@ impl Writer {
 
     /// A string with a u8 length.
     fn str8(&mut self, what: &'static str, s: &str) -> Result<(), FrameError> {
-        let len = u8::try_from(s.len()).map_err(|_| FrameError::StringTooLong {
-            what,
-            len: s.len(),
-        })?;
+        let len =
+            u8::try_from(s.len()).map_err(|_| FrameError::StringTooLong { what, len: s.len() })?;
         self.put_u8(len);
         self.put_bytes(s.as_bytes());
         Ok(())
@@ -189,10 +187,8 @@ impl Writer {
 
     /// A string with a u16 length.
     fn str16(&mut self, what: &'static str, s: &str) -> Result<(), FrameError> {
-        let len = u16::try_from(s.len()).map_err(|_| FrameError::StringTooLong {
-            what,
-            len: s.len(),
-        })?;
+        let len =
+            u16::try_from(s.len()).map_err(|_| FrameError::StringTooLong { what, len: s.len() })?;
         self.put_bytes(&len.to_le_bytes());
         self.put_bytes(s.as_bytes());
         Ok(())

@@ -81,7 +81,11 @@ fn test_vector_byte_for_byte() {
     want.extend_from_slice(&[0x00, 0x00, 0x80, 0x3e]); // 0.25
     want.extend_from_slice(&[0, 0, 0, 0]); // no bodies
 
-    assert_eq!(hex(VECTOR_HEX), want, "the documented hex is the same vector");
+    assert_eq!(
+        hex(VECTOR_HEX),
+        want,
+        "the documented hex is the same vector"
+    );
     assert_eq!(vector(), want);
     assert_eq!(decode(&want), Ok(small_state()));
     assert_eq!(
@@ -112,7 +116,11 @@ fn flags_bit_0_is_snapshot_and_the_rest_are_ignored() {
     reserved[5] = 0b1111_1110;
     let decoded = decode(&reserved).expect("reserved bits are ignored");
     assert_eq!(decoded, small_state());
-    assert_eq!(encode(&decoded), Ok(vector()), "re-encoding writes them clear");
+    assert_eq!(
+        encode(&decoded),
+        Ok(vector()),
+        "re-encoding writes them clear"
+    );
 }
 
 #[test]
@@ -124,7 +132,10 @@ fn every_value_kind_and_bodies_round_trip() {
         ("/i".into(), ParamValue::Int(i32::MIN)),
         ("/b".into(), ParamValue::Bool(true)),
         ("/c".into(), ParamValue::Color([1.0, 0.5, 0.0])),
-        ("/v".into(), ParamValue::Vec3([f32::MAX, f32::MIN, f32::MIN_POSITIVE / 2.0])),
+        (
+            "/v".into(),
+            ParamValue::Vec3([f32::MAX, f32::MIN, f32::MIN_POSITIVE / 2.0]),
+        ),
         ("/t".into(), ParamValue::Trigger),
         ("/e".into(), ParamValue::Enum("Überblendung".into())),
     ];

@@ -138,8 +138,16 @@ mod tests {
     fn the_wait_doubles_from_five_seconds_to_thirty() {
         let secs: Vec<u64> = (1..=6).map(|n| retry_delay(n).as_secs()).collect();
         assert_eq!(secs, vec![5, 10, 20, 30, 30, 30]);
-        assert_eq!(retry_delay(0), RETRY_FIRST, "no failure yet: the first wait");
-        assert_eq!(retry_delay(u32::MAX), RETRY_MAX, "a long streak stays capped");
+        assert_eq!(
+            retry_delay(0),
+            RETRY_FIRST,
+            "no failure yet: the first wait"
+        );
+        assert_eq!(
+            retry_delay(u32::MAX),
+            RETRY_MAX,
+            "a long streak stays capped"
+        );
     }
 
     #[test]

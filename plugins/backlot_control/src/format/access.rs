@@ -149,7 +149,10 @@ mod tests {
         let map = parse_map("(osc: (bindings: []))", "plain.map.ron").expect("map");
         assert_eq!(map.access, AccessDef::default());
         assert!(map.access.allow.lists().is_empty());
-        assert_eq!(map.access.network_read_only("/control/learn"), Some("/control/"));
+        assert_eq!(
+            map.access.network_read_only("/control/learn"),
+            Some("/control/")
+        );
         let open = parse_map("(access: (read_only: []))", "open.map.ron").expect("map");
         assert_eq!(open.access.network_read_only("/takes/record"), None);
         assert_eq!(open.access.network_read_only("/control/learn"), None);
@@ -170,7 +173,11 @@ mod tests {
             .collect();
         assert_eq!(osc, ["10.0.0.0/24", "127.0.0.1/32"]);
         assert_eq!(lists.get(Protocol::Dmx).len(), 1);
-        assert_eq!(map.access.read_only, ["/takes/", "/control/"], "default kept");
+        assert_eq!(
+            map.access.read_only,
+            ["/takes/", "/control/"],
+            "default kept"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::splice::{Edit, binding_ron, osc_binding_ron, supersedes};
 use super::tokens::Tokens;
 use super::{
-    AccessDef, AllowDef, ChannelDef, DmxDef, FixtureDef, MapFile, MidiBinding, MidiDef,
-    OscBinding, OscDef, UniverseDef,
+    AccessDef, AllowDef, ChannelDef, DmxDef, FixtureDef, MapFile, MidiBinding, MidiDef, OscBinding,
+    OscDef, UniverseDef,
 };
 
 /// The most cells (4 bytes each) the item alignment may use: old × new items left once the

@@ -265,11 +265,15 @@ fn osc_learned_aliases_join_their_list_and_relearning_an_address_moves_it_in_pla
     }
     let osc_line = "(address: \"/e2e/fader\", target: \"/scene/fog/density\", unit_scale: true)";
     assert!(
-        text.contains(&format!("slew_ms: 200.0),\n            {osc_line},\n        ],")),
+        text.contains(&format!(
+            "slew_ms: 200.0),\n            {osc_line},\n        ],"
+        )),
         "{text}"
     );
     assert!(
-        text.contains(&format!("\"/scene/sky/exposure\"),\n            {FOG},\n        ],")),
+        text.contains(&format!(
+            "\"/scene/sky/exposure\"),\n            {FOG},\n        ],"
+        )),
         "{text}"
     );
     let mut expected = parse_map(PANEL, "desk.map.ron").expect("parses");

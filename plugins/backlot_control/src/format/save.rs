@@ -112,11 +112,7 @@ pub fn save_learned_bindings(
 /// `osc.bindings`. The file on disk must parse, and anything else in it stays as it is there
 /// (as with [`save_map`], a change that cannot be made in place rewrites the file whole with
 /// a `.bak`). With no file at all, `whole` (the map in force) is written.
-pub fn save_learned(
-    learned: &Learned,
-    whole: &MapFile,
-    path: &Path,
-) -> Result<Saved, SaveError> {
+pub fn save_learned(learned: &Learned, whole: &MapFile, path: &Path) -> Result<Saved, SaveError> {
     let Some((text, on_disk)) = read_checked(path)? else {
         return rewrite(whole, path, None);
     };
@@ -246,7 +242,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
     // temp file of its own.
     static SAVES: AtomicU64 = AtomicU64::new(0);
     let n = SAVES.fetch_add(1, Ordering::Relaxed);
-    let tmp = beside(path, |name| format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let tmp = beside(path, |name| {
+        format!(".{name}.tmp-{}-{n}", std::process::id())
+    });
     #[cfg(all(test, target_os = "linux"))]
     if FULL_DISK.with(|full| full.replace(false)) {
         // Every write to /dev/full fails with ENOSPC: a disk that fills mid-save.

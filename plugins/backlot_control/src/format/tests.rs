@@ -291,7 +291,11 @@ fn a_map_without_the_list_gains_it_and_keeps_its_comments() {
     let mut expected = whole;
     expected.midi.bindings.push(fog());
     assert_eq!(parse_map_file(&path).expect("parses"), expected);
-    assert!(leftovers(&dir).is_empty(), "no backup: {:?}", leftovers(&dir));
+    assert!(
+        leftovers(&dir).is_empty(),
+        "no backup: {:?}",
+        leftovers(&dir)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -114,7 +114,11 @@ impl LearnSaver {
         if let Some(done) = self.unstarted.take() {
             return Some(done);
         }
-        if !self.running.as_ref().is_some_and(|r| r.thread.is_finished()) {
+        if !self
+            .running
+            .as_ref()
+            .is_some_and(|r| r.thread.is_finished())
+        {
             return None;
         }
         let Running {

@@ -87,7 +87,8 @@ pub(super) fn controls_panel(ui: &mut egui::Ui, world: &mut World) {
             cancel_osc = ui.button("cancel").clicked();
         });
         // The countdown moves without input.
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(500));
     }
     let osc_target = osc_learning.map(|(target, _)| target);
     let mut edits = Vec::new();

@@ -39,11 +39,7 @@ pub(super) fn counters(ui: &mut egui::Ui, counters: &[(String, Counters)]) {
 
 /// What the monitor draws, copied under the inbox lock and drawn after it is released: the
 /// receive threads wait on that lock.
-pub(super) fn snapshot(
-    rt: &ControlRuntime,
-    kind: LogKind,
-    prefixes: &[&str],
-) -> MonitorSnapshot {
+pub(super) fn snapshot(rt: &ControlRuntime, kind: LogKind, prefixes: &[&str]) -> MonitorSnapshot {
     rt.inbox.lock().monitor(kind, prefixes)
 }
 

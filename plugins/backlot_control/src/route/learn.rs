@@ -234,12 +234,7 @@ fn arm_request(
 
 /// Whether learn may bind `address`: a plain address (no pattern) a map can hold, that is
 /// not a parameter, not bound, and not in learn's or the router's own namespaces.
-fn learnable(
-    address: &str,
-    map: &MapFile,
-    registry: &ParamRegistry,
-    rt: &ControlRuntime,
-) -> bool {
+fn learnable(address: &str, map: &MapFile, registry: &ParamRegistry, rt: &ControlRuntime) -> bool {
     let under = |prefix: &str| {
         address
             .strip_prefix(prefix)

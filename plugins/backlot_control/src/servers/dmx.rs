@@ -74,9 +74,7 @@ impl DmxServers {
     /// Joins again the failed sACN multicast memberships whose wait is over at `now`;
     /// how many were tried.
     pub fn retry_sacn_joins(&mut self, now: Instant) -> usize {
-        self.multicast
-            .as_mut()
-            .map_or(0, |m| m.retry_joins(now))
+        self.multicast.as_mut().map_or(0, |m| m.retry_joins(now))
     }
 
     /// sACN multicast memberships the patch wants that are not held.
@@ -261,7 +259,10 @@ mod tests {
         let due = Instant::now() + dmx::RETRY_FIRST + Duration::from_millis(1);
         assert_eq!(servers.retry_sacn_joins(due), 2);
         let stats = servers.multicast().expect("multicast");
-        assert_eq!((stats.failing, stats.joins_failed, stats.retries), (2, 4, 2));
+        assert_eq!(
+            (stats.failing, stats.joins_failed, stats.retries),
+            (2, 4, 2)
+        );
         assert!(stats.failed.iter().all(|f| f.retries == 1), "{stats:?}");
         // Without multicast (sACN bound to one address) there is nothing to retry.
         assert_eq!(DmxServers::default().retry_sacn_joins(due), 0);

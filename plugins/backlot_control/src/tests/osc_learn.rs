@@ -19,14 +19,17 @@ const FADER: &str = "/e2e/fader";
 
 /// `MAP` with nothing read-only from the network, so the network may learn.
 fn open_map() -> String {
-    let open = MAP.replacen("(\n    osc: (", "(\n    access: (read_only: []),\n    osc: (", 1);
+    let open = MAP.replacen(
+        "(\n    osc: (",
+        "(\n    access: (read_only: []),\n    osc: (",
+        1,
+    );
     assert_ne!(open, MAP, "MAP's layout changed");
     open
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("backlot-osc-learn-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("backlot-osc-learn-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     dir
@@ -150,7 +153,9 @@ fn a_learn_for_an_unknown_parameter_is_refused() {
     });
     assert_eq!(learning(&app), None);
     send(osc_port(&app), &osc(FADER, vec![OscType::Float(0.25)]));
-    until(&mut app, |a| said(a, &format!("{FADER}: no such parameter")));
+    until(&mut app, |a| {
+        said(a, &format!("{FADER}: no such parameter"))
+    });
     assert_eq!(bound(&app, FADER), None, "nothing was learned");
     assert_eq!(
         app.world().resource::<ControlMap>().file.osc.bindings.len(),
@@ -173,7 +178,9 @@ fn an_armed_learn_expires() {
         get(a, STATUS_LEARNING) == ParamValue::Bool(false)
     });
     send(osc_port(&app), &osc(FADER, vec![OscType::Float(0.25)]));
-    until(&mut app, |a| said(a, &format!("{FADER}: no such parameter")));
+    until(&mut app, |a| {
+        said(a, &format!("{FADER}: no such parameter"))
+    });
     assert_eq!(bound(&app, FADER), None, "an expired learn binds nothing");
 }
 
@@ -240,10 +247,7 @@ fn control_is_read_only_from_the_network_by_default_but_the_operator_can_learn()
     arm(&app, TARGET);
     until(&mut app, |a| refused(a) == 1);
     assert_eq!(learning(&app), None, "not armed");
-    assert!(said(
-        &app,
-        "`/control/` is read-only from the network"
-    ));
+    assert!(said(&app, "`/control/` is read-only from the network"));
     until(&mut app, |a| {
         get(a, crate::STATUS_READ_ONLY_REFUSED) == ParamValue::Int(1)
     });

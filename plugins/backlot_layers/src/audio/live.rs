@@ -273,10 +273,7 @@ mod tests {
         let mut opening = spawn(move |queue: Queue, _: Fault| {
             // A device that takes its time to list and open.
             let _ = gate.recv();
-            queue
-                .lock()
-                .expect("not poisoned")
-                .extend([0.25, -0.25]);
+            queue.lock().expect("not poisoned").extend([0.25, -0.25]);
             Ok((Stream(flag), 48_000))
         })
         .expect("the thread starts");
@@ -288,23 +285,23 @@ mod tests {
         assert_eq!(source.rate(), 48_000);
         assert_eq!(source.take(0.0), vec![0.25, -0.25]);
         assert!(source.take_fault().is_none());
-        assert!(!closed.load(Ordering::SeqCst), "kept while the source lives");
+        assert!(
+            !closed.load(Ordering::SeqCst),
+            "kept while the source lives"
+        );
         drop(source);
         poll(|| closed.load(Ordering::SeqCst).then_some(()));
     }
 
     #[test]
     fn a_failed_or_panicking_open_is_reported() {
-        let mut failed = spawn(|_: Queue, _: Fault| -> Opened<()> {
-            Err("no audio input device".into())
-        })
-        .expect("the thread starts");
+        let mut failed =
+            spawn(|_: Queue, _: Fault| -> Opened<()> { Err("no audio input device".into()) })
+                .expect("the thread starts");
         let e = poll(|| failed.poll()).err().expect("not opened");
         assert_eq!(e, "no audio input device");
-        let mut panicked = spawn(|_: Queue, _: Fault| -> Opened<()> {
-            panic!("driver exploded")
-        })
-        .expect("the thread starts");
+        let mut panicked = spawn(|_: Queue, _: Fault| -> Opened<()> { panic!("driver exploded") })
+            .expect("the thread starts");
         let e = poll(|| panicked.poll()).err().expect("not opened");
         assert!(e.contains("panicked: driver exploded"), "{e}");
     }

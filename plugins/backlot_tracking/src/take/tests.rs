@@ -236,8 +236,10 @@ fn a_take_that_cannot_be_created_fails_on_its_thread_naming_the_folder() {
     w.write(&row(0.0));
     let e = poll(|| w.failure());
     assert!(
-        e.to_string()
-            .contains(&format!("cannot create the takes folder {}", folder.display())),
+        e.to_string().contains(&format!(
+            "cannot create the takes folder {}",
+            folder.display()
+        )),
         "{e}"
     );
     assert!(!w.opened());
