@@ -38,9 +38,10 @@ pub fn node_line(state: &ClusterState, name: &str, node: &ClusterNode) -> (Strin
         v.fps,
         if stale { " · not reporting" } else { "" }
     );
-    let color = if stale || !v.ready {
-        AMBER
-    } else if name != node.name && !state.barrier.admitted(name) && v.role.as_str() == "render" {
+    // Amber: not reporting, not loaded, or a render node out of the barrier.
+    let out_of_barrier =
+        name != node.name && v.role == crate::file::Role::Render && !state.barrier.admitted(name);
+    let color = if stale || !v.ready || out_of_barrier {
         AMBER
     } else {
         GREEN

@@ -107,7 +107,7 @@ pub(crate) fn publish_frame(
     };
     let frame = published.next;
     let every = u64::from(node.file.snapshot_every.max(1));
-    let full = published.snapshot_next || frame % every == 0;
+    let full = published.snapshot_next || frame.is_multiple_of(every);
     let scene_time = time.elapsed_secs_f64();
     let frame_state = if full {
         snapshot(

@@ -173,9 +173,12 @@ fn a_change_that_cannot_be_made_in_place_rewrites_the_map_and_keeps_a_backup() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A map as written, an edit of it, and the text the patch must give.
+type LayoutCase = (&'static str, fn(&mut MapFile), &'static str);
+
 #[test]
 fn patches_follow_each_layout() {
-    let cases: [(&str, fn(&mut MapFile), &str); 7] = [
+    let cases: [LayoutCase; 7] = [
         // A setting's value, where it is written.
         (
             "(osc: (unit_scale: false))",
