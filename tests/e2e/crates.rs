@@ -1,7 +1,8 @@
 //! The crate graph, stated in one line and checked over `cargo metadata`:
 //!
 //! bottom crates `params`, `files`, `net`, `ui` (over `params` only); `scene` above them;
-//! `stage` above scene; `tracking`, `control`, `layers` above stage, never on each other.
+//! `stage` above scene; `tracking`, `control`, `layers` above stage, never on each other;
+//! `cluster` (the render cluster) above stage too, beside them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -30,6 +31,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ),
         ("backlot_control", with(&["backlot_scene", "backlot_stage"])),
         ("backlot_layers", with(&["backlot_scene", "backlot_stage"])),
+        ("backlot_cluster", with(&["backlot_scene", "backlot_stage"])),
     ])
 }
 

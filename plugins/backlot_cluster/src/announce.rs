@@ -35,6 +35,20 @@ pub fn ready(scene: Option<&SceneStatus>, stage: Option<&StageStatus>) -> bool {
     scene.is_some_and(|s| s.loads > 0) && stage.is_none_or(|s| s.loads > 0)
 }
 
+/// This node's status as it goes out.
+pub fn status_of(node: &ClusterNode, state: &ClusterState, ready: bool) -> NodeStatus {
+    NodeStatus {
+        node: node.name.clone(),
+        role: node.role,
+        frame: state.frame,
+        fps: state.fps,
+        epoch: state.epoch,
+        ready,
+        outputs: state.outputs.clone(),
+        started_ms: state.started_ms,
+    }
+}
+
 /// Counts the frame and says this node's status when due.
 pub(crate) fn announce(
     link: Res<ClusterLink>,
@@ -59,16 +73,7 @@ pub(crate) fn announce(
     let Some(link) = link.0.as_ref() else {
         return;
     };
-    let status = NodeStatus {
-        node: node.name.clone(),
-        role: node.role,
-        frame: state.frame,
-        fps: state.fps,
-        epoch: state.epoch,
-        ready: ready(scene.as_deref(), stage.as_deref()),
-        outputs: state.outputs.clone(),
-        started_ms: state.started_ms,
-    };
+    let status = status_of(&node, &state, ready(scene.as_deref(), stage.as_deref()));
     if let Some(me) = state.nodes.get_mut(&node.name) {
         me.alive = true;
         me.role = node.role;

@@ -10,10 +10,9 @@ use backlot_scene::SceneStatus;
 use backlot_stage::StageStatus;
 use bevy::prelude::*;
 
-use crate::announce::ready;
+use crate::announce::{ready, status_of};
 use crate::apply::{Incoming, take_frames};
 use crate::file::Role;
-use crate::node_status::NodeStatus;
 use crate::publish::Published;
 use crate::reports::drain_reports;
 use crate::state::{ClusterLink, ClusterNode, ClusterState};
@@ -36,17 +35,7 @@ pub fn announce_now(world: &mut World) {
     let Some(link) = link.0.as_ref() else {
         return;
     };
-    let status = NodeStatus {
-        node: node.name.clone(),
-        role: node.role,
-        frame: state.frame,
-        fps: state.fps,
-        epoch: state.epoch,
-        ready,
-        outputs: state.outputs.clone(),
-        started_ms: state.started_ms,
-    };
-    let _ = link.put_status(status.encode());
+    let _ = link.put_status(status_of(node, state, ready).encode());
 }
 
 fn with_state<R>(

@@ -62,6 +62,26 @@ fn values<'a>(
         .collect()
 }
 
+/// The header of frame `frame` as this node publishes it.
+fn header(
+    node: &ClusterNode,
+    frame: u64,
+    epoch: u32,
+    scene_time: f64,
+    snapshot: bool,
+    revisions: &Revisions,
+) -> FrameHeader {
+    FrameHeader {
+        cluster: node.file.name.clone(),
+        frame,
+        scene_time,
+        primary: node.name.clone(),
+        epoch,
+        snapshot,
+        revisions: revisions.list(),
+    }
+}
+
 /// The full state of frame `frame`.
 pub fn snapshot(
     node: &ClusterNode,
@@ -73,15 +93,7 @@ pub fn snapshot(
     revisions: &Revisions,
 ) -> FrameState {
     FrameState {
-        header: FrameHeader {
-            cluster: node.file.name.clone(),
-            frame,
-            scene_time,
-            primary: node.name.clone(),
-            epoch,
-            snapshot: true,
-            revisions: revisions.list(),
-        },
+        header: header(node, frame, epoch, scene_time, true, revisions),
         values: values(registry.iter()),
         bodies: bodies.collect(),
     }
@@ -121,15 +133,7 @@ pub(crate) fn publish_frame(
         )
     } else {
         FrameState {
-            header: FrameHeader {
-                cluster: node.file.name.clone(),
-                frame,
-                scene_time,
-                primary: node.name.clone(),
-                epoch: state.epoch,
-                snapshot: false,
-                revisions: revisions.list(),
-            },
+            header: header(&node, frame, state.epoch, scene_time, false, &revisions),
             values: values(registry.changed_since(published.generation)),
             bodies: bodies
                 .iter()
