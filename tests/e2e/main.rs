@@ -4,6 +4,7 @@
 mod access;
 mod cli;
 mod cluster;
+mod cluster_failover;
 mod control;
 mod crates;
 mod disk;
