@@ -40,9 +40,11 @@ impl Default for Published {
 }
 
 /// Whether a parameter travels in frame states: every node has its own status and cluster
-/// view, so those do not.
+/// view, and takes are recorded where the trackers are (the primary), so those do not.
 pub fn publishable(address: &str) -> bool {
-    !(address.starts_with("/status/") || address.starts_with("/cluster/"))
+    !(address.starts_with("/status/")
+        || address.starts_with("/cluster/")
+        || address.starts_with("/takes/"))
 }
 
 fn pose(name: &Name, t: &Transform) -> BodyPose {
