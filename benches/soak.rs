@@ -1,5 +1,5 @@
 //! Soak of the whole engine (`cargo bench --bench soak -- [--minutes N] [--binary PATH]
-//! [--small] [--size WxH] [--ci]`).
+//! [--small] [--size WxH] [--reload-every SECS] [--ci]`).
 //!
 //! Runs `backlot run --headless` on neon_club with its layer set and a flat wall with four
 //! FreeD-tracked cameras, streams every input at show rates over loopback, toggles takes and
@@ -54,6 +54,12 @@ fn main() -> ExitCode {
         }
         if let Some(s) = arg("--size").and_then(|s| size(&s)) {
             config.size = s;
+        }
+        if let Some(secs) = arg("--reload-every")
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 1.0 && *s < 100_000.0)
+        {
+            config.reload_every = Duration::from_secs_f64(secs);
         }
     }
     let report = match harness::run(&config) {

@@ -22,7 +22,7 @@ use super::verdict::{Report, Sample, warm_up};
 const SAMPLE: Duration = Duration::from_secs(5);
 /// How often `/takes/record` is sent (each starts or stops a take).
 const TAKE_EVERY: Duration = Duration::from_secs(30);
-/// How often the scene file is edited.
+/// How often the scene file is edited, unless the run says otherwise.
 const RELOAD_EVERY: Duration = Duration::from_secs(60);
 /// No toggle or edit this close to the end: its effect must show before the run stops.
 const QUIET_END: Duration = Duration::from_secs(10);
@@ -42,6 +42,9 @@ pub struct Config {
     pub small: bool,
     /// The scene view, `--size`.
     pub size: (u32, u32),
+    /// How often the scene file is edited (`--reload-every SECS`: a faster pace shows
+    /// what a reload costs in memory within minutes instead of hours).
+    pub reload_every: Duration,
 }
 
 impl Config {
@@ -52,6 +55,7 @@ impl Config {
             duration: Duration::from_secs(120),
             small: true,
             size: (160, 90),
+            reload_every: RELOAD_EVERY,
         }
     }
 }
@@ -248,7 +252,7 @@ fn drive(
                 if p.engine_up.is_none() && frames.is_some_and(|f| f >= 1.0) {
                     p.engine_up = Some(t);
                     next_take = Some(now + first.min(TAKE_EVERY));
-                    next_edit = Some(now + first.min(RELOAD_EVERY));
+                    next_edit = Some(now + first.min(config.reload_every));
                 }
                 // Progress for long runs (the e2e harness captures it).
                 eprintln!(
@@ -291,7 +295,7 @@ fn drive(
         {
             p.reloads += 1;
             edit_scene(files, p.reloads);
-            next_edit = Some(at + RELOAD_EVERY);
+            next_edit = Some(at + config.reload_every);
         }
     }
     if p.exited.is_none()
