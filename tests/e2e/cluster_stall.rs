@@ -12,15 +12,15 @@ use crate::support::{free_tcp, temp_dir};
 /// How long `c` is frozen: far past the barrier timeout, well short of the lease.
 const FROZEN: Duration = Duration::from_secs(2);
 
-/// Sends `signal` to a node's process.
-fn signal(proc: &Proc, signal: libc::c_int) {
-    let pid = libc::pid_t::try_from(proc.child.id()).expect("a pid fits pid_t");
-    // SAFETY: kill(2) on our own child, which is not reaped yet (it is held in `proc`).
-    let rc = unsafe { libc::kill(pid, signal) };
+/// Sends signal `sig` to a node's process.
+fn signal(node: &Proc, sig: libc::c_int) {
+    let pid = libc::pid_t::try_from(node.child.id()).expect("a pid fits pid_t");
+    // SAFETY: kill(2) on our own child, not reaped yet (it is held in `node`).
+    let rc = unsafe { libc::kill(pid, sig) };
     assert_eq!(
         rc,
         0,
-        "kill({pid}, {signal}): {}",
+        "kill({pid}, {sig}): {}",
         std::io::Error::last_os_error()
     );
 }
