@@ -34,9 +34,9 @@ fn frame(port: u16) -> Option<f64> {
 fn drops_of(log: &str, node: &str) -> usize {
     log.lines()
         .filter(|l| {
-            l.split_once("cluster: ")
-                .and_then(|(_, rest)| rest.split_once(" did not finish frame "))
-                .is_some_and(|(names, _)| names.split(", ").any(|n| n == node))
+            l.split_once(" did not finish frame ")
+                .and_then(|(head, _)| head.rsplit_once("cluster: "))
+                .is_some_and(|(_, names)| names.split(", ").any(|n| n == node))
         })
         .count()
 }
