@@ -183,6 +183,10 @@ pub fn build_app(options: &AppOptions) -> App {
         .as_ref()
         .is_none_or(crate::cluster::ClusterChoice::runs_inputs);
     register_file::<SceneKind>(&mut app, &options.scene);
+    // Each node follows its cluster file: pacing edits apply live, the rest waits for restarts.
+    if let Some(cluster) = &options.cluster {
+        register_file::<backlot_cluster::ClusterKind>(&mut app, &cluster.path);
+    }
     if let Some(stage) = &options.stage {
         register_file::<StageKind>(&mut app, stage);
         app.insert_resource(options.camera_override.clone());

@@ -17,6 +17,9 @@ pub mod node_status;
 mod panel;
 pub mod params;
 pub mod publish;
+pub mod reload;
+#[cfg(test)]
+mod reload_tests;
 mod reports;
 pub mod revisions;
 pub mod session;
@@ -35,7 +38,9 @@ use bevy::prelude::*;
 
 /// Joins this process to a render cluster as one of its nodes.
 pub struct ClusterPlugin {
-    /// The cluster file's content.
+    /// The cluster file's content. When the app registered the file
+    /// (`backlot_files::register_file::<ClusterKind>`, before `AssetPlugin`) the node follows
+    /// its edits ([`reload`]).
     pub file: ClusterFile,
     /// This node's name in it.
     pub node: String,
@@ -90,6 +95,7 @@ impl Plugin for ClusterPlugin {
             // The stage's, when there is one; a node without a stage draws nothing.
             .init_resource::<backlot_stage::StageOutputs>();
         revisions::build(app);
+        reload::build(app);
         panel::build(app);
         app.add_systems(Startup, params::register_cluster_params)
             .add_systems(

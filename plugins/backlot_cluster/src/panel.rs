@@ -1,5 +1,5 @@
-//! The Cluster panel: this node's role, every node's state, the barrier, frame-state sizes
-//! and the last failover.
+//! The Cluster panel: this node's role, every node's state, the barrier, frame-state sizes,
+//! the last failover, and cluster-file edits that wait for a restart or did not parse.
 
 use backlot_ui::{PanelAppExt, PanelSlot};
 use bevy::prelude::*;
@@ -65,6 +65,16 @@ fn cluster_panel(ui: &mut egui::Ui, world: &mut World) {
     ));
     if let Some(e) = &state.error {
         ui.colored_label(RED, format!("No cluster session: {e}"));
+    }
+    if let Some(e) = &state.file_error {
+        ui.colored_label(
+            RED,
+            format!("cluster file not reloaded (the last good one stays): {e}"),
+        );
+    }
+    if !state.restart_needed.is_empty() {
+        let said: Vec<String> = state.restart_needed.iter().map(ToString::to_string).collect();
+        ui.colored_label(AMBER, format!("restart needed: {}", said.join("; ")));
     }
     ui.label(format!(
         "frame {} · epoch {} · {:.1} fps · last frame state {} bytes",

@@ -93,9 +93,11 @@ pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config,
         "scouting/multicast/enabled",
         file.zenoh.multicast_scouting.to_string(),
     )?;
-    // A machine that dies without closing its links (power, cable) is noticed within a
-    // second rather than Zenoh's default ten: the lease is what failover waits for.
-    set("transport/link/tx/lease", "1000".into())?;
+    // A process that dies closes its links and is gone at once; only a machine that
+    // vanishes without closing them (power, cable) waits out the lease. A node stalled for
+    // less than the lease is late, not gone: the barrier drops it and it rejoins, and no
+    // spare takes its outputs. Four keep-alives per lease.
+    set("transport/link/tx/lease", file.zenoh.lease_ms.to_string())?;
     set("transport/link/tx/keep_alive", "4".into())?;
     // Opening returns at once; the mesh forms while the node loads its scene.
     set("open/return_conditions/connect_scouted", "false".into())?;
@@ -272,5 +274,32 @@ impl Link {
             })
             .wait()
             .map_err(|e| format!("cannot ask for a snapshot: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::parse_cluster;
+
+    fn lease_of(zenoh: &str) -> String {
+        let text = format!(
+            r#"(name: "t", stage: "s.stage.ron", {zenoh} nodes: [
+                (name: "a", role: Primary, listen: "tcp/127.0.0.1:7001"),
+                (name: "c", role: Render, listen: "tcp/127.0.0.1:7002"),
+            ])"#
+        );
+        let file = parse_cluster(&text, "t.cluster.ron", None).expect("valid");
+        let a = file.node("a").expect("node a");
+        let config = zenoh_config(&file, a).expect("a Zenoh configuration");
+        config
+            .get_json("transport/link/tx/lease")
+            .expect("the lease is set")
+    }
+
+    #[test]
+    fn the_link_lease_is_the_cluster_files() {
+        assert_eq!(lease_of(""), "3000");
+        assert_eq!(lease_of("zenoh: (lease_ms: 7000),"), "7000");
     }
 }

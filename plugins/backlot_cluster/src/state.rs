@@ -8,6 +8,7 @@ use bevy::prelude::*;
 
 use crate::barrier::Barrier;
 use crate::file::{ClusterFile, Role};
+use crate::reload::Restart;
 use crate::session::Link;
 
 /// A node whose status has not been heard for this long shows as not reporting.
@@ -134,6 +135,11 @@ pub struct ClusterState {
     pub primary: Option<String>,
     /// When the last frame state arrived.
     pub last_frame_at: Option<Instant>,
+    /// Edits of the cluster file that wait for nodes to restart (empty: the file as edited
+    /// is in force).
+    pub restart_needed: Vec<Restart>,
+    /// The cluster file's last failed reload, `file:line:col: …` (the last good one stays).
+    pub file_error: Option<String>,
 }
 
 impl ClusterState {
@@ -187,6 +193,8 @@ impl ClusterState {
             outputs: Vec::new(),
             primary: None,
             last_frame_at: None,
+            restart_needed: Vec::new(),
+            file_error: None,
         }
     }
 
