@@ -2,58 +2,11 @@
 //! outputs) and of the primary (the backup takes over with the values), each node coming
 //! back and yielding to the one that took over.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Proc, SCENE, cluster_file, node, quad_stage};
-use crate::support::{backlot, free_tcp, temp_dir};
-
-/// `backlot run --headless --no-render` as node `n` of `cluster`, OSCQuery on `query`.
-fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc {
-    let mut cmd = backlot();
-    cmd.args([
-        "run",
-        "--headless",
-        "--no-render",
-        "--no-layers",
-        "--no-mdns",
-    ])
-    .args(["--scene", SCENE, "--watchdog-ms", "0", "--no-log-file"])
-    .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port"])
-    .arg(query.to_string())
-    .args(["--artnet-port", "0", "--sacn-port", "0"])
-    .arg("--cluster")
-    .arg(cluster)
-    .args(["--node", n]);
-    Proc::spawn(cmd, dir.join(format!("{n}.log")))
-}
-
-/// Every running node's log, for a failure message.
-fn logs(procs: &[Option<Proc>]) -> String {
-    procs
-        .iter()
-        .flatten()
-        .map(Proc::log)
-        .collect::<Vec<_>>()
-        .join("\n----\n")
-}
-
-/// The VALUE body of `address` on the OSCQuery server at `port`.
-fn query(port: u16, address: &str) -> String {
-    crate::support::http_get(port, &format!("{address}?VALUE")).unwrap_or_default()
-}
-
-fn wait_until(what: &str, limit: Duration, logs: impl Fn() -> String, done: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < limit,
-            "timed out waiting for {what}\n{}",
-            logs()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::cluster::{Proc, cluster_file, node, quad_stage};
+use crate::cluster_support::{live_node, logs, number, query, wait_until};
+use crate::support::{free_tcp, temp_dir};
 
 #[test]
 fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_spare() {
@@ -143,14 +96,6 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
         query(e_query, "/cluster/role").contains("\"render\""),
         "e keeps the outputs"
     );
-}
-
-/// The number in a VALUE body (`{"VALUE":[0.42]}`).
-fn number(body: &str) -> Option<f64> {
-    body.trim_start_matches("{\"VALUE\":[")
-        .trim_end_matches("]}")
-        .parse()
-        .ok()
 }
 
 fn send_fog(port: u16, value: f32) {

@@ -5,6 +5,8 @@ mod access;
 mod cli;
 mod cluster;
 mod cluster_failover;
+mod cluster_reload;
+mod cluster_support;
 mod control;
 mod crates;
 mod disk;

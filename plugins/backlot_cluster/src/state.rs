@@ -85,6 +85,26 @@ pub struct Failover {
     pub gap: u64,
 }
 
+/// Scene and stage reloads as this node saw them (`crate::file_sync`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileStats {
+    /// Reloads put in force on this node.
+    pub landed: u64,
+    /// Edits that did not parse (primary); announcements that did not decode or do not load
+    /// on this node.
+    pub failed: u64,
+    /// Times this node asked the primary for a file revision its frames named.
+    pub requests: u64,
+    /// Reads of a watched file that failed or found it over the size limit (primary).
+    pub read_errors: u64,
+    /// Restarts of a file watch whose thread stopped (primary).
+    pub watch_restarts: u64,
+    /// Announcements and answers dropped because they came faster than the frame took them.
+    pub dropped: u64,
+    /// The last problem.
+    pub last_error: Option<String>,
+}
+
 /// The cluster as this node sees it.
 #[derive(Resource, Debug)]
 pub struct ClusterState {
@@ -134,6 +154,8 @@ pub struct ClusterState {
     pub primary: Option<String>,
     /// When the last frame state arrived.
     pub last_frame_at: Option<Instant>,
+    /// Scene and stage reloads.
+    pub files: FileStats,
 }
 
 impl ClusterState {
@@ -187,6 +209,7 @@ impl ClusterState {
             outputs: Vec::new(),
             primary: None,
             last_frame_at: None,
+            files: FileStats::default(),
         }
     }
 
