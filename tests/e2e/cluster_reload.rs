@@ -74,55 +74,95 @@ fn a_scene_edit_on_the_primary_lands_on_every_node_at_one_frame_number() {
     let all_logs = || logs(&procs);
 
     // Every node has loaded the copy from disk, and frames flow to the render nodes.
-    let loaded = format!("cluster: scene revision {:016x} loaded from", revision(text.as_bytes()));
-    wait_until("every node to load the scene", Duration::from_secs(180), all_logs, || {
-        nodes.iter().all(|p| p.log().contains(&loaded))
-    });
-    wait_until("frames at the render nodes", Duration::from_secs(60), all_logs, || {
-        ports[1..].iter().all(|p| frame_of(*p).is_some_and(|f| f > 10.0))
-    });
+    let loaded = format!(
+        "cluster: scene revision {:016x} loaded from",
+        revision(text.as_bytes())
+    );
+    wait_until(
+        "every node to load the scene",
+        Duration::from_secs(180),
+        all_logs,
+        || nodes.iter().all(|p| p.log().contains(&loaded)),
+    );
+    wait_until(
+        "frames at the render nodes",
+        Duration::from_secs(60),
+        all_logs,
+        || {
+            ports[1..]
+                .iter()
+                .all(|p| frame_of(*p).is_some_and(|f| f > 10.0))
+        },
+    );
 
     // An edit on the primary's disk: the same frame number on every node.
     let edited = text.replace("density: 0.03", "density: 0.05");
-    assert_ne!(edited, text, "the shipped scene has the fog this test edits");
+    assert_ne!(
+        edited, text,
+        "the shipped scene has the fog this test edits"
+    );
     std::fs::write(&scene, &edited).expect("edit");
     let rev = revision(edited.as_bytes());
-    wait_until("the edit in force everywhere", Duration::from_secs(60), all_logs, || {
-        nodes.iter().all(|p| !in_force(&p.log(), rev).is_empty())
-    });
+    wait_until(
+        "the edit in force everywhere",
+        Duration::from_secs(60),
+        all_logs,
+        || nodes.iter().all(|p| !in_force(&p.log(), rev).is_empty()),
+    );
     let frames: Vec<Vec<u64>> = nodes.iter().map(|p| in_force(&p.log(), rev)).collect();
     assert!(
         frames.iter().all(|f| f.len() == 1 && f[0] == frames[0][0]),
         "the edit landed at different frames (primary, c, d): {frames:?}\n{}",
         all_logs()
     );
-    eprintln!("scene revision {rev:016x} in force from frame {} on every node", frames[0][0]);
-    wait_until("the new fog everywhere", Duration::from_secs(30), all_logs, || {
-        ports
-            .iter()
-            .all(|p| fog_of(*p).is_some_and(|d| (d - 0.05).abs() < 1e-6))
-    });
+    eprintln!(
+        "scene revision {rev:016x} in force from frame {} on every node",
+        frames[0][0]
+    );
+    wait_until(
+        "the new fog everywhere",
+        Duration::from_secs(30),
+        all_logs,
+        || {
+            ports
+                .iter()
+                .all(|p| fog_of(*p).is_some_and(|d| (d - 0.05).abs() < 1e-6))
+        },
+    );
 
     // A broken edit: reported on the primary where it is, and nothing changes anywhere.
     let broken = text.replace("density: 0.03", "density: 0.05,,");
     std::fs::write(&scene, &broken).expect("broken edit");
     let position = format!("{}:17:", scene.display());
-    wait_until("the broken edit reported", Duration::from_secs(60), all_logs, || {
-        let log = nodes[0].log();
-        log.contains(&position) && log.contains("keeping the last good scene")
-    });
+    wait_until(
+        "the broken edit reported",
+        Duration::from_secs(60),
+        all_logs,
+        || {
+            let log = nodes[0].log();
+            log.contains(&position) && log.contains("keeping the last good scene")
+        },
+    );
     // Long past the frame it would have landed at, had it been announced.
     let reported_at = frame_of(ports[0]).unwrap_or(0.0);
-    wait_until("frames after the broken edit", Duration::from_secs(60), all_logs, || {
-        ports[1..]
-            .iter()
-            .all(|p| frame_of(*p).is_some_and(|f| f > reported_at + 60.0))
-    });
+    wait_until(
+        "frames after the broken edit",
+        Duration::from_secs(60),
+        all_logs,
+        || {
+            ports[1..]
+                .iter()
+                .all(|p| frame_of(*p).is_some_and(|f| f > reported_at + 60.0))
+        },
+    );
     let broken_rev = format!("{:016x}", revision(broken.as_bytes()));
     for (p, port) in nodes.iter().zip(&ports) {
         let log = p.log();
         assert_eq!(landed(&log), 1, "only the good edit landed:\n{log}");
-        assert!(!log.contains(&broken_rev), "the broken revision went out:\n{log}");
+        assert!(
+            !log.contains(&broken_rev),
+            "the broken revision went out:\n{log}"
+        );
         assert!(
             fog_of(*port).is_some_and(|d| (d - 0.05).abs() < 1e-6),
             "the last good scene stays:\n{log}"
@@ -131,7 +171,10 @@ fn a_scene_edit_on_the_primary_lands_on_every_node_at_one_frame_number() {
     }
     for p in &nodes[1..] {
         let log = p.log();
-        assert!(!log.contains(&position), "a render node saw the broken edit:\n{log}");
+        assert!(
+            !log.contains(&position),
+            "a render node saw the broken edit:\n{log}"
+        );
         assert!(
             !log.contains("does not have"),
             "a render node missed the announcement:\n{log}"

@@ -128,7 +128,9 @@ fn cluster_panel(ui: &mut egui::Ui, world: &mut World) {
     ));
     if let Some(sync) = world.get_resource::<FileSync>() {
         for (kind, (revision, frame)) in &sync.pending {
-            ui.label(format!("{kind} revision {revision:016x} waits for frame {frame}"));
+            ui.label(format!(
+                "{kind} revision {revision:016x} waits for frame {frame}"
+            ));
         }
     }
     if let Some(e) = &files.last_error {

@@ -74,8 +74,7 @@ pub(crate) fn take_announced<K: FileKind>(
     );
     match parse::<K>(&reload.bytes, &shown, root.0.as_deref()) {
         Ok(content) => {
-            sync.pending
-                .insert(kind, (reload.revision, reload.frame));
+            sync.pending.insert(kind, (reload.revision, reload.frame));
             feed.pending = Some(Pending {
                 revision: reload.revision,
                 frame: reload.frame,
@@ -180,9 +179,12 @@ pub fn swap<K: FileKind>(
         // Nothing there (the first load failed): an insert into the empty slot says
         // `Added`, which the watcher does not take for a load; a second says `Modified`.
         assets
-            .insert(id, FileAsset {
-                file: content.clone(),
-            })
+            .insert(
+                id,
+                FileAsset {
+                    file: content.clone(),
+                },
+            )
             .map_err(|e| e.to_string())?;
     }
     assets

@@ -1,13 +1,13 @@
 //! Scene and stage files in a cluster. Bevy's file watcher is off for them on every node
 //! (`backlot_files::register_file_unwatched`): the primary watches its files itself
-//! ([`poll`]), parses an edit on its frame (a broken one is reported with its position and
+//! (`poll`), parses an edit on its frame (a broken one is reported with its position and
 //! the last good content stays), and announces it on `backlot/<c>/files/<kind>` with the
-//! file's bytes and the frame from which it is in force ([`primary`]). Every node, the
+//! file's bytes and the frame from which it is in force (`primary`). Every node, the
 //! primary too, keeps that parsed content pending and swaps it into the file's asset when
-//! it reaches that frame ([`land`]): the usual reload path (asset modified, `FileLoaded`,
+//! it reaches that frame (`land`): the usual reload path (asset modified, `FileLoaded`,
 //! respawn) then runs alike everywhere, from the same frame number. A node whose frames
 //! name a revision it does not have (it missed the announcement, joined late, or started
-//! from another copy of the file) fetches it from the primary's queryable ([`node`]).
+//! from another copy of the file) fetches it from the primary's queryable (`node`).
 
 mod land;
 mod node;

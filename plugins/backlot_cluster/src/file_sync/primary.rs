@@ -11,9 +11,7 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use super::poll::{Poller, Read};
-use super::{
-    ClusterAssetRoot, FileFeed, FileSync, POLL_EVERY, Pending, RELOAD_LEAD_FRAMES, parse,
-};
+use super::{ClusterAssetRoot, FileFeed, FileSync, POLL_EVERY, Pending, RELOAD_LEAD_FRAMES, parse};
 use crate::file::Role;
 use crate::frame::revision;
 use crate::publish::Published;
@@ -83,6 +81,17 @@ pub(crate) fn read_files<K: FileKind>(
     let failure_shown = watched.as_ref().is_some_and(|w| w.error.is_some());
     let in_force = view.revisions.0.get(&kind) == Some(&rev) && feed.pending.is_none();
     let cluster = view.node.file.name.clone();
+    if let Some(due) = feed
+        .pending
+        .as_ref()
+        .filter(|p| p.revision == rev)
+        .map(|p| p.frame)
+    {
+        // Already waiting for its frame (announced before a failover made this node primary).
+        let reload = FileReload::new(cluster, kind.clone(), state.epoch, due, bytes);
+        serve(&mut sync, &kind, &reload);
+        return;
+    }
     if in_force && !failure_shown {
         // The first read, or a save that changed nothing: served as it is, nothing to land.
         let next = view.published.next;

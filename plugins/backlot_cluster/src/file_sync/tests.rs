@@ -147,7 +147,13 @@ fn apply(app: &mut App, frame: u64) {
 }
 
 fn announce(app: &mut App, text: &str, frame: u64) -> u64 {
-    let reload = FileReload::new("t".into(), "note".into(), 0, frame, text.as_bytes().to_vec());
+    let reload = FileReload::new(
+        "t".into(),
+        "note".into(),
+        0,
+        frame,
+        text.as_bytes().to_vec(),
+    );
     let rev = reload.revision;
     app.world_mut()
         .resource_mut::<FileSync>()
@@ -283,9 +289,7 @@ fn the_primary_announces_an_edit_for_a_later_frame_and_keeps_the_last_good_on_a_
     assert!(sync(&app).pending.is_empty());
 
     std::fs::write(&path, "second").expect("edit");
-    update_until(&mut app, "the edit", |app| {
-        !sync(app).pending.is_empty()
-    });
+    update_until(&mut app, "the edit", |app| !sync(app).pending.is_empty());
     let rev = revision(b"second");
     let due = 100 + RELOAD_LEAD_FRAMES;
     assert_eq!(sync(&app).pending.get("note"), Some(&(rev, due)));
@@ -345,14 +349,23 @@ fn announcements_are_kept_newest_per_kind_for_this_cluster_and_epoch() {
         accept(&mut sync, reload("t", "layers", 1, 5), "t", 1),
         Err(Skipped::UnknownKind)
     );
-    assert_eq!(accept(&mut sync, reload("t", "scene", 1, 5), "t", 1), Ok(()));
+    assert_eq!(
+        accept(&mut sync, reload("t", "scene", 1, 5), "t", 1),
+        Ok(())
+    );
     assert_eq!(
         accept(&mut sync, reload("t", "scene", 1, 4), "t", 1),
         Err(Skipped::Older)
     );
-    assert_eq!(accept(&mut sync, reload("t", "stage", 1, 2), "t", 1), Ok(()));
+    assert_eq!(
+        accept(&mut sync, reload("t", "stage", 1, 2), "t", 1),
+        Ok(())
+    );
     // A new primary's (failover) is newer whatever its frame.
-    assert_eq!(accept(&mut sync, reload("t", "scene", 2, 3), "t", 1), Ok(()));
+    assert_eq!(
+        accept(&mut sync, reload("t", "scene", 2, 3), "t", 1),
+        Ok(())
+    );
     assert_eq!(sync.inbox.len(), 2);
     assert_eq!(sync.inbox.get("scene").map(|r| r.epoch), Some(2));
 }
@@ -368,7 +381,11 @@ fn the_watch_reads_a_file_once_it_holds_still_and_says_a_failure_once() {
     assert_eq!(watch.look(&path), None, "unchanged");
 
     std::fs::write(&path, "three").expect("edit");
-    assert_eq!(watch.look(&path), None, "changed: wait for it to hold still");
+    assert_eq!(
+        watch.look(&path),
+        None,
+        "changed: wait for it to hold still"
+    );
     assert_eq!(watch.look(&path), Some(Read::Bytes(b"three".to_vec())));
 
     std::fs::remove_file(&path).expect("remove");
@@ -378,10 +395,7 @@ fn the_watch_reads_a_file_once_it_holds_still_and_says_a_failure_once() {
     let big = std::fs::File::create(&path).expect("create");
     big.set_len(MAX_FILE as u64 + 1).expect("a sparse file");
     assert_eq!(watch.look(&path), None);
-    assert_eq!(
-        watch.look(&path),
-        Some(Read::TooLarge(MAX_FILE as u64 + 1))
-    );
+    assert_eq!(watch.look(&path), Some(Read::TooLarge(MAX_FILE as u64 + 1)));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -52,7 +52,11 @@ fn test_vector_byte_for_byte() {
     assert_eq!(want.len(), VECTOR_FILE_AT);
     want.extend_from_slice(b"foobar");
 
-    assert_eq!(hex(VECTOR_HEX), want, "the documented hex is the same vector");
+    assert_eq!(
+        hex(VECTOR_HEX),
+        want,
+        "the documented hex is the same vector"
+    );
     assert_eq!(small().revision, 0x8594_4171_f739_67e8);
     assert_eq!(vector(), want);
     assert_eq!(decode(&want), Ok(small()));
@@ -133,7 +137,10 @@ fn files_over_16_mib_are_refused_both_ways() {
     let mut claims = vector();
     claims[VECTOR_LEN_AT..VECTOR_FILE_AT]
         .copy_from_slice(&u32::try_from(MAX_FILE + 1).expect("fits").to_le_bytes());
-    assert_eq!(decode(&claims), Err(ReloadError::FileTooLarge(MAX_FILE + 1)));
+    assert_eq!(
+        decode(&claims),
+        Err(ReloadError::FileTooLarge(MAX_FILE + 1))
+    );
     let mut claims_max = vector();
     claims_max[VECTOR_LEN_AT..VECTOR_FILE_AT].copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(
