@@ -1,10 +1,10 @@
 //! Composes the capability plugins into an app for each mode.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
-use backlot_files::register_file;
+use backlot_files::{FileKind, register_file, register_file_unwatched};
 use backlot_layers::{LayersKind, LayersPlugin};
 use backlot_params::ParamsPlugin;
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
@@ -182,13 +182,14 @@ pub fn build_app(options: &AppOptions) -> App {
         .cluster
         .as_ref()
         .is_none_or(crate::cluster::ClusterChoice::runs_inputs);
-    register_file::<SceneKind>(&mut app, &options.scene);
+    let cluster = options.cluster.is_some();
+    register_shared_file::<SceneKind>(&mut app, &options.scene, cluster);
     // Each node follows its cluster file: pacing edits apply live, the rest waits for restarts.
-    if let Some(cluster) = &options.cluster {
-        register_file::<backlot_cluster::ClusterKind>(&mut app, &cluster.path);
+    if let Some(choice) = &options.cluster {
+        register_file::<backlot_cluster::ClusterKind>(&mut app, &choice.path);
     }
     if let Some(stage) = &options.stage {
-        register_file::<StageKind>(&mut app, stage);
+        register_shared_file::<StageKind>(&mut app, stage, cluster);
         app.insert_resource(options.camera_override.clone());
         if options.mode == AppMode::Windowed {
             app.insert_resource(OutputWindows);
@@ -209,6 +210,13 @@ pub fn build_app(options: &AppOptions) -> App {
     }
     if let (Some(layers), true) = (&options.layers, inputs) {
         register_file::<LayersKind>(&mut app, layers);
+    }
+
+    if cluster {
+        // Files from the primary are checked against this node's assets.
+        app.insert_resource(backlot_cluster::ClusterAssetRoot(Some(
+            options.asset_root.clone(),
+        )));
     }
 
     let windowed = options.mode == AppMode::Windowed;
@@ -343,6 +351,17 @@ pub fn build_app(options: &AppOptions) -> App {
         );
     }
     app
+}
+
+/// The scene or stage file. In a cluster Bevy does not watch it: the primary watches it and
+/// every node swaps an edit in at one frame number (`backlot_cluster::file_sync`), where
+/// Bevy's watcher would reload each node on its own.
+fn register_shared_file<K: FileKind>(app: &mut App, file: &Path, cluster: bool) {
+    if cluster {
+        register_file_unwatched::<K>(app, file);
+    } else {
+        register_file::<K>(app, file);
+    }
 }
 
 /// A backup that became primary opens the inputs it held closed.

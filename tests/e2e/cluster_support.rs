@@ -151,6 +151,11 @@ impl Proc {
 /// `backlot run --headless --no-render` as node `n` of `cluster`, OSCQuery on `query`, a
 /// small scene view, logging to `<dir>/<n>.log`.
 pub(crate) fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc {
+    live_node_on(cluster, n, query, dir, Path::new(SCENE))
+}
+
+/// The same, on `scene`.
+pub(crate) fn live_node_on(cluster: &Path, n: &str, query: u16, dir: &Path, scene: &Path) -> Proc {
     let mut cmd = backlot();
     cmd.args([
         "run",
@@ -159,7 +164,9 @@ pub(crate) fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc
         "--no-layers",
         "--no-mdns",
     ])
-    .args(["--scene", SCENE, "--size", "64x36", "--watchdog-ms", "0"])
+    .arg("--scene")
+    .arg(scene)
+    .args(["--size", "64x36", "--watchdog-ms", "0"])
     .args(["--no-log-file", "--osc-port", "0", "--osc-tcp-port", "0"])
     .arg("--oscquery-port")
     .arg(query.to_string())

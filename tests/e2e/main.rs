@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod cluster;
 mod cluster_failover;
+mod cluster_reload;
 mod cluster_stall;
 mod cluster_support;
 mod control;

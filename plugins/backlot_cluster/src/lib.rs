@@ -2,12 +2,15 @@
 //! Eclipse Zenoh (see `docs/cluster.md`). A primary owns the inputs and publishes each
 //! frame's resolved state; render nodes apply exactly that state and draw their outputs;
 //! a backup takes over when the primary dies; a spare takes over a dead render node's
-//! outputs. Without a cluster file none of this is added and no Zenoh session is opened.
+//! outputs. Scene and stage edits reach every node through Zenoh and land on all of them at
+//! one frame number ([`file_sync`]). Without a cluster file none of this is added and no
+//! Zenoh session is opened.
 
 mod announce;
 pub mod apply;
 pub mod barrier;
 pub mod file;
+pub mod file_sync;
 pub mod frame;
 pub mod keys;
 pub mod lock;
@@ -17,9 +20,10 @@ pub mod node_status;
 mod panel;
 pub mod params;
 pub mod publish;
-pub mod reload;
+pub mod live_edit;
 #[cfg(test)]
-mod reload_tests;
+mod live_edit_tests;
+pub mod reload;
 mod reports;
 pub mod revisions;
 pub mod session;
@@ -29,6 +33,7 @@ pub mod takeover;
 mod tests;
 
 pub use file::{ClusterFile, ClusterKind, NodeDef, Role, parse_cluster};
+pub use file_sync::ClusterAssetRoot;
 pub use publish::Published;
 pub use reports::drain_reports;
 pub use state::{ClusterLink, ClusterNode, ClusterState, NodeView, Promotion};
@@ -95,7 +100,8 @@ impl Plugin for ClusterPlugin {
             // The stage's, when there is one; a node without a stage draws nothing.
             .init_resource::<backlot_stage::StageOutputs>();
         revisions::build(app);
-        reload::build(app);
+        live_edit::build(app);
+        file_sync::build(app);
         panel::build(app);
         app.add_systems(Startup, params::register_cluster_params)
             .add_systems(

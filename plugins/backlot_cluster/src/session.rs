@@ -21,6 +21,11 @@ const REPORT_QUEUE: usize = 1024;
 const LIVELINESS_QUEUE: usize = 256;
 /// Snapshot requests waiting for the primary's frame.
 const QUERY_QUEUE: usize = 32;
+/// Reload announcements waiting (each up to 16 MiB, so few): one dropped is fetched again
+/// when a frame header names its revision.
+const RELOAD_QUEUE: usize = 4;
+/// How long a node waits for the answer to a file or snapshot query.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A node joining or leaving, from liveliness tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +46,7 @@ pub struct Link {
     _token: zenoh::liveliness::LivelinessToken,
     _subscribers: Vec<zenoh::pubsub::Subscriber<()>>,
     queryable: Option<zenoh::query::Queryable<()>>,
+    file_queryable: Option<zenoh::query::Queryable<()>>,
     /// Frame states from the primary (render and backup nodes).
     pub frames: Mailbox<Vec<u8>>,
     /// Other nodes' status messages: (node, bytes).
@@ -53,6 +59,12 @@ pub struct Link {
     pub queries: Mailbox<Query>,
     /// Snapshot replies (a node catching up).
     pub snapshots: Mailbox<Vec<u8>>,
+    /// Reload announcements (every node; the primary's own come back to it too).
+    pub reloads: Mailbox<Vec<u8>>,
+    /// Queries for a file kind's newest announcement (primary).
+    pub file_queries: Mailbox<Query>,
+    /// Answers to this node's file queries.
+    pub file_replies: Mailbox<Vec<u8>>,
 }
 
 /// The Zenoh configuration of `node` in `file`: a peer listening on its own endpoint and
@@ -130,15 +142,20 @@ impl Link {
             _token: token,
             _subscribers: Vec::new(),
             queryable: None,
+            file_queryable: None,
             frames: Mailbox::new(FRAME_QUEUE),
             statuses: Mailbox::new(REPORT_QUEUE),
             rendered: Mailbox::new(REPORT_QUEUE),
             membership: Mailbox::new(LIVELINESS_QUEUE),
             queries: Mailbox::new(QUERY_QUEUE),
             snapshots: Mailbox::new(4),
+            reloads: Mailbox::new(RELOAD_QUEUE),
+            file_queries: Mailbox::new(QUERY_QUEUE),
+            file_replies: Mailbox::new(RELOAD_QUEUE),
         };
         link.subscribe_reports()?;
         link.subscribe_frames()?;
+        link.subscribe_reloads()?;
         if role == Role::Primary {
             link.serve_snapshots()?;
         }
@@ -213,19 +230,40 @@ impl Link {
         Ok(())
     }
 
-    /// Answers snapshot queries (the primary, or a backup that became one).
-    pub fn serve_snapshots(&mut self) -> Result<(), String> {
-        if self.queryable.is_some() {
-            return Ok(());
-        }
-        let queries = self.queries.clone();
-        let q = self
+    fn subscribe_reloads(&mut self) -> Result<(), String> {
+        let reloads = self.reloads.clone();
+        let sub = self
             .session
-            .declare_queryable(self.keys.snapshot())
-            .callback(move |query: Query| queries.push(query))
+            .declare_subscriber(self.keys.files_all())
+            .callback(move |sample: Sample| reloads.push(bytes(&sample)))
             .wait()
-            .map_err(|e| format!("cannot serve snapshots: {e}"))?;
-        self.queryable = Some(q);
+            .map_err(|e| format!("cannot follow file reloads: {e}"))?;
+        self._subscribers.push(sub);
+        Ok(())
+    }
+
+    /// Answers snapshot queries and file queries (the primary, or a backup that became one).
+    pub fn serve_snapshots(&mut self) -> Result<(), String> {
+        if self.queryable.is_none() {
+            let queries = self.queries.clone();
+            let q = self
+                .session
+                .declare_queryable(self.keys.snapshot())
+                .callback(move |query: Query| queries.push(query))
+                .wait()
+                .map_err(|e| format!("cannot serve snapshots: {e}"))?;
+            self.queryable = Some(q);
+        }
+        if self.file_queryable.is_none() {
+            let queries = self.file_queries.clone();
+            let q = self
+                .session
+                .declare_queryable(self.keys.files_all())
+                .callback(move |query: Query| queries.push(query))
+                .wait()
+                .map_err(|e| format!("cannot serve files: {e}"))?;
+            self.file_queryable = Some(q);
+        }
         Ok(())
     }
 
@@ -261,12 +299,44 @@ impl Link {
             .map_err(|e| format!("cannot answer a snapshot query: {e}"))
     }
 
+    /// Announces a reload of a file of `kind` (an encoded [`crate::reload::FileReload`]).
+    pub fn put_reload(&self, kind: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.session
+            .put(self.keys.files(kind), bytes)
+            .wait()
+            .map_err(|e| format!("cannot announce the {kind} reload: {e}"))
+    }
+
+    /// Answers a file query for `kind` with its newest announcement.
+    pub fn reply_file(&self, query: &Query, kind: &str, bytes: Vec<u8>) -> Result<(), String> {
+        query
+            .reply(self.keys.files(kind), bytes)
+            .wait()
+            .map_err(|e| format!("cannot answer a {kind} file query: {e}"))
+    }
+
+    /// Asks the primary for the newest announcement of `kind`; the answer arrives in
+    /// [`Link::file_replies`].
+    pub fn request_file(&self, kind: &str) -> Result<(), String> {
+        let replies = self.file_replies.clone();
+        self.session
+            .get(self.keys.files(kind))
+            .timeout(QUERY_TIMEOUT)
+            .callback(move |reply: Reply| {
+                if let Ok(sample) = reply.result() {
+                    replies.push(bytes(sample));
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot ask for the {kind} file: {e}"))
+    }
+
     /// Asks the primary for a full snapshot; the answer arrives in [`Link::snapshots`].
     pub fn request_snapshot(&self) -> Result<(), String> {
         let snapshots = self.snapshots.clone();
         self.session
             .get(self.keys.snapshot())
-            .timeout(Duration::from_secs(2))
+            .timeout(QUERY_TIMEOUT)
             .callback(move |reply: Reply| {
                 if let Ok(sample) = reply.result() {
                     snapshots.push(bytes(sample));

@@ -8,7 +8,7 @@ use bevy::prelude::*;
 
 use crate::barrier::Barrier;
 use crate::file::{ClusterFile, Role};
-use crate::reload::Restart;
+use crate::live_edit::Restart;
 use crate::session::Link;
 
 /// A node whose status has not been heard for this long shows as not reporting.
@@ -86,6 +86,26 @@ pub struct Failover {
     pub gap: u64,
 }
 
+/// Scene and stage reloads as this node saw them (`crate::file_sync`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileStats {
+    /// Reloads put in force on this node.
+    pub landed: u64,
+    /// Edits that did not parse (primary); announcements that did not decode or do not load
+    /// on this node.
+    pub failed: u64,
+    /// Times this node asked the primary for a file revision its frames named.
+    pub requests: u64,
+    /// Reads of a watched file that failed or found it over the size limit (primary).
+    pub read_errors: u64,
+    /// Restarts of a file watch whose thread stopped (primary).
+    pub watch_restarts: u64,
+    /// Announcements and answers dropped because they came faster than the frame took them.
+    pub dropped: u64,
+    /// The last problem.
+    pub last_error: Option<String>,
+}
+
 /// The cluster as this node sees it.
 #[derive(Resource, Debug)]
 pub struct ClusterState {
@@ -140,6 +160,8 @@ pub struct ClusterState {
     pub restart_needed: Vec<Restart>,
     /// The cluster file's last failed reload, `file:line:col: …` (the last good one stays).
     pub file_error: Option<String>,
+    /// Scene and stage reloads.
+    pub files: FileStats,
 }
 
 impl ClusterState {
@@ -195,6 +217,7 @@ impl ClusterState {
             last_frame_at: None,
             restart_needed: Vec::new(),
             file_error: None,
+            files: FileStats::default(),
         }
     }
 

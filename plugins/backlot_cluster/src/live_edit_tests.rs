@@ -11,7 +11,7 @@ use bevy::asset::AssetMetaCheck;
 use bevy::prelude::*;
 
 use crate::file::{ClusterFile, ClusterKind, Role, parse_cluster};
-use crate::reload::{FileChanges, LiveChange, Restart, diff, take_edit};
+use crate::live_edit::{FileChanges, LiveChange, Restart, diff, take_edit};
 use crate::{ClusterNode, ClusterPlugin, ClusterState};
 
 const BASE: &str = r#"(
