@@ -1,6 +1,6 @@
 //! The render cluster's failovers end to end: `kill -9` of a render node (a spare takes its
-//! outputs) and of the primary (the backup takes over with the values), each node coming
-//! back and yielding to the one that took over.
+//! outputs) and of the primary (the backup takes over with the values and who drives them),
+//! each node coming back and yielding to the one that took over.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,6 +41,12 @@ fn logs(procs: &[Option<Proc>]) -> String {
 /// The VALUE body of `address` on the OSCQuery server at `port`.
 fn query(port: u16, address: &str) -> String {
     crate::support::http_get(port, &format!("{address}?VALUE")).unwrap_or_default()
+}
+
+/// The DESCRIPTION body of `address`, which ends with what drives the parameter ("driven by
+/// OSC 127.0.0.1:5000", "driven by operator override", "driven by cluster primary a").
+fn driver(port: u16, address: &str) -> String {
+    crate::support::http_get(port, &format!("{address}?DESCRIPTION")).unwrap_or_default()
 }
 
 fn wait_until(what: &str, limit: Duration, logs: impl Fn() -> String, done: impl Fn() -> bool) {
@@ -206,6 +212,16 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
             (fog(query_c) - 0.42).abs() < 1e-4 && (fog(query_b) - 0.42).abs() < 1e-4
         },
     );
+    // The desk drives it on the primary; the backup shows it as the primary's.
+    wait_until(
+        "the desk as the fog's driver on the primary, the primary on the backup",
+        Duration::from_secs(30),
+        || logs(&procs),
+        || {
+            driver(ports[0], "/scene/fog/density").contains("driven by OSC 127.0.0.1:")
+                && driver(query_b, "/scene/fog/density").contains("driven by cluster primary a")
+        },
+    );
 
     // kill -9 of the primary.
     if let Some(mut a) = procs[0].take() {
@@ -246,6 +262,15 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
     assert!(
         (fog(query_c) - 0.42).abs() < 1e-4,
         "the value did not survive"
+    );
+    // Who drives it survived too: the desk's OSC, as on the old primary (the claims in the
+    // frame states), not the primary that is gone. An operator's hold travels the same way
+    // (the in-process cluster tests hold one); OSC has no hold to send.
+    wait_until(
+        "the desk's claim at the new primary",
+        Duration::from_secs(10),
+        || logs(&procs),
+        || driver(query_b, "/scene/fog/density").contains("driven by OSC 127.0.0.1:"),
     );
     // OSC sent to the backup now applies, on the render node too.
     wait_until(

@@ -132,7 +132,7 @@ fn request_snapshot(link: &crate::session::Link, state: &mut ClusterState) {
 }
 
 /// Applies the taken states: values through the arbiter, revision checks; keeps the bodies
-/// for [`apply_bodies`], and on a backup what it takes over with.
+/// for `apply_bodies`, and on a backup what it takes over with.
 #[allow(clippy::too_many_arguments)] // one system: each argument is a resource it reads
 pub(crate) fn apply_frames(
     mut incoming: ResMut<Incoming>,

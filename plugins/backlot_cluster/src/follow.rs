@@ -3,7 +3,7 @@
 //! say beyond values (the claims: held overrides and controller-driven parameters). When it
 //! takes over it adopts the claims, so an operator's held value still wins and releasing it
 //! works as it did on the primary, and its physics simulates on from the primary's last
-//! poses and velocities ([`crate::apply::apply_bodies`] kept them current).
+//! poses and velocities (`apply::apply_bodies` kept them current).
 //!
 //! Held still means: its physics pipeline is off (rapier's `physics_pipeline_active`), and
 //! whatever its own layers write straight into the registry is put back to the primary's
@@ -25,10 +25,12 @@ pub struct Handover {
     /// The primary's claims, as of its last list.
     pub claims: Vec<Claim>,
     /// The primary's values as last applied here, by address: what a write of this node's
-    /// own is put back to while it follows. Bounded by the registry (only its addresses).
+    /// own is put back to while it follows. Bounded by the registry: only its addresses.
     mirror: HashMap<String, ParamValue>,
     /// The registry generation before this frame's own writers (the layers) ran.
     since: u64,
+    /// The registry's addresses generation the mirror was last pruned at.
+    addresses: u64,
 }
 
 impl Handover {
@@ -43,12 +45,19 @@ impl Handover {
     }
 }
 
-/// Before the layers run (end of the Control set): the registry generation, to find what
-/// they write.
+/// Before the layers run (after the Control set): the registry generation, to find what
+/// they write. Addresses a reload removed leave the mirror.
 pub(crate) fn mark_own_writes(registry: Res<ParamRegistry>, mut handover: ResMut<Handover>) {
     let generation = registry.generation();
     if handover.since != generation {
         handover.since = generation;
+    }
+    let addresses = registry.addresses_generation();
+    if handover.addresses != addresses {
+        handover.addresses = addresses;
+        handover
+            .mirror
+            .retain(|address, _| registry.entry(address).is_some());
     }
 }
 
@@ -90,7 +99,7 @@ pub(crate) fn hold_physics(node: Res<ClusterNode>, mut physics: Query<&mut Rapie
     }
 }
 
-/// Right after a backup became primary ([`crate::takeover::take_over`]): the primary's claims
+/// Right after a backup became primary (`takeover::take_over`): the primary's claims
 /// are this node's now, and its physics runs.
 pub(crate) fn take_over_state(
     mut promotion: ResMut<Promotion>,

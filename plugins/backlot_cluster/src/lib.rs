@@ -117,9 +117,12 @@ impl Plugin for ClusterPlugin {
                     )
                         .chain()
                         .in_set(BacklotSystems::Input),
-                    (apply::apply_frames, follow::mark_own_writes)
-                        .chain()
-                        .in_set(BacklotSystems::Control),
+                    apply::apply_frames.in_set(BacklotSystems::Control),
+                    // The layers' writes on a backup that follows: what changed between these
+                    // two is put back to the primary's.
+                    follow::mark_own_writes
+                        .after(BacklotSystems::Control)
+                        .before(BacklotSystems::Layers),
                     follow::undo_own_writes
                         .in_set(BacklotSystems::Arbitrate)
                         .before(backlot_params::arbiter::arbitrate),
