@@ -13,8 +13,9 @@
 use std::collections::HashMap;
 
 use backlot_params::{Arbiter, Claim, ParamRegistry, ParamValue};
+use backlot_scene::PhysicsBody;
 use bevy::prelude::*;
-use bevy_rapier3d::prelude::RapierConfiguration;
+use bevy_rapier3d::prelude::{ExternalImpulse, RapierConfiguration};
 
 use crate::file::Role;
 use crate::state::{ClusterNode, Promotion};
@@ -95,6 +96,24 @@ pub(crate) fn hold_physics(node: Res<ClusterNode>, mut physics: Query<&mut Rapie
     for mut config in &mut physics {
         if config.physics_pipeline_active {
             config.physics_pipeline_active = false;
+        }
+    }
+}
+
+/// While this node follows, an impulse its own scene gives a body (a `push` trigger in the
+/// primary's values, fired again by every snapshot) is dropped: rapier applies impulses to
+/// the body's velocity even with its pipeline off, and the backup would take over with
+/// bodies kicked that the primary never kicked. Runs after the scene's systems.
+pub(crate) fn hold_impulses(
+    node: Res<ClusterNode>,
+    mut impulses: Query<&mut ExternalImpulse, With<PhysicsBody>>,
+) {
+    if node.role == Role::Primary {
+        return;
+    }
+    for mut impulse in &mut impulses {
+        if *impulse != ExternalImpulse::default() {
+            *impulse = ExternalImpulse::default();
         }
     }
 }

@@ -126,7 +126,7 @@ impl Plugin for ClusterPlugin {
                     follow::undo_own_writes
                         .in_set(BacklotSystems::Arbitrate)
                         .before(backlot_params::arbiter::arbitrate),
-                    apply::apply_bodies
+                    (apply::apply_bodies, follow::hold_impulses)
                         .after(BacklotSystems::Scene)
                         .before(BacklotSystems::Stage),
                     (params::update_cluster_params, follow::hold_physics)
