@@ -144,7 +144,7 @@ fn every_source_kind_round_trips() {
             .map(|(i, source)| Claim {
                 address: format!("/p/{i}"),
                 driver: source.clone(),
-                held: (i % 2 == 0).then(|| ParamValue::Enum("Überblendung".into())),
+                held: i.is_multiple_of(2).then(|| ParamValue::Enum("Überblendung".into())),
                 under: Some((ParamValue::Color([1.0, 0.5, 0.0]), source.clone())),
             })
             .collect(),
