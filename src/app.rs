@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
+use backlot_cluster::{ClusterNode, Role};
 use backlot_files::{FileKind, register_file, register_file_unwatched};
-use backlot_layers::{LayersKind, LayersPlugin};
-use backlot_params::ParamsPlugin;
+use backlot_layers::signals::TempoClock;
+use backlot_layers::{LayersKind, LayersPlugin, LayersState};
+use backlot_params::{BacklotSystems, LayersCarry, ParamsPlugin, TempoCarry};
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
 use backlot_stage::{
     OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StageOutputs, StagePlugin,
@@ -132,7 +134,8 @@ pub struct BacklotPlugins {
     pub control: Option<ControlPlugin>,
     /// Reactive layers, when a layer set is given.
     pub layers: Option<LayersPlugin>,
-    /// Rigid-body simulation (off on a cluster's render nodes, which apply the primary's).
+    /// Rigid-body simulation (off on a cluster's render nodes and spares, which apply the
+    /// primary's; held still on a backup until it takes over).
     pub physics: bool,
     /// The render cluster, when this process is one of its nodes.
     pub cluster: Option<backlot_cluster::ClusterPlugin>,
@@ -176,12 +179,18 @@ impl PluginGroup for BacklotPlugins {
 /// source first, as Bevy requires before `AssetPlugin`.
 pub fn build_app(options: &AppOptions) -> App {
     let mut app = App::new();
-    // A cluster's render, backup and spare nodes run no inputs, layers or physics: they
-    // apply the primary's frame states.
+    // A cluster's render and spare nodes run no inputs, layers or physics: they apply the
+    // primary's frame states. A backup runs the layers and physics held still while it
+    // follows (`backlot_cluster::follow`), and opens its inputs when it takes over.
     let inputs = options
         .cluster
         .as_ref()
         .is_none_or(crate::cluster::ClusterChoice::runs_inputs);
+    let backup = options
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.node.role == Role::Backup);
+    let layers_and_physics = inputs || backup;
     let cluster = options.cluster.is_some();
     register_shared_file::<SceneKind>(&mut app, &options.scene, cluster);
     // Each node follows its cluster file: pacing edits apply live, the rest waits for restarts.
@@ -201,14 +210,10 @@ pub fn build_app(options: &AppOptions) -> App {
 
     app.insert_resource(options.stage_outputs.clone());
     // A backup opens the map's inputs when it takes over.
-    let backup = options
-        .cluster
-        .as_ref()
-        .is_some_and(|c| c.node.role == backlot_cluster::Role::Backup);
     if let (Some(map), Some(_), true) = (&options.map, &options.control, inputs || backup) {
         register_file::<MapKind>(&mut app, map);
     }
-    if let (Some(layers), true) = (&options.layers, inputs) {
+    if let (Some(layers), true) = (&options.layers, layers_and_physics) {
         register_file::<LayersKind>(&mut app, layers);
     }
 
@@ -310,12 +315,12 @@ pub fn build_app(options: &AppOptions) -> App {
         layers: options
             .layers
             .as_ref()
-            .filter(|_| inputs)
+            .filter(|_| layers_and_physics)
             .map(|_| LayersPlugin {
                 live: options.mode != AppMode::Render,
                 asset_root: options.asset_root.clone(),
             }),
-        physics: inputs,
+        physics: layers_and_physics,
         cluster: options
             .cluster
             .as_ref()
@@ -324,6 +329,19 @@ pub fn build_app(options: &AppOptions) -> App {
 
     if backup {
         app.add_systems(Last, open_inputs_on_promotion);
+    }
+    if options.cluster.is_some() && options.layers.is_some() && layers_and_physics {
+        app.add_systems(
+            Update,
+            (
+                take_layer_clock
+                    .after(BacklotSystems::Control)
+                    .before(BacklotSystems::Layers),
+                carry_layer_clock
+                    .after(BacklotSystems::Layers)
+                    .before(BacklotSystems::Arbitrate),
+            ),
+        );
     }
 
     if let Some(limit) = options.watchdog {
@@ -373,6 +391,61 @@ fn open_inputs_on_promotion(world: &mut World) {
         backlot_control::start_inputs(world);
         world.resource_mut::<backlot_cluster::Promotion>().pending = false;
     }
+}
+
+/// A cluster primary's layer clock goes out with its frame states.
+fn carry_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    layers: Option<Res<LayersState>>,
+    carry: Option<ResMut<LayersCarry>>,
+) {
+    let (Some(node), Some(layers), Some(mut carry)) = (node, layers, carry) else {
+        return;
+    };
+    if node.role != Role::Primary {
+        return;
+    }
+    let tempo = layers.tempo.as_ref().map(|clock| TempoCarry {
+        bpm: clock.bpm,
+        beats: clock.beats(),
+    });
+    if carry.tempo != tempo {
+        carry.tempo = tempo;
+    }
+}
+
+/// A node that becomes primary runs its layers' clock on from the old primary's last one,
+/// so beats and tempo-synced LFOs stay in step (its own ran free while it followed).
+fn take_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    carry: Option<Res<LayersCarry>>,
+    layers: Option<ResMut<LayersState>>,
+    time: Res<Time>,
+    mut was_primary: Local<bool>,
+) {
+    let primary = node.is_some_and(|n| n.role == Role::Primary);
+    let became = primary && !*was_primary;
+    *was_primary = primary;
+    let (true, Some(tempo), Some(mut layers)) = (became, carry.and_then(|c| c.tempo), layers)
+    else {
+        return;
+    };
+    if let Some(clock) = layers.tempo.as_mut() {
+        *clock = clock_at(tempo, clock.beats_per_bar, time.elapsed_secs_f64());
+    }
+}
+
+/// A tempo clock at `tempo`'s BPM that has counted `tempo.beats` by `now`. Its count is
+/// private to the layers: it is run at 60 BPM (a beat a second) from `now - beats` to `now`,
+/// then its phase is locked to the exact fraction (a count just below zero keeps it too).
+fn clock_at(tempo: TempoCarry, beats_per_bar: u32, now: f64) -> TempoClock {
+    let mut clock = TempoClock::new(60.0);
+    clock.beats_per_bar = beats_per_bar;
+    clock.advance(now - tempo.beats.max(0.0));
+    clock.advance(now);
+    clock.lock_phase(tempo.beats.rem_euclid(1.0) as f32);
+    clock.bpm = tempo.bpm;
+    clock
 }
 
 /// The offscreen image the scene camera renders into (preview tab, headless output).

@@ -227,7 +227,7 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
     assert!(headers.len() >= 5, "{report}\n{}", logs());
     let frame = |h: &serde_json::Value| h["frame"].as_u64().unwrap_or(u64::MAX);
     for h in &headers {
-        assert_eq!(h["version"], 1, "{h}");
+        assert_eq!(h["version"], 2, "{h}");
         assert_eq!(h["cluster"], name.as_str(), "{h}");
         assert_eq!(h["primary"], "a", "{h}");
         assert_eq!(h["epoch"], 0, "{h}");

@@ -11,6 +11,7 @@ pub mod apply;
 pub mod barrier;
 pub mod file;
 pub mod file_sync;
+pub mod follow;
 pub mod frame;
 pub mod keys;
 pub mod lock;
@@ -38,7 +39,7 @@ pub use publish::Published;
 pub use reports::drain_reports;
 pub use state::{ClusterLink, ClusterNode, ClusterState, NodeView, Promotion};
 
-use backlot_params::BacklotSystems;
+use backlot_params::{BacklotSystems, LayersCarry};
 use bevy::prelude::*;
 
 /// Joins this process to a render cluster as one of its nodes.
@@ -91,6 +92,10 @@ impl Plugin for ClusterPlugin {
             .insert_resource(state::ClusterLink(link))
             .insert_resource(state)
             .init_resource::<apply::Incoming>()
+            .init_resource::<follow::Handover>()
+            // The layers' tempo: filled in by the app on a primary that runs layers, from the
+            // primary's frame states on the other nodes.
+            .init_resource::<LayersCarry>()
             .insert_resource(Published {
                 enabled: !self.lockstep,
                 ..default()
@@ -117,11 +122,27 @@ impl Plugin for ClusterPlugin {
             .add_systems(
                 Update,
                 (
-                    (takeover::follow_outputs, takeover::take_over)
+                    (
+                        takeover::follow_outputs,
+                        takeover::take_over,
+                        follow::take_over_state,
+                    )
                         .chain()
                         .in_set(BacklotSystems::Input),
                     apply::apply_frames.in_set(BacklotSystems::Control),
-                    params::update_cluster_params.in_set(BacklotSystems::Render),
+                    // The layers' writes on a backup that follows: what changed between these
+                    // two is put back to the primary's.
+                    follow::mark_own_writes
+                        .after(BacklotSystems::Control)
+                        .before(BacklotSystems::Layers),
+                    follow::undo_own_writes
+                        .in_set(BacklotSystems::Arbitrate)
+                        .before(backlot_params::arbiter::arbitrate),
+                    (apply::apply_bodies, follow::hold_impulses)
+                        .after(BacklotSystems::Scene)
+                        .before(BacklotSystems::Stage),
+                    (params::update_cluster_params, follow::hold_physics)
+                        .in_set(BacklotSystems::Render),
                 ),
             )
             .add_systems(

@@ -71,6 +71,9 @@ pub struct NodeView {
 pub struct Promotion {
     /// Set when this node became primary; cleared once its inputs are open.
     pub pending: bool,
+    /// Set with `pending`; cleared once the primary's claims are adopted and physics runs
+    /// (`follow::take_over_state`, in the same frame).
+    pub(crate) take_state: bool,
 }
 
 /// A takeover this node saw.
