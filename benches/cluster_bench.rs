@@ -55,6 +55,8 @@ fn state(frame: u64) -> FrameState {
             })
             .collect(),
         bodies: Vec::new(),
+        claims: None,
+        tempo: None,
     }
 }
 

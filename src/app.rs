@@ -1,12 +1,14 @@
 //! Composes the capability plugins into an app for each mode.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
-use backlot_files::register_file;
-use backlot_layers::{LayersKind, LayersPlugin};
-use backlot_params::ParamsPlugin;
+use backlot_cluster::{ClusterNode, Role};
+use backlot_files::{FileKind, register_file, register_file_unwatched};
+use backlot_layers::signals::TempoClock;
+use backlot_layers::{LayersKind, LayersPlugin, LayersState};
+use backlot_params::{BacklotSystems, LayersCarry, ParamsPlugin, TempoCarry};
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
 use backlot_stage::{
     OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StageOutputs, StagePlugin,
@@ -132,7 +134,8 @@ pub struct BacklotPlugins {
     pub control: Option<ControlPlugin>,
     /// Reactive layers, when a layer set is given.
     pub layers: Option<LayersPlugin>,
-    /// Rigid-body simulation (off on a cluster's render nodes, which apply the primary's).
+    /// Rigid-body simulation (off on a cluster's render nodes and spares, which apply the
+    /// primary's; held still on a backup until it takes over).
     pub physics: bool,
     /// The render cluster, when this process is one of its nodes.
     pub cluster: Option<backlot_cluster::ClusterPlugin>,
@@ -176,15 +179,26 @@ impl PluginGroup for BacklotPlugins {
 /// source first, as Bevy requires before `AssetPlugin`.
 pub fn build_app(options: &AppOptions) -> App {
     let mut app = App::new();
-    // A cluster's render, backup and spare nodes run no inputs, layers or physics: they
-    // apply the primary's frame states.
+    // A cluster's render and spare nodes run no inputs, layers or physics: they apply the
+    // primary's frame states. A backup runs the layers and physics held still while it
+    // follows (`backlot_cluster::follow`), and opens its inputs when it takes over.
     let inputs = options
         .cluster
         .as_ref()
         .is_none_or(crate::cluster::ClusterChoice::runs_inputs);
-    register_file::<SceneKind>(&mut app, &options.scene);
+    let backup = options
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.node.role == Role::Backup);
+    let layers_and_physics = inputs || backup;
+    let cluster = options.cluster.is_some();
+    register_shared_file::<SceneKind>(&mut app, &options.scene, cluster);
+    // Each node follows its cluster file: pacing edits apply live, the rest waits for restarts.
+    if let Some(choice) = &options.cluster {
+        register_file::<backlot_cluster::ClusterKind>(&mut app, &choice.path);
+    }
     if let Some(stage) = &options.stage {
-        register_file::<StageKind>(&mut app, stage);
+        register_shared_file::<StageKind>(&mut app, stage, cluster);
         app.insert_resource(options.camera_override.clone());
         if options.mode == AppMode::Windowed {
             app.insert_resource(OutputWindows);
@@ -196,15 +210,18 @@ pub fn build_app(options: &AppOptions) -> App {
 
     app.insert_resource(options.stage_outputs.clone());
     // A backup opens the map's inputs when it takes over.
-    let backup = options
-        .cluster
-        .as_ref()
-        .is_some_and(|c| c.node.role == backlot_cluster::Role::Backup);
     if let (Some(map), Some(_), true) = (&options.map, &options.control, inputs || backup) {
         register_file::<MapKind>(&mut app, map);
     }
-    if let (Some(layers), true) = (&options.layers, inputs) {
+    if let (Some(layers), true) = (&options.layers, layers_and_physics) {
         register_file::<LayersKind>(&mut app, layers);
+    }
+
+    if cluster {
+        // Files from the primary are checked against this node's assets.
+        app.insert_resource(backlot_cluster::ClusterAssetRoot(Some(
+            options.asset_root.clone(),
+        )));
     }
 
     let windowed = options.mode == AppMode::Windowed;
@@ -298,12 +315,12 @@ pub fn build_app(options: &AppOptions) -> App {
         layers: options
             .layers
             .as_ref()
-            .filter(|_| inputs)
+            .filter(|_| layers_and_physics)
             .map(|_| LayersPlugin {
                 live: options.mode != AppMode::Render,
                 asset_root: options.asset_root.clone(),
             }),
-        physics: inputs,
+        physics: layers_and_physics,
         cluster: options
             .cluster
             .as_ref()
@@ -312,6 +329,19 @@ pub fn build_app(options: &AppOptions) -> App {
 
     if backup {
         app.add_systems(Last, open_inputs_on_promotion);
+    }
+    if options.cluster.is_some() && options.layers.is_some() && layers_and_physics {
+        app.add_systems(
+            Update,
+            (
+                take_layer_clock
+                    .after(BacklotSystems::Control)
+                    .before(BacklotSystems::Layers),
+                carry_layer_clock
+                    .after(BacklotSystems::Layers)
+                    .before(BacklotSystems::Arbitrate),
+            ),
+        );
     }
 
     if let Some(limit) = options.watchdog {
@@ -341,6 +371,17 @@ pub fn build_app(options: &AppOptions) -> App {
     app
 }
 
+/// The scene or stage file. In a cluster Bevy does not watch it: the primary watches it and
+/// every node swaps an edit in at one frame number (`backlot_cluster::file_sync`), where
+/// Bevy's watcher would reload each node on its own.
+fn register_shared_file<K: FileKind>(app: &mut App, file: &Path, cluster: bool) {
+    if cluster {
+        register_file_unwatched::<K>(app, file);
+    } else {
+        register_file::<K>(app, file);
+    }
+}
+
 /// A backup that became primary opens the inputs it held closed.
 fn open_inputs_on_promotion(world: &mut World) {
     let pending = world
@@ -350,6 +391,61 @@ fn open_inputs_on_promotion(world: &mut World) {
         backlot_control::start_inputs(world);
         world.resource_mut::<backlot_cluster::Promotion>().pending = false;
     }
+}
+
+/// A cluster primary's layer clock goes out with its frame states.
+fn carry_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    layers: Option<Res<LayersState>>,
+    carry: Option<ResMut<LayersCarry>>,
+) {
+    let (Some(node), Some(layers), Some(mut carry)) = (node, layers, carry) else {
+        return;
+    };
+    if node.role != Role::Primary {
+        return;
+    }
+    let tempo = layers.tempo.as_ref().map(|clock| TempoCarry {
+        bpm: clock.bpm,
+        beats: clock.beats(),
+    });
+    if carry.tempo != tempo {
+        carry.tempo = tempo;
+    }
+}
+
+/// A node that becomes primary runs its layers' clock on from the old primary's last one,
+/// so beats and tempo-synced LFOs stay in step (its own ran free while it followed).
+fn take_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    carry: Option<Res<LayersCarry>>,
+    layers: Option<ResMut<LayersState>>,
+    time: Res<Time>,
+    mut was_primary: Local<bool>,
+) {
+    let primary = node.is_some_and(|n| n.role == Role::Primary);
+    let became = primary && !*was_primary;
+    *was_primary = primary;
+    let (true, Some(tempo), Some(mut layers)) = (became, carry.and_then(|c| c.tempo), layers)
+    else {
+        return;
+    };
+    if let Some(clock) = layers.tempo.as_mut() {
+        *clock = clock_at(tempo, clock.beats_per_bar, time.elapsed_secs_f64());
+    }
+}
+
+/// A tempo clock at `tempo`'s BPM that has counted `tempo.beats` by `now`. Its count is
+/// private to the layers: it is run at 60 BPM (a beat a second) from `now - beats` to `now`,
+/// then its phase is locked to the exact fraction (a count just below zero keeps it too).
+fn clock_at(tempo: TempoCarry, beats_per_bar: u32, now: f64) -> TempoClock {
+    let mut clock = TempoClock::new(60.0);
+    clock.beats_per_bar = beats_per_bar;
+    clock.advance(now - tempo.beats.max(0.0));
+    clock.advance(now);
+    clock.lock_phase(tempo.beats.rem_euclid(1.0) as f32);
+    clock.bpm = tempo.bpm;
+    clock
 }
 
 /// The offscreen image the scene camera renders into (preview tab, headless output).

@@ -2,139 +2,13 @@
 //! against a single-process render of the same frames, and read by an independent Zenoh
 //! client (eclipse-zenoh for Python, installed by .ci/setup).
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use crate::cluster_support::{Proc, SCENE, cluster_file, live_node, node, quad_stage};
 use crate::control::python;
-use crate::support::{backlot, flat_wall_variant, free_tcp, load_rgb, temp_dir};
-
-/// The small flat wall split into four outputs, one per quarter.
-pub(crate) fn quad_stage(dir: &Path) -> PathBuf {
-    flat_wall_variant(
-        dir,
-        "quad.stage.ron",
-        &[
-            ("pixels: (160, 180)", "pixels: (16, 18)"),
-            ("resolution: 512", "resolution: 64"),
-            (
-                "soft_edge: 0.05,",
-                "soft_edge: 0.05,\n            inner_resolution: Fixed(96, 54),",
-            ),
-            (
-                r#"(name: "main", canvas: (1920, 1080), regions: [(section: "wall")]),"#,
-                r#"(name: "q1", canvas: (96, 54), regions: [(section: "wall", source: (0, 0, 96, 54))]),
-        (name: "q2", canvas: (96, 54), regions: [(section: "wall", source: (96, 0, 96, 54))]),
-        (name: "q3", canvas: (96, 54), regions: [(section: "wall", source: (0, 54, 96, 54))]),
-        (name: "q4", canvas: (96, 54), regions: [(section: "wall", source: (96, 54, 96, 54))]),"#,
-            ),
-        ],
-    )
-}
-
-/// A node of a test cluster: name, role, outputs; each listens on a free loopback port.
-pub(crate) struct TestNode {
-    name: &'static str,
-    role: &'static str,
-    outputs: &'static [&'static str],
-    pub(crate) port: u16,
-    /// OSC (UDP) port, for the nodes that take input.
-    pub(crate) osc: Option<u16>,
-}
-
-pub(crate) fn node(
-    name: &'static str,
-    role: &'static str,
-    outputs: &'static [&'static str],
-) -> TestNode {
-    TestNode {
-        name,
-        role,
-        outputs,
-        port: free_tcp(),
-        osc: matches!(role, "Primary" | "Backup").then(crate::support::free_udp),
-    }
-}
-
-/// Writes `<dir>/<name>.cluster.ron` driving `stage` with `nodes`.
-pub(crate) fn cluster_file(dir: &Path, name: &str, stage: &Path, nodes: &[TestNode]) -> PathBuf {
-    let nodes: Vec<String> = nodes
-        .iter()
-        .map(|n| {
-            let outputs: Vec<String> = n.outputs.iter().map(|o| format!("\"{o}\"")).collect();
-            let osc = n.osc.map_or(String::new(), |p| format!(", osc_port: Some({p})"));
-            format!(
-                "        (name: \"{}\", role: {}, listen: \"tcp/127.0.0.1:{}\", outputs: [{}]{osc}),",
-                n.name,
-                n.role,
-                n.port,
-                outputs.join(", ")
-            )
-        })
-        .collect();
-    let text = format!(
-        "(\n    name: \"{name}\",\n    stage: \"{}\",\n    barrier_timeout_ms: 2000,\n    nodes: [\n{}\n    ],\n)\n",
-        stage.display(),
-        nodes.join("\n")
-    );
-    let path = dir.join(format!("{name}.cluster.ron"));
-    std::fs::write(&path, text).expect("write cluster file");
-    path
-}
-
-/// A child process with its log, killed when dropped.
-pub(crate) struct Proc {
-    pub(crate) child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    pub(crate) fn spawn(mut cmd: Command, log: PathBuf) -> Proc {
-        let out = File::create(&log).expect("log");
-        let err = out.try_clone().expect("log");
-        let child = cmd
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn backlot");
-        Proc { child, log }
-    }
-
-    pub(crate) fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits for the process to exit successfully within `limit`.
-    fn succeeds(&mut self, what: &str, limit: Duration) {
-        let started = Instant::now();
-        loop {
-            match self.child.try_wait().expect("wait") {
-                Some(status) => {
-                    assert!(
-                        status.success(),
-                        "{what} failed ({status}):\n{}",
-                        self.log()
-                    );
-                    return;
-                }
-                None if started.elapsed() > limit => {
-                    panic!("{what} still running after {limit:?}:\n{}", self.log())
-                }
-                None => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-    }
-}
-
-pub(crate) const SCENE: &str = "scenes/neon_club.scene.ron";
+use crate::support::{backlot, free_tcp, load_rgb, temp_dir};
 
 /// Pixels that differ, and by how much at most.
 fn differences(a: &image::RgbImage, b: &image::RgbImage) -> (usize, u8) {
@@ -306,31 +180,10 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
         .map(|n| format!("tcp/127.0.0.1:{}", n.port))
         .collect();
     let cluster = cluster_file(&dir, &name, &stage, &nodes);
-    let run = |n: &str| {
-        let mut cmd = backlot();
-        cmd.args([
-            "run",
-            "--headless",
-            "--no-render",
-            "--no-layers",
-            "--no-mdns",
-        ])
-        .args(["--scene", SCENE, "--size", "64x36", "--watchdog-ms", "0"])
-        .args([
-            "--osc-port",
-            "0",
-            "--osc-tcp-port",
-            "0",
-            "--oscquery-port",
-            "0",
-        ])
-        .args(["--artnet-port", "0", "--sacn-port", "0", "--no-log-file"])
-        .arg("--cluster")
-        .arg(&cluster)
-        .args(["--node", n]);
-        Proc::spawn(cmd, dir.join(format!("{n}.log")))
-    };
-    let procs: Vec<Proc> = ["a", "c", "d"].iter().map(|n| run(n)).collect();
+    let procs: Vec<Proc> = ["a", "c", "d"]
+        .iter()
+        .map(|n| live_node(&cluster, n, free_tcp(), &dir))
+        .collect();
     let out = Command::new(python())
         .arg("-c")
         .arg(CLIENT)
@@ -374,7 +227,7 @@ fn an_outside_zenoh_client_sees_every_node_and_reads_frame_headers() {
     assert!(headers.len() >= 5, "{report}\n{}", logs());
     let frame = |h: &serde_json::Value| h["frame"].as_u64().unwrap_or(u64::MAX);
     for h in &headers {
-        assert_eq!(h["version"], 1, "{h}");
+        assert_eq!(h["version"], 2, "{h}");
         assert_eq!(h["cluster"], name.as_str(), "{h}");
         assert_eq!(h["primary"], "a", "{h}");
         assert_eq!(h["epoch"], 0, "{h}");

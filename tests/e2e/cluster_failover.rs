@@ -1,58 +1,18 @@
 //! The render cluster's failovers end to end: `kill -9` of a render node (a spare takes its
-//! outputs) and of the primary (the backup takes over with the values), each node coming
-//! back and yielding to the one that took over.
+//! outputs) and of the primary (the backup takes over with the values and who drives them),
+//! each node coming back and yielding to the one that took over.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Proc, SCENE, cluster_file, node, quad_stage};
-use crate::support::{backlot, free_tcp, temp_dir};
+use crate::cluster_support::{
+    Proc, cluster_file, live_node, logs, node, number, quad_stage, query, wait_until,
+};
+use crate::support::{free_tcp, temp_dir};
 
-/// `backlot run --headless --no-render` as node `n` of `cluster`, OSCQuery on `query`.
-fn live_node(cluster: &Path, n: &str, query: u16, dir: &Path) -> Proc {
-    let mut cmd = backlot();
-    cmd.args([
-        "run",
-        "--headless",
-        "--no-render",
-        "--no-layers",
-        "--no-mdns",
-    ])
-    .args(["--scene", SCENE, "--watchdog-ms", "0", "--no-log-file"])
-    .args(["--osc-port", "0", "--osc-tcp-port", "0", "--oscquery-port"])
-    .arg(query.to_string())
-    .args(["--artnet-port", "0", "--sacn-port", "0"])
-    .arg("--cluster")
-    .arg(cluster)
-    .args(["--node", n]);
-    Proc::spawn(cmd, dir.join(format!("{n}.log")))
-}
-
-/// Every running node's log, for a failure message.
-fn logs(procs: &[Option<Proc>]) -> String {
-    procs
-        .iter()
-        .flatten()
-        .map(Proc::log)
-        .collect::<Vec<_>>()
-        .join("\n----\n")
-}
-
-/// The VALUE body of `address` on the OSCQuery server at `port`.
-fn query(port: u16, address: &str) -> String {
-    crate::support::http_get(port, &format!("{address}?VALUE")).unwrap_or_default()
-}
-
-fn wait_until(what: &str, limit: Duration, logs: impl Fn() -> String, done: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < limit,
-            "timed out waiting for {what}\n{}",
-            logs()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// The DESCRIPTION body of `address`, which ends with what drives the parameter ("driven by
+/// OSC 127.0.0.1:5000", "driven by operator override", "driven by cluster primary a").
+fn driver(port: u16, address: &str) -> String {
+    crate::support::http_get(port, &format!("{address}?DESCRIPTION")).unwrap_or_default()
 }
 
 #[test]
@@ -145,14 +105,6 @@ fn a_spare_takes_the_outputs_of_a_killed_render_node_and_the_node_rejoins_as_a_s
     );
 }
 
-/// The number in a VALUE body (`{"VALUE":[0.42]}`).
-fn number(body: &str) -> Option<f64> {
-    body.trim_start_matches("{\"VALUE\":[")
-        .trim_end_matches("]}")
-        .parse()
-        .ok()
-}
-
 fn send_fog(port: u16, value: f32) {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     socket
@@ -206,6 +158,16 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
             (fog(query_c) - 0.42).abs() < 1e-4 && (fog(query_b) - 0.42).abs() < 1e-4
         },
     );
+    // The desk drives it on the primary; the backup shows it as the primary's.
+    wait_until(
+        "the desk as the fog's driver on the primary, the primary on the backup",
+        Duration::from_secs(30),
+        || logs(&procs),
+        || {
+            driver(ports[0], "/scene/fog/density").contains("driven by OSC 127.0.0.1:")
+                && driver(query_b, "/scene/fog/density").contains("driven by cluster primary a")
+        },
+    );
 
     // kill -9 of the primary.
     if let Some(mut a) = procs[0].take() {
@@ -246,6 +208,15 @@ fn the_backup_takes_over_when_the_primary_is_killed_and_keeps_the_values() {
     assert!(
         (fog(query_c) - 0.42).abs() < 1e-4,
         "the value did not survive"
+    );
+    // Who drives it survived too: the desk's OSC, as on the old primary (the claims in the
+    // frame states), not the primary that is gone. An operator's hold travels the same way
+    // (the in-process cluster tests hold one); OSC has no hold to send.
+    wait_until(
+        "the desk's claim at the new primary",
+        Duration::from_secs(10),
+        || logs(&procs),
+        || driver(query_b, "/scene/fog/density").contains("driven by OSC 127.0.0.1:"),
     );
     // OSC sent to the backup now applies, on the render node too.
     wait_until(

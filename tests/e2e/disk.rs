@@ -3,12 +3,11 @@
 //! error (`/takes/recording` false, the log names it) and the show goes on.
 
 use std::net::UdpSocket;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backlot_tracking::codec::freed::{FreedD1, encode};
 
-use crate::support::{Running, flat_wall_variant, free_tcp, free_udp, lines_of, repo, temp_dir};
+use crate::support::{PipedRun, Running, flat_wall_variant, free_udp, repo, temp_dir};
 
 fn recording(run: &Running) -> Option<bool> {
     let body = run.http("/takes/recording?VALUE")?;
@@ -43,43 +42,15 @@ fn a_take_on_a_full_filesystem_stops_with_a_visible_error_and_the_show_goes_on()
         ),
     )
     .expect("map");
-    let (osc, query) = (free_udp(), free_tcp());
     // 16 KiB per file: the take's first few dozen rows fit, then writes fail with EFBIG.
-    let mut cmd = Command::new("bash");
-    cmd.current_dir(repo())
-        .env("RUST_LOG", "info")
-        .args(["-c", "ulimit -f 16; exec \"$0\" \"$@\""])
-        .arg(env!("CARGO_BIN_EXE_backlot"))
-        .args([
-            "run",
-            "--headless",
-            "--no-render",
-            "--no-layers",
-            "--no-log-file",
-        ])
-        .arg("--stage")
-        .arg(&stage)
-        .arg("--map")
-        .arg(&map)
-        .arg("--takes-dir")
-        .arg(dir.join("takes"))
-        .args(["--osc-port", &osc.to_string()])
-        .args(["--osc-tcp-port", &free_tcp().to_string()])
-        .args(["--oscquery-port", &query.to_string()])
-        .args(["--artnet-port", &free_udp().to_string()])
-        .args(["--sacn-port", &free_udp().to_string()]);
-    // The log goes through a pipe, which the size limit does not touch.
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let lines = lines_of(child.stderr.take().expect("stderr"));
-    let run = Running {
-        child,
-        oscquery: query,
-        log: dir.join("unused.log"),
-    };
+    let PipedRun { run, osc, lines } = PipedRun::start(Some(16), |cmd| {
+        cmd.arg("--stage")
+            .arg(&stage)
+            .arg("--map")
+            .arg(&map)
+            .arg("--takes-dir")
+            .arg(dir.join("takes"));
+    });
     run.wait_for("the stage and OSCQuery", |r| recording(r).is_some());
     let desk = UdpSocket::bind("127.0.0.1:0").expect("desk");
     let record = rosc::encoder::encode(&rosc::OscPacket::Message(rosc::OscMessage {

@@ -11,13 +11,10 @@
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::support::{
-    Running, free_tcp, free_udp, lines_of, osc_float, osc_message, osc_string, repo, temp_dir,
-};
+use crate::support::{PipedRun, Running, osc_float, osc_message, osc_string, repo, temp_dir};
 
 /// Arms learn for the parameter given as its one string argument.
 const LEARN: &str = "/control/learn";
@@ -58,46 +55,13 @@ struct Desk {
 impl Desk {
     /// Starts backlot on `map`, under `ulimit -f limit_kib` when given, and waits for the map.
     fn start(map: &Path, limit_kib: Option<u32>) -> Desk {
-        let (osc, query) = (free_udp(), free_tcp());
-        let script = match limit_kib {
-            Some(kib) => format!("ulimit -f {kib} && exec \"$0\" \"$@\""),
-            None => "exec \"$0\" \"$@\"".to_string(),
-        };
-        let mut cmd = Command::new("bash");
-        cmd.current_dir(repo())
-            .env("RUST_LOG", "info")
-            .arg("-c")
-            .arg(script)
-            .arg(env!("CARGO_BIN_EXE_backlot"))
-            .args([
-                "run",
-                "--headless",
-                "--no-render",
-                "--no-layers",
-                "--no-log-file",
-                "--scene",
-                "scenes/neon_club.scene.ron",
-            ])
-            .arg("--map")
-            .arg(map)
-            .args(["--osc-port", &osc.to_string()])
-            .args(["--osc-tcp-port", &free_tcp().to_string()])
-            .args(["--oscquery-port", &query.to_string()])
-            .args(["--artnet-port", &free_udp().to_string()])
-            .args(["--sacn-port", &free_udp().to_string()]);
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let lines = lines_of(child.stderr.take().expect("stderr"));
+        let PipedRun { run, osc, lines } = PipedRun::start(limit_kib, |cmd| {
+            cmd.args(["--scene", "scenes/neon_club.scene.ron"])
+                .arg("--map")
+                .arg(map);
+        });
         let mut desk = Desk {
-            run: Running {
-                child,
-                oscquery: query,
-                // The log is read from the pipe.
-                log: PathBuf::from("/dev/null"),
-            },
+            run,
             osc,
             sender: UdpSocket::bind("127.0.0.1:0").expect("sender"),
             lines,

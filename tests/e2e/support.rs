@@ -4,6 +4,7 @@ use std::io::{BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// The repository root.
@@ -125,6 +126,63 @@ impl Running {
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A `backlot run` whose log comes through a pipe, line by line.
+pub struct PipedRun {
+    /// Its OSCQuery answers; its `log` file is empty (the log is in `lines`).
+    pub run: Running,
+    /// Its OSC UDP port.
+    pub osc: u16,
+    /// Its log, line by line as it comes.
+    pub lines: Receiver<String>,
+}
+
+impl PipedRun {
+    /// `backlot run --headless --no-render --no-layers --no-log-file` with what `extra` adds,
+    /// every port free, under `ulimit -f file_limit_kib` when given: a file size limit, the
+    /// closest a test gets to a full disk without root. The limit does not touch the pipe.
+    pub fn start(file_limit_kib: Option<u32>, extra: impl FnOnce(&mut Command)) -> PipedRun {
+        let (osc, query) = (free_udp(), free_tcp());
+        let script = match file_limit_kib {
+            Some(kib) => format!("ulimit -f {kib} && exec \"$0\" \"$@\""),
+            None => "exec \"$0\" \"$@\"".to_string(),
+        };
+        let mut cmd = Command::new("bash");
+        cmd.current_dir(repo())
+            .env("RUST_LOG", "info")
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_backlot"))
+            .args([
+                "run",
+                "--headless",
+                "--no-render",
+                "--no-layers",
+                "--no-log-file",
+            ]);
+        extra(&mut cmd);
+        cmd.args(["--osc-port", &osc.to_string()])
+            .args(["--osc-tcp-port", &free_tcp().to_string()])
+            .args(["--oscquery-port", &query.to_string()])
+            .args(["--artnet-port", &free_udp().to_string()])
+            .args(["--sacn-port", &free_udp().to_string()]);
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn backlot");
+        let lines = lines_of(child.stderr.take().expect("stderr"));
+        PipedRun {
+            run: Running {
+                child,
+                oscquery: query,
+                log: PathBuf::from("/dev/null"),
+            },
+            osc,
+            lines,
         }
     }
 }

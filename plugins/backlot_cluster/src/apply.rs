@@ -1,21 +1,26 @@
-//! The render node's side: frame states are taken in order (a gap asks the primary for a
+//! The following node's side: frame states are taken in order (a gap asks the primary for a
 //! snapshot), then applied in the frame: every value through the arbiter as the primary's
-//! (so nothing on this node can change it), every body where the primary's physics put it,
-//! and scene time as the primary's.
+//! (so nothing on this node can change it), every body where the primary's physics put it
+//! and moving as fast (after this node's own scene systems, so they cannot move it either),
+//! and scene time as the primary's. A backup also keeps what it needs to take over
+//! ([`Handover`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use backlot_params::{Arbiter, Input, ParamRegistry, Source};
+use backlot_params::{Arbiter, Input, LayersCarry, ParamRegistry, Source};
 use backlot_scene::PhysicsBody;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
+use bevy_rapier3d::prelude::Velocity;
 
+use crate::file::Role;
+use crate::follow::Handover;
 use crate::frame::{BodyPose, FrameState, decode};
 use crate::revisions::Revisions;
 use crate::state::{ClusterLink, ClusterNode, ClusterState};
 
-/// Frame states taken for this frame, oldest first; applied in the Input set.
+/// Frame states taken for this frame, oldest first; applied in the Control set.
 #[derive(Resource, Debug, Default)]
 pub struct Incoming {
     /// In frame order.
@@ -24,6 +29,10 @@ pub struct Incoming {
     pub newest: Option<u64>,
     /// Scene time of the newest state, to follow in live mode.
     pub scene_time: Option<f64>,
+    /// This frame's body poses, newest per body, put in place after the scene's systems.
+    pub poses: HashMap<String, BodyPose>,
+    /// A node that became primary runs on its own clock again from the next frame.
+    resuming: bool,
 }
 
 /// Decodes what arrived (frame states and snapshot answers) into `incoming`, in order.
@@ -112,7 +121,7 @@ pub fn take_frames(
 }
 
 fn bytes_hint(f: &FrameState) -> usize {
-    f.values.len() * 16 + f.bodies.len() * 40
+    f.values.len() * 16 + f.bodies.len() * 64
 }
 
 fn request_snapshot(link: &crate::session::Link, state: &mut ClusterState) {
@@ -122,14 +131,17 @@ fn request_snapshot(link: &crate::session::Link, state: &mut ClusterState) {
     }
 }
 
-/// Applies the taken states: values through the arbiter, bodies, revision checks.
+/// Applies the taken states: values through the arbiter, revision checks; keeps the bodies
+/// for `apply_bodies`, and on a backup what it takes over with.
 #[allow(clippy::too_many_arguments)] // one system: each argument is a resource it reads
 pub(crate) fn apply_frames(
     mut incoming: ResMut<Incoming>,
+    node: Res<ClusterNode>,
     registry: Res<ParamRegistry>,
     mut arbiter: ResMut<Arbiter>,
-    mut bodies: Query<(&Name, &mut Transform), With<PhysicsBody>>,
     revisions: Res<Revisions>,
+    mut handover: ResMut<Handover>,
+    mut carry: ResMut<LayersCarry>,
     mut state: ResMut<ClusterState>,
 ) {
     let states = std::mem::take(&mut incoming.states);
@@ -138,15 +150,12 @@ pub(crate) fn apply_frames(
     };
     let frame = last.header.frame;
     let primary = Source::Cluster(last.header.primary.clone());
-    // Later states win: collapse values and bodies to the newest of each.
+    let backup = node.role == Role::Backup;
+    // Later states win: collapse values to the newest of each.
     let mut values: HashMap<&str, &backlot_params::ParamValue> = HashMap::new();
-    let mut poses: HashMap<&str, &BodyPose> = HashMap::new();
     for s in &states {
         for (address, value) in &s.values {
             values.insert(address.as_str(), value);
-        }
-        for body in &s.bodies {
-            poses.insert(body.name.as_str(), body);
         }
     }
     let mut unknown = 0;
@@ -154,6 +163,9 @@ pub(crate) fn apply_frames(
         if registry.entry(address).is_none() {
             unknown += 1;
             continue;
+        }
+        if backup {
+            handover.note(address, value);
         }
         arbiter.push(Input {
             address: address.to_string(),
@@ -164,21 +176,13 @@ pub(crate) fn apply_frames(
         });
     }
     state.unknown_values += unknown;
-    let mut found = 0;
-    for (name, mut transform) in &mut bodies {
-        if let Some(p) = poses.get(name.as_str()) {
-            let target = Transform {
-                translation: Vec3::from_array(p.translation),
-                rotation: Quat::from_array(p.rotation),
-                scale: transform.scale,
-            };
-            if *transform != target {
-                *transform = target;
-            }
-            found += 1;
-        }
+    // Claims travel only when they change: the newest list stands until the next.
+    if backup && let Some(claims) = states.iter().rev().find_map(|s| s.claims.as_ref()) {
+        handover.claims.clone_from(claims);
     }
-    state.unknown_bodies += (poses.len() - found.min(poses.len())) as u64;
+    if carry.tempo != last.tempo {
+        carry.tempo = last.tempo;
+    }
     state.revision_mismatch = last
         .header
         .revisions
@@ -190,17 +194,65 @@ pub(crate) fn apply_frames(
         .collect();
     state.frame = frame;
     state.frames_total += states.len() as u64;
+    for s in states {
+        for body in s.bodies {
+            incoming.poses.insert(body.name.clone(), body);
+        }
+    }
+}
+
+/// Puts the bodies where the primary's physics put them, moving as they moved there: after
+/// the scene's own systems (a physics parameter that teleports or resets bodies), so the
+/// frame ends with the primary's bodies. A backup's paused physics takes a written velocity
+/// as the body's, and simulates on from it once it takes over.
+pub(crate) fn apply_bodies(
+    mut incoming: ResMut<Incoming>,
+    mut bodies: Query<(&Name, &mut Transform, Option<&mut Velocity>), With<PhysicsBody>>,
+    mut state: ResMut<ClusterState>,
+) {
+    if incoming.poses.is_empty() {
+        return;
+    }
+    let poses = std::mem::take(&mut incoming.poses);
+    let mut found = 0;
+    for (name, mut transform, velocity) in &mut bodies {
+        let Some(p) = poses.get(name.as_str()) else {
+            continue;
+        };
+        let target = Transform {
+            translation: Vec3::from_array(p.translation),
+            rotation: Quat::from_array(p.rotation),
+            scale: transform.scale,
+        };
+        if *transform != target {
+            *transform = target;
+        }
+        if let Some(mut velocity) = velocity {
+            // Written even when equal: the body itself may differ (an impulse applied here).
+            *velocity = Velocity {
+                linear: Vec3::from_array(p.linear_velocity),
+                angular: Vec3::from_array(p.angular_velocity),
+            };
+        }
+        found += 1;
+    }
+    state.unknown_bodies += (poses.len() - found.min(poses.len())) as u64;
 }
 
 /// Live mode: scene time follows the primary's. Virtual time only moves forward, so this
-/// node's clock is stepped by the difference each frame (never backwards).
+/// node's clock is stepped by the difference each frame (never backwards). A node that
+/// became primary runs on its own clock again, on from the scene time it followed last.
 pub(crate) fn follow_scene_time(
-    incoming: Res<Incoming>,
+    mut incoming: ResMut<Incoming>,
     node: Res<ClusterNode>,
-    time: Res<Time<Virtual>>,
+    mut time: ResMut<Time<Virtual>>,
     mut strategy: ResMut<TimeUpdateStrategy>,
 ) {
     if node.lockstep {
+        return;
+    }
+    if node.role == Role::Primary {
+        resume_own_clock(&mut incoming, &mut time, &mut strategy);
         return;
     }
     let Some(target) = incoming.scene_time else {
@@ -213,4 +265,23 @@ pub(crate) fn follow_scene_time(
         Duration::ZERO
     };
     *strategy = TimeUpdateStrategy::ManualDuration(step);
+}
+
+/// Back on the wall clock without a jump. The real clock was stepped by the primary's frames
+/// and stood still while none came, so its next reading from the wall clock is off by up to
+/// the whole failover gap (or ahead of it): scene time is paused for the one frame that takes
+/// that reading, and runs on from the next.
+fn resume_own_clock(
+    incoming: &mut Incoming,
+    time: &mut Time<Virtual>,
+    strategy: &mut TimeUpdateStrategy,
+) {
+    if incoming.resuming {
+        incoming.resuming = false;
+        time.unpause();
+    } else if incoming.scene_time.take().is_some() {
+        incoming.resuming = true;
+        time.pause();
+        *strategy = TimeUpdateStrategy::Automatic;
+    }
 }

@@ -50,6 +50,12 @@ impl Barrier {
         self.timeout
     }
 
+    /// Waits at most `timeout` from the next check on (a live edit of the cluster file);
+    /// members, and who is dropped, stay as they are.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
     /// The live nodes that take part; a new one is admitted at once (it is on time until
     /// it is not), one that is gone leaves.
     pub fn set_members<'a>(&mut self, live: impl IntoIterator<Item = &'a str>) {

@@ -55,6 +55,17 @@ impl Keys {
         format!("{}/rendered/*", self.prefix)
     }
 
+    /// A file kind's reload announcements (`scene`, `stage`), and the primary's queryable
+    /// that answers with the kind's newest announcement.
+    pub fn files(&self, kind: &str) -> String {
+        format!("{}/files/{kind}", self.prefix)
+    }
+
+    /// Every kind's reload announcements.
+    pub fn files_all(&self) -> String {
+        format!("{}/files/*", self.prefix)
+    }
+
     /// The node named by a key under `<prefix>/<kind>/<node>`, if the key is one.
     pub fn node_of<'k>(&self, key: &'k str, kind: &str) -> Option<&'k str> {
         let rest = key.strip_prefix(&self.prefix)?.strip_prefix('/')?;
@@ -77,5 +88,8 @@ mod tests {
         assert_eq!(k.node_of("backlot/other/alive/c", "alive"), None);
         assert_eq!(k.node_of("backlot/local/alive/c/x", "alive"), None);
         assert_eq!(k.node_of("backlot/local/alive/", "alive"), None);
+        // A file kind is read back the same way.
+        assert_eq!(k.files("scene"), "backlot/local/files/scene");
+        assert_eq!(k.node_of(&k.files("stage"), "files"), Some("stage"));
     }
 }

@@ -1,10 +1,11 @@
-//! The Cluster panel: this node's role, every node's state, the barrier, frame-state sizes
-//! and the last failover.
+//! The Cluster panel: this node's role, every node's state, the barrier, frame-state sizes,
+//! the last failover, and cluster-file edits that wait for a restart or did not parse.
 
 use backlot_ui::{PanelAppExt, PanelSlot};
 use bevy::prelude::*;
 use bevy_egui::egui;
 
+use crate::file_sync::FileSync;
 use crate::publish::Published;
 use crate::state::{ClusterNode, ClusterState, STATUS_STALE};
 
@@ -66,6 +67,16 @@ fn cluster_panel(ui: &mut egui::Ui, world: &mut World) {
     if let Some(e) = &state.error {
         ui.colored_label(RED, format!("No cluster session: {e}"));
     }
+    if let Some(e) = &state.file_error {
+        ui.colored_label(
+            RED,
+            format!("cluster file not reloaded (the last good one stays): {e}"),
+        );
+    }
+    if !state.restart_needed.is_empty() {
+        let said: Vec<String> = state.restart_needed.iter().map(ToString::to_string).collect();
+        ui.colored_label(AMBER, format!("restart needed: {}", said.join("; ")));
+    }
     ui.label(format!(
         "frame {} · epoch {} · {:.1} fps · last frame state {} bytes",
         state.frame, state.epoch, state.fps, state.last_frame_bytes
@@ -107,8 +118,33 @@ fn cluster_panel(ui: &mut egui::Ui, world: &mut World) {
     for (kind, ours, theirs) in &state.revision_mismatch {
         ui.colored_label(
             AMBER,
-            format!("{kind}: this node has revision {ours:016x}, the primary {theirs:016x}"),
+            format!(
+                "{kind}: this node has revision {ours:016x}, the primary {theirs:016x} · \
+                 asked the primary for files {} times",
+                state.files.requests
+            ),
         );
+    }
+    let files = &state.files;
+    ui.label(format!(
+        "file reloads: {} landed · {} fetched · {} failed · {} dropped · {} read errors · {} \
+         watch restarts",
+        files.landed,
+        files.requests,
+        files.failed,
+        files.dropped,
+        files.read_errors,
+        files.watch_restarts
+    ));
+    if let Some(sync) = world.get_resource::<FileSync>() {
+        for (kind, (revision, frame)) in &sync.pending {
+            ui.label(format!(
+                "{kind} revision {revision:016x} waits for frame {frame}"
+            ));
+        }
+    }
+    if let Some(e) = &files.last_error {
+        ui.small(format!("last file problem: {e}"));
     }
     if let Some(p) = world.get_resource::<Published>()
         && p.errors > 0

@@ -1,6 +1,6 @@
 //! The cluster as read-only parameters, so OSCQuery, the panel and any controller see it:
-//! `/cluster/role`, `/cluster/frame`, `/cluster/failovers` and per node
-//! `/cluster/nodes/<name>/{alive,role,frame,skew_ms,fps}`.
+//! `/cluster/role`, `/cluster/frame`, `/cluster/failovers`, `/cluster/barrier_drops` and per
+//! node `/cluster/nodes/<name>/{alive,role,frame,skew_ms,fps}`.
 
 use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
 use bevy::prelude::*;
@@ -47,6 +47,12 @@ pub fn cluster_specs(node: &ClusterNode) -> Vec<ParamSpec> {
             ParamKind::Int,
             int(0),
             "Takeovers this node has seen",
+        ),
+        spec(
+            "/cluster/barrier_drops",
+            ParamKind::Int,
+            int(0),
+            "Render nodes this node's barrier dropped as late (each rejoins once caught up)",
         ),
     ];
     for n in &node.file.nodes {
@@ -113,6 +119,10 @@ pub(crate) fn update_cluster_params(
     set(
         "/cluster/failovers",
         ParamValue::Int(state.failovers as i32),
+    );
+    set(
+        "/cluster/barrier_drops",
+        ParamValue::Int(state.barrier.drops.min(i32::MAX as u64) as i32),
     );
     let period = node.frame_period();
     for (name, view) in &state.nodes {

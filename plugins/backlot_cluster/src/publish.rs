@@ -1,10 +1,13 @@
 //! The primary's side: after the frame is resolved and simulated (in `Last`, so physics has
-//! written its transforms back), the frame state goes out: the values that changed, with a
-//! full snapshot every `snapshot_every` frames; and snapshot queries are answered.
+//! written its transforms and velocities back), the frame state goes out: the values that
+//! changed, the bodies that moved, the arbiter's claims when they changed and the layers'
+//! tempo, with a full snapshot every `snapshot_every` frames; and snapshot queries are
+//! answered.
 
-use backlot_params::{ParamEntry, ParamRegistry};
+use backlot_params::{Arbiter, Claim, LayersCarry, ParamEntry, ParamRegistry};
 use backlot_scene::PhysicsBody;
 use bevy::prelude::*;
+use bevy_rapier3d::prelude::Velocity;
 
 use crate::file::Role;
 use crate::frame::{BodyPose, FrameHeader, FrameState, encode};
@@ -25,6 +28,8 @@ pub struct Published {
     pub snapshot_next: bool,
     /// Publish errors, for the panel.
     pub errors: u64,
+    /// The claims last sent: a delta carries them again only when they change.
+    pub claims: Vec<Claim>,
 }
 
 impl Default for Published {
@@ -35,6 +40,7 @@ impl Default for Published {
             enabled: true,
             snapshot_next: true,
             errors: 0,
+            claims: Vec::new(),
         }
     }
 }
@@ -47,11 +53,15 @@ pub fn publishable(address: &str) -> bool {
         || address.starts_with("/takes/"))
 }
 
-fn pose(name: &Name, t: &Transform) -> BodyPose {
+/// A body as it goes out; one without a velocity (never simulated) goes out at rest.
+fn pose(name: &Name, t: &Transform, v: Option<&Velocity>) -> BodyPose {
+    let v = v.copied().unwrap_or_default();
     BodyPose {
         name: name.as_str().to_string(),
         translation: t.translation.to_array(),
         rotation: t.rotation.to_array(),
+        linear_velocity: v.linear.to_array(),
+        angular_velocity: v.angular.to_array(),
     }
 }
 
@@ -84,20 +94,20 @@ fn header(
     }
 }
 
-/// The full state of frame `frame`.
+/// The full state of the frame `header` names (a snapshot's header).
 pub fn snapshot(
-    node: &ClusterNode,
-    frame: u64,
-    epoch: u32,
-    scene_time: f64,
+    header: FrameHeader,
     registry: &ParamRegistry,
     bodies: impl Iterator<Item = BodyPose>,
-    revisions: &Revisions,
+    arbiter: &Arbiter,
+    carry: &LayersCarry,
 ) -> FrameState {
     FrameState {
-        header: header(node, frame, epoch, scene_time, true, revisions),
+        header,
         values: values(registry.iter()),
         bodies: bodies.collect(),
+        claims: Some(arbiter.claims()),
+        tempo: carry.tempo,
     }
 }
 
@@ -108,8 +118,10 @@ pub(crate) fn publish_frame(
     link: Res<ClusterLink>,
     registry: Res<ParamRegistry>,
     time: Res<Time<Virtual>>,
-    bodies: Query<(&Name, Ref<Transform>), With<PhysicsBody>>,
+    bodies: Query<(&Name, Ref<Transform>, Option<Ref<Velocity>>), With<PhysicsBody>>,
     revisions: Res<Revisions>,
+    arbiter: Res<Arbiter>,
+    carry: Res<LayersCarry>,
     mut published: ResMut<Published>,
     mut state: ResMut<ClusterState>,
 ) {
@@ -123,27 +135,33 @@ pub(crate) fn publish_frame(
     let every = u64::from(node.file.snapshot_every.max(1));
     let full = published.snapshot_next || frame.is_multiple_of(every);
     let scene_time = time.elapsed_secs_f64();
+    let head = header(&node, frame, state.epoch, scene_time, full, &revisions);
     let frame_state = if full {
         snapshot(
-            &node,
-            frame,
-            state.epoch,
-            scene_time,
+            head,
             &registry,
-            bodies.iter().map(|(n, t)| pose(n, &t)),
-            &revisions,
+            bodies.iter().map(|(n, t, v)| pose(n, &t, v.as_deref())),
+            &arbiter,
+            &carry,
         )
     } else {
+        // Claims change rarely (a hold, a release, another controller): sent when they do.
+        let claims = arbiter.claims();
         FrameState {
-            header: header(&node, frame, state.epoch, scene_time, false, &revisions),
+            header: head,
             values: values(registry.changed_since(published.generation)),
             bodies: bodies
                 .iter()
-                .filter(|(_, t)| t.is_changed())
-                .map(|(n, t)| pose(n, &t))
+                .filter(|(_, t, v)| t.is_changed() || v.as_ref().is_some_and(|v| v.is_changed()))
+                .map(|(n, t, v)| pose(n, &t, v.as_deref()))
                 .collect(),
+            claims: (claims != published.claims).then_some(claims),
+            tempo: carry.tempo,
         }
     };
+    if let Some(claims) = &frame_state.claims {
+        published.claims.clone_from(claims);
+    }
     let sent = encode(&frame_state)
         .map_err(|e| format!("cannot encode frame {frame}: {e}"))
         .and_then(|bytes| {
@@ -170,13 +188,16 @@ pub(crate) fn publish_frame(
 }
 
 /// Answers snapshot queries with the full state of the last published frame.
+#[allow(clippy::too_many_arguments)] // one system: each argument is a resource it reads
 pub(crate) fn answer_snapshots(
     node: Res<ClusterNode>,
     link: Res<ClusterLink>,
     registry: Res<ParamRegistry>,
     time: Res<Time<Virtual>>,
-    bodies: Query<(&Name, &Transform), With<PhysicsBody>>,
+    bodies: Query<(&Name, &Transform, Option<&Velocity>), With<PhysicsBody>>,
     revisions: Res<Revisions>,
+    arbiter: Res<Arbiter>,
+    carry: Res<LayersCarry>,
     state: Res<ClusterState>,
 ) {
     let Some(link) = link.0.as_ref() else {
@@ -186,14 +207,20 @@ pub(crate) fn answer_snapshots(
     if queries.is_empty() || node.role != Role::Primary {
         return;
     }
-    let full = snapshot(
+    let head = header(
         &node,
         state.frame,
         state.epoch,
         time.elapsed_secs_f64(),
-        &registry,
-        bodies.iter().map(|(n, t)| pose(n, t)),
+        true,
         &revisions,
+    );
+    let full = snapshot(
+        head,
+        &registry,
+        bodies.iter().map(|(n, t, v)| pose(n, t, v)),
+        &arbiter,
+        &carry,
     );
     let bytes = match encode(&full) {
         Ok(bytes) => bytes,

@@ -1,5 +1,7 @@
 //! The revision of each loaded file (FNV-1a 64 of its text), carried in every frame header
-//! so a node can tell when it renders a file revision the primary does not have.
+//! so a node can tell when it renders a file revision the primary does not have. A reload
+//! the cluster swapped in ([`crate::file_sync`]) sets the revision of the bytes it carried;
+//! only a load from disk (the first) reads the file for it.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +10,7 @@ use backlot_scene::SceneKind;
 use backlot_stage::StageKind;
 use bevy::prelude::*;
 
+use crate::file_sync::FileFeed;
 use crate::frame::revision;
 
 /// Revisions of the files this node has loaded, by kind (`scene`, `stage`).
@@ -21,14 +24,24 @@ impl Revisions {
     }
 }
 
-/// Notes the revision of a file of kind `K` each time it (re)loads. The file was just read
-/// by its loader, so this second read is from the page cache and only happens on a reload.
+/// Notes the revision of a file of kind `K` when it loaded from disk. The file was just
+/// read by its loader, so this second read is from the page cache. A load that is a swap of
+/// the cluster's is skipped: its revision was set with it.
 pub(crate) fn note_revision<K: FileKind>(
     mut loaded: MessageReader<FileLoaded<K>>,
     source: Option<Res<FileSource<K>>>,
+    mut feed: ResMut<FileFeed<K>>,
     mut revisions: ResMut<Revisions>,
 ) {
-    if loaded.read().count() == 0 {
+    let mut from_disk = 0;
+    for _ in loaded.read() {
+        if feed.swaps_in_flight > 0 {
+            feed.swaps_in_flight -= 1;
+        } else {
+            from_disk += 1;
+        }
+    }
+    if from_disk == 0 {
         return;
     }
     let Some(source) = source else {
@@ -36,7 +49,12 @@ pub(crate) fn note_revision<K: FileKind>(
     };
     match std::fs::read(&source.file) {
         Ok(bytes) => {
-            revisions.0.insert(kind_name::<K>(), revision(&bytes));
+            let (kind, rev) = (kind_name::<K>(), revision(&bytes));
+            info!(
+                "cluster: {kind} revision {rev:016x} loaded from {}",
+                source.file.display()
+            );
+            revisions.0.insert(kind, rev);
         }
         Err(e) => warn!(
             "cluster: cannot read {} for its revision: {e}",

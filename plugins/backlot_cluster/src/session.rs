@@ -21,6 +21,11 @@ const REPORT_QUEUE: usize = 1024;
 const LIVELINESS_QUEUE: usize = 256;
 /// Snapshot requests waiting for the primary's frame.
 const QUERY_QUEUE: usize = 32;
+/// Reload announcements waiting (each up to 16 MiB, so few): one dropped is fetched again
+/// when a frame header names its revision.
+const RELOAD_QUEUE: usize = 4;
+/// How long a node waits for the answer to a file or snapshot query.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A node joining or leaving, from liveliness tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +46,7 @@ pub struct Link {
     _token: zenoh::liveliness::LivelinessToken,
     _subscribers: Vec<zenoh::pubsub::Subscriber<()>>,
     queryable: Option<zenoh::query::Queryable<()>>,
+    file_queryable: Option<zenoh::query::Queryable<()>>,
     /// Frame states from the primary (render and backup nodes).
     pub frames: Mailbox<Vec<u8>>,
     /// Other nodes' status messages: (node, bytes).
@@ -53,6 +59,12 @@ pub struct Link {
     pub queries: Mailbox<Query>,
     /// Snapshot replies (a node catching up).
     pub snapshots: Mailbox<Vec<u8>>,
+    /// Reload announcements (every node; the primary's own come back to it too).
+    pub reloads: Mailbox<Vec<u8>>,
+    /// Queries for a file kind's newest announcement (primary).
+    pub file_queries: Mailbox<Query>,
+    /// Answers to this node's file queries.
+    pub file_replies: Mailbox<Vec<u8>>,
 }
 
 /// The Zenoh configuration of `node` in `file`: a peer listening on its own endpoint and
@@ -93,9 +105,11 @@ pub fn zenoh_config(file: &ClusterFile, node: &NodeDef) -> Result<zenoh::Config,
         "scouting/multicast/enabled",
         file.zenoh.multicast_scouting.to_string(),
     )?;
-    // A machine that dies without closing its links (power, cable) is noticed within a
-    // second rather than Zenoh's default ten: the lease is what failover waits for.
-    set("transport/link/tx/lease", "1000".into())?;
+    // A process that dies closes its links and is gone at once; only a machine that
+    // vanishes without closing them (power, cable) waits out the lease. A node stalled for
+    // less than the lease is late, not gone: the barrier drops it and it rejoins, and no
+    // spare takes its outputs. Four keep-alives per lease.
+    set("transport/link/tx/lease", file.zenoh.lease_ms.to_string())?;
     set("transport/link/tx/keep_alive", "4".into())?;
     // Opening returns at once; the mesh forms while the node loads its scene.
     set("open/return_conditions/connect_scouted", "false".into())?;
@@ -128,15 +142,20 @@ impl Link {
             _token: token,
             _subscribers: Vec::new(),
             queryable: None,
+            file_queryable: None,
             frames: Mailbox::new(FRAME_QUEUE),
             statuses: Mailbox::new(REPORT_QUEUE),
             rendered: Mailbox::new(REPORT_QUEUE),
             membership: Mailbox::new(LIVELINESS_QUEUE),
             queries: Mailbox::new(QUERY_QUEUE),
             snapshots: Mailbox::new(4),
+            reloads: Mailbox::new(RELOAD_QUEUE),
+            file_queries: Mailbox::new(QUERY_QUEUE),
+            file_replies: Mailbox::new(RELOAD_QUEUE),
         };
         link.subscribe_reports()?;
         link.subscribe_frames()?;
+        link.subscribe_reloads()?;
         if role == Role::Primary {
             link.serve_snapshots()?;
         }
@@ -211,19 +230,40 @@ impl Link {
         Ok(())
     }
 
-    /// Answers snapshot queries (the primary, or a backup that became one).
-    pub fn serve_snapshots(&mut self) -> Result<(), String> {
-        if self.queryable.is_some() {
-            return Ok(());
-        }
-        let queries = self.queries.clone();
-        let q = self
+    fn subscribe_reloads(&mut self) -> Result<(), String> {
+        let reloads = self.reloads.clone();
+        let sub = self
             .session
-            .declare_queryable(self.keys.snapshot())
-            .callback(move |query: Query| queries.push(query))
+            .declare_subscriber(self.keys.files_all())
+            .callback(move |sample: Sample| reloads.push(bytes(&sample)))
             .wait()
-            .map_err(|e| format!("cannot serve snapshots: {e}"))?;
-        self.queryable = Some(q);
+            .map_err(|e| format!("cannot follow file reloads: {e}"))?;
+        self._subscribers.push(sub);
+        Ok(())
+    }
+
+    /// Answers snapshot queries and file queries (the primary, or a backup that became one).
+    pub fn serve_snapshots(&mut self) -> Result<(), String> {
+        if self.queryable.is_none() {
+            let queries = self.queries.clone();
+            let q = self
+                .session
+                .declare_queryable(self.keys.snapshot())
+                .callback(move |query: Query| queries.push(query))
+                .wait()
+                .map_err(|e| format!("cannot serve snapshots: {e}"))?;
+            self.queryable = Some(q);
+        }
+        if self.file_queryable.is_none() {
+            let queries = self.file_queries.clone();
+            let q = self
+                .session
+                .declare_queryable(self.keys.files_all())
+                .callback(move |query: Query| queries.push(query))
+                .wait()
+                .map_err(|e| format!("cannot serve files: {e}"))?;
+            self.file_queryable = Some(q);
+        }
         Ok(())
     }
 
@@ -259,12 +299,44 @@ impl Link {
             .map_err(|e| format!("cannot answer a snapshot query: {e}"))
     }
 
+    /// Announces a reload of a file of `kind` (an encoded [`crate::reload::FileReload`]).
+    pub fn put_reload(&self, kind: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.session
+            .put(self.keys.files(kind), bytes)
+            .wait()
+            .map_err(|e| format!("cannot announce the {kind} reload: {e}"))
+    }
+
+    /// Answers a file query for `kind` with its newest announcement.
+    pub fn reply_file(&self, query: &Query, kind: &str, bytes: Vec<u8>) -> Result<(), String> {
+        query
+            .reply(self.keys.files(kind), bytes)
+            .wait()
+            .map_err(|e| format!("cannot answer a {kind} file query: {e}"))
+    }
+
+    /// Asks the primary for the newest announcement of `kind`; the answer arrives in
+    /// [`Link::file_replies`].
+    pub fn request_file(&self, kind: &str) -> Result<(), String> {
+        let replies = self.file_replies.clone();
+        self.session
+            .get(self.keys.files(kind))
+            .timeout(QUERY_TIMEOUT)
+            .callback(move |reply: Reply| {
+                if let Ok(sample) = reply.result() {
+                    replies.push(bytes(sample));
+                }
+            })
+            .wait()
+            .map_err(|e| format!("cannot ask for the {kind} file: {e}"))
+    }
+
     /// Asks the primary for a full snapshot; the answer arrives in [`Link::snapshots`].
     pub fn request_snapshot(&self) -> Result<(), String> {
         let snapshots = self.snapshots.clone();
         self.session
             .get(self.keys.snapshot())
-            .timeout(Duration::from_secs(2))
+            .timeout(QUERY_TIMEOUT)
             .callback(move |reply: Reply| {
                 if let Ok(sample) = reply.result() {
                     snapshots.push(bytes(sample));
@@ -272,5 +344,32 @@ impl Link {
             })
             .wait()
             .map_err(|e| format!("cannot ask for a snapshot: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::parse_cluster;
+
+    fn lease_of(zenoh: &str) -> String {
+        let text = format!(
+            r#"(name: "t", stage: "s.stage.ron", {zenoh} nodes: [
+                (name: "a", role: Primary, listen: "tcp/127.0.0.1:7001"),
+                (name: "c", role: Render, listen: "tcp/127.0.0.1:7002"),
+            ])"#
+        );
+        let file = parse_cluster(&text, "t.cluster.ron", None).expect("valid");
+        let a = file.node("a").expect("node a");
+        let config = zenoh_config(&file, a).expect("a Zenoh configuration");
+        config
+            .get_json("transport/link/tx/lease")
+            .expect("the lease is set")
+    }
+
+    #[test]
+    fn the_link_lease_is_the_cluster_files() {
+        assert_eq!(lease_of(""), "3000");
+        assert_eq!(lease_of("zenoh: (lease_ms: 7000),"), "7000");
     }
 }

@@ -8,6 +8,7 @@ use bevy::prelude::*;
 
 use crate::barrier::Barrier;
 use crate::file::{ClusterFile, Role};
+use crate::live_edit::Restart;
 use crate::session::Link;
 
 /// A node whose status has not been heard for this long shows as not reporting.
@@ -70,6 +71,9 @@ pub struct NodeView {
 pub struct Promotion {
     /// Set when this node became primary; cleared once its inputs are open.
     pub pending: bool,
+    /// Set with `pending`; cleared once the primary's claims are adopted and physics runs
+    /// (`follow::take_over_state`, in the same frame).
+    pub(crate) take_state: bool,
 }
 
 /// A takeover this node saw.
@@ -83,6 +87,26 @@ pub struct Failover {
     pub frame: u64,
     /// Frames the wall did not get a new state for.
     pub gap: u64,
+}
+
+/// Scene and stage reloads as this node saw them (`crate::file_sync`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileStats {
+    /// Reloads put in force on this node.
+    pub landed: u64,
+    /// Edits that did not parse (primary); announcements that did not decode or do not load
+    /// on this node.
+    pub failed: u64,
+    /// Times this node asked the primary for a file revision its frames named.
+    pub requests: u64,
+    /// Reads of a watched file that failed or found it over the size limit (primary).
+    pub read_errors: u64,
+    /// Restarts of a file watch whose thread stopped (primary).
+    pub watch_restarts: u64,
+    /// Announcements and answers dropped because they came faster than the frame took them.
+    pub dropped: u64,
+    /// The last problem.
+    pub last_error: Option<String>,
 }
 
 /// The cluster as this node sees it.
@@ -134,6 +158,13 @@ pub struct ClusterState {
     pub primary: Option<String>,
     /// When the last frame state arrived.
     pub last_frame_at: Option<Instant>,
+    /// Edits of the cluster file that wait for nodes to restart (empty: the file as edited
+    /// is in force).
+    pub restart_needed: Vec<Restart>,
+    /// The cluster file's last failed reload, `file:line:col: …` (the last good one stays).
+    pub file_error: Option<String>,
+    /// Scene and stage reloads.
+    pub files: FileStats,
 }
 
 impl ClusterState {
@@ -187,6 +218,9 @@ impl ClusterState {
             outputs: Vec::new(),
             primary: None,
             last_frame_at: None,
+            restart_needed: Vec::new(),
+            file_error: None,
+            files: FileStats::default(),
         }
     }
 

@@ -204,6 +204,7 @@ pub(crate) fn take_over(
                 enabled: true,
                 snapshot_next: true,
                 errors: published.errors,
+                claims: Vec::new(),
             };
             incoming.states.clear();
             if let Some(link) = link.0.as_mut()
@@ -220,6 +221,7 @@ pub(crate) fn take_over(
             });
             state.primary = Some(node.name.clone());
             promotion.pending = true;
+            promotion.take_state = true;
         }
         Change::YieldPrimary(other) => {
             warn!(

@@ -1,6 +1,7 @@
 //! Nodes of one cluster in one process, over real Zenoh sessions on loopback: the primary's
-//! resolved values reach every render node in the frame that carries them, and the nodes
-//! see each other come and go.
+//! resolved values reach every render node in the frame that carries them, the nodes see
+//! each other come and go, and a backup takes over with the operator's hold and the bodies'
+//! motion.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -8,10 +9,13 @@ use std::time::{Duration, Instant};
 use backlot_params::{
     Arbiter, Input, ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin, Source,
 };
+use backlot_scene::PhysicsBody;
 use bevy::prelude::*;
+use bevy_rapier3d::prelude::{RapierConfiguration, Velocity};
 
-use crate::file::parse_cluster;
-use crate::{ClusterPlugin, ClusterState, Published};
+use crate::file::{Role, parse_cluster};
+use crate::follow::Handover;
+use crate::{ClusterNode, ClusterPlugin, ClusterState, Published};
 
 const FOG: &str = "/scene/fog/density";
 
@@ -157,4 +161,149 @@ fn a_value_resolved_on_the_primary_lands_on_every_render_node_in_its_frame() {
             .all(|app| state(app).nodes.get("d").is_some_and(|v| !v.alive))
     });
     assert!(!state(&a).barrier.admitted("d"));
+}
+
+fn failover_text(name: &str) -> String {
+    let [a, b] = [free_port(), free_port()];
+    format!(
+        r#"(
+    name: "{name}",
+    stage: "none.stage.ron",
+    nodes: [
+        (name: "a", role: Primary, listen: "tcp/127.0.0.1:{a}"),
+        (name: "b", role: Backup, listen: "tcp/127.0.0.1:{b}"),
+    ],
+)"#
+    )
+}
+
+/// A dynamic body as the scene spawns one (no simulation here: the apps have no rapier).
+fn spawn_body(app: &mut App) -> Entity {
+    let at = Transform::from_xyz(0.0, 2.0, 0.0);
+    app.world_mut()
+        .spawn((
+            Name::new("crate_01"),
+            at,
+            PhysicsBody {
+                initial: at,
+                push: None,
+                velocity: Vec3::ZERO,
+            },
+            Velocity::zero(),
+        ))
+        .id()
+}
+
+fn velocity(app: &App, body: Entity) -> Option<Velocity> {
+    app.world().get::<Velocity>(body).copied()
+}
+
+fn physics_on(app: &App, config: Entity) -> bool {
+    app.world()
+        .get::<RapierConfiguration>(config)
+        .is_some_and(|c| c.physics_pipeline_active)
+}
+
+fn arbiter(app: &mut App) -> Mut<'_, Arbiter> {
+    app.world_mut().resource_mut::<Arbiter>()
+}
+
+#[test]
+fn a_backup_takes_over_with_the_operators_hold_and_the_bodies_in_motion() {
+    let text = failover_text(&format!("takeover{}", std::process::id()));
+    let mut a = node_app(&text, "a");
+    let mut b = node_app(&text, "b");
+    let body_a = spawn_body(&mut a);
+    let body_b = spawn_body(&mut b);
+    // The rapier world's switch, as the physics plugin spawns it.
+    let physics_b = b.world_mut().spawn(RapierConfiguration::new(1.0)).id();
+    until(&mut [&mut a, &mut b], "the backup to follow", |apps| {
+        state(&*apps[1]).frames_total > 0
+            && state(&*apps[1]).nodes.get("a").is_some_and(|v| v.alive)
+    });
+
+    // On the primary: a desk's fader, then the operator's hold over it; a body in motion.
+    let desk = Source::Osc("desk".into());
+    arbiter(&mut a).push(Input {
+        address: FOG.into(),
+        value: ParamValue::Float(0.3),
+        source: desk.clone(),
+        slew_ms: 0.0,
+        priority: 0,
+    });
+    a.update();
+    arbiter(&mut a).hold(FOG, ParamValue::Float(0.8));
+    let moving = Velocity {
+        linear: Vec3::new(1.0, 2.0, -3.0),
+        angular: Vec3::new(0.0, 0.5, 0.0),
+    };
+    if let Some(mut v) = a.world_mut().get_mut::<Velocity>(body_a) {
+        *v = moving;
+    }
+    if let Some(mut t) = a.world_mut().get_mut::<Transform>(body_a) {
+        t.translation = Vec3::new(0.5, 1.5, 0.0);
+    }
+    a.update();
+    assert_eq!(fog(&a), 0.8);
+    assert!(a.world().resource::<Arbiter>().held(FOG));
+
+    // The backup shows the primary's value and body, holds the claim for later, and does
+    // not simulate.
+    until(&mut [&mut a, &mut b], "the hold and the body at the backup", |apps| {
+        let b = &*apps[1];
+        fog(b) == 0.8
+            && velocity(b, body_b) == Some(moving)
+            && b.world()
+                .resource::<Handover>()
+                .claims
+                .iter()
+                .any(|c| c.address == FOG && c.held == Some(ParamValue::Float(0.8)))
+    });
+    assert!(!physics_on(&b, physics_b), "a backup's physics waits");
+    assert!(
+        !b.world().resource::<Arbiter>().held(FOG),
+        "the primary's value, not a hold, while following"
+    );
+    assert_eq!(
+        b.world().get::<Transform>(body_b).map(|t| t.translation),
+        Some(Vec3::new(0.5, 1.5, 0.0))
+    );
+
+    // The primary is gone: the backup takes over.
+    drop(a);
+    until(&mut [&mut b], "the backup to take over", |apps| {
+        apps[0].world().resource::<ClusterNode>().role == Role::Primary
+    });
+    b.update();
+
+    // The operator's value is still held there, above the layers.
+    assert!(b.world().resource::<Arbiter>().held(FOG));
+    assert_eq!(b.world().resource::<Arbiter>().driver(FOG), Source::Operator);
+    arbiter(&mut b).push(Input {
+        address: FOG.into(),
+        value: ParamValue::Float(0.1),
+        source: Source::Layers,
+        slew_ms: 0.0,
+        priority: 0,
+    });
+    b.update();
+    assert_eq!(fog(&b), 0.8, "the hold wins over the layers");
+    // The body goes on from the primary's motion, simulated here now.
+    assert_eq!(velocity(&b, body_b), Some(moving));
+    assert!(physics_on(&b, physics_b));
+    // Scene time runs on this node's own clock again.
+    let before = b.world().resource::<Time<Virtual>>().elapsed_secs_f64();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(5));
+        b.update();
+    }
+    let time = b.world().resource::<Time<Virtual>>();
+    assert!(!time.is_paused());
+    assert!(time.elapsed_secs_f64() > before, "scene time stands still");
+
+    // Releasing the hold works as on the old primary: the desk's value under it applies.
+    arbiter(&mut b).release(FOG);
+    b.update();
+    assert_eq!(fog(&b), 0.3);
+    assert_eq!(b.world().resource::<Arbiter>().driver(FOG), desk);
 }

@@ -138,6 +138,18 @@ pub struct FileFailed<K: FileKind> {
     kind: PhantomData<fn() -> K>,
 }
 
+impl<K: FileKind> FileFailed<K> {
+    /// A failure found by something other than the asset loader (a render cluster parses
+    /// the edits it swaps in itself), said like the loader's.
+    pub fn new(message: String, first: bool) -> Self {
+        Self {
+            message,
+            first,
+            kind: PhantomData,
+        }
+    }
+}
+
 /// This frame's news of the followed file of kind `K`, for its plugin's own status.
 #[derive(SystemParam)]
 pub struct FileNews<'w, 's, K: FileKind> {

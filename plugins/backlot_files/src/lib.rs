@@ -21,4 +21,7 @@ pub use kind::{
 };
 pub use parse::{Problems, parse_ron, read_source};
 pub use position::{find_after, find_name, line_col, token_at};
-pub use source::{FileSource, load_error_text, read_text, register_file, register_file_source};
+pub use source::{
+    FileSource, load_error_text, read_text, register_file, register_file_source,
+    register_file_source_unwatched, register_file_unwatched,
+};

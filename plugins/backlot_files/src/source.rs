@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use bevy::asset::LoadContext;
-use bevy::asset::io::{AssetSourceBuilder, Reader};
+use bevy::asset::io::{AssetSource, AssetSourceBuilder, Reader};
 use bevy::prelude::*;
 
 use crate::error::{FileError, FileErrors};
@@ -16,6 +16,26 @@ use crate::kind::FileKind;
 /// anywhere and still be watched); returns the file's asset path and its folder as the
 /// user named it (for messages). Call before `AssetPlugin` is added, as Bevy requires.
 pub fn register_file_source(app: &mut App, source: &'static str, file: &Path) -> (String, PathBuf) {
+    register_source(app, source, file, true)
+}
+
+/// As [`register_file_source`], but Bevy does not watch the folder: something else says
+/// when the file changed and puts the new content in its asset (a render cluster, which
+/// swaps an edit in on every node at one frame number).
+pub fn register_file_source_unwatched(
+    app: &mut App,
+    source: &'static str,
+    file: &Path,
+) -> (String, PathBuf) {
+    register_source(app, source, file, false)
+}
+
+fn register_source(
+    app: &mut App,
+    source: &'static str,
+    file: &Path,
+    watch: bool,
+) -> (String, PathBuf) {
     let display_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = if display_dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -28,10 +48,16 @@ pub fn register_file_source(app: &mut App, source: &'static str, file: &Path) ->
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    app.register_asset_source(
-        source,
-        AssetSourceBuilder::platform_default(&dir.to_string_lossy(), None),
-    );
+    let dir = dir.to_string_lossy().into_owned();
+    let builder = if watch {
+        AssetSourceBuilder::platform_default(&dir, None)
+    } else {
+        // The platform's reader and writer without its watcher: with watching on, Bevy
+        // builds a source that has none as unwatched (and says nothing without a warning).
+        AssetSourceBuilder::new(AssetSource::get_default_reader(dir.clone()))
+            .with_writer(AssetSource::get_default_writer(dir))
+    };
+    app.register_asset_source(source, builder);
     (format!("{source}://{file_name}"), display_dir)
 }
 
@@ -63,6 +89,16 @@ impl<K: FileKind> FileSource<K> {
 /// Call before `AssetPlugin` is added, as Bevy requires.
 pub fn register_file<K: FileKind>(app: &mut App, file: &Path) {
     let (asset_path, display_dir) = register_file_source(app, K::SOURCE, file);
+    app.insert_resource(FileSource::<K>::new(
+        asset_path,
+        display_dir,
+        file.to_path_buf(),
+    ));
+}
+
+/// As [`register_file`], but Bevy does not watch the file ([`register_file_source_unwatched`]).
+pub fn register_file_unwatched<K: FileKind>(app: &mut App, file: &Path) {
+    let (asset_path, display_dir) = register_file_source_unwatched(app, K::SOURCE, file);
     app.insert_resource(FileSource::<K>::new(
         asset_path,
         display_dir,

@@ -13,6 +13,7 @@ pub mod backoff;
 mod cidr;
 pub mod exposure;
 mod health;
+mod health_line;
 pub mod osc;
 pub mod performer;
 pub mod router;
@@ -24,6 +25,7 @@ pub mod udp;
 pub use access::{AllowList, AllowLists, Cidr, CidrError, NetAccess, NetworkSettings, Protocol};
 pub use exposure::{Listening, NetExposure, PortProblem, PortProblems};
 pub use health::{Health, HealthReport};
+pub use health_line::{HealthLine, HealthSeverity};
 pub use performer::{
     PERFORMER_PREFIX, PerformerCounts, PerformerInbox, PerformerSample, PerformerSource,
 };

@@ -11,6 +11,9 @@ use bevy::prelude::*;
 
 use crate::{ParamError, ParamRegistry, ParamValue};
 
+mod claims;
+pub use claims::Claim;
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {

@@ -7,6 +7,7 @@
 mod address;
 pub mod addresses;
 pub mod arbiter;
+mod carry;
 mod errors;
 #[cfg(test)]
 mod finite_tests;
@@ -16,7 +17,8 @@ mod spec;
 mod value;
 
 pub use address::{ParamAddress, sanitize_segment};
-pub use arbiter::{Arbiter, Input, Source};
+pub use arbiter::{Arbiter, Claim, Input, Source};
+pub use carry::{LayersCarry, TempoCarry};
 pub use errors::ParamError;
 pub use registry::{ParamEntry, ParamRegistry};
 pub use sets::BacklotSystems;

@@ -1,7 +1,7 @@
 //! The Tracking panel (status, health, rate/jitter graph, delay and smoothing, takes) and
 //! the Lens panel (the lens curve and where the lens is now).
 
-use backlot_net::HealthReport;
+use backlot_net::{HealthReport, HealthSeverity};
 use backlot_params::ParamRegistry;
 use backlot_stage::format::LensDef;
 use backlot_ui::widgets::{apply_operator_edits, held_addresses, operator_param_editor};
@@ -28,49 +28,20 @@ fn status_color(s: TrackingStatus) -> egui::Color32 {
     }
 }
 
-/// How a receive thread is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Severity {
-    Ok,
-    /// Socket errors or handler panics: it runs, but something is wrong.
-    Warn,
-    /// The thread is gone: nothing from this tracker arrives any more.
-    Stopped,
-}
+/// What a tracker's receiver is called in its health line.
+const RECEIVER: &str = "receive thread";
 
-/// A receive thread's health as one line, as the control monitors show their listeners:
-/// what it took, its errors, and whether its thread still runs.
-fn health_line(h: &HealthReport) -> (String, Severity) {
-    let text = format!(
-        "receive thread: {} received, {} socket errors, {} handler panics{}{}",
-        h.received,
-        h.errors,
-        h.panics,
-        if h.refused > 0 {
-            format!(", {} refused", h.refused)
-        } else {
-            String::new()
-        },
-        h.last_error
-            .as_ref()
-            .map(|e| format!(" (last: {e})"))
-            .unwrap_or_default()
-    );
-    if !h.running {
-        (format!("{text} — STOPPED"), Severity::Stopped)
-    } else if h.errors > 0 || h.panics > 0 {
-        (text, Severity::Warn)
-    } else {
-        (text, Severity::Ok)
-    }
-}
-
+/// A receive thread's health, worded and coloured as the control monitors' listeners are.
 fn receiver_health(ui: &mut egui::Ui, h: &HealthReport) {
-    let (text, severity) = health_line(h);
-    match severity {
-        Severity::Stopped => ui.colored_label(egui::Color32::from_rgb(230, 80, 60), text),
-        Severity::Warn => ui.colored_label(egui::Color32::from_rgb(230, 180, 60), text),
-        Severity::Ok => ui.small(text),
+    let line = h.line(RECEIVER);
+    match line.severity {
+        HealthSeverity::Stopped => {
+            ui.colored_label(egui::Color32::from_rgb(230, 80, 60), line.text)
+        }
+        HealthSeverity::Failing => {
+            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), line.text)
+        }
+        HealthSeverity::Ok => ui.small(line.text),
     };
 }
 
@@ -266,6 +237,7 @@ fn lens_panel(ui: &mut egui::Ui, world: &mut World) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backlot_net::HealthLine;
 
     /// Draws both panels headlessly over a world with a lost camera and a table lens.
     #[test]
@@ -311,11 +283,11 @@ mod tests {
         // A packet that does not decode is the decoder's rejection, not a socket error.
         assert_eq!((after.errors, after.panics, after.last_error), (0, 0, None));
         assert_eq!(
-            health_line(&health(&app).expect("listening")),
-            (
-                "receive thread: 2 received, 0 socket errors, 0 handler panics".to_string(),
-                Severity::Ok
-            )
+            health(&app).expect("listening").line(RECEIVER),
+            HealthLine {
+                text: "receive thread: 2 received, 0 socket errors, 0 handler panics".to_string(),
+                severity: HealthSeverity::Ok,
+            }
         );
         assert_eq!(
             app.world()
@@ -323,34 +295,5 @@ mod tests {
                 .tracker_health("no such tracker"),
             None
         );
-    }
-
-    #[test]
-    fn a_stopped_or_failing_receiver_is_marked() {
-        let failing = HealthReport {
-            received: 7,
-            errors: 2,
-            running: true,
-            last_error: Some("tracking: connection refused".into()),
-            ..HealthReport::default()
-        };
-        assert_eq!(
-            health_line(&failing),
-            (
-                "receive thread: 7 received, 2 socket errors, 0 handler panics \
-                 (last: tracking: connection refused)"
-                    .to_string(),
-                Severity::Warn
-            )
-        );
-        let stopped = HealthReport {
-            panics: 1,
-            running: false,
-            ..failing
-        };
-        let (text, severity) = health_line(&stopped);
-        assert_eq!(severity, Severity::Stopped);
-        assert!(text.ends_with(" — STOPPED"), "{text}");
-        assert!(text.contains("1 handler panics"), "{text}");
     }
 }

@@ -76,6 +76,7 @@ pub(super) fn field(items: &[Item<'_>], key: &str) -> Option<usize> {
 pub(super) struct Layout<'a> {
     top: Vec<Item<'a>>,
     nodes: Vec<NodeLayout<'a>>,
+    zenoh: Vec<Item<'a>>,
     connect: Vec<usize>,
 }
 
@@ -105,11 +106,14 @@ impl<'a> Layout<'a> {
                 }
             })
             .collect();
-        let zenoh = field(&top, "zenoh").map(|at| items(src, at));
-        let connect = values(zenoh.as_deref().and_then(|z| field(z, "connect")));
+        let zenoh = field(&top, "zenoh")
+            .map(|at| items(src, at))
+            .unwrap_or_default();
+        let connect = values(field(&zenoh, "connect"));
         Self {
             top,
             nodes,
+            zenoh,
             connect,
         }
     }
@@ -133,6 +137,11 @@ impl<'a> Layout<'a> {
             .get(node)
             .and_then(|n| n.outputs.get(index).copied())
             .unwrap_or_else(|| self.node_field(node, "outputs"))
+    }
+
+    /// The value of field `key` of `zenoh: (...)`, when it is written.
+    pub fn zenoh(&self, key: &str) -> Option<usize> {
+        field(&self.zenoh, key)
     }
 
     /// The `index`-th `zenoh.connect` entry.
@@ -288,7 +297,7 @@ mod tests {
         #[test]
         fn bracket_soup_scans_without_panicking(src in "[()\\[\\]{}\"'r#/*:, a-z\n]{0,80}") {
             let layout = Layout::of(&src);
-            let _ = (layout.connect(0), layout.output(0, 2));
+            let _ = (layout.connect(0), layout.output(0, 2), layout.zenoh("lease_ms"));
         }
     }
 }

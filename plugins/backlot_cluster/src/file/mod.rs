@@ -12,7 +12,7 @@ use backlot_files::{FileErrors, FileKind};
 use bevy::reflect::TypePath;
 
 pub use parse::{check_outputs, check_paths, parse_cluster};
-pub use types::{ClusterFile, NodeDef, Role, ZenohSettings};
+pub use types::{ClusterFile, LEASE_MS, NodeDef, Role, ZenohSettings};
 
 /// Cluster files; they reference no assets.
 #[derive(TypePath, Debug, Clone, Copy)]

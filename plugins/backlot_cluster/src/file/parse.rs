@@ -6,7 +6,7 @@ use std::path::Path;
 use backlot_files::{FileErrors, Problems, parse_ron};
 
 use super::layout::Layout;
-use super::{ClusterFile, Role};
+use super::{ClusterFile, LEASE_MS, Role};
 
 /// Parses and validates cluster text; `shown` names the file in messages. What needs other
 /// files (the stage's outputs, the files named) is checked by [`check_outputs`] and
@@ -220,11 +220,46 @@ fn validate(cluster: &ClusterFile, layout: &Layout<'_>, problems: &mut Problems<
             "snapshot_every must be at least 1 (a full snapshot every N frames)".into(),
         );
     }
-    if !(1..=10_000).contains(&cluster.barrier_timeout_ms) {
+    let barrier_ok = (1..=10_000).contains(&cluster.barrier_timeout_ms);
+    if !barrier_ok {
         problems.report(
             layout.top("barrier_timeout_ms"),
             format!(
                 "barrier_timeout_ms must be 1..10000, got {}",
+                cluster.barrier_timeout_ms
+            ),
+        );
+    }
+    check_lease(cluster, layout, problems, barrier_ok);
+}
+
+/// The lease is in range and longer than the barrier timeout: a stalled node must be late
+/// (dropped from the barrier) before it can be taken for gone (its outputs taken over).
+fn check_lease(
+    cluster: &ClusterFile,
+    layout: &Layout<'_>,
+    problems: &mut Problems<'_>,
+    barrier_ok: bool,
+) {
+    let lease = cluster.zenoh.lease_ms;
+    let at = layout.zenoh("lease_ms");
+    if !LEASE_MS.contains(&lease) {
+        problems.report(
+            at.unwrap_or_else(|| layout.top("zenoh")),
+            format!(
+                "zenoh lease_ms must be {}..{}, got {lease}",
+                LEASE_MS.start(),
+                LEASE_MS.end()
+            ),
+        );
+    } else if barrier_ok && lease <= cluster.barrier_timeout_ms {
+        // Unwritten, the default lease is what is too short: point at the barrier timeout.
+        problems.report(
+            at.unwrap_or_else(|| layout.top("barrier_timeout_ms")),
+            format!(
+                "zenoh lease_ms ({lease}) must be longer than barrier_timeout_ms ({}): a \
+                 stalled node would be taken for gone, and its outputs taken over, before the \
+                 barrier drops it as late",
                 cluster.barrier_timeout_ms
             ),
         );

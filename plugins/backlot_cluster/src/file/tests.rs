@@ -120,6 +120,7 @@ fn optional_fields_take_their_defaults() {
         ),
         (60.0, 60, 100)
     );
+    assert_eq!(file.zenoh.lease_ms, 3000);
     assert_eq!(file.nodes[0].outputs, Vec::<String>::new());
     assert_eq!(
         (file.nodes[0].osc_port, file.nodes[0].oscquery_port),
@@ -330,10 +331,58 @@ fn pacing_numbers_are_in_range() {
         "barrier_timeout_ms must be 1..10000",
     );
     refused_at(&at("    barrier_timeout_ms: 10001,\n"), 7, 25, "got 10001");
-    let edges =
-        at("    frame_rate: 1000.0,\n    snapshot_every: 1,\n    barrier_timeout_ms: 10000,\n");
+    // The longest barrier timeout needs a lease longer still.
+    let edges = at(concat!(
+        "    frame_rate: 1000.0,\n",
+        "    snapshot_every: 1,\n",
+        "    barrier_timeout_ms: 10000,\n",
+        "    zenoh: (lease_ms: 60000),\n",
+    ));
     assert_eq!(problems(&edges), Vec::<String>::new());
     assert!(!problems(&at("    frame_rate: inf,\n")).is_empty());
+}
+
+#[test]
+fn the_lease_is_in_range_and_longer_than_the_barrier_timeout() {
+    let at = |tail: &str| cluster_with(&[A], tail);
+    refused_at(
+        &at("    zenoh: (lease_ms: 499),\n"),
+        7,
+        23,
+        "zenoh lease_ms must be 500..60000, got 499",
+    );
+    refused_at(&at("    zenoh: (lease_ms: 60001),\n"), 7, 23, "got 60001");
+    for edge in ["500", "60000"] {
+        let text = at(&format!("    zenoh: (connect: [], lease_ms: {edge}),\n"));
+        assert_eq!(problems(&text), Vec::<String>::new(), "{edge}");
+    }
+    // Written, the lease is pointed at; unwritten, its default (3000) is too short for the
+    // barrier timeout, which is pointed at.
+    refused_at(
+        &at("    barrier_timeout_ms: 1000,\n    zenoh: (lease_ms: 1000),\n"),
+        8,
+        23,
+        "zenoh lease_ms (1000) must be longer than barrier_timeout_ms (1000)",
+    );
+    refused_at(
+        &at("    barrier_timeout_ms: 3000,\n"),
+        7,
+        25,
+        "zenoh lease_ms (3000) must be longer than barrier_timeout_ms (3000)",
+    );
+    assert_eq!(
+        problems(&at("    barrier_timeout_ms: 2999,\n")),
+        Vec::<String>::new()
+    );
+    // A barrier timeout out of range is one problem, not two.
+    refused_at(
+        &at("    barrier_timeout_ms: 20000,\n"),
+        7,
+        25,
+        "barrier_timeout_ms must be 1..10000",
+    );
+    let file = parse_cluster(&at("    zenoh: (lease_ms: 8000),\n"), "t", None).expect("valid");
+    assert_eq!(file.zenoh.lease_ms, 8000);
 }
 
 #[test]

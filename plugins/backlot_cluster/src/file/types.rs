@@ -50,8 +50,9 @@ pub struct NodeDef {
     pub oscquery_port: Option<u16>,
 }
 
-/// How the nodes find each other beyond their `listen` endpoints.
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+/// How the nodes find each other beyond their `listen` endpoints, and how long a silent
+/// one is still taken as there.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZenohSettings {
     /// Extra peers or a Zenoh router to dial, `tcp/HOST:PORT`.
@@ -60,6 +61,30 @@ pub struct ZenohSettings {
     /// Also find peers by UDP multicast (LAN only).
     #[serde(default)]
     pub multicast_scouting: bool,
+    /// Zenoh's link lease, ms: a peer heard nothing from (not even a keep-alive) for this
+    /// long is gone. Only a machine that vanishes without closing its links waits for it
+    /// (a process that dies closes them and is gone at once); a node stalled for less is
+    /// late, not gone. In [`LEASE_MS`], and longer than `barrier_timeout_ms`.
+    #[serde(default = "default_lease_ms")]
+    pub lease_ms: u32,
+}
+
+/// The lease's range, ms: under half a second a busy machine's keep-alives would miss it;
+/// over a minute a dead machine's outputs stay dark too long.
+pub const LEASE_MS: std::ops::RangeInclusive<u32> = 500..=60_000;
+
+impl Default for ZenohSettings {
+    fn default() -> Self {
+        Self {
+            connect: Vec::new(),
+            multicast_scouting: false,
+            lease_ms: default_lease_ms(),
+        }
+    }
+}
+
+fn default_lease_ms() -> u32 {
+    3000
 }
 
 /// A whole `*.cluster.ron`.

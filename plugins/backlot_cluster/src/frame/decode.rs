@@ -2,11 +2,12 @@
 //! and against the bytes left before anything is allocated for it, nothing recurses, and
 //! every read is checked against the end of the input.
 
-use backlot_params::ParamValue;
+use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 
 use super::{
-    BodyPose, FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_FILES,
-    MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION, tag,
+    BodyPose, FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_CLAIMS,
+    MAX_FILES, MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_CLAIM_LEN, MIN_FILE_LEN, MIN_VALUE_LEN,
+    VERSION, source_tag, tag,
 };
 
 /// Reads one whole frame state; bytes after it are an error.
@@ -18,7 +19,8 @@ pub fn decode(bytes: &[u8]) -> Result<FrameState, FrameError> {
     let count = r.count(count, "values", MAX_VALUES, MIN_VALUE_LEN)?;
     let mut values = Vec::with_capacity(count);
     for _ in 0..count {
-        values.push(r.value()?);
+        let address = r.str16()?;
+        values.push((address, r.value()?));
     }
 
     let count = r.u32_as_usize()?;
@@ -28,18 +30,44 @@ pub fn decode(bytes: &[u8]) -> Result<FrameState, FrameError> {
         let name = r.str16()?;
         let translation = r.f32s()?;
         let rotation = r.f32s()?;
+        let linear_velocity = r.f32s()?;
+        let angular_velocity = r.f32s()?;
         bodies.push(BodyPose {
             name,
             translation,
             rotation,
+            linear_velocity,
+            angular_velocity,
         });
     }
+
+    let claims = if r.present()? {
+        let count = r.u32_as_usize()?;
+        let count = r.count(count, "claims", MAX_CLAIMS, MIN_CLAIM_LEN)?;
+        let mut claims = Vec::with_capacity(count);
+        for _ in 0..count {
+            claims.push(r.claim()?);
+        }
+        Some(claims)
+    } else {
+        None
+    };
+
+    let tempo = if r.present()? {
+        let bpm = r.f64()?;
+        let beats = r.f64()?;
+        Some(TempoCarry { bpm, beats })
+    } else {
+        None
+    };
 
     match r.remaining() {
         0 => Ok(FrameState {
             header,
             values,
             bodies,
+            claims,
+            tempo,
         }),
         left => Err(FrameError::TrailingBytes(left)),
     }
@@ -187,7 +215,7 @@ impl<'a> Reader<'a> {
         if count > max {
             return Err(FrameError::TooMany { what, count, max });
         }
-        // No overflow: count ≤ max ≤ MAX_VALUES and min_len is a few bytes.
+        // No overflow: count ≤ max ≤ MAX_VALUES and min_len is a few dozen bytes.
         let needed = count * min_len;
         if needed > self.remaining() {
             return Err(FrameError::Truncated {
@@ -198,8 +226,18 @@ impl<'a> Reader<'a> {
         Ok(count)
     }
 
-    fn value(&mut self) -> Result<(String, ParamValue), FrameError> {
-        let address = self.str16()?;
+    /// A presence or held byte: 0 or 1, anything else is `BadTag`.
+    fn present(&mut self) -> Result<bool, FrameError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            byte => Err(FrameError::BadTag { tag: byte, at }),
+        }
+    }
+
+    /// A value's tag and payload.
+    fn value(&mut self) -> Result<ParamValue, FrameError> {
         let at = self.pos;
         let value = match self.u8()? {
             tag::FLOAT => ParamValue::Float(self.f32()?),
@@ -218,6 +256,46 @@ impl<'a> Reader<'a> {
             tag::ENUM => ParamValue::Enum(self.str16()?),
             other => return Err(FrameError::BadTag { tag: other, at }),
         };
-        Ok((address, value))
+        Ok(value)
+    }
+
+    /// A source's tag and its name or universe.
+    fn source(&mut self) -> Result<Source, FrameError> {
+        let at = self.pos;
+        let source = match self.u8()? {
+            source_tag::SCENE => Source::Scene,
+            source_tag::CUE => Source::Cue(self.str16()?),
+            source_tag::LAYERS => Source::Layers,
+            source_tag::TRACKING => Source::Tracking(self.str16()?),
+            source_tag::OSC => Source::Osc(self.str16()?),
+            source_tag::MIDI => Source::Midi(self.str16()?),
+            source_tag::DMX => Source::Dmx(u16::from_le_bytes(self.array()?)),
+            source_tag::OPERATOR => Source::Operator,
+            source_tag::CLUSTER => Source::Cluster(self.str16()?),
+            other => return Err(FrameError::BadTag { tag: other, at }),
+        };
+        Ok(source)
+    }
+
+    fn claim(&mut self) -> Result<Claim, FrameError> {
+        let address = self.str16()?;
+        let driver = self.source()?;
+        let held = if self.present()? {
+            Some(self.value()?)
+        } else {
+            None
+        };
+        let under = if self.present()? {
+            let value = self.value()?;
+            Some((value, self.source()?))
+        } else {
+            None
+        };
+        Ok(Claim {
+            address,
+            driver,
+            held,
+            under,
+        })
     }
 }

@@ -1,17 +1,23 @@
 //! Frame state → bytes.
 
-use backlot_params::ParamValue;
+use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 
 use super::{
-    FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_FILES, MAX_MESSAGE,
-    MAX_VALUES, MIN_BODY_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION, tag,
+    FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_CLAIMS, MAX_FILES,
+    MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_CLAIM_LEN, MIN_FILE_LEN, MIN_VALUE_LEN, VERSION,
+    source_tag, tag,
 };
 
 /// The header's fixed part: magic, version, flags, cluster length, frame, scene time,
 /// primary length, epoch, file count.
 const HEADER_FIXED_LEN: usize = 4 + 1 + 1 + 1 + 8 + 8 + 1 + 4 + 1;
-/// The value and body counts.
-const COUNTS_LEN: usize = 4 + 4;
+/// The body's fixed part: the value and body counts, the claims' and the tempo's presence
+/// bytes.
+const BODY_FIXED_LEN: usize = 4 + 4 + 1 + 1;
+/// The claim count, when the claims are present.
+const CLAIM_COUNT_LEN: usize = 4;
+/// The tempo, when present: BPM and beats.
+const TEMPO_LEN: usize = 8 + 8;
 
 /// Writes a frame state. Fails, and returns no bytes, on a list over its limit, a string
 /// longer than its length prefix can say, a NaN or infinite number, or a message over
@@ -21,6 +27,11 @@ pub fn encode(state: &FrameState) -> Result<Vec<u8>, FrameError> {
     let files: u8 = count("files", header.revisions.len(), MAX_FILES)?;
     let values: u32 = count("values", state.values.len(), MAX_VALUES)?;
     let bodies: u32 = count("bodies", state.bodies.len(), MAX_BODIES)?;
+    let claims: Option<u32> = state
+        .claims
+        .as_ref()
+        .map(|claims| count("claims", claims.len(), MAX_CLAIMS))
+        .transpose()?;
     // Sized first, so that an oversized state is refused before anything is allocated.
     let len = encoded_len(state);
     if len > MAX_MESSAGE {
@@ -30,13 +41,34 @@ pub fn encode(state: &FrameState) -> Result<Vec<u8>, FrameError> {
     out.header(header, files)?;
     out.put_u32(values);
     for (address, value) in &state.values {
-        out.value(address, value)?;
+        out.str16("address", address)?;
+        out.value(value)?;
     }
     out.put_u32(bodies);
     for body in &state.bodies {
         out.str16("body name", &body.name)?;
         out.put_f32s(&body.translation)?;
         out.put_f32s(&body.rotation)?;
+        out.put_f32s(&body.linear_velocity)?;
+        out.put_f32s(&body.angular_velocity)?;
+    }
+    match (&state.claims, claims) {
+        (Some(list), Some(n)) => {
+            out.put_u8(1);
+            out.put_u32(n);
+            for claim in list {
+                out.claim(claim)?;
+            }
+        }
+        _ => out.put_u8(0),
+    }
+    match state.tempo {
+        Some(TempoCarry { bpm, beats }) => {
+            out.put_u8(1);
+            out.put_f64(bpm)?;
+            out.put_f64(beats)?;
+        }
+        None => out.put_u8(0),
     }
     debug_assert_eq!(out.0.len(), len, "encoded_len agrees with what is written");
     Ok(out.0)
@@ -71,13 +103,19 @@ fn encoded_len(state: &FrameState) -> usize {
         .iter()
         .map(|body| MIN_BODY_LEN + body.name.len())
         .sum();
+    let claims: usize = state.claims.as_ref().map_or(0, |claims| {
+        CLAIM_COUNT_LEN + claims.iter().map(claim_len).sum::<usize>()
+    });
+    let tempo = if state.tempo.is_some() { TEMPO_LEN } else { 0 };
     HEADER_FIXED_LEN
         + header.cluster.len()
         + header.primary.len()
         + files
-        + COUNTS_LEN
+        + BODY_FIXED_LEN
         + values
         + bodies
+        + claims
+        + tempo
 }
 
 /// The bytes after a value's tag.
@@ -89,6 +127,28 @@ fn payload_len(value: &ParamValue) -> usize {
         ParamValue::Trigger => 0,
         ParamValue::Enum(name) => 2 + name.len(),
     }
+}
+
+/// The bytes after a source's tag.
+fn source_payload_len(source: &Source) -> usize {
+    match source {
+        Source::Scene | Source::Layers | Source::Operator => 0,
+        Source::Dmx(_) => 2,
+        Source::Cue(name)
+        | Source::Tracking(name)
+        | Source::Osc(name)
+        | Source::Midi(name)
+        | Source::Cluster(name) => 2 + name.len(),
+    }
+}
+
+fn claim_len(claim: &Claim) -> usize {
+    let held = claim.held.as_ref().map_or(0, |v| 1 + payload_len(v));
+    let under = claim
+        .under
+        .as_ref()
+        .map_or(0, |(v, s)| 1 + payload_len(v) + 1 + source_payload_len(s));
+    MIN_CLAIM_LEN + claim.address.len() + source_payload_len(&claim.driver) + held + under
 }
 
 /// The message being written.
@@ -112,8 +172,8 @@ impl Writer {
         Ok(())
     }
 
-    fn value(&mut self, address: &str, value: &ParamValue) -> Result<(), FrameError> {
-        self.str16("address", address)?;
+    /// A value's tag and payload.
+    fn value(&mut self, value: &ParamValue) -> Result<(), FrameError> {
         match value {
             ParamValue::Float(v) => {
                 self.put_u8(tag::FLOAT);
@@ -140,6 +200,51 @@ impl Writer {
                 self.put_u8(tag::ENUM);
                 self.str16("enum name", name)?;
             }
+        }
+        Ok(())
+    }
+
+    /// A source's tag and, for those with one, its name or universe.
+    fn source(&mut self, source: &Source) -> Result<(), FrameError> {
+        let (code, name) = match source {
+            Source::Scene => (source_tag::SCENE, None),
+            Source::Cue(name) => (source_tag::CUE, Some(name)),
+            Source::Layers => (source_tag::LAYERS, None),
+            Source::Tracking(name) => (source_tag::TRACKING, Some(name)),
+            Source::Osc(name) => (source_tag::OSC, Some(name)),
+            Source::Midi(name) => (source_tag::MIDI, Some(name)),
+            Source::Dmx(universe) => {
+                self.put_u8(source_tag::DMX);
+                self.put_bytes(&universe.to_le_bytes());
+                return Ok(());
+            }
+            Source::Operator => (source_tag::OPERATOR, None),
+            Source::Cluster(name) => (source_tag::CLUSTER, Some(name)),
+        };
+        self.put_u8(code);
+        match name {
+            Some(name) => self.str16("source name", name),
+            None => Ok(()),
+        }
+    }
+
+    fn claim(&mut self, claim: &Claim) -> Result<(), FrameError> {
+        self.str16("address", &claim.address)?;
+        self.source(&claim.driver)?;
+        match &claim.held {
+            Some(value) => {
+                self.put_u8(1);
+                self.value(value)?;
+            }
+            None => self.put_u8(0),
+        }
+        match &claim.under {
+            Some((value, source)) => {
+                self.put_u8(1);
+                self.value(value)?;
+                self.source(source)?;
+            }
+            None => self.put_u8(0),
         }
         Ok(())
     }

@@ -19,12 +19,15 @@ pub enum FrameError {
     #[error("not a frame state (magic is not BLCF)")]
     BadMagic,
     /// A version this build does not read.
-    #[error("frame state version {0} is not supported (this build reads version 1)")]
+    #[error(
+        "frame state version {0} is not supported (this build reads version {current})",
+        current = super::VERSION
+    )]
     UnsupportedVersion(u8),
     /// The message is longer than `MAX_MESSAGE` bytes.
     #[error("frame state is {0} bytes; the most is 16 MiB")]
     TooLarge(usize),
-    /// A list is longer than its limit (`files`, `values` or `bodies`).
+    /// A list is longer than its limit (`files`, `values`, `bodies` or `claims`).
     #[error("frame state has {count} {what}; the most is {max}")]
     TooMany {
         /// Which list.
@@ -40,7 +43,8 @@ pub enum FrameError {
         /// Where the string's bytes start.
         at: usize,
     },
-    /// An unknown value tag, or a bool byte that is neither 0 nor 1 (`tag` is the byte).
+    /// An unknown value or source tag, or a bool, presence or held byte that is neither 0
+    /// nor 1 (`tag` is the byte).
     #[error("frame state has an unknown tag {tag} at offset {at}")]
     BadTag {
         /// The byte found.
@@ -58,12 +62,12 @@ pub enum FrameError {
     #[error("{what} is {len} bytes, longer than a frame state can carry")]
     StringTooLong {
         /// Which string: `cluster`, `primary`, `file kind`, `address`, `body name`,
-        /// `enum name`.
+        /// `enum name`, `source name`.
         what: &'static str,
         /// Its length in bytes.
         len: usize,
     },
-    /// Bytes left over after the last body.
+    /// Bytes left over after the end (the tempo section).
     #[error("frame state has {0} bytes after its end")]
     TrailingBytes(usize),
 }

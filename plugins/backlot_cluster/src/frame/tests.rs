@@ -1,16 +1,17 @@
 //! Frame state codec: the documented test vector, round trips, truncation, limits, bad
-//! bytes, FNV-1a.
+//! bytes, FNV-1a. The sections a backup takes over with (velocities, claims, tempo) have
+//! their own vector and cases in `handover_tests.rs`; the properties here cover them too.
 
-use backlot_params::ParamValue;
+use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 use proptest::prelude::*;
 
 use super::*;
 
-/// The test vector of `docs/cluster.md` ("Test vector"), exactly as printed there.
+/// `docs/cluster.md`, "Test vector 1", exactly as printed there.
 const VECTOR_HEX: &str = "
-    424c43460100056c6f63616c2a00000000000000666666666666e63f01610100
+    424c43460200056c6f63616c2a00000000000000666666666666e63f01610100
     000001057363656e65efcdab89674523010100000012002f7363656e652f666f
-    672f64656e73697479000000803e00000000
+    672f64656e73697479000000803e000000000000
 ";
 /// Where the vector's header ends and its parts are.
 const VECTOR_HEADER_LEN: usize = 49;
@@ -45,6 +46,8 @@ fn small_state() -> FrameState {
         },
         values: vec![("/scene/fog/density".into(), ParamValue::Float(0.25))],
         bodies: vec![],
+        claims: None,
+        tempo: None,
     }
 }
 
@@ -64,7 +67,7 @@ fn header_then(rest: &[u8]) -> Vec<u8> {
 fn test_vector_byte_for_byte() {
     let mut want: Vec<u8> = Vec::new();
     want.extend_from_slice(b"BLCF"); // magic
-    want.extend_from_slice(&[1, 0]); // version 1, flags: a delta
+    want.extend_from_slice(&[2, 0]); // version 2, flags: a delta
     want.extend_from_slice(b"\x05local"); // cluster
     want.extend_from_slice(&[42, 0, 0, 0, 0, 0, 0, 0]); // frame
     want.extend_from_slice(&[0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0xe6, 0x3f]); // 0.7 s
@@ -80,6 +83,8 @@ fn test_vector_byte_for_byte() {
     want.push(0); // float
     want.extend_from_slice(&[0x00, 0x00, 0x80, 0x3e]); // 0.25
     want.extend_from_slice(&[0, 0, 0, 0]); // no bodies
+    want.push(0); // claims unchanged
+    want.push(0); // no tempo
 
     assert_eq!(
         hex(VECTOR_HEX),
@@ -143,6 +148,8 @@ fn every_value_kind_and_bodies_round_trip() {
         name: "crate_01".into(),
         translation: [1.0, 2.0, 3.0],
         rotation: [0.0, 0.0, 0.0, 1.0],
+        linear_velocity: [0.5, -9.81, 0.0],
+        angular_velocity: [0.0, 3.0, -0.25],
     }];
     let bytes = encode(&state).expect("encodes");
     assert_eq!(decode(&bytes), Ok(state));
@@ -165,7 +172,9 @@ fn bad_magic_version_tag_utf8_and_trailing_bytes() {
     assert_eq!(patched(0, b'X'), Err(FrameError::BadMagic));
     assert_eq!(decode(b"BX"), Err(FrameError::BadMagic));
     assert!(matches!(decode(b"BL"), Err(FrameError::Truncated { .. })));
-    assert_eq!(patched(4, 2), Err(FrameError::UnsupportedVersion(2)));
+    // Version 1 (no velocities, claims or tempo) is not read any more.
+    assert_eq!(patched(4, 1), Err(FrameError::UnsupportedVersion(1)));
+    assert_eq!(patched(4, 3), Err(FrameError::UnsupportedVersion(3)));
     assert_eq!(
         patched(VECTOR_TAG_AT, 7),
         Err(FrameError::BadTag {
@@ -245,8 +254,14 @@ fn non_finite_numbers_are_refused_both_ways() {
         name: "b".into(),
         translation: [0.0; 3],
         rotation: [0.0, 0.0, 0.0, f32::INFINITY],
+        linear_velocity: [0.0; 3],
+        angular_velocity: [0.0; 3],
     }];
     assert_eq!(encode(&state), Err(FrameError::NotFinite { at: 84 }));
+    // Its linear velocity's y, three numbers on.
+    state.bodies[0].rotation[3] = 1.0;
+    state.bodies[0].linear_velocity[1] = f32::NAN;
+    assert_eq!(encode(&state), Err(FrameError::NotFinite { at: 84 + 4 + 4 }));
 }
 
 #[test]
@@ -374,6 +389,8 @@ fn counts_over_their_limit_are_refused_before_allocating() {
         name: String::new(),
         translation: [0.0; 3],
         rotation: [0.0, 0.0, 0.0, 1.0],
+        linear_velocity: [0.0; 3],
+        angular_velocity: [0.0; 3],
     };
     let mut state = small_state();
     state.bodies = vec![body; MAX_BODIES + 1];
@@ -401,10 +418,13 @@ fn messages_over_16_mib_are_refused() {
             name: "n".repeat(60_000),
             translation: [0.0; 3],
             rotation: [0.0, 0.0, 0.0, 1.0],
+            linear_velocity: [0.0; 3],
+            angular_velocity: [0.0; 3],
         };
         300
     ];
-    let header_and_counts = VECTOR_HEADER_LEN + 4 + 4;
+    // Two counts and two presence bytes (no claims, no tempo).
+    let header_and_counts = VECTOR_HEADER_LEN + 4 + 4 + 1 + 1;
     assert_eq!(
         encode(&state),
         Err(FrameError::TooLarge(
@@ -459,26 +479,69 @@ fn header() -> impl Strategy<Value = FrameHeader> {
         )
 }
 
-fn frame_state() -> impl Strategy<Value = FrameState> {
-    let body = (
+fn source() -> impl Strategy<Value = Source> {
+    prop_oneof![
+        Just(Source::Scene),
+        ".{0,12}".prop_map(Source::Cue),
+        Just(Source::Layers),
+        ".{0,12}".prop_map(Source::Tracking),
+        ".{0,12}".prop_map(Source::Osc),
+        ".{0,12}".prop_map(Source::Midi),
+        any::<u16>().prop_map(Source::Dmx),
+        Just(Source::Operator),
+        ".{0,12}".prop_map(Source::Cluster),
+    ]
+}
+
+fn claim() -> impl Strategy<Value = Claim> {
+    (
+        ".{0,30}",
+        source(),
+        prop::option::of(param_value()),
+        prop::option::of((param_value(), source())),
+    )
+        .prop_map(|(address, driver, held, under)| Claim {
+            address,
+            driver,
+            held,
+            under,
+        })
+}
+
+fn body() -> impl Strategy<Value = BodyPose> {
+    (
         ".{0,20}",
         prop::array::uniform3(finite_f32()),
         prop::array::uniform4(finite_f32()),
+        prop::array::uniform3(finite_f32()),
+        prop::array::uniform3(finite_f32()),
     )
-        .prop_map(|(name, translation, rotation)| BodyPose {
-            name,
-            translation,
-            rotation,
-        });
+        .prop_map(
+            |(name, translation, rotation, linear_velocity, angular_velocity)| BodyPose {
+                name,
+                translation,
+                rotation,
+                linear_velocity,
+                angular_velocity,
+            },
+        )
+}
+
+fn frame_state() -> impl Strategy<Value = FrameState> {
+    let tempo = (finite_f64(), finite_f64()).prop_map(|(bpm, beats)| TempoCarry { bpm, beats });
     (
         header(),
         prop::collection::vec((".{0,40}", param_value()), 0..8),
-        prop::collection::vec(body, 0..4),
+        prop::collection::vec(body(), 0..4),
+        prop::option::of(prop::collection::vec(claim(), 0..4)),
+        prop::option::of(tempo),
     )
-        .prop_map(|(header, values, bodies)| FrameState {
+        .prop_map(|(header, values, bodies, claims, tempo)| FrameState {
             header,
             values,
             bodies,
+            claims,
+            tempo,
         })
 }
 
@@ -527,7 +590,8 @@ proptest! {
     /// Past the magic and version, so that the header and body readers see the noise.
     #[test]
     fn arbitrary_bodies_never_panic(tail in prop::collection::vec(any::<u8>(), 0..512)) {
-        let mut bytes = b"BLCF\x01".to_vec();
+        let mut bytes = MAGIC.to_vec();
+        bytes.push(VERSION);
         bytes.extend_from_slice(&tail);
         if let Ok(state) = decode(&bytes) {
             accepted_round_trips(&state)?;

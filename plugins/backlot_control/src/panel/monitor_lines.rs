@@ -1,6 +1,7 @@
 //! What the monitors are made of: recent lines, per-sender counts, a protocol's inbox queue,
 //! the sender table, and one health line per listener.
 
+use backlot_net::HealthSeverity;
 use bevy_egui::egui;
 
 use crate::inbox::{
@@ -91,30 +92,15 @@ pub(super) fn listener_health(
     listeners: &[(String, backlot_net::HealthReport)],
 ) {
     for (name, h) in listeners {
-        let text = format!(
-            "{name}: {} received, {} socket errors, {} handler panics{}{}",
-            h.received,
-            h.errors,
-            h.panics,
-            if h.refused > 0 {
-                format!(", {} refused", h.refused)
-            } else {
-                String::new()
-            },
-            h.last_error
-                .as_ref()
-                .map(|e| format!(" (last: {e})"))
-                .unwrap_or_default()
-        );
-        if !h.running {
-            ui.colored_label(
-                egui::Color32::from_rgb(230, 80, 60),
-                format!("{text} — STOPPED"),
-            );
-        } else if h.errors + h.panics > 0 {
-            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), text);
-        } else {
-            ui.label(text);
-        }
+        let line = h.line(name);
+        match line.severity {
+            HealthSeverity::Stopped => {
+                ui.colored_label(egui::Color32::from_rgb(230, 80, 60), line.text)
+            }
+            HealthSeverity::Failing => {
+                ui.colored_label(egui::Color32::from_rgb(230, 180, 60), line.text)
+            }
+            HealthSeverity::Ok => ui.label(line.text),
+        };
     }
 }

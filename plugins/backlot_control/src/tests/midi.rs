@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use backlot_params::ParamValue;
 use bevy::prelude::*;
 
-use super::{MAP, app_with, get, midi_in, until};
+use super::learn_file::{app_on_file, assert_save_refused, temp_dir, wait_saved};
+use super::{MAP, app_with, get, midi_in};
 use crate::inbox::MidiIn;
 use crate::{Arbiter, ControlMap, ControlRuntime};
 
@@ -141,16 +142,8 @@ fn nrpn_program_change_and_time_code() {
 
 #[test]
 fn learn_writes_the_map_file_atomically() {
-    let dir = std::env::temp_dir().join(format!("backlot-learn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join("learn.map.ron");
-    std::fs::write(&path, MAP).expect("write");
-    let mut app = app_with(MAP, None);
-    app.world_mut().insert_resource(crate::MapSource::new(
-        String::new(),
-        dir.clone(),
-        path.clone(),
-    ));
+    let dir = temp_dir("midi-atomic");
+    let (mut app, path) = app_on_file(MAP, &dir, MAP);
     app.world_mut()
         .resource_mut::<crate::midi::MidiEngine>()
         .learn = Some("/scene/lights/key/enabled".into());
@@ -187,40 +180,15 @@ fn learn(app: &mut App, target: &str, bytes: &[u8]) {
     app.update();
 }
 
-/// Runs frames until no save of learned bindings is under way.
-pub(super) fn wait_saved(app: &mut App) {
-    until(app, |a| !a.world().resource::<ControlMap>().saving());
-}
-
 #[test]
 fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
-    let dir = std::env::temp_dir().join(format!("backlot-learn-broken-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join("learn.map.ron");
+    let dir = temp_dir("midi-broken");
     // The user's edit in progress: a misspelt field.
     let broken = MAP.replace("(address: \"/fader/1\"", "(adress: \"/fader/1\"");
-    std::fs::write(&path, &broken).expect("write");
-    let mut app = app_with(MAP, None);
-    app.world_mut().insert_resource(crate::MapSource::new(
-        String::new(),
-        dir.clone(),
-        path.clone(),
-    ));
+    let (mut app, path) = app_on_file(MAP, &dir, &broken);
     learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 21, 64]);
-    wait_saved(&mut app);
-    assert_eq!(
-        std::fs::read_to_string(&path).expect("read"),
-        broken,
-        "the file is untouched, byte for byte"
-    );
+    assert_save_refused(&mut app, &path, &broken);
     let map = app.world().resource::<ControlMap>();
-    let e = map.save_error.as_deref().expect("the refusal is shown");
-    assert!(
-        e.contains(&format!("map file has errors at {}:", path.display()))
-            && e.contains("fix it before saving learned bindings"),
-        "{e}"
-    );
     assert!(
         map.file
             .midi
@@ -264,17 +232,8 @@ fn learn_never_overwrites_a_broken_map_file_and_saves_once_it_is_fixed() {
 
 #[test]
 fn learns_in_a_row_are_saved_in_order_and_the_newest_binding_wins() {
-    let dir = std::env::temp_dir().join(format!("backlot-learn-row-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join("learn.map.ron");
-    std::fs::write(&path, MAP).expect("write");
-    let mut app = app_with(MAP, None);
-    app.world_mut().insert_resource(crate::MapSource::new(
-        String::new(),
-        dir.clone(),
-        path.clone(),
-    ));
+    let dir = temp_dir("midi-row");
+    let (mut app, path) = app_on_file(MAP, &dir, MAP);
     // Three learns in three frames, without waiting for any save: the second and third
     // come while the first is (most likely) still being written.
     learn(&mut app, "/scene/lights/fill/intensity", &[0xB3, 21, 64]);

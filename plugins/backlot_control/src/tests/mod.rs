@@ -7,6 +7,7 @@ mod arbitration;
 mod dmx;
 mod dmx_net;
 mod inbox;
+mod learn_file;
 mod midi;
 mod osc;
 mod osc_learn;

@@ -2,13 +2,11 @@
 //! into the map file as a MIDI-learned binding is; refusals (unknown target, the default
 //! read-only `/control/`), expiry, and a map file that does not parse.
 
-use std::path::{Path, PathBuf};
-
 use backlot_params::ParamValue;
 use bevy::prelude::*;
 use rosc::OscType;
 
-use super::midi::wait_saved;
+use super::learn_file::{app_on_file, assert_save_refused, temp_dir, wait_saved};
 use super::{MAP, app_with, get, osc, port, send, until};
 use crate::format::{OscBinding, parse_map_file};
 use crate::inbox::LogKind;
@@ -26,26 +24,6 @@ fn open_map() -> String {
     );
     assert_ne!(open, MAP, "MAP's layout changed");
     open
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("backlot-osc-learn-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
-}
-
-/// `map` in force, its file in `dir` holding `text`.
-fn app_on_file(map: &str, dir: &Path, text: &str) -> (App, PathBuf) {
-    let path = dir.join("learn.map.ron");
-    std::fs::write(&path, text).expect("write");
-    let mut app = app_with(map, None);
-    app.world_mut().insert_resource(crate::MapSource::new(
-        String::new(),
-        dir.to_path_buf(),
-        path.clone(),
-    ));
-    (app, path)
 }
 
 fn osc_port(app: &App) -> u16 {
@@ -92,7 +70,7 @@ fn bound(app: &App, address: &str) -> Option<OscBinding> {
 
 #[test]
 fn the_next_new_address_is_bound_in_force_and_saved_into_the_file() {
-    let dir = temp_dir("bind");
+    let dir = temp_dir("osc-bind");
     let open = open_map();
     let text = format!("// mine\n{open}");
     let (mut app, path) = app_on_file(&open, &dir, &text);
@@ -186,7 +164,7 @@ fn an_armed_learn_expires() {
 
 #[test]
 fn a_learn_over_a_broken_map_file_stays_in_force_and_pending_until_a_good_load() {
-    let dir = temp_dir("broken");
+    let dir = temp_dir("osc-broken");
     let open = open_map();
     // The user's edit in progress: a misspelt field.
     let broken = open.replace("(address: \"/fader/1\"", "(adress: \"/fader/1\"");
@@ -196,20 +174,9 @@ fn a_learn_over_a_broken_map_file_stays_in_force_and_pending_until_a_good_load()
     until(&mut app, |a| learning(a).is_some());
     send(osc_port(&app), &osc(FADER, vec![OscType::Float(0.25)]));
     until(&mut app, |a| bound(a, FADER).is_some());
-    wait_saved(&mut app);
-    assert_eq!(
-        std::fs::read_to_string(&path).expect("read"),
-        broken,
-        "the file is untouched, byte for byte"
-    );
+    assert_save_refused(&mut app, &path, &broken);
     {
         let map = app.world().resource::<ControlMap>();
-        let e = map.save_error.as_deref().expect("the refusal is shown");
-        assert!(
-            e.contains(&format!("map file has errors at {}:", path.display()))
-                && e.contains("fix it before saving learned bindings"),
-            "{e}"
-        );
         assert_eq!(map.pending.osc.len(), 1, "the binding waits to be saved");
         assert!(map.pending.midi.is_empty());
     }
