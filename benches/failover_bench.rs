@@ -56,9 +56,26 @@ fn spawn(binary: &Path, cluster: &Path, node: &str, dir: &Path) -> Result<Node, 
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let child = Command::new(binary)
         .current_dir(repo())
-        .args(["run", "--headless", "--no-render", "--no-layers", "--no-mdns"])
-        .args(["--scene", "scenes/neon_club.scene.ron", "--watchdog-ms", "0"])
-        .args(["--no-log-file", "--osc-tcp-port", "0", "--oscquery-port", "0"])
+        .args([
+            "run",
+            "--headless",
+            "--no-render",
+            "--no-layers",
+            "--no-mdns",
+        ])
+        .args([
+            "--scene",
+            "scenes/neon_club.scene.ron",
+            "--watchdog-ms",
+            "0",
+        ])
+        .args([
+            "--no-log-file",
+            "--osc-tcp-port",
+            "0",
+            "--oscquery-port",
+            "0",
+        ])
         .args(["--artnet-port", "0", "--sacn-port", "0"])
         .arg("--cluster")
         .arg(cluster)
@@ -120,8 +137,16 @@ fn round(binary: &Path, dir: &Path, i: usize) -> Result<u64, String> {
     std::thread::sleep(Duration::from_secs(2));
     let _ = a.child.kill();
     let _ = a.child.wait();
-    let log = wait_log(&c, Duration::from_secs(20), |l| l.contains("is primary now"))
-        .ok_or_else(|| format!("no failover at c within 20 s:\nc:\n{}\nb:\n{}", c.log(), b.log()))?;
+    let log = wait_log(&c, Duration::from_secs(20), |l| {
+        l.contains("is primary now")
+    })
+    .ok_or_else(|| {
+        format!(
+            "no failover at c within 20 s:\nc:\n{}\nb:\n{}",
+            c.log(),
+            b.log()
+        )
+    })?;
     gap_of(&log).ok_or_else(|| format!("no gap in c's failover line:\n{log}"))
 }
 
@@ -145,7 +170,9 @@ fn main() {
         eprintln!("failover_bench: {}: {e}", dir.display());
         std::process::exit(2);
     }
-    println!("Failover: kill -9 of the primary, {kills} rounds, gap at the render node (60 Hz frames)");
+    println!(
+        "Failover: kill -9 of the primary, {kills} rounds, gap at the render node (60 Hz frames)"
+    );
     let mut gaps = Vec::new();
     let mut failed = 0;
     for i in 0..kills {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
 use backlot_cluster::{ClusterNode, Role};
+use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
 use backlot_files::{FileKind, register_file, register_file_unwatched};
 use backlot_layers::signals::TempoClock;
 use backlot_layers::{LayersKind, LayersPlugin, LayersState};

@@ -43,7 +43,8 @@ fn drops_of(log: &str, node: &str) -> usize {
 
 /// Re-admissions of `node` to the barrier in `log`.
 fn rejoins_of(log: &str, node: &str) -> usize {
-    log.matches(&format!("node `{node}` caught up at frame")).count()
+    log.matches(&format!("node `{node}` caught up at frame"))
+        .count()
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub mod file_sync;
 pub mod follow;
 pub mod frame;
 pub mod keys;
+pub mod live_edit;
+#[cfg(test)]
+mod live_edit_tests;
 pub mod lock;
 pub mod lockstep;
 pub mod mailbox;
@@ -21,9 +24,6 @@ pub mod node_status;
 mod panel;
 pub mod params;
 pub mod publish;
-pub mod live_edit;
-#[cfg(test)]
-mod live_edit_tests;
 pub mod reload;
 mod reports;
 pub mod revisions;

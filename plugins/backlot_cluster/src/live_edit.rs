@@ -93,12 +93,18 @@ pub fn diff(running: &ClusterFile, edited: &ClusterFile) -> FileChanges {
         ("name", running.name != edited.name),
         ("stage", running.stage != edited.stage),
         ("scene", running.scene != edited.scene),
-        ("zenoh.connect", running.zenoh.connect != edited.zenoh.connect),
+        (
+            "zenoh.connect",
+            running.zenoh.connect != edited.zenoh.connect,
+        ),
         (
             "zenoh.multicast_scouting",
             running.zenoh.multicast_scouting != edited.zenoh.multicast_scouting,
         ),
-        ("zenoh.lease_ms", running.zenoh.lease_ms != edited.zenoh.lease_ms),
+        (
+            "zenoh.lease_ms",
+            running.zenoh.lease_ms != edited.zenoh.lease_ms,
+        ),
     ];
     for (what, changed) in whole {
         if changed {
@@ -112,7 +118,11 @@ pub fn diff(running: &ClusterFile, edited: &ClusterFile) -> FileChanges {
         .filter(|n| running.node(&n.name).is_none())
         .map(|n| n.name.as_str())
         .collect();
-    for old in running.nodes.iter().filter(|n| edited.node(&n.name).is_none()) {
+    for old in running
+        .nodes
+        .iter()
+        .filter(|n| edited.node(&n.name).is_none())
+    {
         // A new name on the same endpoint is the same machine renamed.
         let renamed = added
             .iter()

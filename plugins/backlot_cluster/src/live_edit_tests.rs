@@ -90,19 +90,16 @@ fn pacing_is_live() {
 #[test]
 fn cluster_wide_settings_restart_every_node() {
     let lease = ("    nodes", "    zenoh: (lease_ms: 5000),\n    nodes");
-    assert_eq!(
-        restarts(&[lease]),
-        [restart("zenoh.lease_ms", EVERYONE)]
-    );
+    assert_eq!(restarts(&[lease]), [restart("zenoh.lease_ms", EVERYONE)]);
     let connect = (
         "    nodes",
         "    zenoh: (connect: [\"tcp/router.local:7447\"]),\n    nodes",
     );
-    assert_eq!(
-        restarts(&[connect]),
-        [restart("zenoh.connect", EVERYONE)]
+    assert_eq!(restarts(&[connect]), [restart("zenoh.connect", EVERYONE)]);
+    let scouting = (
+        "    nodes",
+        "    zenoh: (multicast_scouting: true),\n    nodes",
     );
-    let scouting = ("    nodes", "    zenoh: (multicast_scouting: true),\n    nodes");
     assert_eq!(
         restarts(&[scouting]),
         [restart("zenoh.multicast_scouting", EVERYONE)]
@@ -194,10 +191,7 @@ fn an_edit_applies_what_is_live_and_holds_the_rest_until_undone() {
     assert_eq!(state.barrier.timeout(), Duration::from_millis(250));
     // The lease is the running session's: not applied, shown as waiting for restarts.
     assert_eq!(node.file.zenoh.lease_ms, 3000);
-    assert_eq!(
-        state.restart_needed,
-        [restart("zenoh.lease_ms", EVERYONE)]
-    );
+    assert_eq!(state.restart_needed, [restart("zenoh.lease_ms", EVERYONE)]);
     // The same edit again: nothing new to apply or say.
     assert_eq!(
         take_edit(&mut node, &mut state, &both),
@@ -314,7 +308,9 @@ fn a_node_follows_its_cluster_file_and_keeps_the_last_good_one() {
         "    frame_rate: 30.0,\n    barrier_timeout_ms: 250,\n    zenoh: (lease_ms: 5000),\n",
         ", osc_port: Some(9100)",
     );
-    update_until(&mut app, "the edit", |w| node(w).file.barrier_timeout_ms == 250);
+    update_until(&mut app, "the edit", |w| {
+        node(w).file.barrier_timeout_ms == 250
+    });
     let world = app.world();
     assert_eq!(node(world).file.frame_rate, 30.0);
     assert_eq!(state(world).barrier.timeout(), Duration::from_millis(250));

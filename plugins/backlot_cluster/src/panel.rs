@@ -74,7 +74,11 @@ fn cluster_panel(ui: &mut egui::Ui, world: &mut World) {
         );
     }
     if !state.restart_needed.is_empty() {
-        let said: Vec<String> = state.restart_needed.iter().map(ToString::to_string).collect();
+        let said: Vec<String> = state
+            .restart_needed
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         ui.colored_label(AMBER, format!("restart needed: {}", said.join("; ")));
     }
     ui.label(format!(

@@ -111,6 +111,18 @@ pub fn snapshot(
     }
 }
 
+/// The dynamic bodies the primary publishes: name, pose and (when simulated) velocity.
+type PublishedBodies<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static Name,
+        Ref<'static, Transform>,
+        Option<Ref<'static, Velocity>>,
+    ),
+    With<PhysicsBody>,
+>;
+
 /// Publishes this frame's state (primary only).
 #[allow(clippy::too_many_arguments)] // one system: each argument is a resource it reads
 pub(crate) fn publish_frame(
@@ -118,7 +130,7 @@ pub(crate) fn publish_frame(
     link: Res<ClusterLink>,
     registry: Res<ParamRegistry>,
     time: Res<Time<Virtual>>,
-    bodies: Query<(&Name, Ref<Transform>, Option<Ref<Velocity>>), With<PhysicsBody>>,
+    bodies: PublishedBodies,
     revisions: Res<Revisions>,
     arbiter: Res<Arbiter>,
     carry: Res<LayersCarry>,

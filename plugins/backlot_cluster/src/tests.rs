@@ -249,16 +249,20 @@ fn a_backup_takes_over_with_the_operators_hold_and_the_bodies_in_motion() {
 
     // The backup shows the primary's value and body, holds the claim for later, and does
     // not simulate.
-    until(&mut [&mut a, &mut b], "the hold and the body at the backup", |apps| {
-        let b = &*apps[1];
-        fog(b) == 0.8
-            && velocity(b, body_b) == Some(moving)
-            && b.world()
-                .resource::<Handover>()
-                .claims
-                .iter()
-                .any(|c| c.address == FOG && c.held == Some(ParamValue::Float(0.8)))
-    });
+    until(
+        &mut [&mut a, &mut b],
+        "the hold and the body at the backup",
+        |apps| {
+            let b = &*apps[1];
+            fog(b) == 0.8
+                && velocity(b, body_b) == Some(moving)
+                && b.world()
+                    .resource::<Handover>()
+                    .claims
+                    .iter()
+                    .any(|c| c.address == FOG && c.held == Some(ParamValue::Float(0.8)))
+        },
+    );
     assert!(!physics_on(&b, physics_b), "a backup's physics waits");
     assert!(
         !b.world().resource::<Arbiter>().held(FOG),
@@ -278,7 +282,10 @@ fn a_backup_takes_over_with_the_operators_hold_and_the_bodies_in_motion() {
 
     // The operator's value is still held there, above the layers.
     assert!(b.world().resource::<Arbiter>().held(FOG));
-    assert_eq!(b.world().resource::<Arbiter>().driver(FOG), Source::Operator);
+    assert_eq!(
+        b.world().resource::<Arbiter>().driver(FOG),
+        Source::Operator
+    );
     arbiter(&mut b).push(Input {
         address: FOG.into(),
         value: ParamValue::Float(0.1),

@@ -141,8 +141,7 @@ mod tests {
         assert_eq!(
             h.line("artnet"),
             HealthLine {
-                text: "artnet: 0 received, 0 socket errors, 0 handler panics — STOPPED"
-                    .to_string(),
+                text: "artnet: 0 received, 0 socket errors, 0 handler panics — STOPPED".to_string(),
                 severity: HealthSeverity::Stopped,
             }
         );

@@ -140,6 +140,8 @@ fn apply(app: &mut App, frame: u64) {
         },
         values: vec![],
         bodies: vec![],
+        claims: None,
+        tempo: None,
     }];
     app.update();
     app.world_mut().resource_mut::<Incoming>().states.clear();

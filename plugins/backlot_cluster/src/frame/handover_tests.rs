@@ -118,7 +118,11 @@ fn test_vector_2_byte_for_byte() {
     want.extend_from_slice(&120.0f64.to_le_bytes());
     want.extend_from_slice(&8.5f64.to_le_bytes());
 
-    assert_eq!(hex(VECTOR_HEX), want, "the documented hex is the same vector");
+    assert_eq!(
+        hex(VECTOR_HEX),
+        want,
+        "the documented hex is the same vector"
+    );
     assert_eq!(encode(&handover_state()), Ok(want.clone()));
     assert_eq!(decode(&want), Ok(handover_state()));
 }
@@ -144,7 +148,9 @@ fn every_source_kind_round_trips() {
             .map(|(i, source)| Claim {
                 address: format!("/p/{i}"),
                 driver: source.clone(),
-                held: i.is_multiple_of(2).then(|| ParamValue::Enum("Überblendung".into())),
+                held: i
+                    .is_multiple_of(2)
+                    .then(|| ParamValue::Enum("Überblendung".into())),
                 under: Some((ParamValue::Color([1.0, 0.5, 0.0]), source.clone())),
             })
             .collect(),
@@ -220,16 +226,17 @@ fn non_finite_velocities_and_tempo_are_refused_both_ways() {
     state.bodies[0].angular_velocity[2] = f32::NEG_INFINITY;
     assert_eq!(
         encode(&state),
-        Err(FrameError::NotFinite {
-            at: CLAIMS_AT - 4
-        })
+        Err(FrameError::NotFinite { at: CLAIMS_AT - 4 })
     );
     let mut state = handover_state();
     state.tempo = Some(TempoCarry {
         bpm: f64::NAN,
         beats: 0.0,
     });
-    assert_eq!(encode(&state), Err(FrameError::NotFinite { at: TEMPO_AT + 1 }));
+    assert_eq!(
+        encode(&state),
+        Err(FrameError::NotFinite { at: TEMPO_AT + 1 })
+    );
 }
 
 #[test]

@@ -261,7 +261,10 @@ fn non_finite_numbers_are_refused_both_ways() {
     // Its linear velocity's y, three numbers on.
     state.bodies[0].rotation[3] = 1.0;
     state.bodies[0].linear_velocity[1] = f32::NAN;
-    assert_eq!(encode(&state), Err(FrameError::NotFinite { at: 84 + 4 + 4 }));
+    assert_eq!(
+        encode(&state),
+        Err(FrameError::NotFinite { at: 84 + 4 + 4 })
+    );
 }
 
 #[test]

@@ -189,14 +189,20 @@ mod tests {
             held: None,
             under: None,
         });
-        let taken = backup.world_mut().resource_scope(|world, mut arbiter: Mut<Arbiter>| {
-            arbiter.adopt_claims(world.resource::<ParamRegistry>(), &unknown)
-        });
+        let taken = backup
+            .world_mut()
+            .resource_scope(|world, mut arbiter: Mut<Arbiter>| {
+                arbiter.adopt_claims(world.resource::<ParamRegistry>(), &unknown)
+            });
         assert_eq!(taken, 2);
         let arbiter = backup.world().resource::<Arbiter>();
         assert!(arbiter.held(HELD));
         assert_eq!(arbiter.driver(FADER), desk);
-        assert_eq!(arbiter.driver(LAYERED), Source::Scene, "the primary's no more");
+        assert_eq!(
+            arbiter.driver(LAYERED),
+            Source::Scene,
+            "the primary's no more"
+        );
         assert_eq!(arbiter.claims(), claims);
 
         // The layers move only what no controller or hold drives, as on the primary.
@@ -205,7 +211,11 @@ mod tests {
         }
         backup.update();
         assert_eq!(
-            [value(&backup, HELD), value(&backup, FADER), value(&backup, LAYERED)],
+            [
+                value(&backup, HELD),
+                value(&backup, FADER),
+                value(&backup, LAYERED)
+            ],
             [0.8, 0.6, 0.1]
         );
         // Releasing the hold applies the fader value under it.
