@@ -144,7 +144,7 @@ pub(crate) fn read_files<K: FileKind>(
         // A node that misses it asks for it once the frames name its revision.
         warn!("cluster: {e}");
     }
-    info!("cluster: {kind} revision {rev:016x} announced, in force from frame {frame}");
+    info!("cluster: {kind} revision {rev:016x} announced to every node for frame {frame}");
     sync.pending.insert(kind, (rev, frame));
     feed.pending = Some(Pending {
         revision: rev,
