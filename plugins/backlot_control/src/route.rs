@@ -2,6 +2,8 @@
 //! learn, bindings, addresses and patterns), DMX (merge, patch, loss) and MIDI become arbiter
 //! inputs.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use backlot_params::{ParamRegistry, ParamSpec, ParamValue};
@@ -100,6 +102,40 @@ impl ControlRuntime {
     }
 }
 
+/// This frame's OSC senders: each one's source, formatted once, and its good messages,
+/// counted under one lock after the frame's messages (per message, the formatting and the
+/// lock were most of what applying a fader flood cost). At most one entry per message drained.
+#[derive(Default)]
+struct Senders(HashMap<SocketAddr, (Source, u64)>);
+
+impl Senders {
+    fn source(&mut self, from: SocketAddr) -> Source {
+        self.0
+            .entry(from)
+            .or_insert_with(|| (Source::Osc(from.to_string()), 0))
+            .0
+            .clone()
+    }
+
+    fn ok(&mut self, from: SocketAddr) {
+        if let Some(s) = self.0.get_mut(&from) {
+            s.1 += 1;
+        }
+    }
+
+    fn count(self, inbox: &SharedInbox) {
+        if self.0.values().all(|s| s.1 == 0) {
+            return;
+        }
+        let mut inbox = inbox.lock();
+        for (from, (_, n)) in self.0 {
+            if n > 0 {
+                inbox.count_ok(&format!("osc {from}"), n);
+            }
+        }
+    }
+}
+
 fn spec_and_value(registry: &ParamRegistry, address: &str) -> Option<(ParamSpec, ParamValue)> {
     registry
         .entry(address)
@@ -147,6 +183,7 @@ pub(crate) fn take_inputs(
     }
     // An arming whose time ran out before this frame's messages does not learn from them.
     learn::expire(rt, Instant::now());
+    let mut senders = Senders::default();
     for m in due {
         if learn::intercept(rt, &m, &map.file, &registry, &mut learned) {
             continue;
@@ -159,8 +196,10 @@ pub(crate) fn take_inputs(
             &rt.inbox,
             &mut rt.patterns,
             &mut rt.read_only_refused,
+            &mut senders,
         );
     }
+    senders.count(&rt.inbox);
     // DMX.
     let now = Instant::now();
     for d in &dmx_in {
@@ -264,6 +303,7 @@ pub(crate) fn take_inputs(
 /// `access.read_only` prefixes are refused and counted in `read_only_refused` (the operator
 /// panel writes through the arbiter directly and is not refused); an `osc.bindings` alias
 /// the map itself points there is the operator's choice and still works.
+#[allow(clippy::too_many_arguments)] // the frame's OSC state, split so each is borrowed once
 fn osc_message(
     m: &OscIn,
     map: &MapFile,
@@ -272,9 +312,10 @@ fn osc_message(
     inbox: &SharedInbox,
     patterns: &mut OscPatterns,
     read_only_refused: &mut u64,
+    senders: &mut Senders,
 ) {
     let address = m.timed.message.addr.as_str();
-    let source = Source::Osc(m.from.to_string());
+    let source = senders.source(m.from);
     let mut hits = 0;
     let fail = |e: String| {
         inbox
@@ -352,15 +393,9 @@ fn osc_message(
     }
     // `/backlot/...` addresses belong to plugins that subscribe to the router; with that
     // plugin off they are accepted and ignored, not errors.
-    if hits == 0 && address.starts_with("/backlot/") {
-        inbox
-            .lock()
-            .count(&format!("osc {}", m.from), None, LogKind::Osc);
-    } else if hits == 0 {
+    if hits == 0 && !address.starts_with("/backlot/") {
         fail(format!("{}: no such parameter", shown(address)));
     } else {
-        inbox
-            .lock()
-            .count(&format!("osc {}", m.from), None, LogKind::Osc);
+        senders.ok(m.from);
     }
 }

@@ -206,14 +206,27 @@ impl Arbiter {
     }
 
     fn entry(&mut self, address: &str) -> &mut Entry {
-        self.entries.entry(address.to_string()).or_insert(Entry {
+        // Looked up before inserting: the address is only copied for a new entry.
+        if !self.entries.contains_key(address) {
+            self.entries.insert(address.to_string(), Entry::new());
+        }
+        match self.entries.get_mut(address) {
+            Some(e) => e,
+            None => unreachable!("inserted above"),
+        }
+    }
+}
+
+impl Entry {
+    fn new() -> Self {
+        Entry {
             driver: Source::Scene,
             priority: i32::MIN,
             at: f64::NEG_INFINITY,
             held: None,
             latest: None,
             glide: None,
-        })
+        }
     }
 }
 
@@ -247,11 +260,16 @@ pub fn arbitrate(
         arbiter.forget(&address, &source, &mut registry);
     }
     for input in std::mem::take(&mut arbiter.pending) {
-        let Some(spec) = registry.entry(&input.address).map(|e| e.spec.clone()) else {
-            arbiter.refused += 1;
-            continue;
+        // Coerced against the spec in place: cloning the spec (its strings and options) for
+        // every input was most of an input's cost under a fader flood.
+        let coerced = match registry.entry(&input.address) {
+            Some(e) => e.spec.coerce(input.value),
+            None => {
+                arbiter.refused += 1;
+                continue;
+            }
         };
-        let value = match spec.coerce(input.value) {
+        let value = match coerced {
             Ok(value) => value,
             Err(e) => {
                 if matches!(e, ParamError::NotFinite(_)) {
@@ -292,7 +310,11 @@ pub fn arbitrate(
             }
             continue;
         }
-        e.latest = Some((value.clone(), input.source.clone()));
+        // The source is only copied when it changes (a fader flood comes from one sender).
+        match &mut e.latest {
+            Some((latest, source)) if *source == input.source => *latest = value.clone(),
+            _ => e.latest = Some((value.clone(), input.source.clone())),
+        }
         if e.held.is_some() {
             continue;
         }
@@ -306,7 +328,9 @@ pub fn arbitrate(
             input.priority
         };
         e.at = now;
-        e.driver = input.source.clone();
+        if e.driver != input.source {
+            e.driver = input.source.clone();
+        }
         let numeric = matches!(
             value,
             ParamValue::Float(_) | ParamValue::Int(_) | ParamValue::Color(_) | ParamValue::Vec3(_)

@@ -265,8 +265,34 @@ impl Inbox {
         }
     }
 
+    /// Counts `n` good packets from `source` at once (the frame tallies a sender's good
+    /// messages and counts them under one lock).
+    pub fn count_ok(&mut self, source: &str, n: u64) {
+        if let Some(c) = self.touch(source) {
+            c.ok += n;
+        }
+    }
+
     /// Counts a good or bad packet from `source`, logging errors to a monitor.
     pub fn count(&mut self, source: &str, error: Option<String>, log: LogKind) {
+        let Some(c) = self.touch(source) else {
+            return;
+        };
+        match error {
+            None => c.ok += 1,
+            Some(e) => {
+                let e = truncate(e, MAX_ERROR_CHARS);
+                let line = format!("{source}: {e}");
+                c.errors += 1;
+                c.last_error = Some(e);
+                self.log(log, line, true);
+            }
+        }
+    }
+
+    /// The counters of `source`, now the most recently seen (a new sender may evict the
+    /// least recently seen one).
+    fn touch(&mut self, source: &str) -> Option<&mut Counters> {
         self.clock += 1;
         let clock = self.clock;
         match self.counters.get_mut(source) {
@@ -288,19 +314,7 @@ impl Inbox {
             }
         }
         self.by_seen.insert(clock, source.to_string());
-        let Some(c) = self.counters.get_mut(source) else {
-            return;
-        };
-        match error {
-            None => c.ok += 1,
-            Some(e) => {
-                let e = truncate(e, MAX_ERROR_CHARS);
-                let line = format!("{source}: {e}");
-                c.errors += 1;
-                c.last_error = Some(e);
-                self.log(log, line, true);
-            }
-        }
+        self.counters.get_mut(source)
     }
 
     /// Drops the least recently counted sender.
