@@ -9,6 +9,7 @@
 mod announce;
 pub mod apply;
 pub mod barrier;
+mod cursor;
 pub mod file;
 pub mod file_sync;
 pub mod follow;

@@ -104,34 +104,54 @@ impl ControlRuntime {
 
 /// This frame's OSC senders: each one's source, formatted once, and its good messages,
 /// counted under one lock after the frame's messages (per message, the formatting and the
-/// lock were most of what applying a fader flood cost). At most one entry per message drained.
+/// lock were most of what applying a fader flood cost), in the order the senders were last
+/// heard so the statistics' least-recently-used order stays true. At most one entry per
+/// message drained.
 #[derive(Default)]
-struct Senders(HashMap<SocketAddr, (Source, u64)>);
+struct Senders {
+    by_addr: HashMap<SocketAddr, Sender>,
+    heard: u64,
+}
+
+struct Sender {
+    source: Source,
+    ok: u64,
+    last: u64,
+}
 
 impl Senders {
     fn source(&mut self, from: SocketAddr) -> Source {
-        self.0
-            .entry(from)
-            .or_insert_with(|| (Source::Osc(from.to_string()), 0))
-            .0
-            .clone()
+        self.heard += 1;
+        let heard = self.heard;
+        let s = self.by_addr.entry(from).or_insert_with(|| Sender {
+            source: Source::Osc(from.to_string()),
+            ok: 0,
+            last: heard,
+        });
+        s.last = heard;
+        s.source.clone()
     }
 
     fn ok(&mut self, from: SocketAddr) {
-        if let Some(s) = self.0.get_mut(&from) {
-            s.1 += 1;
+        if let Some(s) = self.by_addr.get_mut(&from) {
+            s.ok += 1;
         }
     }
 
     fn count(self, inbox: &SharedInbox) {
-        if self.0.values().all(|s| s.1 == 0) {
+        let mut heard: Vec<(u64, SocketAddr, u64)> = self
+            .by_addr
+            .into_iter()
+            .filter(|(_, s)| s.ok > 0)
+            .map(|(from, s)| (s.last, from, s.ok))
+            .collect();
+        if heard.is_empty() {
             return;
         }
+        heard.sort_unstable_by_key(|h| h.0);
         let mut inbox = inbox.lock();
-        for (from, (_, n)) in self.0 {
-            if n > 0 {
-                inbox.count_ok(&format!("osc {from}"), n);
-            }
+        for (_, from, n) in heard {
+            inbox.count_ok(&format!("osc {from}"), n);
         }
     }
 }

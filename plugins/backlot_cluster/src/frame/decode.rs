@@ -4,6 +4,8 @@
 
 use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 
+use crate::cursor::{Cursor, CursorError};
+
 use super::{
     BodyPose, FLAG_SNAPSHOT, FrameError, FrameHeader, FrameState, MAGIC, MAX_BODIES, MAX_CLAIMS,
     MAX_FILES, MAX_MESSAGE, MAX_VALUES, MIN_BODY_LEN, MIN_CLAIM_LEN, MIN_FILE_LEN, MIN_VALUE_LEN,
@@ -13,7 +15,7 @@ use super::{
 /// Reads one whole frame state; bytes after it are an error.
 pub fn decode(bytes: &[u8]) -> Result<FrameState, FrameError> {
     let (header, used) = decode_header(bytes)?;
-    let mut r = Reader { bytes, pos: used };
+    let mut r = Reader::at(bytes, used);
 
     let count = r.u32_as_usize()?;
     let count = r.count(count, "values", MAX_VALUES, MIN_VALUE_LEN)?;
@@ -83,7 +85,7 @@ pub fn decode_header(bytes: &[u8]) -> Result<(FrameHeader, usize), FrameError> {
     if bytes.iter().zip(&MAGIC).any(|(got, want)| got != want) {
         return Err(FrameError::BadMagic);
     }
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader::at(bytes, 0);
     r.take(MAGIC.len())?;
     let version = r.u8()?;
     if version != VERSION {
@@ -117,38 +119,21 @@ pub fn decode_header(bytes: &[u8]) -> Result<(FrameHeader, usize), FrameError> {
     Ok((header, r.pos))
 }
 
-/// A position in the input. `pos` never passes the end.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// The frame codec's cursor.
+type Reader<'a> = Cursor<'a, FrameError>;
+
+impl CursorError for FrameError {
+    fn truncated(needed: usize, at: usize) -> Self {
+        FrameError::Truncated { needed, at }
+    }
+
+    fn bad_utf8(at: usize) -> Self {
+        FrameError::BadUtf8 { at }
+    }
 }
 
-impl<'a> Reader<'a> {
-    fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.pos)
-    }
-
-    fn take(&mut self, len: usize) -> Result<&'a [u8], FrameError> {
-        let (bytes, at) = (self.bytes, self.pos);
-        let slice = at
-            .checked_add(len)
-            .and_then(|end| bytes.get(at..end))
-            .ok_or(FrameError::Truncated { needed: len, at })?;
-        self.pos = at + len;
-        Ok(slice)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
-    }
-
-    fn u8(&mut self) -> Result<u8, FrameError> {
-        let [byte] = self.array::<1>()?;
-        Ok(byte)
-    }
-
+// Frame-state reads beyond the shared cursor's (an inherent impl on this codec's cursor).
+impl Cursor<'_, FrameError> {
     fn u32_as_usize(&mut self) -> Result<usize, FrameError> {
         let count = u32::from_le_bytes(self.array()?);
         // Only a 16-bit target cannot hold it, and there it is over every limit anyway.
@@ -181,26 +166,6 @@ impl<'a> Reader<'a> {
         } else {
             Err(FrameError::NotFinite { at })
         }
-    }
-
-    fn string(&mut self, len: usize) -> Result<String, FrameError> {
-        let at = self.pos;
-        let bytes = self.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| FrameError::BadUtf8 { at })
-    }
-
-    /// A string with a u8 length.
-    fn str8(&mut self) -> Result<String, FrameError> {
-        let len = self.u8()?;
-        self.string(usize::from(len))
-    }
-
-    /// A string with a u16 length.
-    fn str16(&mut self) -> Result<String, FrameError> {
-        let len = u16::from_le_bytes(self.array()?);
-        self.string(usize::from(len))
     }
 
     /// A list's count, checked against its limit and against the bytes left (each item

@@ -3,6 +3,7 @@
 //! checked against the end of the input.
 
 use super::{FileReload, MAGIC, MAX_FILE, MAX_MESSAGE, ReloadError, VERSION};
+use crate::cursor::{Cursor, CursorError};
 use crate::frame::revision;
 
 /// Reads one whole announcement; bytes after it are an error, and so is a revision that is
@@ -15,7 +16,7 @@ pub fn decode(bytes: &[u8]) -> Result<FileReload, ReloadError> {
     if bytes.iter().zip(&MAGIC).any(|(got, want)| got != want) {
         return Err(ReloadError::BadMagic);
     }
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader::at(bytes, 0);
     r.take(MAGIC.len())?;
     let version = r.u8()?;
     if version != VERSION {
@@ -52,45 +53,15 @@ pub fn decode(bytes: &[u8]) -> Result<FileReload, ReloadError> {
     })
 }
 
-/// A position in the input. `pos` never passes the end.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
+/// The announcement codec's cursor.
+type Reader<'a> = Cursor<'a, ReloadError>;
 
-impl<'a> Reader<'a> {
-    fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.pos)
+impl CursorError for ReloadError {
+    fn truncated(needed: usize, at: usize) -> Self {
+        ReloadError::Truncated { needed, at }
     }
 
-    fn take(&mut self, len: usize) -> Result<&'a [u8], ReloadError> {
-        let (bytes, at) = (self.bytes, self.pos);
-        let slice = at
-            .checked_add(len)
-            .and_then(|end| bytes.get(at..end))
-            .ok_or(ReloadError::Truncated { needed: len, at })?;
-        self.pos = at + len;
-        Ok(slice)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], ReloadError> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
-    }
-
-    fn u8(&mut self) -> Result<u8, ReloadError> {
-        let [byte] = self.array::<1>()?;
-        Ok(byte)
-    }
-
-    /// A string with a u8 length.
-    fn str8(&mut self) -> Result<String, ReloadError> {
-        let len = usize::from(self.u8()?);
-        let at = self.pos;
-        let bytes = self.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| ReloadError::BadUtf8 { at })
+    fn bad_utf8(at: usize) -> Self {
+        ReloadError::BadUtf8 { at }
     }
 }
