@@ -79,3 +79,16 @@ impl<'a, E: CursorError> Cursor<'a, E> {
         self.string(usize::from(len))
     }
 }
+
+/// A test vector as `docs/cluster.md` writes it: hex digits, white space ignored.
+#[cfg(test)]
+pub(crate) fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).expect("hex is ASCII");
+            u8::from_str_radix(pair, 16).expect("two hex digits")
+        })
+        .collect()
+}

@@ -1,6 +1,7 @@
 //! The sections a backup takes over with (body velocities, the arbiter's claims, the layers'
 //! tempo): the second documented test vector, each source kind, bad bytes and limits.
 
+use crate::cursor::hex;
 use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 
 use super::*;
@@ -22,17 +23,6 @@ const FIRST_DRIVER_AT: usize = 125;
 const FIRST_HELD_AT: usize = 126;
 const FIRST_UNDER_SOURCE_AT: usize = 138;
 const TEMPO_AT: usize = 172;
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let pair = std::str::from_utf8(pair).expect("hex is ASCII");
-            u8::from_str_radix(pair, 16).expect("two hex digits")
-        })
-        .collect()
-}
 
 /// The state the vector encodes: a snapshot with a moving body, an operator's hold over an
 /// OSC fader, a DMX-driven parameter and the tempo clock.

@@ -2,6 +2,7 @@
 //! bytes, FNV-1a. The sections a backup takes over with (velocities, claims, tempo) have
 //! their own vector and cases in `handover_tests.rs`; the properties here cover them too.
 
+use crate::cursor::hex;
 use backlot_params::{Claim, ParamValue, Source, TempoCarry};
 use proptest::prelude::*;
 
@@ -20,17 +21,6 @@ const VECTOR_FILE_COUNT_AT: usize = 34;
 const VECTOR_ADDRESS_AT: usize = 55;
 const VECTOR_TAG_AT: usize = 73;
 const VECTOR_PAYLOAD_AT: usize = 74;
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let pair = std::str::from_utf8(pair).expect("hex is ASCII");
-            u8::from_str_radix(pair, 16).expect("two hex digits")
-        })
-        .collect()
-}
 
 /// The state the test vector encodes.
 fn small_state() -> FrameState {

@@ -1,6 +1,7 @@
 //! Reload announcement codec: the documented test vector, round trips, truncation, limits,
 //! bad bytes.
 
+use crate::cursor::hex;
 use proptest::prelude::*;
 
 use super::*;
@@ -16,17 +17,6 @@ const VECTOR_CLUSTER_AT: usize = 6;
 const VECTOR_REVISION_AT: usize = 30;
 const VECTOR_LEN_AT: usize = 38;
 const VECTOR_FILE_AT: usize = 42;
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let pair = std::str::from_utf8(pair).expect("hex is ASCII");
-            u8::from_str_radix(pair, 16).expect("two hex digits")
-        })
-        .collect()
-}
 
 /// The announcement the test vector encodes.
 fn small() -> FileReload {
