@@ -3,12 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use backlot_cluster::{ClusterNode, Role};
+use backlot_cluster::Role;
 use backlot_control::{ControlPlugin, ControlSettings, MapKind, OscQueryServer};
 use backlot_files::{FileKind, register_file, register_file_unwatched};
-use backlot_layers::signals::TempoClock;
-use backlot_layers::{LayersKind, LayersPlugin, LayersState};
-use backlot_params::{BacklotSystems, LayersCarry, ParamsPlugin, TempoCarry};
+use backlot_layers::{LayersKind, LayersPlugin};
+use backlot_params::{BacklotSystems, ParamsPlugin};
 use backlot_scene::{SceneKind, ScenePlugin, SceneViewTarget};
 use backlot_stage::{
     OutputWindows, ReferenceViews, StageCameraOverride, StageKind, StageOutputs, StagePlugin,
@@ -328,16 +327,16 @@ pub fn build_app(options: &AppOptions) -> App {
     });
 
     if backup {
-        app.add_systems(Last, open_inputs_on_promotion);
+        app.add_systems(Last, crate::cluster::open_inputs_on_promotion);
     }
     if options.cluster.is_some() && options.layers.is_some() && layers_and_physics {
         app.add_systems(
             Update,
             (
-                take_layer_clock
+                crate::cluster::take_layer_clock
                     .after(BacklotSystems::Control)
                     .before(BacklotSystems::Layers),
-                carry_layer_clock
+                crate::cluster::carry_layer_clock
                     .after(BacklotSystems::Layers)
                     .before(BacklotSystems::Arbitrate),
             ),
@@ -380,72 +379,6 @@ fn register_shared_file<K: FileKind>(app: &mut App, file: &Path, cluster: bool) 
     } else {
         register_file::<K>(app, file);
     }
-}
-
-/// A backup that became primary opens the inputs it held closed.
-fn open_inputs_on_promotion(world: &mut World) {
-    let pending = world
-        .get_resource::<backlot_cluster::Promotion>()
-        .is_some_and(|p| p.pending);
-    if pending {
-        backlot_control::start_inputs(world);
-        world.resource_mut::<backlot_cluster::Promotion>().pending = false;
-    }
-}
-
-/// A cluster primary's layer clock goes out with its frame states.
-fn carry_layer_clock(
-    node: Option<Res<ClusterNode>>,
-    layers: Option<Res<LayersState>>,
-    carry: Option<ResMut<LayersCarry>>,
-) {
-    let (Some(node), Some(layers), Some(mut carry)) = (node, layers, carry) else {
-        return;
-    };
-    if node.role != Role::Primary {
-        return;
-    }
-    let tempo = layers.tempo.as_ref().map(|clock| TempoCarry {
-        bpm: clock.bpm,
-        beats: clock.beats(),
-    });
-    if carry.tempo != tempo {
-        carry.tempo = tempo;
-    }
-}
-
-/// A node that becomes primary runs its layers' clock on from the old primary's last one,
-/// so beats and tempo-synced LFOs stay in step (its own ran free while it followed).
-fn take_layer_clock(
-    node: Option<Res<ClusterNode>>,
-    carry: Option<Res<LayersCarry>>,
-    layers: Option<ResMut<LayersState>>,
-    time: Res<Time>,
-    mut was_primary: Local<bool>,
-) {
-    let primary = node.is_some_and(|n| n.role == Role::Primary);
-    let became = primary && !*was_primary;
-    *was_primary = primary;
-    let (true, Some(tempo), Some(mut layers)) = (became, carry.and_then(|c| c.tempo), layers)
-    else {
-        return;
-    };
-    if let Some(clock) = layers.tempo.as_mut() {
-        *clock = clock_at(tempo, clock.beats_per_bar, time.elapsed_secs_f64());
-    }
-}
-
-/// A tempo clock at `tempo`'s BPM that has counted `tempo.beats` by `now`. Its count is
-/// private to the layers: it is run at 60 BPM (a beat a second) from `now - beats` to `now`,
-/// then its phase is locked to the exact fraction (a count just below zero keeps it too).
-fn clock_at(tempo: TempoCarry, beats_per_bar: u32, now: f64) -> TempoClock {
-    let mut clock = TempoClock::new(60.0);
-    clock.beats_per_bar = beats_per_bar;
-    clock.advance(now - tempo.beats.max(0.0));
-    clock.advance(now);
-    clock.lock_phase(tempo.beats.rem_euclid(1.0) as f32);
-    clock.bpm = tempo.bpm;
-    clock
 }
 
 /// The offscreen image the scene camera renders into (preview tab, headless output).

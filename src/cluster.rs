@@ -1,13 +1,18 @@
 //! `--cluster FILE --node NAME`: reads the cluster file, finds this node and says what its
 //! role runs here. The composition itself is `app::build_app`'s; the cluster's logic is the
-//! `backlot_cluster` crate's.
+//! `backlot_cluster` crate's, and the few systems here only join it to the input and layer
+//! crates it must not depend on.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use backlot_cluster::{ClusterFile, ClusterKind, NodeDef, Role};
+use backlot_cluster::{ClusterFile, ClusterKind, ClusterNode, NodeDef, Role};
 use backlot_files::FileKind;
+use backlot_layers::LayersState;
+use backlot_layers::signals::TempoClock;
+use backlot_params::{LayersCarry, TempoCarry};
 use backlot_stage::StageOutputs;
+use bevy::prelude::*;
 
 /// This process's place in a cluster.
 #[derive(Debug, Clone)]
@@ -81,4 +86,70 @@ impl ClusterChoice {
             lockstep: self.lockstep,
         }
     }
+}
+
+/// A backup that became primary opens the inputs it held closed.
+pub(crate) fn open_inputs_on_promotion(world: &mut World) {
+    let pending = world
+        .get_resource::<backlot_cluster::Promotion>()
+        .is_some_and(|p| p.pending);
+    if pending {
+        backlot_control::start_inputs(world);
+        world.resource_mut::<backlot_cluster::Promotion>().pending = false;
+    }
+}
+
+/// A cluster primary's layer clock goes out with its frame states.
+pub(crate) fn carry_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    layers: Option<Res<LayersState>>,
+    carry: Option<ResMut<LayersCarry>>,
+) {
+    let (Some(node), Some(layers), Some(mut carry)) = (node, layers, carry) else {
+        return;
+    };
+    if node.role != Role::Primary {
+        return;
+    }
+    let tempo = layers.tempo.as_ref().map(|clock| TempoCarry {
+        bpm: clock.bpm,
+        beats: clock.beats(),
+    });
+    if carry.tempo != tempo {
+        carry.tempo = tempo;
+    }
+}
+
+/// A node that becomes primary runs its layers' clock on from the old primary's last one,
+/// so beats and tempo-synced LFOs stay in step (its own ran free while it followed).
+pub(crate) fn take_layer_clock(
+    node: Option<Res<ClusterNode>>,
+    carry: Option<Res<LayersCarry>>,
+    layers: Option<ResMut<LayersState>>,
+    time: Res<Time>,
+    mut was_primary: Local<bool>,
+) {
+    let primary = node.is_some_and(|n| n.role == Role::Primary);
+    let became = primary && !*was_primary;
+    *was_primary = primary;
+    let (true, Some(tempo), Some(mut layers)) = (became, carry.and_then(|c| c.tempo), layers)
+    else {
+        return;
+    };
+    if let Some(clock) = layers.tempo.as_mut() {
+        *clock = clock_at(tempo, clock.beats_per_bar, time.elapsed_secs_f64());
+    }
+}
+
+/// A tempo clock at `tempo`'s BPM that has counted `tempo.beats` by `now`. Its count is
+/// private to the layers: it is run at 60 BPM (a beat a second) from `now - beats` to `now`,
+/// then its phase is locked to the exact fraction (a count just below zero keeps it too).
+fn clock_at(tempo: TempoCarry, beats_per_bar: u32, now: f64) -> TempoClock {
+    let mut clock = TempoClock::new(60.0);
+    clock.beats_per_bar = beats_per_bar;
+    clock.advance(now - tempo.beats.max(0.0));
+    clock.advance(now);
+    clock.lock_phase(tempo.beats.rem_euclid(1.0) as f32);
+    clock.bpm = tempo.bpm;
+    clock
 }
