@@ -104,8 +104,10 @@ fn switch(from: &ParamValue, to: &ParamValue, t: f32, switch_at: f32) -> ParamVa
     }
 }
 
+/// Between `a` and `b` by `k`, never past either (rounding in `b − a` could step an ulp
+/// beyond `b` just before the end, and a fade would then turn back at its last frame).
 fn lerp(a: f32, b: f32, k: f32) -> f32 {
-    a + (b - a) * k
+    (a + (b - a) * k).clamp(a.min(b), a.max(b))
 }
 
 /// Two sRGB-encoded colours mixed by `k` in linear light, encoded back to sRGB.

@@ -54,12 +54,12 @@ pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
     for list in show.lists() {
         let name = list.name();
         let cues = list.cues().len() as f32;
-        let number = |leaf: &str, about: &str| {
+        let cue_number = |leaf: &str, about: &str| {
             spec(&address(name, leaf), ParamKind::Int, ParamValue::Int(0), about)
                 .map(|s| s.with_range(0.0, cues))
         };
-        specs.push(number(CUE, "The cue played last (1 the first; 0 before any)"));
-        specs.push(number(NEXT, "The cue GO plays (0 at the end of the list)"));
+        specs.push(cue_number(CUE, "The cue played last (1 the first; 0 before any)"));
+        specs.push(cue_number(NEXT, "The cue GO plays (0 at the end of the list)"));
         specs.push(
             spec(
                 &address(name, FADE_PROGRESS),

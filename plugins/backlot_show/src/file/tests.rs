@@ -127,10 +127,8 @@ fn follows_that_loop_forever_are_refused_at_the_first_follow() {
 #[test]
 fn negative_times_are_refused_each_at_its_value() {
     for key in ["fade", "delay", "follow"] {
-        let text = show_with(
-            &[A],
-            &[&format!(r#"(name: "l", cues: [(name: "1", look: "a", {key}: -2.0)])"#)],
-        );
+        let list = format!(r#"(name: "l", cues: [(name: "1", look: "a", {key}: -2.0)])"#);
+        let text = show_with(&[A], &[list.as_str()]);
         refused_at_token(&text, "lists", "-2.0", &format!("{key} must be 0 s or more"));
     }
     let text = show_with(&[A], &[r#"(name: "l", release_fade: -1.0, cues: [(name: "1", look: "a")])"#]);
@@ -140,7 +138,7 @@ fn negative_times_are_refused_each_at_its_value() {
 #[test]
 fn nan_and_infinity_are_refused_where_they_stand() {
     let nan = A.replace("0.5", "NaN");
-    let text = show_with(&[&nan], &[]);
+    let text = show_with(&[nan.as_str()], &[]);
     refused_at_token(&text, "looks", "NaN", "not NaN/inf");
     let inf = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", fade: inf)])"#]);
     refused_at_token(&inf, "lists", "inf", "not NaN/inf");
