@@ -249,10 +249,11 @@ mod tests {
         ) {
             let mut ts = steps;
             ts.sort_by(f32::total_cmp);
+            let (from, to) = (ParamValue::Float(a), ParamValue::Float(b));
             let values: Vec<f32> = ts
                 .iter()
                 .map(|t| {
-                    blend(Some(&ParamValue::Float(a)), &ParamValue::Float(b), *t, FadeCurve::Linear, 0.5)
+                    blend(Some(&from), &to, *t, FadeCurve::Linear, 0.5)
                         .as_f32()
                         .unwrap_or(f32::NAN)
                 })

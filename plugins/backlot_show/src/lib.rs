@@ -26,7 +26,7 @@ pub mod status;
 mod tests;
 
 pub use check::SETTLE_FRAMES;
-pub use command::{CueCommand, CueRef};
+pub use command::{CommandArg, CueCommand, CueRef, command_at};
 pub use cue_list::{CueList, LiveValues};
 pub use error::ShowError;
 pub use fade::FadeCurve;
