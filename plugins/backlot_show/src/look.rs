@@ -116,7 +116,10 @@ impl Look {
     }
 
     fn version_index(&self, back: usize) -> Option<usize> {
-        (back >= 1 && back <= self.versions.len()).then(|| self.versions.len() - back)
+        if back == 0 {
+            return None;
+        }
+        self.versions.len().checked_sub(back)
     }
 
     fn push_version(&mut self, version: LookVersion) {

@@ -184,7 +184,7 @@ pub fn edit_looks(
         let result = match edit {
             LookEdit::Store { look, patterns } => patterns
                 .iter()
-                .map(|p| AddressPattern::new(p))
+                .map(|p| AddressPattern::new(p.as_str()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(ShowError::from)
                 .and_then(|patterns| show.store(look, capture(&registry, &patterns)))
