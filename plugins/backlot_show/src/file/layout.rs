@@ -1,0 +1,323 @@
+//! Where the values of a show file stand in its text, so that every check points at its
+//! token. ron keeps no positions of what parsed well, and a plain text search is fooled by
+//! comments and by a cue named like a look; this small scanner follows RON's brackets,
+//! strings and comments instead. (The scanner is backlot_cluster's, which keeps it private
+//! to its crate; both belong in backlot_files once a third kind needs them.)
+
+/// One entry of a bracketed RON value: `key: value` in a struct, a bare value in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Item<'a> {
+    /// The field's name, for struct fields.
+    pub key: Option<&'a str>,
+    /// Byte offset of the value.
+    pub at: usize,
+}
+
+/// The entries of the bracketed value at `from` (after blanks and an optional struct name,
+/// as in `ClusterFile(...)`), in order; none when no bracket stands there.
+pub(super) fn items(src: &str, from: usize) -> Vec<Item<'_>> {
+    let b = src.as_bytes();
+    let mut i = skip_blank(b, from);
+    while b.get(i).is_some_and(|c| is_ident(*c)) {
+        i += 1;
+    }
+    i = skip_blank(b, i);
+    if !matches!(b.get(i), Some(b'(' | b'[' | b'{')) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    // Whether the next thing at depth 1 starts an entry (after the bracket or a comma).
+    let mut expect = false;
+    while i < b.len() {
+        i = skip_blank(b, i);
+        let Some(&c) = b.get(i) else { break };
+        if depth == 1 && expect && !matches!(c, b')' | b']' | b'}' | b',') {
+            expect = false;
+            if let Some((key, value)) = key_at(src, i) {
+                out.push(Item {
+                    key: Some(key),
+                    at: value,
+                });
+                i = value;
+                continue;
+            }
+            out.push(Item { key: None, at: i });
+        }
+        match c {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                expect = depth == 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' => {
+                expect = depth == 1;
+                i += 1;
+            }
+            b'"' | b'\'' => i = quoted_end(b, i),
+            _ => i = raw_string_end(b, i).unwrap_or(i + 1),
+        }
+    }
+    out
+}
+
+/// The value of `key` among struct entries.
+pub(super) fn field(items: &[Item<'_>], key: &str) -> Option<usize> {
+    items.iter().find(|i| i.key == Some(key)).map(|i| i.at)
+}
+
+/// The text of the string literal at `at` (without its quotes; escapes left as written).
+pub(super) fn string_at(src: &str, at: usize) -> Option<&str> {
+    let b = src.as_bytes();
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    let end = quoted_end(b, at);
+    src.get(at + 1..end.saturating_sub(1).max(at + 1))
+}
+
+/// Where a show file's checked values stand.
+pub(super) struct Layout<'a> {
+    src: &'a str,
+    top: Vec<Item<'a>>,
+    looks: Vec<Entry<'a>>,
+    lists: Vec<ListLayout<'a>>,
+}
+
+/// A struct in a list: where it starts and its fields.
+pub(super) struct Entry<'a> {
+    start: usize,
+    fields: Vec<Item<'a>>,
+}
+
+struct ListLayout<'a> {
+    entry: Entry<'a>,
+    cues: Vec<Entry<'a>>,
+}
+
+impl<'a> Entry<'a> {
+    fn at(src: &'a str, start: usize) -> Self {
+        Self {
+            start,
+            fields: items(src, start),
+        }
+    }
+
+    /// The value of `key` (the struct, when it is not written).
+    pub fn field(&self, key: &str) -> usize {
+        field(&self.fields, key).unwrap_or(self.start)
+    }
+}
+
+impl<'a> Layout<'a> {
+    /// Scans the text of a show file.
+    pub fn of(src: &'a str) -> Self {
+        let top = items(src, 0);
+        let entries = |at: Option<usize>| -> Vec<Entry<'a>> {
+            at.map(|at| items(src, at).iter().map(|i| Entry::at(src, i.at)).collect())
+                .unwrap_or_default()
+        };
+        let looks = entries(field(&top, "looks"));
+        let lists = entries(field(&top, "lists"))
+            .into_iter()
+            .map(|entry| {
+                let cues = entries(field(&entry.fields, "cues"));
+                ListLayout { entry, cues }
+            })
+            .collect();
+        Self {
+            src,
+            top,
+            looks,
+            lists,
+        }
+    }
+
+    /// The value of a top-level field (start of the text when it is not written).
+    pub fn top(&self, key: &str) -> usize {
+        field(&self.top, key).unwrap_or(0)
+    }
+
+    /// Field `key` of the `look`-th look.
+    pub fn look(&self, look: usize, key: &str) -> usize {
+        self.looks
+            .get(look)
+            .map_or_else(|| self.top("looks"), |l| l.field(key))
+    }
+
+    /// Each value address of the `look`-th look's `values`, with its offset.
+    pub fn look_values(&self, look: usize) -> Vec<(&'a str, usize)> {
+        let Some(at) = self.looks.get(look).and_then(|l| field(&l.fields, "values")) else {
+            return Vec::new();
+        };
+        items(self.src, at)
+            .iter()
+            .filter_map(|i| string_at(self.src, i.at).map(|s| (s, i.at)))
+            .collect()
+    }
+
+    /// Field `key` of the `list`-th list.
+    pub fn list(&self, list: usize, key: &str) -> usize {
+        self.lists
+            .get(list)
+            .map_or_else(|| self.top("lists"), |l| l.entry.field(key))
+    }
+
+    /// Field `key` of cue `cue` of the `list`-th list.
+    pub fn cue(&self, list: usize, cue: usize, key: &str) -> usize {
+        self.lists
+            .get(list)
+            .and_then(|l| l.cues.get(cue))
+            .map_or_else(|| self.list(list, "cues"), |c| c.field(key))
+    }
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `key` and the offset of its value when a `key:` field starts at `i`.
+fn key_at(src: &str, i: usize) -> Option<(&str, usize)> {
+    let b = src.as_bytes();
+    if !b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
+        return None;
+    }
+    let mut end = i;
+    while b.get(end).is_some_and(|c| is_ident(*c)) {
+        end += 1;
+    }
+    let colon = skip_blank(b, end);
+    (b.get(colon) == Some(&b':') && b.get(colon + 1) != Some(&b':'))
+        .then(|| (&src[i..end], skip_blank(b, colon + 1)))
+}
+
+/// Skips whitespace and comments (block comments nest, as in ron).
+fn skip_blank(b: &[u8], mut i: usize) -> usize {
+    loop {
+        match (b.get(i), b.get(i + 1)) {
+            (Some(c), _) if c.is_ascii_whitespace() => i += 1,
+            (Some(b'/'), Some(b'/')) => {
+                while b.get(i).is_some_and(|c| *c != b'\n') {
+                    i += 1;
+                }
+            }
+            (Some(b'/'), Some(b'*')) => {
+                let mut level = 0usize;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        level += 1;
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        level = level.saturating_sub(1);
+                        i += 2;
+                        if level == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            _ => return i,
+        }
+    }
+}
+
+/// The end of the string or character literal opening at `i`.
+fn quoted_end(b: &[u8], i: usize) -> usize {
+    let quote = b[i];
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            c if c == quote => return j + 1,
+            _ => j += 1,
+        }
+    }
+    b.len()
+}
+
+/// The end of a raw string (`r"…"`, `r#"…"#`, `br"…"`) opening at `i`, if one does.
+fn raw_string_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'r') {
+        return None;
+    }
+    let before = i.checked_sub(1).map(|p| b[p]);
+    let prefix_ok = match before {
+        None => true,
+        Some(b'b') => i < 2 || !is_ident(b[i - 2]),
+        Some(c) => !is_ident(c),
+    };
+    if !prefix_ok {
+        return None;
+    }
+    let mut j = i + 1;
+    while b.get(j) == Some(&b'#') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'"') {
+        return None;
+    }
+    let hashes = j - i - 1;
+    let mut k = j + 1;
+    while k < b.len() {
+        let closed = b
+            .get(k + 1..k + 1 + hashes)
+            .is_some_and(|h| h.iter().all(|c| *c == b'#'));
+        if b[k] == b'"' && closed {
+            return Some(k + 1 + hashes);
+        }
+        k += 1;
+    }
+    Some(b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn looks_values_and_cues_are_found_past_comments() {
+        let src = r#"(
+    // looks: [ (name: "decoy") ]
+    looks: [
+        (name: "a", values: { "/x/y": Float(1.0), /* "/no": */ "/z": Bool(true) }),
+    ],
+    lists: [(name: "l", cues: [(name: "1", look: "a"), (name: "2", look: "b", fade: -1.0)])],
+)"#;
+        let layout = Layout::of(src);
+        let at = |needle: &str| src.find(needle).expect("in the text");
+        assert_eq!(layout.look(0, "name"), at("\"a\""));
+        let values = layout.look_values(0);
+        assert_eq!(values, [("/x/y", at("\"/x/y")), ("/z", at("\"/z"))]);
+        assert_eq!(layout.cue(0, 1, "fade"), at("-1.0"));
+        assert_eq!(layout.cue(0, 1, "delay"), at("(name: \"2\""), "unwritten: the cue");
+        assert_eq!(layout.list(0, "name"), at("\"l\""));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_scans_without_panicking(src in "\\PC{0,120}") {
+            let layout = Layout::of(&src);
+            let _ = (layout.top("name"), layout.look(0, "name"), layout.cue(1, 0, "fade"));
+            let _ = layout.look_values(0);
+        }
+
+        #[test]
+        fn bracket_soup_scans_without_panicking(src in "[()\\[\\]{}\"'r#/*:, a-z\n]{0,80}") {
+            let layout = Layout::of(&src);
+            let _ = (layout.list(0, "cues"), layout.look_values(1));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Following the show file on disk: `--show` registers it ([`backlot_files::register_file`]
+//! with [`ShowKind`]), this loads it as an asset and plays each good version; a broken save
+//! keeps the show playing as it was and says why.
+
+use backlot_files::{FileAsset, FileNews, FilePlugin, FileSource, WatchedFile, watch_file};
+use bevy::prelude::*;
+
+use crate::file::ShowKind;
+use crate::playback::ShowPlayback;
+
+/// Loads and follows the show file registered as [`FileSource<ShowKind>`]; add it with
+/// [`crate::ShowPlugin`] (which plays what it loads). Needs the `AssetPlugin`.
+#[derive(Default)]
+pub struct ShowFilePlugin;
+
+impl Plugin for ShowFilePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(FilePlugin::<ShowKind>::new(None))
+            .add_systems(Startup, start_loading)
+            .add_systems(
+                Update,
+                follow_show
+                    .after(watch_file::<ShowKind>)
+                    .in_set(backlot_params::BacklotSystems::Input),
+            );
+    }
+}
+
+fn start_loading(
+    source: Option<Res<FileSource<ShowKind>>>,
+    server: Res<AssetServer>,
+    mut watched: ResMut<WatchedFile<ShowKind>>,
+) {
+    if let Some(source) = source {
+        watched.load(&server, &source.asset_path);
+    }
+}
+
+fn follow_show(
+    mut news: FileNews<ShowKind>,
+    watched: Res<WatchedFile<ShowKind>>,
+    assets: Res<Assets<FileAsset<ShowKind>>>,
+    mut playback: ResMut<ShowPlayback>,
+) {
+    if let Some(failed) = news.failed() {
+        playback.last_error = Some(failed.message.clone());
+    }
+    if !news.loaded() {
+        return;
+    }
+    let Some(asset) = watched.handle.as_ref().and_then(|h| assets.get(h)) else {
+        return;
+    };
+    let file = asset.file.clone();
+    info!(
+        "show `{}` loaded: {} looks, {} cue lists",
+        file.name,
+        file.looks.len(),
+        file.lists.len()
+    );
+    playback.load(file);
+}

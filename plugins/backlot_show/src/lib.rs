@@ -1,0 +1,42 @@
+//! Running a show: looks (named sets of parameter values, with versions and approval), cue
+//! lists that fade between them — several played in parallel, each with GO, BACK, GOTO,
+//! PAUSE, RELEASE, delays, follows and timecode triggers — and `*.show.ron` files that hold
+//! both and name the scene, stage, map and layers a show runs (see `docs/show.md`).
+//!
+//! Cue values reach the parameters through the [`backlot_params::Arbiter`] as
+//! `Source::Cue`: above the scene, under the layers, controllers and the operator.
+//!
+//! The playback logic is Bevy-free ([`CueList`], [`Show`], [`fade`]); [`ShowPlugin`] puts
+//! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages.
+
+mod check;
+mod command;
+pub mod cue_list;
+mod error;
+pub mod fade;
+pub mod file;
+mod follow;
+pub mod look;
+pub mod pattern;
+mod playback;
+mod running;
+pub mod show;
+pub mod status;
+#[cfg(test)]
+mod tests;
+
+pub use check::SETTLE_FRAMES;
+pub use command::{CommandArg, CueCommand, CueRef, command_at};
+pub use cue_list::{CueList, LiveValues};
+pub use error::ShowError;
+pub use fade::FadeCurve;
+pub use file::{CueDef, CueListDef, ShowFile, ShowKind, parse_show};
+pub use follow::ShowFilePlugin;
+pub use look::{Look, LookRef, LookValues};
+pub use pattern::AddressPattern;
+pub use playback::{
+    CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_looks,
+    run_show,
+};
+pub use running::Held;
+pub use show::Show;
