@@ -286,10 +286,11 @@ impl Show {
     /// Stores `values` as look `name`: over it (keeping what it held as a version) or as a
     /// new look. Returns whether anything changed.
     pub fn store(&mut self, name: &str, values: LookValues) -> Result<bool, ShowError> {
+        let count = self.looks.len();
         let changed = match self.looks.iter_mut().find(|l| l.name == name) {
             Some(look) => look.store(values),
-            None if self.looks.len() >= MAX_LOOKS => {
-                return Err(ShowError::TooManyLooks(self.looks.len()));
+            None if count >= MAX_LOOKS => {
+                return Err(ShowError::TooManyLooks(count));
             }
             None => {
                 self.looks.push(Look::new(name, values));
