@@ -2,7 +2,8 @@
 //!
 //! bottom crates `params`, `files`, `net`, `ui` (over `params` only); `scene` above them;
 //! `stage` above scene; `tracking`, `control`, `layers` above stage, never on each other;
-//! `cluster` (the render cluster) above stage too, beside them.
+//! `cluster` (the render cluster) above stage too, beside them; `show` (looks and cue lists)
+//! beside them as well, on none of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -32,6 +33,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("backlot_control", with(&["backlot_scene", "backlot_stage"])),
         ("backlot_layers", with(&["backlot_scene", "backlot_stage"])),
         ("backlot_cluster", with(&["backlot_scene", "backlot_stage"])),
+        ("backlot_show", with(&["backlot_scene", "backlot_stage"])),
     ])
 }
 

@@ -1,4 +1,4 @@
-//! Every layer's value blended over the scene base and written to its parameters — except
+//! Every layer's value blended over the base (a cue's value, else the scene's) and written to its parameters — except
 //! where a controller or the operator drives the parameter (the arbitration rule: they sit
 //! above the layers).
 
@@ -220,12 +220,21 @@ pub(crate) fn apply(
             }
         }
     }
-    state.written.clear();
+    // What the layers drove last frame and drive no more (a layer switched off, a target
+    // gone with a reload) goes back to the cue's base or the scene's value.
+    let before = std::mem::take(&mut state.written);
+    for param in before.into_keys() {
+        if !per_param.iter().any(|(p, _)| *p == param) {
+            arbiter.forget_later(param, Source::Layers);
+        }
+    }
     for (param, contributions) in per_param {
         let Some(spec) = registry.entry(&param).map(|e| e.spec.clone()) else {
             continue;
         };
-        let Ok(value) = spec.coerce(combine(&spec.default, &contributions)) else {
+        // Over the cue's base where a cue list plays one, else over the scene's value.
+        let base = arbiter.base(&param).unwrap_or(&spec.default);
+        let Ok(value) = spec.coerce(combine(base, &contributions)) else {
             continue;
         };
         // The arbiter puts controllers and the operator above the layers.

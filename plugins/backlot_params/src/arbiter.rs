@@ -103,6 +103,9 @@ struct Entry {
     held: Option<ParamValue>,
     latest: Option<(ParamValue, Source)>,
     glide: Option<Glide>,
+    /// The cue playback's value: the base the layers modulate and the value a parameter
+    /// falls back to when a controller or the operator lets go (the scene's when none).
+    base: Option<(ParamValue, Source)>,
 }
 
 /// Inputs queued this frame and who drives what.
@@ -131,6 +134,15 @@ impl Arbiter {
             .map_or(Source::Scene, |e| e.driver.clone())
     }
 
+    /// The base a cue list plays for a parameter (what layers modulate and what a released
+    /// controller or override falls back to); none: the scene's value is the base.
+    pub fn base(&self, address: &str) -> Option<&ParamValue> {
+        self.entries
+            .get(address)
+            .and_then(|e| e.base.as_ref())
+            .map(|(v, _)| v)
+    }
+
     /// Whether the operator holds it.
     pub fn held(&self, address: &str) -> bool {
         self.entries.get(address).is_some_and(|e| e.held.is_some())
@@ -156,15 +168,19 @@ impl Arbiter {
     pub fn release(&mut self, address: &str) {
         if let Some(e) = self.entries.get_mut(address) {
             e.held = None;
-            match e.latest.clone() {
-                Some((value, source)) => self.pending.push(Input {
+            // The newest controller value applies again; without one, the cue's base.
+            let under = e.latest.clone().or_else(|| {
+                e.driver = Source::Scene;
+                e.base.clone()
+            });
+            if let Some((value, source)) = under {
+                self.pending.push(Input {
                     address: address.to_string(),
                     value,
                     source,
                     slew_ms: 0.0,
                     priority: i32::MAX,
-                }),
-                None => e.driver = Source::Scene,
+                });
             }
         }
     }
@@ -193,15 +209,30 @@ impl Arbiter {
         self.forgets.push((address, source));
     }
 
-    /// A source lets go (DMX loss with `Release`): the parameter is the scene's again.
+    /// A source lets go (DMX loss with `Release`, a released cue list): the parameter falls
+    /// back to the cue's base, or to the scene's value when no cue plays it (or the cue
+    /// list is the one letting go).
     pub fn forget(&mut self, address: &str, source: &Source, registry: &mut ParamRegistry) {
-        if let Some(e) = self.entries.get_mut(address)
-            && e.driver == *source
-        {
-            e.driver = Source::Scene;
-            e.latest = None;
-            e.glide = None;
-            let _ = registry.reset(address);
+        let Some(e) = self.entries.get_mut(address) else {
+            return;
+        };
+        if e.base.as_ref().is_some_and(|(_, s)| same_list(s, source)) {
+            e.base = None;
+        }
+        if e.driver != *source && !same_list(&e.driver, source) {
+            return;
+        }
+        e.latest = None;
+        e.glide = None;
+        match e.base.clone() {
+            Some((value, cue)) => {
+                e.driver = cue;
+                let _ = registry.set(address, value);
+            }
+            None => {
+                e.driver = Source::Scene;
+                let _ = registry.reset(address);
+            }
         }
     }
 
@@ -226,7 +257,17 @@ impl Entry {
             held: None,
             latest: None,
             glide: None,
+            base: None,
         }
+    }
+}
+
+/// Two cue sources of one cue list (`<list>/<cue>` labels): a list's release lets go of
+/// every value it played, whichever of its cues played it last.
+fn same_list(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        (Source::Cue(x), Source::Cue(y)) => x.split('/').next() == y.split('/').next(),
+        _ => false,
     }
 }
 
@@ -293,6 +334,19 @@ pub fn arbitrate(
                 arbiter.refused += 1;
             }
             continue;
+        }
+        // A cue sets the base under everything, driven or not: layers modulate it, and a
+        // controller or override that lets go falls back to it.
+        if matches!(input.source, Source::Cue(_)) && value != ParamValue::Trigger {
+            match &mut e.base {
+                Some((base, source)) => {
+                    *base = value.clone();
+                    if *source != input.source {
+                        source.clone_from(&input.source);
+                    }
+                }
+                None => e.base = Some((value.clone(), input.source.clone())),
+            }
         }
         if e.held.is_some() && input.source.tier() < 3 {
             continue;

@@ -156,12 +156,15 @@ impl LiveValues for Live<'_> {
     fn current(&self, address: &str) -> Option<ParamValue> {
         let entry = self.registry.entry(address)?;
         // A fade starts from the base it replaces: what a layer, controller or the
-        // operator drives now is their value, not the base; the scene's is.
+        // operator drives now is their value, not the base; the cue's (else the scene's) is.
         let cue = Source::Cue(String::new()).tier();
         Some(if self.arbiter.driver(address).tier() <= cue {
             entry.value.clone()
         } else {
-            entry.spec.default.clone()
+            self.arbiter
+                .base(address)
+                .unwrap_or(&entry.spec.default)
+                .clone()
         })
     }
 
@@ -240,13 +243,18 @@ pub fn run_show(
         }
     }
     for (address, value, label) in show.writes() {
-        // What the registry shows already needs no write (every frame would otherwise push
-        // every value the show holds); a value a controller or layer replaced, or that a
-        // released controller handed back to the scene, differs and is pushed again.
-        // Unknown parameters are reported by the check, not played.
-        match registry.get(address) {
-            Ok(now) if now != value => {}
-            _ => continue,
+        // A base the arbiter already holds needs no write (every frame would otherwise push
+        // every value the show holds). Pushed again: a new value, a base another list's
+        // release cleared, and a value the registry lost to a scene reload while the cue
+        // drives it. Unknown parameters are reported by the check, not played.
+        if registry.entry(address).is_none() {
+            continue;
+        }
+        let same_base = arbiter.base(address) == Some(value);
+        let shown = arbiter.driver(address).tier() > Source::Cue(String::new()).tier()
+            || registry.get(address).ok() == Some(value);
+        if same_base && shown {
+            continue;
         }
         arbiter.push(cue_input(address, value.clone(), label));
     }

@@ -60,9 +60,67 @@ fn each_source_keeps_its_tier() {
     app.world_mut()
         .resource_mut::<Arbiter>()
         .forget_later(A.into(), driver);
-    assert_eq!(frame(&mut app, &[]), 0.0, "back to the scene base");
+    assert_eq!(frame(&mut app, &[]), 0.9, "back to the cue's base");
     assert_eq!(frame(&mut app, &[(0.4, Source::Layers)]), 0.4);
     assert_eq!(app.world().resource::<Arbiter>().driver(A), Source::Layers);
+}
+
+#[test]
+fn a_cue_sets_the_base_that_layers_modulate_and_controllers_fall_back_to() {
+    let mut app = app();
+    let cue = Source::Cue("lights/2".into());
+    let arbiter = |app: &App| app.world().resource::<Arbiter>().base(A).cloned();
+    // Nothing else drives it: the cue's value shows, and is the base.
+    assert_eq!(frame(&mut app, &[(0.6, cue.clone())]), 0.6);
+    assert_eq!(arbiter(&app), Some(ParamValue::Float(0.6)));
+    // The layers drive it: a cue's new value does not show but becomes their base.
+    assert_eq!(frame(&mut app, &[(0.7, Source::Layers)]), 0.7);
+    assert_eq!(frame(&mut app, &[(0.3, cue.clone())]), 0.7);
+    assert_eq!(arbiter(&app), Some(ParamValue::Float(0.3)));
+    // The layers let go (a layer switched off): the base, not the scene's 0.
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .forget_later(A.into(), Source::Layers);
+    assert_eq!(frame(&mut app, &[]), 0.3);
+    assert_eq!(app.world().resource::<Arbiter>().driver(A), cue);
+    // A controller and the operator above it; a held cue change still moves the base.
+    let osc = Source::Osc("desk".into());
+    assert_eq!(frame(&mut app, &[(0.5, osc.clone())]), 0.5);
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .hold(A, ParamValue::Float(1.0));
+    assert_eq!(frame(&mut app, &[(0.2, Source::Cue("lights/3".into()))]), 1.0);
+    assert_eq!(arbiter(&app), Some(ParamValue::Float(0.2)));
+    // Released: the controller's newest value; the controller lost: the cue's base.
+    app.world_mut().resource_mut::<Arbiter>().release(A);
+    assert_eq!(frame(&mut app, &[]), 0.5);
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .forget_later(A.into(), osc);
+    assert_eq!(frame(&mut app, &[]), 0.2);
+    // The list releases (whichever of its cues played the value last): the scene's value.
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .forget_later(A.into(), Source::Cue("lights/9".into()));
+    assert_eq!(frame(&mut app, &[]), 0.0);
+    assert_eq!(arbiter(&app), None);
+    assert_eq!(app.world().resource::<Arbiter>().driver(A), Source::Scene);
+}
+
+#[test]
+fn releasing_an_override_with_no_controller_under_it_gives_the_cue_base() {
+    let mut app = app();
+    assert_eq!(frame(&mut app, &[(0.4, Source::Cue("bg/1".into()))]), 0.4);
+    app.world_mut()
+        .resource_mut::<Arbiter>()
+        .hold(A, ParamValue::Float(0.9));
+    assert_eq!(frame(&mut app, &[]), 0.9);
+    app.world_mut().resource_mut::<Arbiter>().release(A);
+    assert_eq!(frame(&mut app, &[]), 0.4);
+    assert_eq!(
+        app.world().resource::<Arbiter>().driver(A),
+        Source::Cue("bg/1".into())
+    );
 }
 
 #[test]
