@@ -14,6 +14,8 @@ mod command;
 pub mod cue_list;
 mod error;
 pub mod fade;
+#[cfg(test)]
+mod fade_frames_tests;
 pub mod file;
 mod follow;
 pub mod look;
