@@ -1,8 +1,8 @@
 //! What fires show commands besides the Cues panel: OSC under `/show` ([`crate::osc`]),
 //! controllers through the map (a MIDI note, a program change, a DMX channel, an OSC alias:
 //! writes of the show's command parameters, see [`crate::status`]) and timecode (MIDI time
-//! code, ArtTimeCode: [`backlot_net::Timecode`]). Each becomes a [`ShowCommand`] in the
-//! frame, before the lists advance.
+//! code, ArtTimeCode: [`backlot_net::Timecode`]). Each becomes a [`ShowCommand`] that the
+//! frame's playback carries out.
 //!
 //! A command parameter fires once per write the arbiter applies (its `applied` list): a
 //! trigger once per press (a MIDI note's release writes nothing), `goto` once per number
