@@ -72,6 +72,8 @@ pub struct AppOptions {
     pub control: Option<ControlSettings>,
     /// The reactive layer set (`*.layers.ron`).
     pub layers: Option<PathBuf>,
+    /// The show to play (`run --show`): its cue lists, hot reload and crash recovery.
+    pub show: Option<crate::show::ShowChoice>,
     /// Where warnings and errors are also written, in rotating files; none: terminal only.
     pub log_dir: Option<PathBuf>,
     /// A frame running longer than this is logged as a stall and counted (`/status/stalls`);
@@ -103,6 +105,7 @@ impl AppOptions {
             map: None,
             control: None,
             layers: None,
+            show: None,
             log_dir: None,
             watchdog: None,
             cluster: None,
@@ -133,6 +136,8 @@ pub struct BacklotPlugins {
     pub control: Option<ControlPlugin>,
     /// Reactive layers, when a layer set is given.
     pub layers: Option<LayersPlugin>,
+    /// The show, when one is played.
+    pub show: Option<crate::show::ShowChoice>,
     /// Rigid-body simulation (off on a cluster's render nodes and spares, which apply the
     /// primary's; held still on a backup until it takes over).
     pub physics: bool,
@@ -164,6 +169,10 @@ impl PluginGroup for BacklotPlugins {
         };
         let group = match self.layers {
             Some(layers) => group.add(layers),
+            None => group,
+        };
+        let group = match self.show {
+            Some(show) => crate::show::add_plugins(group, show),
             None => group,
         };
         let group = match self.cluster {
@@ -214,6 +223,11 @@ pub fn build_app(options: &AppOptions) -> App {
     }
     if let (Some(layers), true) = (&options.layers, layers_and_physics) {
         register_file::<LayersKind>(&mut app, layers);
+    }
+    // The show plays where the layers run (a render node applies the primary's values).
+    let show = options.show.clone().filter(|_| layers_and_physics);
+    if let Some(show) = &show {
+        crate::show::register(&mut app, show);
     }
 
     if cluster {
@@ -320,6 +334,7 @@ pub fn build_app(options: &AppOptions) -> App {
                 asset_root: options.asset_root.clone(),
             }),
         physics: layers_and_physics,
+        show,
         cluster: options
             .cluster
             .as_ref()

@@ -25,7 +25,8 @@ pub enum Command {
     Run(RunArgs),
     /// Render frames headlessly and deterministically to PNG files, then exit.
     Render(RenderArgs),
-    /// Validate scene and stage files; prints `path:line:col: message` per problem, exit 1 if any.
+    /// Validate scene, stage, map, layer set, cluster and show files; prints
+    /// `path:line:col: message` per problem, exit 1 if any.
     Check(CheckArgs),
     /// Print every live parameter of a scene: address, type, range, unit, default.
     Params(ParamsArgs),
@@ -34,17 +35,24 @@ pub enum Command {
 /// `backlot run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scene file (*.scene.ron); default: scenes/neon_club.scene.ron.
+    /// Show file (*.show.ron): plays its cue lists (GO over OSC /show/..., MIDI or DMX through
+    /// the map, timecode) and runs the scene, stage, control map and layer set it names
+    /// (paths relative to the show file). --scene, --stage, --map, --layers and --no-layers
+    /// win over what the show names.
+    #[arg(long, value_name = "FILE")]
+    pub show: Option<PathBuf>,
+    /// Scene file (*.scene.ron); default: the show's scene, else scenes/neon_club.scene.ron.
     #[arg(long, value_name = "FILE")]
     pub scene: Option<PathBuf>,
     /// LED stage file (*.stage.ron).
     #[arg(long, value_name = "FILE")]
     pub stage: Option<PathBuf>,
-    /// Control mapping file (*.map.ron); default: scenes/maps/default.map.ron.
+    /// Control mapping file (*.map.ron); default: the show's map, else
+    /// scenes/maps/default.map.ron.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
-    /// Reactive layer set (*.layers.ron); default: the scene's own (`<scene>.layers.ron`
-    /// beside it) when there is one.
+    /// Reactive layer set (*.layers.ron); default: the show's, else the scene's own
+    /// (`<scene>.layers.ron` beside it) when there is one.
     #[arg(long, value_name = "FILE")]
     pub layers: Option<PathBuf>,
     /// Run without the scene's default layer set.
@@ -369,5 +377,37 @@ mod tests {
         assert_eq!(args.network(), NetworkSettings::default());
         assert!(Cli::try_parse_from(["backlot", "run", "--bind", "nowhere"]).is_err());
         assert!(Cli::try_parse_from(["backlot", "run", "--allow", "osc=x"]).is_err());
+    }
+
+    #[test]
+    fn run_takes_a_show_beside_explicit_files() {
+        let cli = Cli::try_parse_from([
+            "backlot",
+            "run",
+            "--show",
+            "scenes/shows/neon_club.show.ron",
+            "--stage",
+            "flat.stage.ron",
+            "--no-layers",
+        ])
+        .expect("parses");
+        let Command::Run(args) = cli.command else {
+            panic!("not run");
+        };
+        assert_eq!(
+            args.show.as_deref(),
+            Some(std::path::Path::new("scenes/shows/neon_club.show.ron"))
+        );
+        assert_eq!(
+            args.stage.as_deref(),
+            Some(std::path::Path::new("flat.stage.ron"))
+        );
+        assert!(args.no_layers && args.scene.is_none());
+        let plain = Cli::try_parse_from(["backlot", "run"]).expect("parses");
+        let Command::Run(args) = plain.command else {
+            panic!("not run");
+        };
+        assert!(args.show.is_none());
+        assert!(Cli::try_parse_from(["backlot", "run", "--show"]).is_err());
     }
 }

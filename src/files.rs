@@ -5,6 +5,7 @@ use std::path::Path;
 
 use backlot_cluster::file::{ClusterKind, check_outputs, check_paths};
 use backlot_files::{FileErrors, FileKind, read_source};
+use backlot_show::ShowKind;
 use backlot_stage::StageKind;
 
 /// One kind of backlot file, as the CLI sees it.
@@ -43,8 +44,13 @@ fn check_cluster(file: &Path, asset_root: Option<&Path>) -> Result<(), FileError
     check_outputs(&cluster, &outputs, &text, &shown)
 }
 
+/// A show file is checked with the files it names: each must exist beside it.
+fn check_show(file: &Path, asset_root: Option<&Path>) -> Result<(), FileErrors> {
+    crate::show::read_show(file, asset_root, crate::show::Replaced::default()).map(|_| ())
+}
+
 /// Every file kind, in the order they are listed to users.
-pub fn file_types() -> [FileType; 5] {
+pub fn file_types() -> [FileType; 6] {
     [
         entry::<backlot_scene::SceneKind>(),
         entry::<StageKind>(),
@@ -54,6 +60,11 @@ pub fn file_types() -> [FileType; 5] {
             extension: ClusterKind::EXTENSION,
             noun: ClusterKind::NOUN,
             parse: check_cluster,
+        },
+        FileType {
+            extension: ShowKind::EXTENSION,
+            noun: ShowKind::NOUN,
+            parse: check_show,
         },
     ]
 }
@@ -66,8 +77,8 @@ pub fn file_type(file: &Path) -> Option<FileType> {
         .find(|t| name.ends_with(&format!(".{}", t.extension)))
 }
 
-/// `*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron or *.cluster.ron`, for "unknown file
-/// type".
+/// `*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron, *.cluster.ron or *.show.ron`, for
+/// "unknown file type".
 pub fn expected() -> String {
     let names: Vec<String> = file_types()
         .iter()
@@ -91,6 +102,7 @@ mod tests {
             ("maps/default.map.ron", "map"),
             ("x.layers.ron", "layer set"),
             ("clusters/local.cluster.ron", "cluster"),
+            ("shows/neon_club.show.ron", "show"),
         ] {
             assert_eq!(
                 file_type(Path::new(name)).map(|t| t.noun),
@@ -102,7 +114,7 @@ mod tests {
         assert!(file_type(Path::new("scene.ron.bak")).is_none());
         assert_eq!(
             expected(),
-            "*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron or *.cluster.ron"
+            "*.scene.ron, *.stage.ron, *.map.ron, *.layers.ron, *.cluster.ron or *.show.ron"
         );
     }
 
@@ -113,6 +125,11 @@ mod tests {
     fn check(file: &Path) -> Result<(), FileErrors> {
         let kind = file_type(file).expect("a known kind");
         kind.check(file, &repo().join("assets"))
+    }
+
+    #[test]
+    fn the_shipped_show_checks_with_the_files_it_names() {
+        check(&repo().join("scenes/shows/neon_club.show.ron")).expect("the example is valid");
     }
 
     #[test]

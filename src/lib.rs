@@ -9,6 +9,7 @@ pub mod log_file;
 pub mod log_flood;
 pub mod paths;
 pub mod render;
+pub mod show;
 pub mod unrendered;
 
 pub use app::{AppMode, AppOptions, BacklotPlugins, build_app};

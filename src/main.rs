@@ -1,11 +1,13 @@
 //! The `backlot` command.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::cluster::ClusterChoice;
+use backlot::show::{Replaced, ShowChoice};
 use backlot::{files, log_file, paths, render};
 use backlot_control::{ControlSettings, PortProblems};
 use backlot_scene::format::parse_scene_file;
@@ -206,20 +208,51 @@ fn main() -> ExitCode {
                 .as_ref()
                 .map(ClusterChoice::stage)
                 .or(args.stage.clone());
+            let cluster_scene = cluster.as_ref().and_then(ClusterChoice::scene);
+            // A show names files too; the command line (and a cluster file) wins.
+            let show = match args.show.as_deref() {
+                Some(path) => {
+                    let replaced = Replaced {
+                        scene: args.scene.is_some() || cluster_scene.is_some(),
+                        stage: stage.is_some(),
+                        map: args.map.is_some(),
+                        layers: args.layers.is_some() || args.no_layers,
+                    };
+                    match ShowChoice::read(path, &asset_root, replaced) {
+                        Ok(show) => Some(show),
+                        Err(errors) => {
+                            eprintln!("{errors}");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let named = |file: fn(&ShowChoice) -> Option<PathBuf>| show.as_ref().and_then(file);
+            let stage = stage.or_else(|| named(ShowChoice::stage));
             let network = args.network();
-            let map = args.map.clone().or_else(|| {
-                let default = paths::default_map();
-                default.exists().then_some(default)
-            });
+            let map = args
+                .map
+                .clone()
+                .or_else(|| named(ShowChoice::map))
+                .or_else(|| {
+                    let default = paths::default_map();
+                    default.exists().then_some(default)
+                });
             let scene = args
                 .scene
                 .clone()
-                .or_else(|| cluster.as_ref().and_then(ClusterChoice::scene))
+                .or(cluster_scene)
+                .or_else(|| named(ShowChoice::scene))
                 .unwrap_or_else(paths::default_scene);
             let layers = if args.no_layers {
                 None
             } else {
-                args.layers.clone().or_else(|| paths::scene_layers(&scene))
+                args
+                    .layers
+                    .clone()
+                    .or_else(|| named(ShowChoice::layers))
+                    .or_else(|| paths::scene_layers(&scene))
             };
             let given: Vec<&std::path::Path> = std::iter::once(scene.as_path())
                 .chain(map.as_deref())
@@ -252,6 +285,7 @@ fn main() -> ExitCode {
                 mode,
                 max_frames: args.max_frames,
                 render,
+                show,
                 stage,
                 stage_outputs,
                 cluster,
@@ -287,6 +321,16 @@ fn main() -> ExitCode {
                     file.dir.display()
                 );
             }
+            if let Some(show) = &options.show {
+                tracing::info!(
+                    "show {}: scene {}, map {}, stage {}, layers {}",
+                    show.path.display(),
+                    options.scene.display(),
+                    shown(options.map.as_deref()),
+                    shown(options.stage.as_deref()),
+                    shown(options.layers.as_deref()),
+                );
+            }
             if args.strict_ports {
                 app.add_systems(bevy::app::Last, refuse_taken_ports);
             }
@@ -308,6 +352,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A file in use, or `none`, for the log.
+fn shown(file: Option<&std::path::Path>) -> String {
+    file.map_or_else(|| "none".to_string(), |f| f.display().to_string())
 }
 
 /// Past a file size limit (`ulimit -f`, RLIMIT_FSIZE) the kernel sends SIGXFSZ, whose default

@@ -23,6 +23,7 @@ mod memory;
 mod oscquery;
 mod reload;
 mod render;
+mod show_run;
 mod soak;
 mod stage;
 mod stall;

@@ -51,12 +51,17 @@ fn follow_show(
     let Some(asset) = watched.handle.as_ref().and_then(|h| assets.get(h)) else {
         return;
     };
-    let file = asset.file.clone();
+    let file = &asset.file;
     info!(
         "show `{}` loaded: {} looks, {} cue lists",
         file.name,
         file.looks.len(),
         file.lists.len()
     );
-    playback.load(file);
+    // The file the show already plays (the first load of the file `run --show` started it
+    // from, a save that changed nothing): playing it again would only reset edits made since.
+    if playback.show.as_ref().is_some_and(|s| s.file() == file) {
+        return;
+    }
+    playback.load(file.clone());
 }

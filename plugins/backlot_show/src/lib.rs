@@ -7,7 +7,9 @@
 //! `Source::Cue`: above the scene, under the layers, controllers and the operator.
 //!
 //! The playback logic is Bevy-free ([`CueList`], [`Show`], [`fade`]); [`ShowPlugin`] puts
-//! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages.
+//! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages, which OSC under
+//! `/show`, the show's command parameters (MIDI, DMX through the map) and timecode also
+//! send ([`triggers`]).
 
 mod check;
 mod command;
@@ -19,6 +21,7 @@ mod fade_frames_tests;
 pub mod file;
 mod follow;
 pub mod look;
+pub mod osc;
 pub mod pattern;
 mod playback;
 mod running;
@@ -26,6 +29,8 @@ pub mod show;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod triggers;
+mod undo_request;
 
 pub use check::SETTLE_FRAMES;
 pub use command::{CommandArg, CueCommand, CueRef, command_at};
@@ -35,6 +40,7 @@ pub use fade::FadeCurve;
 pub use file::{CueDef, CueListDef, ShowFile, ShowKind, parse_show};
 pub use follow::ShowFilePlugin;
 pub use look::{Look, LookRef, LookValues};
+pub use osc::{ShowOsc, ShowOscStats, ShowReadOnly};
 pub use pattern::AddressPattern;
 pub use playback::{
     CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_looks,
@@ -42,3 +48,5 @@ pub use playback::{
 };
 pub use running::Held;
 pub use show::Show;
+pub use triggers::ShowTriggersPlugin;
+pub use undo_request::UndoRequest;

@@ -137,12 +137,14 @@ pub fn find<'a>(looks: &'a [Look], name: &str) -> Option<&'a Look> {
 }
 
 /// The live values a look stores: every parameter matching any of `patterns` (every one
-/// when there are none), except read-only status values (nothing could play them back)
-/// and triggers (they hold no state to store).
+/// when there are none), except read-only status values (nothing could play them back),
+/// triggers (they hold no state to store) and the show's own parameters (`/show/<list>/goto`
+/// says where a list was sent, not what the stage looks like).
 pub fn capture(registry: &ParamRegistry, patterns: &[AddressPattern]) -> LookValues {
     registry
         .iter()
         .filter(|e| !e.spec.read_only && e.spec.kind != ParamKind::Trigger)
+        .filter(|e| !e.spec.address.is_under(crate::status::PREFIX))
         .filter(|e| {
             patterns.is_empty() || patterns.iter().any(|p| p.matches(e.spec.address.as_str()))
         })

@@ -143,6 +143,10 @@ impl Plugin for ShowPlugin {
                     crate::check::check_params.in_set(BacklotSystems::Report),
                 ),
             );
+        // OSC under `/show`, the command parameters and timecode.
+        if !app.is_plugin_added::<crate::triggers::ShowTriggersPlugin>() {
+            app.add_plugins(crate::triggers::ShowTriggersPlugin);
+        }
     }
 }
 

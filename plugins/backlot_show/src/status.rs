@@ -1,6 +1,10 @@
-//! The show as read-only parameters, so OSCQuery, panels and any controller see it:
-//! per list `/show/<list>/{cue,next,fade_progress,paused}`, and `/show/refused` and
-//! `/show/unknown_params` for monitors.
+//! The show as parameters. Read-only status, so OSCQuery, panels and any controller see
+//! it: per list `/show/<list>/{cue,next,fade_progress,paused}`, and `/show/refused`,
+//! `/show/unknown_params` and `/show/dropped` for monitors. Writable commands, so a MIDI
+//! note, a program change or a DMX channel can fire them through the map like any other
+//! parameter: `/show/go` and per list `/show/<list>/{go,back,pause,resume,release}`
+//! (triggers) and `/show/<list>/goto` (an int: the cue to play). Both are registered
+//! together, whenever the show (re)loads; see `triggers.rs` for how a write fires.
 
 use backlot_params::{ParamAddress, ParamKind, ParamRegistry, ParamSpec, ParamValue};
 
@@ -20,6 +24,14 @@ pub const NEXT: &str = "next";
 pub const FADE_PROGRESS: &str = "fade_progress";
 /// Whether PAUSE holds the list.
 pub const PAUSED: &str = "paused";
+/// OSC show commands dropped: more arrived between two frames than are held.
+pub const DROPPED: &str = "/show/dropped";
+/// Writable trigger: GO on every list.
+pub const MASTER_GO: &str = "/show/go";
+/// Writable triggers per list, each the command of its name: `/show/<list>/go`, …
+pub const TRIGGERS: [&str; 5] = ["go", "back", "pause", "resume", "release"];
+/// Writable int per list: writing n plays cue n (1 the first; 0 plays nothing).
+pub const GOTO: &str = "goto";
 
 /// `/show/<list>/<leaf>`.
 pub fn address(list: &str, leaf: &str) -> String {
@@ -35,9 +47,22 @@ fn spec(address: &str, kind: ParamKind, default: ParamValue, about: &str) -> Opt
     )
 }
 
-/// Every status parameter of `show`.
+/// A writable trigger: each write fires the command once.
+fn trigger(address: &str, about: &str) -> Option<ParamSpec> {
+    let address = ParamAddress::new(address).ok()?;
+    Some(ParamSpec::trigger(address).with_description(about))
+}
+
+/// Every parameter of `show`: its status (read-only) and its commands (writable).
 pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
     let mut specs = vec![
+        trigger(MASTER_GO, "GO on every cue list"),
+        spec(
+            DROPPED,
+            ParamKind::Int,
+            ParamValue::Int(0),
+            "OSC show commands dropped: more arrived between two frames than are held",
+        ),
         spec(
             REFUSED,
             ParamKind::Int,
@@ -75,8 +100,32 @@ pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
             ParamValue::Bool(false),
             "PAUSE holds the list",
         ));
+        for leaf in TRIGGERS {
+            specs.push(trigger(&address(name, leaf), trigger_about(leaf)));
+        }
+        specs.push(
+            ParamAddress::new(&address(name, GOTO)).ok().map(|a| {
+                ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
+                    .with_range(0.0, cues)
+                    .with_description(
+                        "Write n to play cue n (1 the first; 0 plays nothing): a MIDI program \
+                         change, a DMX channel (its level over the range picks the cue)",
+                    )
+            }),
+        );
     }
     specs.into_iter().flatten().collect()
+}
+
+fn trigger_about(leaf: &str) -> &'static str {
+    match leaf {
+        "go" => "GO: play the next cue (or go on after a pause)",
+        "back" => "BACK: fade to the cue before the current one",
+        "pause" => "PAUSE the list's fade, delay and follow",
+        "resume" => "RESUME after a pause",
+        "release" => "RELEASE: fade back to the scene and start again at the first cue",
+        _ => "A show command",
+    }
 }
 
 fn number(index: Option<usize>) -> ParamValue {
