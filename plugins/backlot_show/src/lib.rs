@@ -7,7 +7,8 @@
 //! `Source::Cue`: above the scene, under the layers, controllers and the operator.
 //!
 //! The playback logic is Bevy-free ([`CueList`], [`Show`], [`fade`]); [`ShowPlugin`] puts
-//! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages.
+//! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages — from OSC, MIDI,
+//! timecode or the Cues panel — and saves look edits into the show file ([`save`]).
 
 mod check;
 mod command;
@@ -17,9 +18,11 @@ pub mod fade;
 pub mod file;
 mod follow;
 pub mod look;
+mod panel;
 pub mod pattern;
 mod playback;
 mod running;
+pub mod save;
 pub mod show;
 pub mod status;
 #[cfg(test)]
@@ -39,4 +42,5 @@ pub use playback::{
     run_show,
 };
 pub use running::Held;
+pub use save::{SaveShow, ShowPath, ShowSaver};
 pub use show::Show;

@@ -143,6 +143,8 @@ impl Plugin for ShowPlugin {
                     crate::check::check_params.in_set(BacklotSystems::Report),
                 ),
             );
+        crate::save::build(app);
+        crate::panel::build(app);
     }
 }
 
