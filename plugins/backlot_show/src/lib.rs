@@ -8,8 +8,8 @@
 //!
 //! The playback logic is Bevy-free ([`CueList`], [`Show`], [`fade`]); [`ShowPlugin`] puts
 //! it in the frame, driven by [`ShowCommand`] and [`LookEdit`] messages, which OSC under
-//! `/show`, the show's command parameters (MIDI, DMX through the map) and timecode also
-//! send ([`triggers`]).
+//! `/show`, the show's command parameters (MIDI, DMX through the map), timecode and the
+//! Cues panel send ([`triggers`]), and saves look edits into the show file ([`save`]).
 
 mod check;
 mod command;
@@ -22,9 +22,11 @@ pub mod file;
 mod follow;
 pub mod look;
 pub mod osc;
+mod panel;
 pub mod pattern;
 mod playback;
 mod running;
+pub mod save;
 pub mod show;
 pub mod status;
 #[cfg(test)]
@@ -47,6 +49,7 @@ pub use playback::{
     run_show,
 };
 pub use running::Held;
+pub use save::{SaveShow, ShowPath, ShowSaver};
 pub use show::Show;
 pub use triggers::ShowTriggersPlugin;
 pub use undo_request::UndoRequest;

@@ -147,6 +147,8 @@ impl Plugin for ShowPlugin {
         if !app.is_plugin_added::<crate::triggers::ShowTriggersPlugin>() {
             app.add_plugins(crate::triggers::ShowTriggersPlugin);
         }
+        crate::save::build(app);
+        crate::panel::build(app);
     }
 }
 

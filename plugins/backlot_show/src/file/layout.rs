@@ -6,7 +6,7 @@
 
 /// One entry of a bracketed RON value: `key: value` in a struct, a bare value in a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Item<'a> {
+pub(crate) struct Item<'a> {
     /// The field's name, for struct fields.
     pub key: Option<&'a str>,
     /// Byte offset of the value.
@@ -15,7 +15,7 @@ pub(super) struct Item<'a> {
 
 /// The entries of the bracketed value at `from` (after blanks and an optional struct name,
 /// as in `ClusterFile(...)`), in order; none when no bracket stands there.
-pub(super) fn items(src: &str, from: usize) -> Vec<Item<'_>> {
+pub(crate) fn items(src: &str, from: usize) -> Vec<Item<'_>> {
     let b = src.as_bytes();
     let mut i = skip_blank(b, from);
     while b.get(i).is_some_and(|c| is_ident(*c)) {
@@ -69,18 +69,61 @@ pub(super) fn items(src: &str, from: usize) -> Vec<Item<'_>> {
 }
 
 /// The value of `key` among struct entries.
-pub(super) fn field(items: &[Item<'_>], key: &str) -> Option<usize> {
+pub(crate) fn field(items: &[Item<'_>], key: &str) -> Option<usize> {
     items.iter().find(|i| i.key == Some(key)).map(|i| i.at)
 }
 
 /// The text of the string literal at `at` (without its quotes; escapes left as written).
-pub(super) fn string_at(src: &str, at: usize) -> Option<&str> {
+pub(crate) fn string_at(src: &str, at: usize) -> Option<&str> {
     let b = src.as_bytes();
     if b.get(at) != Some(&b'"') {
         return None;
     }
     let end = quoted_end(b, at);
     src.get(at + 1..end.saturating_sub(1).max(at + 1))
+}
+
+/// The end (exclusive) of the value starting at `at`: just past its closing bracket, or its
+/// last token before the `,` or closing bracket that ends it. Comments after it are not part
+/// of it. What saving the show replaces when it rewrites one value in place.
+pub(crate) fn value_end(src: &str, at: usize) -> usize {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut i = at;
+    let mut end = at;
+    loop {
+        i = skip_blank(b, i);
+        let Some(&c) = b.get(i) else { return end };
+        match c {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                let Some(d) = depth.checked_sub(1) else {
+                    return end;
+                };
+                depth = d;
+                i += 1;
+            }
+            b',' if depth == 0 => return end,
+            b'"' | b'\'' => i = quoted_end(b, i),
+            _ => i = raw_string_end(b, i).unwrap_or(i + 1),
+        }
+        end = i;
+    }
+}
+
+/// The opening bracket of the value at `from` (after blanks and an optional struct name, as
+/// [`items`] reads it).
+pub(crate) fn bracket_at(src: &str, from: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut i = skip_blank(b, from);
+    while b.get(i).is_some_and(|c| is_ident(*c)) {
+        i += 1;
+    }
+    i = skip_blank(b, i);
+    matches!(b.get(i), Some(b'(' | b'[' | b'{')).then_some(i)
 }
 
 /// Where a show file's checked values stand.
@@ -202,7 +245,7 @@ fn key_at(src: &str, i: usize) -> Option<(&str, usize)> {
 }
 
 /// Skips whitespace and comments (block comments nest, as in ron).
-fn skip_blank(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_blank(b: &[u8], mut i: usize) -> usize {
     loop {
         match (b.get(i), b.get(i + 1)) {
             (Some(c), _) if c.is_ascii_whitespace() => i += 1,
@@ -306,12 +349,30 @@ mod tests {
         assert_eq!(layout.list(0, "name"), at("\"l\""));
     }
 
+    #[test]
+    fn a_value_ends_before_its_comma_and_any_comment() {
+        let src = r#"[ (name: "a", v: {"/x": Float(1.0)}) /* note */ , Float(2.5) // last
+]"#;
+        let at = |needle: &str| src.find(needle).expect("in the text");
+        let first = at("(name");
+        assert_eq!(&src[first..value_end(src, first)], r#"(name: "a", v: {"/x": Float(1.0)})"#);
+        let second = at("Float(2.5)");
+        assert_eq!(&src[second..value_end(src, second)], "Float(2.5)");
+        assert_eq!(value_end(src, 0), src.len(), "the whole list");
+        assert_eq!(bracket_at(src, 0), Some(0));
+        assert_eq!(bracket_at("  Look (x: 1)", 0), Some(7));
+        assert_eq!(bracket_at("1.0", 0), None);
+    }
+
     proptest! {
         #[test]
         fn any_text_scans_without_panicking(src in "\\PC{0,120}") {
             let layout = Layout::of(&src);
             let _ = (layout.top("name"), layout.look(0, "name"), layout.cue(1, 0, "fade"));
             let _ = layout.look_values(0);
+            for at in 0..src.len() {
+                prop_assert!(value_end(&src, at) <= src.len());
+            }
         }
 
         #[test]

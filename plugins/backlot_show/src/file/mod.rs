@@ -2,7 +2,7 @@
 //! set a show runs (paths relative to the show file), its looks and its cue lists. Parsed
 //! with a position on every problem.
 
-mod layout;
+pub(crate) mod layout;
 mod parse;
 mod types;
 
