@@ -23,6 +23,7 @@ mod memory;
 mod oscquery;
 mod reload;
 mod render;
+mod show_recovery;
 mod soak;
 mod stage;
 mod stall;

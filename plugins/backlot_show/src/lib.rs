@@ -19,15 +19,18 @@ mod follow;
 pub mod look;
 pub mod pattern;
 mod playback;
+pub mod recovery;
 mod running;
 pub mod show;
 pub mod status;
 #[cfg(test)]
 mod tests;
+mod undo;
+mod undo_request;
 
 pub use check::SETTLE_FRAMES;
 pub use command::{CommandArg, CueCommand, CueRef, command_at};
-pub use cue_list::{CueList, LiveValues};
+pub use cue_list::{CueList, ListState, LiveValues};
 pub use error::ShowError;
 pub use fade::FadeCurve;
 pub use file::{CueDef, CueListDef, ShowFile, ShowKind, parse_show};
@@ -38,5 +41,8 @@ pub use playback::{
     CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_looks,
     run_show,
 };
+pub use recovery::{RecoveryPlugin, RecoveryStatus, autosave_path};
 pub use running::Held;
-pub use show::Show;
+pub use show::{Show, ShowState};
+pub use undo::{LOOK_EDITS, UndoPlugin};
+pub use undo_request::UndoRequest;
