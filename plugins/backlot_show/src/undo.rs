@@ -149,11 +149,13 @@ impl LookSnap {
     }
 }
 
-/// One look edit in the history: each look it changed, before and after (none: the look
-/// did not exist).
+/// Looks an edit changed: each by name, before and after (none: the look did not exist).
+type LookChanges = Vec<(String, Option<LookSnap>, Option<LookSnap>)>;
+
+/// One look edit in the history.
 #[derive(Debug)]
 struct LookChange {
-    looks: Vec<(String, Option<LookSnap>, Option<LookSnap>)>,
+    looks: LookChanges,
 }
 
 /// The looks as last seen, to tell what an edit changed.
@@ -178,7 +180,7 @@ impl LookCache {
     }
 
     /// What changed since the looks were last seen; takes the looks as they are now.
-    fn changes(&mut self, show: &Show) -> Vec<(String, Option<LookSnap>, Option<LookSnap>)> {
+    fn changes(&mut self, show: &Show) -> LookChanges {
         let mut changes = Vec::new();
         for look in show.looks() {
             let before = self.looks.get(&look.name);
