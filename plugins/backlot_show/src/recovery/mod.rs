@@ -28,7 +28,7 @@ pub use format::{
     Autosave, AutosaveError, ClaimState, Driver, FORMAT, ParamState, decode, encode, format_time,
 };
 pub use restore::{RESTORE_FRAMES, RESTORE_WAIT};
-pub use snapshot::AUTOSAVE_EVERY;
+pub use snapshot::{AUTOSAVE_EVERY, take_snapshot};
 pub use writer::{MAX_RESTARTS, WriterReport};
 
 /// Autosaves the live state of the show at `show_path` beside it and restores it after an

@@ -138,7 +138,7 @@ pub(crate) fn unix_ms() -> u64 {
 /// The live state now: every writable parameter's value and driver (not read-only status,
 /// not triggers: neither could be played back), the holds and controller claims, where
 /// every cue list stands, and `looks` when the show has looks to keep.
-pub(crate) fn take_snapshot(
+pub fn take_snapshot(
     registry: &ParamRegistry,
     arbiter: &Arbiter,
     show: Option<&Show>,
@@ -181,9 +181,12 @@ pub(crate) fn autosave(
     mut saver: ResMut<Autosaver>,
 ) {
     // Timecode comes every frame while it runs; the cue it plays is saved by the cadence.
+    // Every message is read (counted, not searched), so none is left for the next frame.
     let go = commands
         .read()
-        .any(|c| !matches!(c.command, CueCommand::Timecode(_)));
+        .filter(|c| !matches!(c.command, CueCommand::Timecode(_)))
+        .count()
+        > 0;
     let now = time.elapsed_secs_f64();
     let every = saver.every;
     let due = saver.last_write.is_none_or(|t| now - t >= every);
