@@ -24,6 +24,7 @@ mod oscquery;
 mod reload;
 mod render;
 mod show_run;
+mod show_recovery;
 mod soak;
 mod stage;
 mod stall;

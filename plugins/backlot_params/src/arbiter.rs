@@ -119,6 +119,8 @@ pub struct Arbiter {
     /// Inputs refused (unknown address, wrong type), for monitors.
     pub refused: u64,
     forgets: Vec<(String, Source)>,
+    /// Operator holds and releases, for the undo history ([`crate::undo`]).
+    pub(crate) journal: crate::undo::Journal,
 }
 
 impl Arbiter {
@@ -159,15 +161,21 @@ impl Arbiter {
     /// The operator takes a parameter at `value` until [`Arbiter::release`].
     pub fn hold(&mut self, address: &str, value: ParamValue) {
         let e = self.entry(address);
-        e.held = Some(value);
+        let before_held = e.held.replace(value.clone());
+        let before_driver = std::mem::replace(&mut e.driver, Source::Operator);
         e.glide = None;
-        e.driver = Source::Operator;
+        // Noted for undo: how the parameter stood before the operator took it.
+        self.journal.note(address, before_held, before_driver, Some(value));
     }
 
     /// The operator lets go: the newest controller value (if any) applies again.
     pub fn release(&mut self, address: &str) {
         if let Some(e) = self.entries.get_mut(address) {
-            e.held = None;
+            let before_held = e.held.take();
+            // Noted for undo, when there was a hold to let go of.
+            if before_held.is_some() {
+                self.journal.note(address, before_held, e.driver.clone(), None);
+            }
             // The newest controller value applies again; without one, the cue's base.
             let under = e.latest.clone().or_else(|| {
                 e.driver = Source::Scene;

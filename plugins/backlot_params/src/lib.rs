@@ -14,6 +14,7 @@ mod finite_tests;
 mod registry;
 mod sets;
 mod spec;
+pub mod undo;
 mod value;
 
 pub use address::{ParamAddress, sanitize_segment};
@@ -23,6 +24,7 @@ pub use errors::ParamError;
 pub use registry::{ParamEntry, ParamRegistry};
 pub use sets::BacklotSystems;
 pub use spec::{ParamKind, ParamSpec};
+pub use undo::{OperatorChange, OperatorNote, OperatorState, UndoHistory, UndoStep};
 pub use value::ParamValue;
 
 /// The commonly used items.

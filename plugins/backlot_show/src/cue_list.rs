@@ -20,6 +20,10 @@ use crate::file::{CueDef, CueListDef, parse_timecode};
 use crate::look::{Look, LookRef, LookValues, find};
 use crate::running::{Fade, Held, secs};
 
+#[path = "list_state.rs"]
+mod state;
+pub use state::{CompareState, FadeState, HeldState, ListState};
+
 /// A timecode that moved forward by more than this, seconds, located (jumped) rather than
 /// ran: the cues it skipped are not played.
 pub const MAX_TIMECODE_STEP: f64 = 1.0;

@@ -25,6 +25,7 @@ pub mod osc;
 mod panel;
 pub mod pattern;
 mod playback;
+pub mod recovery;
 mod running;
 pub mod save;
 pub mod show;
@@ -32,11 +33,12 @@ pub mod status;
 #[cfg(test)]
 mod tests;
 pub mod triggers;
+mod undo;
 mod undo_request;
 
 pub use check::SETTLE_FRAMES;
 pub use command::{CommandArg, CueCommand, CueRef, command_at};
-pub use cue_list::{CueList, LiveValues};
+pub use cue_list::{CueList, ListState, LiveValues};
 pub use error::ShowError;
 pub use fade::FadeCurve;
 pub use file::{CueDef, CueListDef, ShowFile, ShowKind, parse_show};
@@ -48,8 +50,10 @@ pub use playback::{
     CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_looks,
     run_show,
 };
+pub use recovery::{RecoveryPlugin, RecoveryStatus, autosave_path};
 pub use running::Held;
 pub use save::{SaveShow, ShowPath, ShowSaver};
-pub use show::Show;
+pub use show::{Show, ShowState};
 pub use triggers::ShowTriggersPlugin;
+pub use undo::{LOOK_EDITS, UndoPlugin};
 pub use undo_request::UndoRequest;

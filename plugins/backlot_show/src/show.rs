@@ -13,6 +13,10 @@ use crate::error::ShowError;
 use crate::file::ShowFile;
 use crate::look::{Look, LookValues, MAX_LOOKS};
 
+#[path = "show_state.rs"]
+mod state;
+pub use state::ShowState;
+
 /// Triggers fired and releases finished that a show keeps for its owner to take; past
 /// this the oldest are dropped (and counted): an owner that takes them every frame never
 /// sees this many.
