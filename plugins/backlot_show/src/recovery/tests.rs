@@ -49,7 +49,7 @@ fn dir(name: &str) -> PathBuf {
 fn register(app: &mut App, addresses: &[&str]) {
     let mut registry = app.world_mut().resource_mut::<ParamRegistry>();
     for a in addresses {
-        let address = ParamAddress::new(a).expect("address");
+        let address = ParamAddress::new(*a).expect("address");
         let spec = ParamSpec::float(address, 100.0, 0.0, 1000.0, "");
         registry.register(spec).expect("register");
     }

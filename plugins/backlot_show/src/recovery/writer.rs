@@ -15,6 +15,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+#[cfg(test)]
 use std::time::{Duration, Instant};
 
 use super::format::{Autosave, encode};
@@ -144,6 +145,7 @@ impl AutosaveWriter {
     }
 
     /// Waits until the slot is empty and no write runs, at most `limit`; whether it is.
+    #[cfg(test)]
     pub(crate) fn flush(&self, limit: Duration) -> bool {
         let start = Instant::now();
         let mut slot = lock(&self.shared.slot);
