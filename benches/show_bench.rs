@@ -360,11 +360,7 @@ fn row(what: &str, s: Stats, base: Stats) {
 
 fn verdict(what: &str, s: Stats, base: Stats) {
     let judge = |added: f64| {
-        if added < TARGET_US {
-            "within"
-        } else {
-            "OVER"
-        }
+        if added < TARGET_US { "within" } else { "OVER" }
     };
     let (median, p99) = (s.median - base.median, s.p99 - base.p99);
     println!(
@@ -436,8 +432,14 @@ fn main() {
 
     println!("the show alone (no app, no arbitration), us");
     println!("  {:<44} {:>8} {:>8} {:>8}", "", "median", "p99", "mean");
-    alone("Show::writes(), 2,000 values mid-fade", writes_alone(&app, plan.reps));
-    alone("Show::advance(), one frame of 2,000 fades", advance_alone(&app, plan.reps));
+    alone(
+        "Show::writes(), 2,000 values mid-fade",
+        writes_alone(&app, plan.reps),
+    );
+    alone(
+        "Show::advance(), one frame of 2,000 fades",
+        advance_alone(&app, plan.reps),
+    );
     alone(
         "Show::command(GO), 2,000 fades start",
         holding_show

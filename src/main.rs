@@ -248,8 +248,7 @@ fn main() -> ExitCode {
             let layers = if args.no_layers {
                 None
             } else {
-                args
-                    .layers
+                args.layers
                     .clone()
                     .or_else(|| named(ShowChoice::layers))
                     .or_else(|| paths::scene_layers(&scene))

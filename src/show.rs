@@ -84,16 +84,22 @@ pub fn add_plugins(group: PluginGroupBuilder, show: ShowChoice) -> PluginGroupBu
         .add(ShowFilePlugin)
         // Autosave and restore after an unclean exit (`backlot_show::recovery`).
         .add(backlot_show::RecoveryPlugin {
-            show_path: show.path,
+            show_path: show.path.clone(),
         })
-        .add(ShowGluePlugin)
+        // Ctrl+Z, `/show/undo`: operator edits and look edits.
+        .add(backlot_show::UndoPlugin)
+        .add(ShowGluePlugin { path: show.path })
 }
 
-/// What joins the show to the control map: [`share_read_only`].
-struct ShowGluePlugin;
+/// What joins the show to the app: where look edits are saved ([`ShowPath`]) and the
+/// control map's read-only prefixes ([`share_read_only`]).
+struct ShowGluePlugin {
+    path: PathBuf,
+}
 
 impl Plugin for ShowGluePlugin {
     fn build(&self, app: &mut App) {
+        app.insert_resource(backlot_show::ShowPath(Some(self.path.clone())));
         app.add_systems(
             Update,
             share_read_only

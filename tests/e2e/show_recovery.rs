@@ -103,7 +103,10 @@ fn a_killed_show_comes_back_where_it_was() {
     first.wait_for("the fog from OSC", |r| near(r.value(FOG), &[0.25]));
     // The warm key look's magenta, as the cue played it (sRGB).
     let magenta = first.value(MAGENTA).expect("magenta");
-    assert!(near(Some(magenta.clone()), &[1.0, 0.169, 0.839]), "{magenta:?}");
+    assert!(
+        near(Some(magenta.clone()), &[1.0, 0.169, 0.839]),
+        "{magenta:?}"
+    );
 
     // More than a second, and an autosave written after all of it was seen.
     let seen = SystemTime::now();
@@ -133,8 +136,14 @@ fn a_killed_show_comes_back_where_it_was() {
     });
     let log = second.log();
     assert!(log.contains("did not quit cleanly"), "{log}");
-    second.wait_for("cue 2 back", |r| r.value("/show/lights/cue") == Some(vec![2.0]));
-    assert!(near(second.value(FOG), &[0.25]), "{:?}\n{log}", second.value(FOG));
+    second.wait_for("cue 2 back", |r| {
+        r.value("/show/lights/cue") == Some(vec![2.0])
+    });
+    assert!(
+        near(second.value(FOG), &[0.25]),
+        "{:?}\n{log}",
+        second.value(FOG)
+    );
     assert!(
         near(second.value(MAGENTA), &magenta),
         "{:?}\n{log}",
@@ -163,6 +172,9 @@ fn a_killed_show_comes_back_where_it_was() {
     let log = third.log();
     assert!(status.success(), "{status}\n{log}");
     assert!(log.contains("did not quit cleanly"), "{log}");
-    assert!(!autosave.exists(), "a clean quit clears the autosave\n{log}");
+    assert!(
+        !autosave.exists(),
+        "a clean quit clears the autosave\n{log}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -5,7 +5,9 @@ use std::net::UdpSocket;
 
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
-use crate::support::{Running, backlot, flat_wall_variant, free_tcp, free_udp, run, temp_dir, text};
+use crate::support::{
+    Running, backlot, flat_wall_variant, free_tcp, free_udp, run, temp_dir, text,
+};
 
 const SHOW: &str = "scenes/shows/neon_club.show.ron";
 
@@ -70,10 +72,17 @@ fn the_shipped_show_runs_and_osc_fires_its_cues() {
     app.wait_for("the show's status over OSCQuery", |r| cue(r) == Some(0.0));
     let log = app.log();
     assert!(log.contains(&format!("show {SHOW}: scene ")), "{log}");
-    assert!(log.contains("neon_club.scene.ron"), "the show's scene: {log}");
+    assert!(
+        log.contains("neon_club.scene.ron"),
+        "the show's scene: {log}"
+    );
     let glow = "/scene/lights/ring_glow/intensity";
     app.wait_for("the show's scene", |r| first(r, glow).is_some());
-    assert_eq!(first(&app, glow), Some(20000.0), "the scene's value before any cue");
+    assert_eq!(
+        first(&app, glow),
+        Some(20000.0),
+        "the scene's value before any cue"
+    );
 
     let desk = UdpSocket::bind("127.0.0.1:0").expect("desk socket");
     let send = |bytes: &[u8]| {
@@ -116,7 +125,10 @@ fn check_validates_shows_and_run_refuses_a_bad_one_at_its_place() {
         stderr.starts_with(&format!("{}:3:", missing.display())),
         "{stderr}"
     );
-    assert!(stderr.contains("scene file `nowhere.scene.ron` not found"), "{stderr}");
+    assert!(
+        stderr.contains("scene file `nowhere.scene.ron` not found"),
+        "{stderr}"
+    );
 
     let bad = dir.join("bad.show.ron");
     let text_of_bad = [

@@ -100,6 +100,8 @@ impl Plugin for LayersPlugin {
 #[cfg(test)]
 mod audio_format_tests;
 #[cfg(test)]
+mod cue_base_tests;
+#[cfg(test)]
 mod model_worker_tests;
 #[cfg(test)]
 mod reload_tests;

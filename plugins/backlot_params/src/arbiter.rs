@@ -165,7 +165,8 @@ impl Arbiter {
         let before_driver = std::mem::replace(&mut e.driver, Source::Operator);
         e.glide = None;
         // Noted for undo: how the parameter stood before the operator took it.
-        self.journal.note(address, before_held, before_driver, Some(value));
+        self.journal
+            .note(address, before_held, before_driver, Some(value));
     }
 
     /// The operator lets go: the newest controller value (if any) applies again.
@@ -174,7 +175,8 @@ impl Arbiter {
             let before_held = e.held.take();
             // Noted for undo, when there was a hold to let go of.
             if before_held.is_some() {
-                self.journal.note(address, before_held, e.driver.clone(), None);
+                self.journal
+                    .note(address, before_held, e.driver.clone(), None);
             }
             // The newest controller value applies again; without one, the cue's base.
             let under = e.latest.clone().or_else(|| {

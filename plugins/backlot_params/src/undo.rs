@@ -151,10 +151,9 @@ impl UndoStep {
     /// What another crate recorded under `domain`, as the type it recorded.
     pub fn payload<T: Any>(&self, domain: &str) -> Option<&T> {
         match &self.kind {
-            StepKind::External {
-                domain: d,
-                payload,
-            } if *d == domain => (**payload).downcast_ref::<T>(),
+            StepKind::External { domain: d, payload } if *d == domain => {
+                (**payload).downcast_ref::<T>()
+            }
             _ => None,
         }
     }

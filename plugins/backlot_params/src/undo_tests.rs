@@ -175,7 +175,11 @@ fn a_drag_is_one_step_and_a_pause_or_another_parameter_starts_a_new_one() {
     for (i, t) in [0.0, 0.1, 0.2, 0.9, 1.5].iter().enumerate() {
         history.record_operator(change(FOG, i as f32), *t);
     }
-    assert_eq!(history.undo_len(), 1, "each edit within a second of the last");
+    assert_eq!(
+        history.undo_len(),
+        1,
+        "each edit within a second of the last"
+    );
     assert_eq!(history.next_undo(), Some(format!("{FOG} → 4").as_str()));
     history.record_operator(change(FOG, 5.0), 3.0);
     assert_eq!(history.undo_len(), 2, "two seconds later: a new step");

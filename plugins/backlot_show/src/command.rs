@@ -62,10 +62,7 @@ pub enum CommandArg {
 /// list, `/show/<list>/<verb>` for one. Verbs: `go`, `back`, `pause`, `resume`, `release`,
 /// `toggle`, `goto` (with the cue's number or name) and `timecode` (with seconds since
 /// midnight). None for anything else (a status address, a missing or wrong argument).
-pub fn command_at(
-    address: &str,
-    arg: Option<&CommandArg>,
-) -> Option<(Option<String>, CueCommand)> {
+pub fn command_at(address: &str, arg: Option<&CommandArg>) -> Option<(Option<String>, CueCommand)> {
     let rest = address.strip_prefix("/show/")?;
     let (list, verb) = match rest.split_once('/') {
         Some((list, verb)) if !list.is_empty() && !verb.contains('/') => {

@@ -279,12 +279,16 @@ impl CueList {
 
     /// Starts cue `index`; `timed`: with its delay and follow (BACK plays without them).
     fn play(&mut self, index: usize, timed: bool, env: &mut Env<'_>) -> Result<(), ShowError> {
-        let cue = self.def.cues.get(index).ok_or_else(|| ShowError::UnknownCue {
-            list: self.def.name.clone(),
-            cue: (index + 1).to_string(),
-        })?;
-        let look = find(env.looks, &cue.look)
-            .ok_or_else(|| ShowError::UnknownLook(cue.look.clone()))?;
+        let cue = self
+            .def
+            .cues
+            .get(index)
+            .ok_or_else(|| ShowError::UnknownCue {
+                list: self.def.name.clone(),
+                cue: (index + 1).to_string(),
+            })?;
+        let look =
+            find(env.looks, &cue.look).ok_or_else(|| ShowError::UnknownLook(cue.look.clone()))?;
         let mut fade = Fade::new(
             format!("{}/{}", self.def.name, cue.name),
             look.values.clone(),
@@ -309,12 +313,14 @@ impl CueList {
         curve: FadeCurve,
         env: &mut Env<'_>,
     ) -> Result<(), ShowError> {
-        let found = find(env.looks, &look.look)
-            .ok_or_else(|| ShowError::UnknownLook(look.look.clone()))?;
-        let values = found.values_at(look.back).ok_or_else(|| ShowError::UnknownVersion {
-            look: look.look.clone(),
-            back: look.back,
-        })?;
+        let found =
+            find(env.looks, &look.look).ok_or_else(|| ShowError::UnknownLook(look.look.clone()))?;
+        let values = found
+            .values_at(look.back)
+            .ok_or_else(|| ShowError::UnknownVersion {
+                look: look.look.clone(),
+                back: look.back,
+            })?;
         let mut fade = Fade::new(
             format!("{}/look {}", self.def.name, look.look),
             values.clone(),

@@ -180,7 +180,11 @@ fn a_follow_goes_on_by_itself_without_losing_the_rest_of_the_step() {
     assert_eq!(r.list.current(), Some(1), "followed");
     near(r.value(KEY), 100.0 + 900.0 * 0.25);
     r.advance(5.0);
-    assert_eq!(r.list.current(), Some(1), "cue 2 has no follow: the list waits");
+    assert_eq!(
+        r.list.current(),
+        Some(1),
+        "cue 2 has no follow: the list waits"
+    );
 }
 
 #[test]
@@ -190,9 +194,11 @@ fn back_goto_and_a_named_next() {
     let mut r = Rig::new(vec![first, cue("2", "bright", 0.0), cue("3", "dark", 2.0)]);
     r.go();
     assert_eq!(r.list.next(), Some(2), "cue 1 names its next");
-    r.run(CueCommand::Goto(CueRef::Number(2))).expect("cue 2 exists");
+    r.run(CueCommand::Goto(CueRef::Number(2)))
+        .expect("cue 2 exists");
     near(r.value(KEY), 1000.0);
-    r.run(CueCommand::Goto(CueRef::Name("3".into()))).expect("cue 3 exists");
+    r.run(CueCommand::Goto(CueRef::Name("3".into())))
+        .expect("cue 3 exists");
     r.advance(1.0);
     near(r.value(KEY), 500.0);
     r.run(CueCommand::Back).expect("cue 2 is before");
@@ -220,11 +226,19 @@ fn pause_holds_every_timer_and_go_goes_on() {
     near(r.value(FOG), 0.5);
     assert!(r.list.paused());
     r.go();
-    assert_eq!(r.list.current(), Some(0), "GO after PAUSE goes on with the fade");
+    assert_eq!(
+        r.list.current(),
+        Some(0),
+        "GO after PAUSE goes on with the fade"
+    );
     r.advance(1.0);
     near(r.value(FOG), 1.0);
     r.advance(0.6);
-    assert_eq!(r.list.current(), Some(1), "the follow counted on after the pause");
+    assert_eq!(
+        r.list.current(),
+        Some(1),
+        "the follow counted on after the pause"
+    );
 }
 
 #[test]

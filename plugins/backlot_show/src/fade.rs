@@ -198,7 +198,10 @@ mod tests {
         let ParamValue::Color([r, g, b]) = mid else {
             panic!("a colour fades to a colour, got {mid:?}");
         };
-        assert!((r - 0.735).abs() < 0.002 && (g - 0.735).abs() < 0.002, "{r} {g}");
+        assert!(
+            (r - 0.735).abs() < 0.002 && (g - 0.735).abs() < 0.002,
+            "{r} {g}"
+        );
         assert_eq!(b, 0.0);
     }
 

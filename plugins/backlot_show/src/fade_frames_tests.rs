@@ -160,7 +160,11 @@ fn each_curve_has_its_value_at_frames_30_60_90_of_a_two_second_fade() {
     }
     frames(&mut app, 30);
     for address in [LINEAR, S_CURVE, EASE] {
-        assert_eq!(f(&app, address), 1000.0, "{address} ends on the look at frame 120");
+        assert_eq!(
+            f(&app, address),
+            1000.0,
+            "{address} ends on the look at frame 120"
+        );
     }
 }
 
@@ -177,10 +181,24 @@ fn a_follow_fires_in_the_frame_it_falls_in_and_keeps_the_rest_of_it() {
     // Frame 31 (0.5167 s) runs past it: cue 2 plays in this frame, and its 1 s fade
     // started at 0.51 s, not at the frame, so it is already 6.7 ms in.
     app.update();
-    assert_eq!(get(&app, "/show/follow/cue"), ParamValue::Int(2), "followed in frame 31");
-    near(f(&app, LEVEL), (31.0 / 60.0 - 0.51) * 1000.0, 0.01, "frame 31");
+    assert_eq!(
+        get(&app, "/show/follow/cue"),
+        ParamValue::Int(2),
+        "followed in frame 31"
+    );
+    near(
+        f(&app, LEVEL),
+        (31.0 / 60.0 - 0.51) * 1000.0,
+        0.01,
+        "frame 31",
+    );
     frames(&mut app, 30);
-    near(f(&app, LEVEL), (61.0 / 60.0 - 0.51) * 1000.0, 0.01, "frame 61");
+    near(
+        f(&app, LEVEL),
+        (61.0 / 60.0 - 0.51) * 1000.0,
+        0.01,
+        "frame 61",
+    );
     frames(&mut app, 30);
     assert_eq!(f(&app, LEVEL), 1000.0, "cue 2 ended 1 s after the follow");
 }
@@ -195,8 +213,18 @@ fn two_lists_fade_side_by_side_each_on_its_own_clock() {
     near(f(&app, LINEAR), 250.0, 0.01, "the 2 s fade at frame 30");
     near(f(&app, SLOW), 125.0, 0.01, "the 4 s fade at frame 30");
     // Progress is shown in thousandths; a frame off would be 8 or 4 thousandths away.
-    near(f(&app, "/show/linear/fade_progress"), 0.25, 1e-3, "linear progress");
-    near(f(&app, "/show/slow/fade_progress"), 0.125, 1e-3, "slow progress");
+    near(
+        f(&app, "/show/linear/fade_progress"),
+        0.25,
+        1e-3,
+        "linear progress",
+    );
+    near(
+        f(&app, "/show/slow/fade_progress"),
+        0.125,
+        1e-3,
+        "slow progress",
+    );
     frames(&mut app, 30);
     near(f(&app, LINEAR), 500.0, 0.01, "the 2 s fade at frame 60");
     near(f(&app, SLOW), 250.0, 0.01, "the 4 s fade at frame 60");
@@ -215,7 +243,12 @@ fn two_lists_fade_side_by_side_each_on_its_own_clock() {
     app.update();
     frames(&mut app, 30);
     near(f(&app, LINEAR), held + 250.0, 0.01, "resumed, frame 121");
-    near(f(&app, SLOW), 121.0 / 240.0 * 1000.0, 0.01, "the other list at frame 121");
+    near(
+        f(&app, SLOW),
+        121.0 / 240.0 * 1000.0,
+        0.01,
+        "the other list at frame 121",
+    );
 }
 
 #[test]
@@ -236,7 +269,10 @@ fn a_colour_fades_in_linear_light() {
     near(g, encode(0.5), 1e-3, "green at frame 60");
     assert_eq!(b, 0.0);
     // Halfway is ~0.735 in each: the sRGB numbers' midpoint (0.5, 0.5) would dip in light.
-    assert!(r > 0.7 && g > 0.7, "({r}, {g}) is the sRGB midpoint, not the light's");
+    assert!(
+        r > 0.7 && g > 0.7,
+        "({r}, {g}) is the sRGB midpoint, not the light's"
+    );
     frames(&mut app, 60);
     assert_eq!(rgb(&app), [0.0, 1.0, 0.0]);
 }

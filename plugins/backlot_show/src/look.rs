@@ -186,7 +186,11 @@ mod tests {
         let keys: Vec<&str> = all.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["/scene/fog/density", "/scene/lights/key/color", "/scene/lights/key/intensity"]
+            [
+                "/scene/fog/density",
+                "/scene/lights/key/color",
+                "/scene/lights/key/intensity"
+            ]
         );
         let lights = AddressPattern::new("/scene/lights/**").expect("pattern");
         let some = capture(&r, &[lights]);
@@ -201,7 +205,10 @@ mod tests {
     fn storing_keeps_bounded_versions_and_clears_approval() {
         let mut look = Look::new("a", values(&[("/x", 0.0)]));
         look.approved = true;
-        assert!(!look.store(values(&[("/x", 0.0)])), "same values: nothing new");
+        assert!(
+            !look.store(values(&[("/x", 0.0)])),
+            "same values: nothing new"
+        );
         assert!(look.approved);
         assert!(look.store(values(&[("/x", 1.0)])));
         assert!(!look.approved, "a changed look needs approving again");
@@ -227,7 +234,10 @@ mod tests {
         look.store(values(&[("/x", 2.0)]));
         assert!(look.restore(2));
         assert_eq!(look.values, values(&[("/x", 0.0)]));
-        assert!(look.restore(1), "the values before the restore are the newest version");
+        assert!(
+            look.restore(1),
+            "the values before the restore are the newest version"
+        );
         assert_eq!(look.values, values(&[("/x", 2.0)]));
         assert!(!look.restore(0));
         assert!(!look.restore(99));

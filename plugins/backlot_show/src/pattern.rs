@@ -166,13 +166,28 @@ mod tests {
     fn double_star_is_any_depth_single_star_one_segment() {
         assert!(m("/scene/lights/**", "/scene/lights/key/intensity"));
         assert!(m("/scene/lights/**", "/scene/lights/key"));
-        assert!(m("/scene/lights/**", "/scene/lights"), "** matches no segment too");
+        assert!(
+            m("/scene/lights/**", "/scene/lights"),
+            "** matches no segment too"
+        );
         assert!(!m("/scene/lights/**", "/scene/fog/density"));
-        assert!(m("/scene/lights/*/intensity", "/scene/lights/key/intensity"));
-        assert!(!m("/scene/lights/*/intensity", "/scene/lights/key/x/intensity"));
+        assert!(m(
+            "/scene/lights/*/intensity",
+            "/scene/lights/key/intensity"
+        ));
+        assert!(!m(
+            "/scene/lights/*/intensity",
+            "/scene/lights/key/x/intensity"
+        ));
         assert!(m("/**/intensity", "/scene/lights/key/intensity"));
-        assert!(m("/scene/entities/neon_*/emissive", "/scene/entities/neon_ring/emissive"));
-        assert!(!m("/scene/entities/neon_*/emissive", "/scene/entities/floor/emissive"));
+        assert!(m(
+            "/scene/entities/neon_*/emissive",
+            "/scene/entities/neon_ring/emissive"
+        ));
+        assert!(!m(
+            "/scene/entities/neon_*/emissive",
+            "/scene/entities/floor/emissive"
+        ));
         assert!(m("/scene/*_*/x", "/scene/a_b_c/x"));
         assert!(m("/**", "/anything/at/all"));
         assert!(m("/scene/fog/density", "/scene/fog/density"));
@@ -182,14 +197,23 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused_with_their_reason() {
-        assert!(matches!(AddressPattern::new("scene/**"), Err(PatternError::Shape(_))));
-        assert!(matches!(AddressPattern::new("/scene//x"), Err(PatternError::Shape(_))));
+        assert!(matches!(
+            AddressPattern::new("scene/**"),
+            Err(PatternError::Shape(_))
+        ));
+        assert!(matches!(
+            AddressPattern::new("/scene//x"),
+            Err(PatternError::Shape(_))
+        ));
         assert!(matches!(
             AddressPattern::new("/scene/[ab]"),
             Err(PatternError::Character { found: '[', .. })
         ));
         let long = format!("/{}", "a".repeat(MAX_PATTERN_LEN));
-        assert!(matches!(AddressPattern::new(&long), Err(PatternError::TooLong(_))));
+        assert!(matches!(
+            AddressPattern::new(&long),
+            Err(PatternError::TooLong(_))
+        ));
     }
 
     proptest! {

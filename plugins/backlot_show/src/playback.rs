@@ -232,7 +232,10 @@ pub fn run_show(
         playback.registered = playback.loads;
         let removed = registry.replace_under(PREFIX, status_specs(show));
         if !removed.is_empty() {
-            debug!("show: {} status parameters gone with the reload", removed.len());
+            debug!(
+                "show: {} status parameters gone with the reload",
+                removed.len()
+            );
         }
     }
     let mut refusals = Vec::new();
@@ -278,7 +281,12 @@ pub fn run_show(
         playback.refuse(e);
     }
     if let Some(show) = playback.show.as_ref() {
-        update_status(show, playback.refused, playback.unknown_params, &mut registry);
+        update_status(
+            show,
+            playback.refused,
+            playback.unknown_params,
+            &mut registry,
+        );
     }
 }
 

@@ -268,7 +268,11 @@ impl Show {
     pub fn writes(&self) -> impl Iterator<Item = (&str, &ParamValue, &str)> {
         self.merged.iter().map(|(address, m)| {
             let list = &self.lists[m.list];
-            (address.as_str(), &m.value, list.label().unwrap_or(list.name()))
+            (
+                address.as_str(),
+                &m.value,
+                list.label().unwrap_or(list.name()),
+            )
         })
     }
 

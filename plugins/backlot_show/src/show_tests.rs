@@ -83,16 +83,14 @@ fn the_latest_fade_wins_a_shared_parameter_whichever_list() {
     show.command(Some("lights"), &CueCommand::Go, &live)
         .expect("lights GO");
     assert_eq!(f(&show, "/scene/fog/density"), Some(0.1));
-    assert_eq!(
-        show.writes().next().map(|(_, _, l)| l),
-        Some("lights/2")
-    );
+    assert_eq!(show.writes().next().map(|(_, _, l)| l), Some("lights/2"));
 }
 
 #[test]
 fn a_master_command_reaches_every_list_and_looks_need_a_list() {
     let (mut show, live) = (show(), live());
-    show.command(None, &CueCommand::Go, &live).expect("master GO");
+    show.command(None, &CueCommand::Go, &live)
+        .expect("master GO");
     assert_eq!(show.list("lights").and_then(CueList::current), Some(0));
     assert_eq!(show.list("background").and_then(CueList::current), Some(0));
     // The background is at its end: its refusal comes back, the lights still went on.
@@ -119,7 +117,11 @@ fn a_release_hands_the_parameters_back_and_the_other_list_shows_again() {
     let released = show.take_released();
     assert_eq!(released.len(), 1);
     assert_eq!(released[0].label, "lights/1");
-    assert_eq!(f(&show, "/scene/fog/density"), Some(0.1), "background's again");
+    assert_eq!(
+        f(&show, "/scene/fog/density"),
+        Some(0.1),
+        "background's again"
+    );
     assert_eq!(f(&show, "/scene/lights/key/intensity"), None);
 }
 
@@ -141,20 +143,35 @@ fn looks_are_stored_approved_and_restored() {
             back: 7
         })
     );
-    assert_eq!(show.approve("nope", true), Err(ShowError::UnknownLook("nope".into())));
+    assert_eq!(
+        show.approve("nope", true),
+        Err(ShowError::UnknownLook("nope".into()))
+    );
     assert_eq!(show.edits(), 4);
     let saved = show.to_file();
-    let cold = saved.looks.iter().find(|l| l.name == "cold").expect("saved");
+    let cold = saved
+        .looks
+        .iter()
+        .find(|l| l.name == "cold")
+        .expect("saved");
     assert_eq!(cold.values, values(0.1), "restored");
-    assert_eq!(cold.versions.len(), 1, "the restored version left, the replaced one came");
+    assert_eq!(
+        cold.versions.len(),
+        1,
+        "the restored version left, the replaced one came"
+    );
     assert!(saved.looks.iter().any(|l| l.name == "new" && l.approved));
 }
 
 #[test]
 fn a_reload_keeps_each_list_on_its_cue() {
     let (mut show, live) = (show(), live());
-    show.command(Some("lights"), &CueCommand::Goto(CueRef::Name("2".into())), &live)
-        .expect("cue 2");
+    show.command(
+        Some("lights"),
+        &CueCommand::Goto(CueRef::Name("2".into())),
+        &live,
+    )
+    .expect("cue 2");
     let edited = SHOW.replace(
         r#"(name: "1", look: "warm"), (name: "2", look: "cold")"#,
         r#"(name: "0", look: "cold"), (name: "1", look: "warm"), (name: "2", look: "cold")"#,

@@ -80,11 +80,22 @@ pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
         let name = list.name();
         let cues = list.cues().len() as f32;
         let cue_number = |leaf: &str, about: &str| {
-            spec(&address(name, leaf), ParamKind::Int, ParamValue::Int(0), about)
-                .map(|s| s.with_range(0.0, cues))
+            spec(
+                &address(name, leaf),
+                ParamKind::Int,
+                ParamValue::Int(0),
+                about,
+            )
+            .map(|s| s.with_range(0.0, cues))
         };
-        specs.push(cue_number(CUE, "The cue played last (1 the first; 0 before any)"));
-        specs.push(cue_number(NEXT, "The cue GO plays (0 at the end of the list)"));
+        specs.push(cue_number(
+            CUE,
+            "The cue played last (1 the first; 0 before any)",
+        ));
+        specs.push(cue_number(
+            NEXT,
+            "The cue GO plays (0 at the end of the list)",
+        ));
         specs.push(
             spec(
                 &address(name, FADE_PROGRESS),
@@ -103,16 +114,14 @@ pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
         for leaf in TRIGGERS {
             specs.push(trigger(&address(name, leaf), trigger_about(leaf)));
         }
-        specs.push(
-            ParamAddress::new(&address(name, GOTO)).ok().map(|a| {
-                ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
-                    .with_range(0.0, cues)
-                    .with_description(
-                        "Write n to play cue n (1 the first; 0 plays nothing): a MIDI program \
+        specs.push(ParamAddress::new(&address(name, GOTO)).ok().map(|a| {
+            ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
+                .with_range(0.0, cues)
+                .with_description(
+                    "Write n to play cue n (1 the first; 0 plays nothing): a MIDI program \
                          change, a DMX channel (its level over the range picks the cue)",
-                    )
-            }),
-        );
+                )
+        }));
     }
     specs.into_iter().flatten().collect()
 }

@@ -179,7 +179,11 @@ fn cues_sit_under_layers_controllers_and_the_operator() {
         .resource_mut::<Arbiter>()
         .hold(KEY, ParamValue::Float(42.0));
     app.update();
-    send(&mut app, Some("lights"), CueCommand::Goto(crate::CueRef::Number(2)));
+    send(
+        &mut app,
+        Some("lights"),
+        CueCommand::Goto(crate::CueRef::Number(2)),
+    );
     for _ in 0..3 {
         push(&mut app, CYAN, 200.0, Source::Layers);
         app.update();
@@ -212,7 +216,11 @@ fn a_trigger_in_a_look_fires_once() {
         .resource::<ParamRegistry>()
         .entry(RESET)
         .map_or(0, |e| e.generation);
-    send(&mut app, Some("lights"), CueCommand::Goto(crate::CueRef::Number(2)));
+    send(
+        &mut app,
+        Some("lights"),
+        CueCommand::Goto(crate::CueRef::Number(2)),
+    );
     app.update();
     let registry = app.world().resource::<ParamRegistry>();
     let (fired, seen) = registry.trigger_fired(RESET, seen);
@@ -225,7 +233,11 @@ fn a_trigger_in_a_look_fires_once() {
 #[test]
 fn release_fades_back_to_the_scene_and_hands_the_parameter_back() {
     let mut app = app();
-    send(&mut app, Some("lights"), CueCommand::Goto(crate::CueRef::Number(2)));
+    send(
+        &mut app,
+        Some("lights"),
+        CueCommand::Goto(crate::CueRef::Number(2)),
+    );
     app.update();
     assert_eq!(f(&app, AMBIENT), 900.0);
     send(&mut app, Some("lights"), CueCommand::Release);

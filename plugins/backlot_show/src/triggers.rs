@@ -115,7 +115,10 @@ pub fn param_triggers(
             }
             _ => {}
         }
-        let arg = entry.value.as_f32().map(|n| CommandArg::Number(f64::from(n)));
+        let arg = entry
+            .value
+            .as_f32()
+            .map(|n| CommandArg::Number(f64::from(n)));
         // A goto of 0 plays nothing.
         let Some((list, command)) = command_at(address, arg.as_ref()) else {
             continue;

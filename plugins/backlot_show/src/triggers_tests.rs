@@ -200,13 +200,23 @@ fn a_trigger_parameter_written_by_a_controller_fires_once() {
     assert_eq!(cue(&app), ParamValue::Int(2));
     // DMX cannot press a trigger: a universe resends every level with every packet.
     for _ in 0..3 {
-        write(&mut app, "/show/lights/go", ParamValue::Trigger, Source::Dmx(1));
+        write(
+            &mut app,
+            "/show/lights/go",
+            ParamValue::Trigger,
+            Source::Dmx(1),
+        );
         app.update();
     }
     frames(&mut app, 2);
     assert_eq!(cue(&app), ParamValue::Int(2));
     // The status stays read-only: a controller's write is refused by the arbiter.
-    write(&mut app, CUE, ParamValue::Int(3), Source::Midi("pads".into()));
+    write(
+        &mut app,
+        CUE,
+        ParamValue::Int(3),
+        Source::Midi("pads".into()),
+    );
     frames(&mut app, 2);
     assert_eq!(cue(&app), ParamValue::Int(2));
 }

@@ -99,7 +99,11 @@ fn undo_puts_an_operator_edit_back_and_redo_takes_it_again() {
     assert_eq!(fog(&app), (0.8, Source::Operator));
 
     ask(&mut app, UndoRequest::Undo);
-    assert_eq!(fog(&app), (0.3, desk_source), "the desk's value and the desk");
+    assert_eq!(
+        fog(&app),
+        (0.3, desk_source),
+        "the desk's value and the desk"
+    );
     assert!(!app.world().resource::<Arbiter>().held(FOG));
 
     ask(&mut app, UndoRequest::Redo);
@@ -125,7 +129,11 @@ fn undoing_a_look_store_brings_the_earlier_look_back() {
     );
 
     ask(&mut app, UndoRequest::Undo);
-    assert_eq!(look(&app, "haze"), Some(earlier), "values, approval and versions");
+    assert_eq!(
+        look(&app, "haze"),
+        Some(earlier),
+        "values, approval and versions"
+    );
     ask(&mut app, UndoRequest::Redo);
     assert_eq!(look(&app, "haze"), Some(stored));
     let history = app.world().resource::<UndoHistory>();
@@ -160,7 +168,11 @@ fn undo_reaches_back_through_looks_and_edits_in_order() {
     ask(&mut app, UndoRequest::Undo);
     assert_eq!(fog(&app), (0.1, Source::Scene), "the edit before it");
     ask(&mut app, UndoRequest::Undo);
-    assert_eq!(app.world().resource::<UndoHistory>().redo_len(), 3, "nothing more");
+    assert_eq!(
+        app.world().resource::<UndoHistory>().redo_len(),
+        3,
+        "nothing more"
+    );
 
     ask(&mut app, UndoRequest::Redo);
     ask(&mut app, UndoRequest::Redo);
@@ -193,6 +205,9 @@ fn ctrl_z_undoes_and_ctrl_shift_z_redoes() {
     assert_eq!(fog(&app).1, Source::Operator, "Z alone is no undo");
     press(&mut app, &[KeyCode::ControlLeft, KeyCode::KeyZ]);
     assert_eq!(fog(&app), (0.1, Source::Scene));
-    press(&mut app, &[KeyCode::ControlLeft, KeyCode::ShiftLeft, KeyCode::KeyZ]);
+    press(
+        &mut app,
+        &[KeyCode::ControlLeft, KeyCode::ShiftLeft, KeyCode::KeyZ],
+    );
     assert_eq!(fog(&app), (0.6, Source::Operator));
 }

@@ -89,7 +89,10 @@ fn a_cue_sets_the_base_that_layers_modulate_and_controllers_fall_back_to() {
     app.world_mut()
         .resource_mut::<Arbiter>()
         .hold(A, ParamValue::Float(1.0));
-    assert_eq!(frame(&mut app, &[(0.2, Source::Cue("lights/3".into()))]), 1.0);
+    assert_eq!(
+        frame(&mut app, &[(0.2, Source::Cue("lights/3".into()))]),
+        1.0
+    );
     assert_eq!(arbiter(&app), Some(ParamValue::Float(0.2)));
     // Released: the controller's newest value; the controller lost: the cue's base.
     app.world_mut().resource_mut::<Arbiter>().release(A);

@@ -164,8 +164,13 @@ impl<'a> Layout<'a> {
     pub fn of(src: &'a str) -> Self {
         let top = items(src, 0);
         let entries = |at: Option<usize>| -> Vec<Entry<'a>> {
-            at.map(|at| items(src, at).iter().map(|i| Entry::at(src, i.at)).collect())
-                .unwrap_or_default()
+            at.map(|at| {
+                items(src, at)
+                    .iter()
+                    .map(|i| Entry::at(src, i.at))
+                    .collect()
+            })
+            .unwrap_or_default()
         };
         let looks = entries(field(&top, "looks"));
         let lists = entries(field(&top, "lists"))
@@ -197,7 +202,11 @@ impl<'a> Layout<'a> {
 
     /// Each value address of the `look`-th look's `values`, with its offset.
     pub fn look_values(&self, look: usize) -> Vec<(&'a str, usize)> {
-        let Some(at) = self.looks.get(look).and_then(|l| field(&l.fields, "values")) else {
+        let Some(at) = self
+            .looks
+            .get(look)
+            .and_then(|l| field(&l.fields, "values"))
+        else {
             return Vec::new();
         };
         items(self.src, at)
@@ -345,7 +354,11 @@ mod tests {
         let values = layout.look_values(0);
         assert_eq!(values, [("/x/y", at("\"/x/y")), ("/z", at("\"/z"))]);
         assert_eq!(layout.cue(0, 1, "fade"), at("-1.0"));
-        assert_eq!(layout.cue(0, 1, "delay"), at("(name: \"2\""), "unwritten: the cue");
+        assert_eq!(
+            layout.cue(0, 1, "delay"),
+            at("(name: \"2\""),
+            "unwritten: the cue"
+        );
         assert_eq!(layout.list(0, "name"), at("\"l\""));
     }
 
@@ -355,7 +368,10 @@ mod tests {
 ]"#;
         let at = |needle: &str| src.find(needle).expect("in the text");
         let first = at("(name");
-        assert_eq!(&src[first..value_end(src, first)], r#"(name: "a", v: {"/x": Float(1.0)})"#);
+        assert_eq!(
+            &src[first..value_end(src, first)],
+            r#"(name: "a", v: {"/x": Float(1.0)})"#
+        );
         let second = at("Float(2.5)");
         assert_eq!(&src[second..value_end(src, second)], "Float(2.5)");
         assert_eq!(value_end(src, 0), src.len(), "the whole list");

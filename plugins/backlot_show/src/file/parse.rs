@@ -286,8 +286,10 @@ fn follow_cycles(list: &CueListDef, l: usize, layout: &Layout<'_>, problems: &mu
             if state[i] == 1 {
                 let from = path.iter().position(|p| *p == i).unwrap_or(0);
                 let cycle = &path[from..];
-                let mut chain: Vec<String> =
-                    cycle.iter().map(|c| format!("`{}`", list.cues[*c].name)).collect();
+                let mut chain: Vec<String> = cycle
+                    .iter()
+                    .map(|c| format!("`{}`", list.cues[*c].name))
+                    .collect();
                 chain.push(format!("`{}`", list.cues[cycle[0]].name));
                 problems.report(
                     layout.cue(l, cycle[0], "follow"),

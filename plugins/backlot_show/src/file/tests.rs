@@ -104,14 +104,21 @@ fn the_shipped_example_parses_and_names_what_the_scene_has() {
 #[test]
 fn a_cue_playing_an_unknown_look_is_refused_at_the_look() {
     let text = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "nope")])"#]);
-    refused_at_token(&text, "lists", "\"nope\"", "plays look `nope`, which the show does not define (it has `a`)");
+    refused_at_token(
+        &text,
+        "lists",
+        "\"nope\"",
+        "plays look `nope`, which the show does not define (it has `a`)",
+    );
 }
 
 #[test]
 fn follows_that_loop_forever_are_refused_at_the_first_follow() {
     let text = show_with(
         &[A],
-        &[r#"(name: "l", cues: [(name: "1", look: "a"), (name: "2", look: "a", follow: 1.0), (name: "3", look: "a", follow: 0.0, next: "2")])"#],
+        &[
+            r#"(name: "l", cues: [(name: "1", look: "a"), (name: "2", look: "a", follow: 1.0), (name: "3", look: "a", follow: 0.0, next: "2")])"#,
+        ],
     );
     refused_at_token(
         &text,
@@ -129,9 +136,17 @@ fn negative_times_are_refused_each_at_its_value() {
     for key in ["fade", "delay", "follow"] {
         let list = format!(r#"(name: "l", cues: [(name: "1", look: "a", {key}: -2.0)])"#);
         let text = show_with(&[A], &[list.as_str()]);
-        refused_at_token(&text, "lists", "-2.0", &format!("{key} must be 0 s or more"));
+        refused_at_token(
+            &text,
+            "lists",
+            "-2.0",
+            &format!("{key} must be 0 s or more"),
+        );
     }
-    let text = show_with(&[A], &[r#"(name: "l", release_fade: -1.0, cues: [(name: "1", look: "a")])"#]);
+    let text = show_with(
+        &[A],
+        &[r#"(name: "l", release_fade: -1.0, cues: [(name: "1", look: "a")])"#],
+    );
     refused_at_token(&text, "lists", "-1.0", "release_fade must be 0 s or more");
 }
 
@@ -140,7 +155,10 @@ fn nan_and_infinity_are_refused_where_they_stand() {
     let nan = A.replace("0.5", "NaN");
     let text = show_with(&[nan.as_str()], &[]);
     refused_at_token(&text, "looks", "NaN", "not NaN/inf");
-    let inf = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", fade: inf)])"#]);
+    let inf = show_with(
+        &[A],
+        &[r#"(name: "l", cues: [(name: "1", look: "a", fade: inf)])"#],
+    );
     refused_at_token(&inf, "lists", "inf", "not NaN/inf");
 }
 
@@ -148,12 +166,20 @@ fn nan_and_infinity_are_refused_where_they_stand() {
 fn bad_names_addresses_and_settings_are_refused_at_their_token() {
     let bad_address = r#"(name: "c", values: {"/scene//x": Float(1.0)})"#;
     let text = show_with(&[A, bad_address], &[]);
-    refused_at_token(&text, "(name: \"c\"", "\"/scene//x\"", "invalid parameter address");
+    refused_at_token(
+        &text,
+        "(name: \"c\"",
+        "\"/scene//x\"",
+        "invalid parameter address",
+    );
     let text = show_with(&[A, A], &[]);
     let second = text.rfind("\"a\"").expect("the second name");
     let (line, col) = backlot_files::line_col(&text, second);
     refused_at(&text, line, col, "duplicate look `a`");
-    let text = show_with(&[A], &[r#"(name: "my list", cues: [(name: "1", look: "a")])"#]);
+    let text = show_with(
+        &[A],
+        &[r#"(name: "my list", cues: [(name: "1", look: "a")])"#],
+    );
     refused_at_token(&text, "lists", "\"my list\"", "use letters, digits");
     let text = show_with(&[A], &[r#"(name: "l", cues: [])"#]);
     refused_at_token(&text, "cues: ", "[]", "has no cues");
@@ -162,14 +188,31 @@ fn bad_names_addresses_and_settings_are_refused_at_their_token() {
     let second = text.rfind("\"1\"").expect("the second cue name");
     let (line, col) = backlot_files::line_col(&text, second);
     refused_at(&text, line, col, "duplicate cue `1` in list `l`");
-    let text = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", next: "9")])"#]);
+    let text = show_with(
+        &[A],
+        &[r#"(name: "l", cues: [(name: "1", look: "a", next: "9")])"#],
+    );
     refused_at_token(&text, "next: ", "\"9\"", "names next cue `9`");
-    let text = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", switch_at: 1.5)])"#]);
-    refused_at_token(&text, "switch_at: ", "1.5", "switch_at is a point of the fade");
-    let text = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", timecode: "00:00:10:25")])"#]);
+    let text = show_with(
+        &[A],
+        &[r#"(name: "l", cues: [(name: "1", look: "a", switch_at: 1.5)])"#],
+    );
+    refused_at_token(
+        &text,
+        "switch_at: ",
+        "1.5",
+        "switch_at is a point of the fade",
+    );
+    let text = show_with(
+        &[A],
+        &[r#"(name: "l", cues: [(name: "1", look: "a", timecode: "00:00:10:25")])"#],
+    );
     refused_at_token(&text, "timecode: ", "\"00", "frame 25 does not exist at 25");
     // ron places an unknown field's error itself; it is on the field's line, named.
-    let text = show_with(&[A], &[r#"(name: "l", cues: [(name: "1", look: "a", lookk: "a")])"#]);
+    let text = show_with(
+        &[A],
+        &[r#"(name: "l", cues: [(name: "1", look: "a", lookk: "a")])"#],
+    );
     let found = problems(&text);
     let (line, _) = pos(&text, "lists", "lookk");
     assert!(
@@ -183,7 +226,14 @@ fn timecodes_read_at_the_frame_rate() {
     assert_eq!(parse_timecode("01:00:00:00", 25.0), Ok(3600.0));
     assert_eq!(parse_timecode("00:00:01:12", 24.0), Ok(1.5));
     assert_eq!(parse_timecode("00:00:01;15", 30.0), Ok(1.5));
-    for bad in ["1:2:3", "aa:00:00:00", "24:00:00:00", "00:60:00:00", "00:00:00:30", ""] {
+    for bad in [
+        "1:2:3",
+        "aa:00:00:00",
+        "24:00:00:00",
+        "00:60:00:00",
+        "00:00:00:30",
+        "",
+    ] {
         assert!(parse_timecode(bad, 30.0).is_err(), "{bad}");
     }
 }
@@ -196,7 +246,10 @@ fn optional_fields_take_their_defaults() {
     let list = &file.lists[0];
     assert_eq!(list.release_fade, 2.0);
     let cue = &list.cues[0];
-    assert_eq!((cue.fade, cue.delay, cue.follow, cue.switch_at), (0.0, 0.0, None, 0.5));
+    assert_eq!(
+        (cue.fade, cue.delay, cue.follow, cue.switch_at),
+        (0.0, 0.0, None, 0.5)
+    );
     assert_eq!(cue.curve, crate::fade::FadeCurve::Linear);
 }
 

@@ -30,7 +30,10 @@ pub struct CueDef {
     #[serde(default, skip_serializing_if = "is_linear")]
     pub curve: FadeCurve,
     /// Where in the fade (0..=1 of its time) values that cannot fade switch.
-    #[serde(default = "default_switch_at", skip_serializing_if = "is_default_switch")]
+    #[serde(
+        default = "default_switch_at",
+        skip_serializing_if = "is_default_switch"
+    )]
     pub switch_at: f32,
     /// The cue GO plays after this one; none: the one below it in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]

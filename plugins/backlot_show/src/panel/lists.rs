@@ -53,9 +53,19 @@ pub(super) fn list_section(ui: &mut egui::Ui, list: &CueList, actions: &mut Vec<
             command(ui, "GO", "Play the next cue", CueCommand::Go);
             command(ui, "BACK", "Fade back to the cue before", CueCommand::Back);
             if list.paused() {
-                command(ui, "RESUME", "Go on with the paused fade", CueCommand::Resume);
+                command(
+                    ui,
+                    "RESUME",
+                    "Go on with the paused fade",
+                    CueCommand::Resume,
+                );
             } else {
-                command(ui, "PAUSE", "Hold the fade, delay and follow", CueCommand::Pause);
+                command(
+                    ui,
+                    "PAUSE",
+                    "Hold the fade, delay and follow",
+                    CueCommand::Pause,
+                );
             }
             command(
                 ui,

@@ -76,12 +76,20 @@ fn actions_reach_the_show_as_its_messages() {
     let show = playback.show.as_ref().expect("a show plays");
     let current = |list: &str| show.list(list).and_then(|l| l.current());
     assert_eq!(current("main"), Some(1), "GOTO 2");
-    assert_eq!(current("bg"), Some(0), "the master GO reached the other list");
+    assert_eq!(
+        current("bg"),
+        Some(0),
+        "the master GO reached the other list"
+    );
     assert!(show.looks()[1].approved);
     // The approval and the Save button both ask for a save; with no show file it is
     // refused once, with the reason.
     let saver = app.world().resource::<ShowSaver>();
     assert_eq!(saver.refused(), 1);
     let last = saver.last().expect("a save was asked for");
-    assert!(last.result.as_ref().is_err_and(|why| why.contains("--show")));
+    assert!(
+        last.result
+            .as_ref()
+            .is_err_and(|why| why.contains("--show"))
+    );
 }

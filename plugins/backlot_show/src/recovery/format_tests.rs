@@ -80,7 +80,13 @@ fn a_cut_short_file_is_an_error_at_its_end() {
 #[test]
 fn garbage_and_other_formats_are_errors_not_panics() {
     let p = Path::new("s.autosave.ron");
-    let cases: [&[u8]; 5] = [b"", b"(", b"not ron at all", b"\xff\xfe(format: 1)", b"[1, 2"];
+    let cases: [&[u8]; 5] = [
+        b"",
+        b"(",
+        b"not ron at all",
+        b"\xff\xfe(format: 1)",
+        b"[1, 2",
+    ];
     for bytes in cases {
         assert!(decode(bytes, p).is_err(), "{bytes:?}");
     }

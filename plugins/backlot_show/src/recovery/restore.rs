@@ -195,7 +195,10 @@ pub(crate) fn read_autosave(mut commands: Commands, mut status: ResMut<RecoveryS
     match format::read(&path) {
         Ok(None) => {}
         Ok(Some(autosave)) if autosave.clean => {
-            debug!("show: {} is from a clean quit; nothing to restore", path.display());
+            debug!(
+                "show: {} is from a clean quit; nothing to restore",
+                path.display()
+            );
         }
         Ok(Some(autosave)) => {
             let saved_at = format_time(autosave.saved_unix_ms);

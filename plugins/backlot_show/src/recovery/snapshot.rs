@@ -88,7 +88,10 @@ impl Autosaver {
             Ok(()) => info!("show: quit cleanly; {} removed", path.display()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                warn!("show: cannot remove {}: {e}; marking it clean", path.display());
+                warn!(
+                    "show: cannot remove {}: {e}; marking it clean",
+                    path.display()
+                );
                 mark_clean(&path);
             }
         }
@@ -229,7 +232,10 @@ pub(crate) fn report_autosave(mut saver: ResMut<Autosaver>, mut status: ResMut<R
         );
         saver.warned_at = report.failed;
     } else if !failing && saver.failing {
-        info!("show: autosave writes {} again", saver.writer.path().display());
+        info!(
+            "show: autosave writes {} again",
+            saver.writer.path().display()
+        );
     }
     saver.failing = failing;
     if status.writer != report {

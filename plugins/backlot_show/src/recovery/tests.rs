@@ -144,8 +144,18 @@ fn the_live_state_comes_back_after_a_crash() {
     let state = show_state(&before);
     let lights = &state.lists[0];
     assert_eq!(lights.current.as_deref(), Some("2"));
-    assert!(lights.progress > 0.4 && lights.progress < 0.6, "{}", lights.progress);
-    assert!(state.lists[1].fade.as_ref().is_some_and(|f| f.from.is_none()), "delay runs");
+    assert!(
+        lights.progress > 0.4 && lights.progress < 0.6,
+        "{}",
+        lights.progress
+    );
+    assert!(
+        state.lists[1]
+            .fade
+            .as_ref()
+            .is_some_and(|f| f.from.is_none()),
+        "delay runs"
+    );
     let claims = before.world().resource::<Arbiter>().claims();
     let values: Vec<f32> = [FOG, KEY, CYAN, AMBIENT]
         .iter()
@@ -158,7 +168,11 @@ fn the_live_state_comes_back_after_a_crash() {
     let mut after = app(Some(&show));
     register(&mut after, &[FOG]);
     after.update();
-    assert_eq!(show_state(&after), state, "every list where it was, timers included");
+    assert_eq!(
+        show_state(&after),
+        state,
+        "every list where it was, timers included"
+    );
     assert!(matches!(
         after.world().resource::<RecoveryStatus>().restore,
         Restore::Restoring { .. }
@@ -173,10 +187,23 @@ fn the_live_state_comes_back_after_a_crash() {
         .map(|a| value(&after, a))
         .collect();
     // The first frames ran the lights' fade on a little: the fog is allowed to be ahead.
-    assert_eq!(got[1..], values[1..], "held, controller and held-over-controller values");
-    assert!(got[0] >= values[0] && got[0] <= 1.0, "{} from {}", got[0], values[0]);
+    assert_eq!(
+        got[1..],
+        values[1..],
+        "held, controller and held-over-controller values"
+    );
+    assert!(
+        got[0] >= values[0] && got[0] <= 1.0,
+        "{} from {}",
+        got[0],
+        values[0]
+    );
     let arbiter = after.world().resource::<Arbiter>();
-    assert_eq!(arbiter.claims(), claims, "holds and controllers as they were");
+    assert_eq!(
+        arbiter.claims(),
+        claims,
+        "holds and controllers as they were"
+    );
     assert_eq!(arbiter.driver(CYAN), desk);
     assert_eq!(arbiter.driver(FOG), Source::Cue("lights/2".into()));
     let status = after.world().resource::<RecoveryStatus>();
@@ -185,15 +212,19 @@ fn the_live_state_comes_back_after_a_crash() {
     };
     assert_eq!(restored.missing_count, 0);
     assert_eq!(restored.claims, 3);
-    assert!(restored.lists[0].starts_with("lights at cue 2"), "{:?}", restored.lists);
+    assert!(
+        restored.lists[0].starts_with("lights at cue 2"),
+        "{:?}",
+        restored.lists
+    );
     let summary = status.summary().expect("something to say");
-    assert!(summary.starts_with("restored the live state of "), "{summary}");
+    assert!(
+        summary.starts_with("restored the live state of "),
+        "{summary}"
+    );
 
     // Releasing the operator's hold hands AMBIENT back to the desk's value under it.
-    after
-        .world_mut()
-        .resource_mut::<Arbiter>()
-        .release(AMBIENT);
+    after.world_mut().resource_mut::<Arbiter>().release(AMBIENT);
     after.update();
     assert_eq!(value(&after, AMBIENT), 300.0);
     // The follow still fires, where it would have.
@@ -239,7 +270,10 @@ fn damaged_autosaves_are_ignored_with_a_warning_naming_the_place() {
             panic!("{damaged:?} not ignored: {:?}", status.restore);
         };
         let place = format!("{}:", autosave_path(&show).display());
-        assert!(why.starts_with(&place), "names the file and position: {why}");
+        assert!(
+            why.starts_with(&place),
+            "names the file and position: {why}"
+        );
         assert!(
             why[place.len()..]
                 .split(':')
@@ -267,10 +301,16 @@ fn a_go_is_saved_at_once_and_a_clean_quit_clears_the_autosave() {
     app.update();
     let flush = |app: &App| {
         let saver = app.world().resource::<Autosaver>();
-        assert!(saver.writer.flush(Duration::from_secs(20)), "{:?}", saver.writer.report());
+        assert!(
+            saver.writer.flush(Duration::from_secs(20)),
+            "{:?}",
+            saver.writer.report()
+        );
     };
     flush(&app);
-    let first = format::read(&path).expect("readable").expect("written at start");
+    let first = format::read(&path)
+        .expect("readable")
+        .expect("written at start");
     assert!(!first.clean, "a running show's autosave is not clean");
     assert_eq!(first.playback.expect("lists").lists[0].current, None);
 
@@ -283,7 +323,10 @@ fn a_go_is_saved_at_once_and_a_clean_quit_clears_the_autosave() {
         Some("1"),
         "the GO is in the file"
     );
-    assert_eq!(saved.params.get(FOG).map(|p| p.value.clone()), Some(ParamValue::Float(0.2)));
+    assert_eq!(
+        saved.params.get(FOG).map(|p| p.value.clone()),
+        Some(ParamValue::Float(0.2))
+    );
 
     app.world_mut().write_message(AppExit::Success);
     app.update();

@@ -132,7 +132,10 @@ impl AutosaveWriter {
             Some(Err(panic)) => format!("it panicked: {}", panic_text(&*panic)),
             _ => "it ended".to_string(),
         };
-        let what = format!("the autosave writer for {} stopped: {why}", self.path.display());
+        let what = format!(
+            "the autosave writer for {} stopped: {why}",
+            self.path.display()
+        );
         lock(&self.shared.slot).report.last_error = Some(what.clone());
         if self.restarts >= MAX_RESTARTS {
             return Some(format!(

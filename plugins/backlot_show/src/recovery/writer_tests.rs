@@ -10,10 +10,7 @@ use super::*;
 use crate::recovery::format::{Driver, FORMAT, ParamState, decode};
 
 fn dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "backlot-autosave-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("backlot-autosave-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -80,7 +77,11 @@ fn a_reader_never_sees_half_a_file() {
     let read = reader.join().expect("the reader thread");
     assert!(read.is_ok(), "a read saw a broken file: {read:?}");
     let last = decode(&std::fs::read(&path).expect("the autosave"), &path).expect("whole");
-    assert_eq!(first_value(&last), Some(ParamValue::Float(59.0)), "the newest landed");
+    assert_eq!(
+        first_value(&last),
+        Some(ParamValue::Float(59.0)),
+        "the newest landed"
+    );
     let report = writer.report();
     assert_eq!(report.failed, 0, "{report:?}");
     assert!(report.written >= 11, "{report:?}");
@@ -122,7 +123,11 @@ fn a_waiting_snapshot_is_replaced_by_a_newer_one() {
     for v in 2..=5 {
         writer.submit(snapshot(3, v as f32));
     }
-    assert_eq!(writer.report().replaced, 3, "one waits, the others were replaced");
+    assert_eq!(
+        writer.report().replaced,
+        3,
+        "one waits, the others were replaced"
+    );
     for _ in 0..2 {
         gate.send(()).expect("the gate");
     }
@@ -166,7 +171,10 @@ fn failures_are_counted_with_their_reason_and_the_writer_goes_on() {
     let report = writer.report();
     assert_eq!(report.failed, 1, "{report:?}");
     assert!(
-        report.last_error.as_deref().is_some_and(|e| e.contains("disk on fire")),
+        report
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("disk on fire")),
         "{report:?}"
     );
     writer.submit(snapshot(3, 2.0));

@@ -106,10 +106,10 @@ pub fn save_show(show: &ShowFile, path: &Path) -> Result<Saved, SaveError> {
         }
     };
     let on_disk = parse_show(&text, &shown, None).map_err(|errors| SaveError::Broken {
-        at: errors
-            .0
-            .first()
-            .map_or_else(|| shown.clone(), |e| format!("{}:{}:{}", e.path, e.line, e.col)),
+        at: errors.0.first().map_or_else(
+            || shown.clone(),
+            |e| format!("{}:{}:{}", e.path, e.line, e.col),
+        ),
         errors,
     })?;
     if on_disk.looks == show.looks {

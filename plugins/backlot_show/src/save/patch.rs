@@ -157,9 +157,7 @@ impl Place {
     /// Edits adding `entries` (written out already) after the last entry.
     fn append(&self, text: &str, entries: &[String], edits: &mut Vec<Edit>) {
         let b = text.as_bytes();
-        let last = items(text, self.open)
-            .last()
-            .map(|i| value_end(text, i.at));
+        let last = items(text, self.open).last().map(|i| value_end(text, i.at));
         // The last entry's own comma, if it has none yet (a comment may follow it).
         let comma = last.filter(|e| b.get(skip_blank(b, *e)) != Some(&b','));
         let line = line_start(text, self.close);
@@ -189,7 +187,11 @@ impl Place {
                 None if last.is_some() => " ",
                 None => "",
             };
-            edits.push((self.close, self.close, format!("{lead}{}", entries.join(", "))));
+            edits.push((
+                self.close,
+                self.close,
+                format!("{lead}{}", entries.join(", ")),
+            ));
         }
     }
 }
@@ -206,9 +208,8 @@ fn removal(text: &str, at: usize) -> Edit {
     let start_line = line_start(text, at);
     let rest = text.get(end..).unwrap_or_default();
     let end_line = rest.find('\n').map_or(text.len(), |n| end + n + 1);
-    let blank = |range: std::ops::Range<usize>| {
-        text.get(range).is_some_and(|t| t.trim().is_empty())
-    };
+    let blank =
+        |range: std::ops::Range<usize>| text.get(range).is_some_and(|t| t.trim().is_empty());
     if blank(start_line..at) && blank(end..end_line) {
         (start_line, end_line, String::new())
     } else {

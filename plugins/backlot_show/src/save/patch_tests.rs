@@ -52,7 +52,11 @@ fn values(pairs: &[(&str, ParamValue)]) -> LookValues {
 fn patched(new: &[Look]) -> String {
     let old = looks_of(CLUB);
     let text = patch_looks(CLUB, &old, new).expect("patched in place");
-    assert_eq!(looks_of(&text), new, "reads back as the looks meant:\n{text}");
+    assert_eq!(
+        looks_of(&text),
+        new,
+        "reads back as the looks meant:\n{text}"
+    );
     text
 }
 
@@ -162,7 +166,11 @@ fn changing_one_look_touches_only_that_look() {
     );
     assert_eq!(text, expected);
     let at = CLUB.find("(name: \"cold\"").expect("cold is in the text");
-    assert_eq!(text[..at], CLUB[..at], "everything before the look is as it was");
+    assert_eq!(
+        text[..at],
+        CLUB[..at],
+        "everything before the look is as it was"
+    );
     let tail = CLUB.find("}), // compact").expect("cold's end");
     assert!(text.ends_with(&CLUB[tail + 1..]), "and everything after it");
 }

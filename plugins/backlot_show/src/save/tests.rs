@@ -36,10 +36,7 @@ pub(super) const SHOW: &str = r#"// A test show.
 
 /// An empty folder of its own for one test.
 pub(super) fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "backlot-show-save-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("backlot-show-save-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir

@@ -50,13 +50,17 @@ fn a_failed_write_is_reported_and_leaves_no_temp_file() {
     writer.request(request.clone());
     let d = done(&mut writer);
     assert_eq!(d.path, path);
-    let e = d.result.expect_err("a folder cannot be replaced by a show file");
+    let e = d
+        .result
+        .expect_err("a folder cannot be replaced by a show file");
     assert!(e.starts_with("cannot save the show: cannot write"), "{e}");
     assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
     // The real save finds no file to read there either, and says so.
     let mut writer = ShowWriter::default();
     writer.request(request);
-    let e = done(&mut writer).result.expect_err("a folder is no show file");
+    let e = done(&mut writer)
+        .result
+        .expect_err("a folder is no show file");
     assert!(e.starts_with("cannot save the show: cannot read"), "{e}");
     assert!(path.is_dir(), "the folder is as it was");
     assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
