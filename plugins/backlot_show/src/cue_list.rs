@@ -183,14 +183,14 @@ impl CueList {
         match command {
             CueCommand::Go if self.paused && self.pending() => self.paused = false,
             CueCommand::Go => {
-                let next = self.next().ok_or_else(|| ShowError::EndOfList(list))?;
+                let next = self.next().ok_or(ShowError::EndOfList(list))?;
                 self.play(next, true, env)?;
             }
             CueCommand::Back => {
                 let back = self
                     .current
                     .and_then(|i| i.checked_sub(1))
-                    .ok_or_else(|| ShowError::NothingBefore(list))?;
+                    .ok_or(ShowError::NothingBefore(list))?;
                 self.play(back, false, env)?;
             }
             CueCommand::Goto(cue) => {
@@ -216,10 +216,8 @@ impl CueList {
                 self.compare = Some((a.clone(), b.clone(), false));
             }
             CueCommand::Toggle => {
-                let (a, b, showing_b) = self
-                    .compare
-                    .clone()
-                    .ok_or_else(|| ShowError::NotComparing(list))?;
+                let (a, b, showing_b) =
+                    self.compare.clone().ok_or(ShowError::NotComparing(list))?;
                 let other = if showing_b { &a } else { &b };
                 self.recall(other, 0.0, FadeCurve::Linear, env)?;
                 self.compare = Some((a, b, !showing_b));

@@ -114,7 +114,7 @@ pub fn status_specs(show: &Show) -> Vec<ParamSpec> {
         for leaf in TRIGGERS {
             specs.push(trigger(&address(name, leaf), trigger_about(leaf)));
         }
-        specs.push(ParamAddress::new(&address(name, GOTO)).ok().map(|a| {
+        specs.push(ParamAddress::new(address(name, GOTO)).ok().map(|a| {
             ParamSpec::new(a, ParamKind::Int, ParamValue::Int(0))
                 .with_range(0.0, cues)
                 .with_description(

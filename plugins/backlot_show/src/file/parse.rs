@@ -73,7 +73,7 @@ pub fn parse_timecode(text: &str, fps: f32) -> Result<f64, String> {
         }
         p.parse().map_err(|_| bad())
     };
-    let (h, m, s, f) = (number(*h)?, number(*m)?, number(*s)?, number(*f)?);
+    let (h, m, s, f) = (number(h)?, number(m)?, number(s)?, number(f)?);
     if h > 23 || m > 59 || s > 59 {
         return Err(format!(
             "timecode `{text}`: hours run 0..23, minutes and seconds 0..59"

@@ -27,6 +27,9 @@ pub const AUTOSAVE_EVERY: f64 = 0.5;
 const WARN_EVERY: u64 = 120;
 
 /// The frame's side of autosaving.
+/// The show's look-edit and load counts, which say when the looks must be copied again.
+type EditCounts = (u64, u64);
+
 #[derive(Resource)]
 pub(crate) struct Autosaver {
     pub(crate) writer: AutosaveWriter,
@@ -35,7 +38,7 @@ pub(crate) struct Autosaver {
     last_write: Option<f64>,
     last: Option<Arc<Autosave>>,
     /// The looks as last copied, and the show's edit and load counts then.
-    looks: Option<((u64, u64), Arc<Vec<Look>>)>,
+    looks: Option<(EditCounts, Arc<Vec<Look>>)>,
     warned_at: u64,
     failing: bool,
     finished: bool,
