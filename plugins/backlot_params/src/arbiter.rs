@@ -5,7 +5,7 @@
 //! [`BacklotSystems::Arbitrate`](crate::BacklotSystems::Arbitrate): after the layers, before
 //! the scene applies anything.
 
-use std::collections::HashMap;
+use bevy::platform::collections::HashMap;
 
 use bevy::prelude::*;
 

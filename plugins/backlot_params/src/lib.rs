@@ -8,6 +8,7 @@ mod address;
 pub mod addresses;
 pub mod arbiter;
 mod carry;
+mod entries;
 mod errors;
 #[cfg(test)]
 mod finite_tests;

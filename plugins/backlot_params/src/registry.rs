@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 
+use crate::entries::Entries;
 use crate::{ParamAddress, ParamError, ParamSpec, ParamValue};
 
 /// One registered parameter and its live value.
@@ -21,7 +22,7 @@ pub struct ParamEntry {
 /// apply changes; sources (UI, OSC, MIDI, DMX, layers) only call [`ParamRegistry::set`].
 #[derive(Resource, Debug, Default, Clone)]
 pub struct ParamRegistry {
-    entries: BTreeMap<ParamAddress, ParamEntry>,
+    entries: Entries,
     generation: u64,
     /// Bumped when addresses may have come or gone, not on value changes.
     addresses_generation: u64,

@@ -9,9 +9,8 @@
 //! that set it, so that when lists share a parameter the latest fade wins (see
 //! [`crate::show`]).
 
-use std::collections::BTreeMap;
-
 use backlot_params::ParamValue;
+use bevy::platform::collections::HashMap;
 
 use crate::command::{CueCommand, CueRef};
 use crate::error::ShowError;
@@ -65,7 +64,7 @@ pub struct CueList {
     fade: Option<Fade>,
     progress: f32,
     paused: bool,
-    held: BTreeMap<String, Held>,
+    held: HashMap<String, Held>,
     label: Option<String>,
     fired: Vec<String>,
     released: Option<Released>,
@@ -92,7 +91,7 @@ impl CueList {
             fade: None,
             progress: 0.0,
             paused: false,
-            held: BTreeMap::new(),
+            held: HashMap::new(),
             label: None,
             fired: Vec::new(),
             released: None,

@@ -82,6 +82,7 @@ pub struct ShowPlayback {
     pub unknown_params: usize,
     loads: u64,
     registered: u64,
+    frames: u64,
 }
 
 impl ShowPlayback {
@@ -251,19 +252,22 @@ pub fn run_show(
             }
         }
     }
-    for (address, value, label) in show.writes() {
-        // A base the arbiter already holds needs no write (every frame would otherwise push
-        // every value the show holds). Pushed again: a new value, a base another list's
-        // release cleared, and a value the registry lost to a scene reload while the cue
-        // drives it. Unknown parameters are reported by the check, not played.
+    playback.frames += 1;
+    for (address, value, label, new) in show.due(playback.frames) {
+        // A changed value goes to the arbiter at once; an unchanged one, checked in turn,
+        // only when the arbiter's base or the registry lost it (another list's release
+        // cleared the base, a scene reload reset the value while the cue drives it).
+        // Unknown parameters are reported by the check, not played.
         if registry.entry(address).is_none() {
             continue;
         }
-        let same_base = arbiter.base(address) == Some(value);
-        let shown = arbiter.driver(address).tier() > Source::Cue(String::new()).tier()
-            || registry.get(address).ok() == Some(value);
-        if same_base && shown {
-            continue;
+        if !new {
+            let same_base = arbiter.base(address) == Some(value);
+            let shown = arbiter.driver(address).tier() > Source::Cue(String::new()).tier()
+                || registry.get(address).ok() == Some(value);
+            if same_base && shown {
+                continue;
+            }
         }
         arbiter.push(cue_input(address, value.clone(), label));
     }

@@ -2,7 +2,7 @@
 //! from where each value stands and writes the values of its moment into what its list
 //! holds.
 
-use std::collections::BTreeMap;
+use bevy::platform::collections::HashMap;
 
 use backlot_params::ParamValue;
 
@@ -66,7 +66,7 @@ impl Fade {
     /// into `fired`, once); the progress, or none while the delay runs or once done.
     pub fn apply(
         &mut self,
-        held: &mut BTreeMap<String, Held>,
+        held: &mut HashMap<String, Held>,
         fired: &mut Vec<String>,
         env: &mut Env<'_>,
     ) -> Option<f32> {
@@ -94,16 +94,27 @@ impl Fade {
             1.0
         };
         let switched = t >= 1.0 || t >= self.switch_at;
+        // `from` holds a subset of `to`'s addresses, both in address order: walked side by
+        // side instead of looked up (string comparisons were most of a fade frame).
+        let mut starts = from.iter().peekable();
         for (address, to) in &self.to {
+            while starts.next_if(|(a, _)| *a < address).is_some() {}
+            let start = starts.next_if(|(a, _)| *a == address).map(|(_, v)| v);
             if *to == ParamValue::Trigger {
                 if switched && !self.fired {
                     fired.push(address.clone());
                 }
                 continue;
             }
-            let value = blend(from.get(address), to, t, self.curve, self.switch_at);
+            let value = blend(start, to, t, self.curve, self.switch_at);
             let stamp = self.stamp;
-            held.insert(address.clone(), Held { value, stamp });
+            // Updated in place: a fade frame allocates no address.
+            match held.get_mut(address.as_str()) {
+                Some(h) => *h = Held { value, stamp },
+                None => {
+                    held.insert(address.clone(), Held { value, stamp });
+                }
+            }
         }
         self.from = Some(from);
         self.fired |= switched;

@@ -2,7 +2,7 @@
 //! a parameter, the value of the fade that started last wins ("latest takes precedence",
 //! as on a lighting desk), whichever list it is in.
 
-use std::collections::BTreeMap;
+use bevy::platform::collections::HashMap;
 
 use backlot_files::FileError;
 use backlot_params::{ParamRegistry, ParamValue};
@@ -27,7 +27,12 @@ struct Merged {
     value: ParamValue,
     stamp: u64,
     list: usize,
+    /// Handed to the arbiter since it last changed ([`Show::due`]).
+    pushed: bool,
 }
+
+/// How many frames a full sweep of the show's unchanged values takes ([`Show::due`]).
+pub const SWEEP: u64 = 16;
 
 /// A fired trigger: the parameter and the cue label it fired as.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +50,7 @@ pub struct Show {
     looks: Vec<Look>,
     lists: Vec<CueList>,
     stamps: u64,
-    merged: BTreeMap<String, Merged>,
+    merged: HashMap<String, Merged>,
     remerge: bool,
     fired: Vec<Fired>,
     released: Vec<Released>,
@@ -55,7 +60,7 @@ pub struct Show {
 
 /// What a list sees outside itself: the other lists' values first, then the live ones.
 struct Layered<'a> {
-    merged: &'a BTreeMap<String, Merged>,
+    merged: &'a HashMap<String, Merged>,
     live: &'a dyn LiveValues,
 }
 
@@ -85,7 +90,7 @@ impl Show {
             lists,
             file,
             stamps: 0,
-            merged: BTreeMap::new(),
+            merged: HashMap::new(),
             remerge: false,
             fired: Vec::new(),
             released: Vec::new(),
@@ -246,15 +251,20 @@ impl Show {
                     Some(m) => {
                         if m.value != held.value {
                             m.value = held.value.clone();
+                            m.pushed = false;
                         }
                         m.stamp = held.stamp;
-                        m.list = i;
+                        if m.list != i {
+                            m.list = i;
+                            m.pushed = false;
+                        }
                     }
                     None => {
                         let m = Merged {
                             value: held.value.clone(),
                             stamp: held.stamp,
                             list: i,
+                            pushed: false,
                         };
                         self.merged.insert(address.to_string(), m);
                     }
@@ -274,6 +284,30 @@ impl Show {
                 list.label().unwrap_or(list.name()),
             )
         })
+    }
+
+    /// The values to hand to the arbiter this frame, `(address, value, cue label, new)`:
+    /// every value that changed since it was last handed over (`new`), and in turn one in
+    /// [`SWEEP`] of the others, so a value the arbiter or registry lost (a scene reload,
+    /// another list's release) is played again within that many frames while a frame of
+    /// held looks costs next to nothing.
+    pub fn due(&mut self, turn: u64) -> impl Iterator<Item = (&str, &ParamValue, &str, bool)> {
+        let lists = &self.lists;
+        let turn = (turn % SWEEP) as usize;
+        self.merged
+            .iter_mut()
+            .enumerate()
+            .filter_map(move |(i, (address, m))| {
+                let new = !m.pushed;
+                if !new && i % SWEEP as usize != turn {
+                    return None;
+                }
+                m.pushed = true;
+                let m: &Merged = m;
+                let list = &lists[m.list];
+                let label = list.label().unwrap_or(list.name());
+                Some((address.as_str(), &m.value, label, new))
+            })
     }
 
     /// The value the show plays at `address`.
