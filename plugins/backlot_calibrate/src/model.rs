@@ -146,7 +146,10 @@ fn power_fit(drive: &[f64], light: &[f64]) -> Option<f64> {
         }
     }
     let gamma = num / den;
-    (count >= 3 && gamma.is_finite()).then(|| gamma.clamp(GAMMA_RANGE.0, GAMMA_RANGE.1))
+    if count < 3 || !gamma.is_finite() {
+        return None;
+    }
+    Some(gamma.clamp(GAMMA_RANGE.0, GAMMA_RANGE.1))
 }
 
 /// Weighted isotonic (non-decreasing) regression.

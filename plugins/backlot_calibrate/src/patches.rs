@@ -137,7 +137,7 @@ pub fn generate_patches(count: usize, transfer: Transfer) -> Result<Vec<Patch>, 
         signals.push(linear.map(|v| round6(transfer.encode(v))));
     }
     // R3: x_n = frac(0.5 + n·α), α = (1/φ, 1/φ², 1/φ³), φ the real root of x⁴ = x + 1.
-    let phi = 1.220_744_084_605_759_5_f64;
+    let phi: f64 = 1.2207440846057596;
     let alpha = [1.0 / phi, 1.0 / (phi * phi), 1.0 / (phi * phi * phi)];
     let mut n = 1.0;
     while signals.len() < count {
