@@ -12,7 +12,7 @@
 //! - [`model`]: the wall + camera response (per-channel curves, then a 3×3 matrix), its fit
 //!   and inverse;
 //! - [`lut`]: the `.cube` 3D LUT (written, and applied trilinearly as the stage's GPU does);
-//! - [`solve`]: patches + captures → model → LUT + [`report::Report`] (ΔE2000 before/after on
+//! - [`solve`](mod@solve): patches + captures → model → LUT + [`report::Report`] (ΔE2000 before/after on
 //!   held-out patches, out-of-gamut colours) + [`plot`];
 //! - [`delta_e`]: CIEDE2000 from linear Rec.709;
 //! - [`sim`]: a simulated wall and camera, for tests, benches and dry runs.

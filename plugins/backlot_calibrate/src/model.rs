@@ -118,7 +118,7 @@ impl ResponseCurve {
         let mut h = pool_adjacent_violators(&h, &weights);
         h[0] = 0.0;
         let top = h[k - 1];
-        if !(top.is_finite() && top > 0.0) {
+        if !top.is_finite() || top <= 0.0 {
             return Self::power(gamma);
         }
         for i in 1..k {
@@ -316,7 +316,7 @@ mod tests {
     /// Samples of a known model over a grid of drives.
     fn samples(matrix: Mat3, gammas: [f64; 3]) -> Vec<([f64; 3], [f64; 3])> {
         let mut out = Vec::new();
-        let levels = [0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0];
+        let levels: [f64; 7] = [0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0];
         for &r in &levels {
             for &g in &levels {
                 for &b in &levels {

@@ -1,7 +1,8 @@
 //! The before/after picture: one column per held-out patch, three swatches stacked: the
 //! intended colour (top), what the camera recorded without the LUT (middle), what it records
 //! through the LUT (bottom). A white bar under a column marks a colour outside the wall's
-//! gamut. Swatches are sRGB-encoded for viewing; no text, so no font.
+//! gamut, a black one a capture floored at 0 (its middle swatch is not what the camera saw).
+//! Swatches are sRGB-encoded for viewing; no text, so no font.
 
 use std::path::Path;
 
@@ -17,7 +18,7 @@ const SWATCH: u32 = 32;
 const GAP: u32 = 8;
 /// Columns per row.
 const COLUMNS: u32 = 16;
-/// Height of the out-of-gamut bar.
+/// Height of the out-of-gamut and floored bars.
 const BAR: u32 = 4;
 /// Background: a mid grey, so neither dark nor light swatches vanish.
 const BACKGROUND: Rgb<u8> = Rgb([90, 90, 90]);
@@ -48,15 +49,15 @@ pub fn plot(report: &Report) -> RgbImage {
                 display(*colour),
             );
         }
-        if !patch.in_gamut {
-            fill(
-                &mut img,
-                x,
-                y + 3 * SWATCH,
-                SWATCH,
-                BAR,
-                Rgb([255, 255, 255]),
-            );
+        let bar = if !patch.in_gamut {
+            Some(Rgb([255, 255, 255]))
+        } else if patch.floored {
+            Some(Rgb([0, 0, 0]))
+        } else {
+            None
+        };
+        if let Some(colour) = bar {
+            fill(&mut img, x, y + 3 * SWATCH, SWATCH, BAR, colour);
         }
     }
     img

@@ -156,7 +156,7 @@ impl Report {
     /// A few lines for the terminal.
     pub fn summary(&self) -> String {
         let mut text = format!(
-            "fitted {} patches, judged on {} held out ({} in gamut)\n\
+            "fitted {} patches, judged on {} held out ({} in gamut and recorded whole)\n\
              ΔE2000 before: mean {:.2}, worst {:.2} (patch {})\n\
              ΔE2000 after:  mean {:.2}, worst {:.2} (patch {})\n",
             self.fitted,
