@@ -9,8 +9,8 @@
 //!   held out from the fit;
 //! - [`captures`]: reading `capture-<id>.exr|png|tiff`, the central quarter averaged, with
 //!   errors naming the file;
-//! - [`model`]: the wall + camera response (per-channel curves, then a 3×3 matrix), its fit
-//!   and inverse;
+//! - [`model`]: the wall + camera response (per-channel [`curve`]s, then a 3×3 matrix), its
+//!   fit and inverse;
 //! - [`lut`]: the `.cube` 3D LUT (written, and applied trilinearly as the stage's GPU does);
 //! - [`solve`](mod@solve): patches + captures → model → LUT + [`report::Report`] (ΔE2000 before/after on
 //!   held-out patches, out-of-gamut colours) + [`plot`];
@@ -21,6 +21,7 @@
 //! engine, and the stage reads the LUT it writes like any other.
 
 pub mod captures;
+pub mod curve;
 pub mod delta_e;
 mod error;
 pub mod lut;
@@ -34,10 +35,11 @@ pub mod solve;
 pub mod transfer;
 
 pub use captures::{CaptureFrame, read_capture, read_captures};
+pub use curve::ResponseCurve;
 pub use delta_e::{ciede2000, lab_from_linear};
 pub use error::CalibrateError;
 pub use lut::Lut3d;
-pub use model::{ResponseCurve, ResponseModel};
+pub use model::ResponseModel;
 pub use patches::{Patch, generate_patches, held_out, parse_patches, read_patches, write_patches};
 pub use report::Report;
 pub use solve::{Solution, SolveOptions, solve, solve_records};
