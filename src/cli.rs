@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use backlot_calibrate::Transfer;
 use backlot_control::{AllowLists, Cidr, NetworkSettings, Protocol};
 use clap::{Args, Parser, Subcommand};
 
@@ -30,6 +31,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Print every live parameter of a scene: address, type, range, unit, default.
     Params(ParamsArgs),
+    /// Wall-to-camera colour calibration: write a patch set, then solve camera captures of it
+    /// into an output LUT (see docs/calibration.md).
+    Calibrate(CalibrateArgs),
 }
 
 /// `backlot run`.
@@ -284,6 +288,75 @@ pub struct ParamsArgs {
     pub scene: PathBuf,
 }
 
+/// `backlot calibrate`.
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CalibrateCommand,
+}
+
+/// The calibration steps.
+#[derive(Subcommand, Debug)]
+pub enum CalibrateCommand {
+    /// Write DIR/patches.csv (`id,r,g,b`: signal values 0..1 in the output's encoding): black,
+    /// white, primaries, secondaries, grey and primary ramps, skin tones, a spread of the gamut.
+    Patches(PatchesArgs),
+    /// Fit the wall + camera response from captures of the patches and write the output LUT
+    /// that makes the camera record the intended colour.
+    Solve(SolveArgs),
+}
+
+/// `backlot calibrate patches`.
+#[derive(Args, Debug)]
+pub struct PatchesArgs {
+    /// Folder for patches.csv (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How many patches (64..4096).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub count: usize,
+    /// The output's transfer (as its stage `transfer`): skin tones and other colours are
+    /// encoded with it. srgb, gamma22, gamma24 or linear.
+    #[arg(long, value_name = "NAME", default_value = "srgb", value_parser = parse_transfer)]
+    pub transfer: Transfer,
+}
+
+/// `backlot calibrate solve`.
+#[derive(Args, Debug)]
+pub struct SolveArgs {
+    /// The patch set shown (patches.csv).
+    #[arg(long, value_name = "CSV")]
+    pub patches: PathBuf,
+    /// Folder of captures: capture-<id>.exr (linear), or .png/.tiff/.tif (8- or 16-bit).
+    #[arg(long, value_name = "DIR")]
+    pub captures: PathBuf,
+    /// The LUT to write (.cube), for the output's `lut` in the stage file.
+    #[arg(long, value_name = "FILE.cube")]
+    pub out: PathBuf,
+    /// Also write the report (ΔE2000 before/after on held-out patches, out-of-gamut colours).
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Also write a picture of the held-out patches: intended, before, after.
+    #[arg(long, value_name = "FILE.png")]
+    pub plot: Option<PathBuf>,
+    /// How the 8- and 16-bit captures are encoded: linear or srgb (EXR is always linear).
+    #[arg(long, value_name = "NAME", default_value = "srgb", value_parser = parse_transfer)]
+    pub capture_transfer: Transfer,
+    /// The output's transfer (its stage `transfer`): srgb, gamma22, gamma24 or linear.
+    #[arg(long, value_name = "NAME", default_value = "srgb", value_parser = parse_transfer)]
+    pub transfer: Transfer,
+    /// LUT entries per axis (2..129).
+    #[arg(long, value_name = "N", default_value_t = 33)]
+    pub lut_size: usize,
+}
+
+/// Parses a transfer name.
+pub fn parse_transfer(text: &str) -> Result<Transfer, String> {
+    Transfer::from_name(text)
+        .ok_or_else(|| format!("`{text}` is not a transfer: srgb, gamma22, gamma24 or linear"))
+}
+
 /// Parses `1280x720`.
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (w, h) = text
@@ -377,6 +450,52 @@ mod tests {
         assert_eq!(args.network(), NetworkSettings::default());
         assert!(Cli::try_parse_from(["backlot", "run", "--bind", "nowhere"]).is_err());
         assert!(Cli::try_parse_from(["backlot", "run", "--allow", "osc=x"]).is_err());
+    }
+
+    #[test]
+    fn calibrate_flags() {
+        let cli = Cli::try_parse_from([
+            "backlot",
+            "calibrate",
+            "solve",
+            "--patches",
+            "p/patches.csv",
+            "--captures",
+            "caps",
+            "--out",
+            "wall.cube",
+            "--capture-transfer",
+            "linear",
+        ])
+        .expect("parses");
+        let Command::Calibrate(CalibrateArgs {
+            command: CalibrateCommand::Solve(args),
+        }) = cli.command
+        else {
+            panic!("not calibrate solve");
+        };
+        assert_eq!(args.capture_transfer, Transfer::Linear);
+        assert_eq!(args.transfer, Transfer::Srgb);
+        assert_eq!((args.lut_size, args.report, args.plot), (33, None, None));
+        let cli =
+            Cli::try_parse_from(["backlot", "calibrate", "patches", "--out", "p"]).expect("parses");
+        let Command::Calibrate(CalibrateArgs {
+            command: CalibrateCommand::Patches(args),
+        }) = cli.command
+        else {
+            panic!("not calibrate patches");
+        };
+        assert_eq!((args.count, args.transfer), (200, Transfer::Srgb));
+        let pq = [
+            "backlot",
+            "calibrate",
+            "patches",
+            "--out",
+            "p",
+            "--transfer",
+            "pq",
+        ];
+        assert!(Cli::try_parse_from(pq).is_err());
     }
 
     #[test]

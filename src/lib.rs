@@ -2,6 +2,7 @@
 //! app for each CLI mode; domain logic lives in `plugins/*`.
 
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod cluster;
 pub mod files;

@@ -8,7 +8,7 @@ use backlot::app::{AppMode, AppOptions, render_device_available};
 use backlot::cli::{Cli, Command};
 use backlot::cluster::ClusterChoice;
 use backlot::show::{Replaced, ShowChoice};
-use backlot::{files, log_file, paths, render};
+use backlot::{calibrate, files, log_file, paths, render};
 use backlot_control::{ControlSettings, PortProblems};
 use backlot_scene::format::parse_scene_file;
 use backlot_stage::StageCameraOverride;
@@ -198,6 +198,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Calibrate(args) => match calibrate::run(&args.command) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("calibrate failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Run(args) => {
             let Ok(cluster) =
                 cluster_choice(args.cluster.as_deref(), args.node.as_deref(), &asset_root)

@@ -3,7 +3,8 @@
 //! bottom crates `params`, `files`, `net`, `ui` (over `params` only); `scene` above them;
 //! `stage` above scene; `tracking`, `control`, `layers` above stage, never on each other;
 //! `cluster` (the render cluster) above stage too, beside them; `show` (looks and cue lists)
-//! beside them as well, on none of them.
+//! beside them as well, on none of them; `calibrate` (wall-to-camera colour calibration) a
+//! pure library on no other crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -34,6 +35,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("backlot_layers", with(&["backlot_scene", "backlot_stage"])),
         ("backlot_cluster", with(&["backlot_scene", "backlot_stage"])),
         ("backlot_show", with(&["backlot_scene", "backlot_stage"])),
+        ("backlot_calibrate", BTreeSet::new()),
     ])
 }
 

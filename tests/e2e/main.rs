@@ -2,12 +2,14 @@
 //! Bevy per file would dominate CI time).
 
 mod access;
+mod calibrate;
 mod cli;
 mod cluster;
 mod cluster_failover;
 mod cluster_reload;
 mod cluster_stall;
 mod cluster_support;
+mod colour_reference;
 mod control;
 mod crates;
 mod disk;
