@@ -99,12 +99,11 @@ pub struct StageRuntime {
     pub(crate) grade_luts: GradeLutLayers,
 }
 
-/// Where the grades' look LUTs went: the texture every output binds, and layers by owner.
+/// Where the grades' look LUTs went: the texture every output binds, and each output's
+/// layer (each camera keeps its own in [`CameraRuntime`]).
 #[derive(Debug, Default)]
 pub(crate) struct GradeLutLayers {
     pub(crate) image: Handle<Image>,
-    /// Camera id → layer.
-    pub(crate) cameras: std::collections::HashMap<u32, u32>,
     /// Output name → layer.
     pub(crate) outputs: std::collections::HashMap<String, u32>,
 }

@@ -13,6 +13,8 @@ mod lut;
 mod tests;
 mod white_balance;
 
+use crate::format::CubeLut;
+
 pub use lut::{resample_lut, sample_lut, srgb_decode, srgb_encode};
 pub use white_balance::{TINT_DUV, white_balance_matrix, white_point};
 
@@ -133,7 +135,7 @@ impl GradeCoefficients {
 
     /// The grade of one linear colour, then the look LUT when there is one (on sRGB-encoded
     /// values, clipped to 0..1 by the encoding).
-    pub fn apply_with_lut(&self, lut: Option<&crate::format::CubeLut>, rgb: [f32; 3]) -> [f32; 3] {
+    pub fn apply_with_lut(&self, lut: Option<&CubeLut>, rgb: [f32; 3]) -> [f32; 3] {
         let c = self.apply(rgb);
         match lut {
             Some(lut) => sample_lut(lut, c.map(srgb_encode)).map(srgb_decode),

@@ -107,7 +107,6 @@ pub(crate) fn respawn_stage(
     }
     rt.grade_luts = GradeLutLayers {
         image: spawner.images.add(luts.image),
-        cameras: luts.cameras,
         outputs: luts.outputs,
     };
     outputs::spawn_outputs(
