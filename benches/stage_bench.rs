@@ -4,13 +4,20 @@
 //! four 1920x1080 output warps) against a single plain camera render of the same total
 //! pixel count (3840x2160 = 4 x 1920x1080), same scene, same device, same run; printed with
 //! their ratio. Both use `desert_road`.
+//!
+//! Then the cost of inner and outer grading in the warp: the same `curved_volume` app with
+//! every grade neutral (the shader skips the maths), with every camera and output graded
+//! (all controls away from neutral), and neutral again (to see drift), in one app; then a
+//! copy of the stage whose grades also carry a look LUT (a second app). Only the grades
+//! change between these, so the differences are the warp's grading cost per frame.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use backlot::app::AppOptions;
 use backlot::paths;
 use backlot::render::FrameDriver;
+use backlot_params::{ParamRegistry, ParamValue};
 
 const FRAMES: u32 = 60;
 const BUDGET: Duration = Duration::from_secs(60);
@@ -18,6 +25,11 @@ const BUDGET: Duration = Duration::from_secs(60);
 fn frame_time(options: &AppOptions) -> Result<(Duration, u32), String> {
     let mut driver = FrameDriver::new(options);
     driver.load()?;
+    measure(&mut driver)
+}
+
+/// Mean frame time over up to [`FRAMES`] frames after three to settle.
+fn measure(driver: &mut FrameDriver) -> Result<(Duration, u32), String> {
     for _ in 0..3 {
         driver.step()?;
     }
@@ -28,6 +40,84 @@ fn frame_time(options: &AppOptions) -> Result<(Duration, u32), String> {
         frames += 1;
     }
     Ok((started.elapsed() / frames, frames))
+}
+
+/// Every grade of the stage (cameras and outputs) away from neutral in every control, or
+/// back to its default.
+fn set_grades(driver: &mut FrameDriver, on: bool) -> Result<(), String> {
+    let mut registry = driver.world_mut().resource_mut::<ParamRegistry>();
+    let bases: Vec<String> = registry
+        .iter()
+        .filter_map(|e| e.spec.address.as_str().strip_suffix("/grade/exposure"))
+        .map(str::to_string)
+        .collect();
+    if bases.is_empty() {
+        return Err("the stage has no grade parameters".into());
+    }
+    for base in bases {
+        for (leaf, value) in [
+            ("exposure", ParamValue::Float(0.5)),
+            ("kelvin", ParamValue::Float(5600.0)),
+            ("tint", ParamValue::Float(0.1)),
+            ("saturation", ParamValue::Float(1.2)),
+            ("contrast", ParamValue::Float(1.1)),
+            ("lift", ParamValue::Vec3([0.01; 3])),
+            ("gamma", ParamValue::Vec3([1.1; 3])),
+            ("gain", ParamValue::Vec3([0.95; 3])),
+        ] {
+            let address = format!("{base}/grade/{leaf}");
+            let done = if on {
+                registry.set(&address, value)
+            } else {
+                registry.reset(&address)
+            };
+            done.map_err(|e| format!("{address}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `curved_volume` with a look LUT on every output's and camera's grade, written to a
+/// temporary folder.
+fn stage_with_grade_luts(root: &Path) -> Result<PathBuf, String> {
+    let src = std::fs::read_to_string(root.join("scenes/stages/curved_volume.stage.ron"))
+        .map_err(|e| format!("curved_volume: {e}"))?;
+    let lut = "grade: (lut: \"luts/warm_wall.cube\")";
+    let text = src
+        .replace(
+            "canvas: (1920, 1080),",
+            &format!("canvas: (1920, 1080), {lut},"),
+        )
+        .replace("soft_edge: 0.05,", &format!("soft_edge: 0.05, {lut},"));
+    if text.matches(lut).count() < 2 {
+        return Err("curved_volume changed; update the grade LUT variant".into());
+    }
+    let dir = std::env::temp_dir().join(format!("backlot-stage-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("graded.stage.ron");
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Frame times with grades neutral, graded, neutral again, and graded with look LUTs.
+fn grading_times(stage: &AppOptions, root: &Path) -> Result<[(Duration, u32); 4], String> {
+    let mut driver = FrameDriver::new(stage);
+    driver.load()?;
+    let off = measure(&mut driver)?;
+    set_grades(&mut driver, true)?;
+    let on = measure(&mut driver)?;
+    set_grades(&mut driver, false)?;
+    let off_again = measure(&mut driver)?;
+    drop(driver);
+    let with_luts = AppOptions {
+        stage: Some(stage_with_grade_luts(root)?),
+        ..stage.clone()
+    };
+    let mut driver = FrameDriver::new(&with_luts);
+    driver.load()?;
+    set_grades(&mut driver, true)?;
+    let luts = measure(&mut driver)?;
+    Ok([off, on, off_again, luts])
 }
 
 fn main() {
@@ -71,5 +161,31 @@ fn main() {
     println!(
         "ratio stage / plain: {:.2}",
         staged.0.as_secs_f64() / plain.0.as_secs_f64()
+    );
+    let [off, on, off_again, luts] = match grading_times(&stage, &root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("grading: {e}");
+            std::process::exit(1);
+        }
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!();
+    println!("curved_volume warp grading                 frame time   frames");
+    for (name, t) in [
+        ("grades neutral (maths skipped)", off),
+        ("every camera and output graded", on),
+        ("grades neutral again", off_again),
+        ("graded, with a look LUT each", luts),
+    ] {
+        println!("{name:<42} {:>8.2} ms   {}", ms(t.0), t.1);
+    }
+    let neutral = (ms(off.0) + ms(off_again.0)) / 2.0;
+    println!(
+        "grading costs {:+.2} ms per frame ({:+.1}%), with look LUTs {:+.2} ms ({:+.1}%)",
+        ms(on.0) - neutral,
+        (ms(on.0) / neutral - 1.0) * 100.0,
+        ms(luts.0) - neutral,
+        (ms(luts.0) / neutral - 1.0) * 100.0
     );
 }

@@ -18,6 +18,7 @@ mod faults_files;
 mod faults_floods;
 mod faults_osc;
 mod frame;
+mod grading;
 mod layers;
 mod logs;
 mod map_saves;

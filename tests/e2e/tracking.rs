@@ -35,7 +35,12 @@ const SETS: [(&str, &str); 2] = [
 /// Where the camera with `pose` (stage position, pan/tilt/roll) sees each canvas pixel:
 /// the fraction of the way to the frustum edge (below 1 inside). `fov` is horizontal, with
 /// flat_wall's 10 % overscan and the 16:9 inner render.
-fn frustum_edge(stage: &Path, position: Vec3, rotation: [f32; 3], fov: f32) -> Vec<Option<f32>> {
+pub(crate) fn frustum_edge(
+    stage: &Path,
+    position: Vec3,
+    rotation: [f32; 3],
+    fov: f32,
+) -> Vec<Option<f32>> {
     let file = parse_stage_file(stage, None).expect("stage");
     let sections: Vec<(String, SectionGeometry)> = file
         .sections

@@ -2,11 +2,13 @@
 //! outputs, the outer eye, tracked cameras, per-output colour), the geometry of every LED
 //! pixel, off-axis (Kooima) projection, output mapping, and the renderer that puts the
 //! inner frustum (what the tracked camera sees, in parallax) over the outer frustum
-//! (environment) on every output, every frame.
+//! (environment) on every output, every frame, each graded on its own (`grade`).
 
 mod adaptive;
 mod asset;
 pub mod format;
+pub mod grade;
+mod grade_luts;
 mod load;
 mod lut;
 mod panel;
@@ -14,15 +16,18 @@ mod params;
 mod spawn;
 mod state;
 mod uniforms;
+#[cfg(test)]
+mod uniforms_tests;
 mod warp;
 
 pub use asset::{StageAsset, StageKind, StageLoader, StageSource};
-pub use params::{PATTERNS, stage_param_specs};
+pub use params::{MAX_CALIBRATION_PATCHES, PATTERNS, stage_param_specs};
 pub use state::{
-    CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews, StageAssetRoot,
-    StageCameraOverride, StageOutputs, StageRuntime, StageStatus, StageWall,
+    CalibrationPatches, CameraRuntime, InnerCamera, OutputRuntime, OutputWindows,
+    ReferenceViews, StageAssetRoot, StageCameraOverride, StageOutputs, StageRuntime, StageStatus,
+    StageWall,
 };
-pub use warp::{WarpMaterial, WarpUniform};
+pub use warp::{GradeUniform, WarpMaterial, WarpUniform};
 
 use std::path::PathBuf;
 
@@ -61,6 +66,7 @@ impl Plugin for StagePlugin {
         .init_resource::<StageOutputs>()
         .init_resource::<StageWall>()
         .init_resource::<StageRuntime>()
+        .init_resource::<CalibrationPatches>()
         .add_systems(Startup, load::start_loading)
         .add_systems(
             Update,

@@ -1,5 +1,6 @@
 //! The Stage panel: top and side plans of the volume with each camera's frustum and where
-//! it meets the wall, output thumbnails with pattern and colour controls, camera controls.
+//! it meets the wall, output thumbnails with pattern and colour controls, camera controls,
+//! and a grade section per output (outer frustum) and per camera (inner frustum).
 
 use backlot_params::{ParamRegistry, ParamValue};
 use backlot_ui::widgets::{
@@ -199,9 +200,13 @@ fn draw_stage(ui: &mut egui::Ui, world: &mut World) {
                 &cameras,
                 [(2, -1.0), (1, -1.0)],
             );
-            let mut editors = |ui: &mut egui::Ui, prefix: &str| {
+            // The grade's parameters go in a section of their own (`grade` below).
+            let mut editors = |ui: &mut egui::Ui, prefix: &str, skip: Option<&str>| {
                 egui::Grid::new(prefix).num_columns(2).show(ui, |ui| {
-                    for entry in registry.iter_under(prefix) {
+                    for entry in registry
+                        .iter_under(prefix)
+                        .filter(|e| skip.is_none_or(|s| !e.spec.address.is_under(s)))
+                    {
                         ui.label(
                             entry
                                 .spec
@@ -230,14 +235,26 @@ fn draw_stage(ui: &mut egui::Ui, world: &mut World) {
                             *texture,
                             egui::vec2(w, w / aspect.max(0.1)),
                         ));
-                        editors(ui, &format!("/stage/outputs/{name}"));
+                        let base = format!("/stage/outputs/{name}");
+                        let grade = format!("{base}/grade");
+                        editors(ui, &base, Some(grade.as_str()));
+                        egui::CollapsingHeader::new("Grade (outer frustum)")
+                            .id_salt(&grade)
+                            .default_open(false)
+                            .show(ui, |ui| editors(ui, &grade, None));
                     });
             }
             for camera in &file.cameras {
                 egui::CollapsingHeader::new(format!("Camera {}", camera.id))
                     .default_open(false)
                     .show(ui, |ui| {
-                        editors(ui, &format!("/stage/cameras/{}", camera.id));
+                        let base = format!("/stage/cameras/{}", camera.id);
+                        let grade = format!("{base}/grade");
+                        editors(ui, &base, Some(grade.as_str()));
+                        egui::CollapsingHeader::new("Grade (inner frustum)")
+                            .id_salt(&grade)
+                            .default_open(false)
+                            .show(ui, |ui| editors(ui, &grade, None));
                     });
             }
         });

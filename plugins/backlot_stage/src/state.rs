@@ -57,6 +57,8 @@ pub struct OutputRuntime {
     /// The material drawing this output into its window, and its values, if it has one.
     pub(crate) window: Option<(Handle<WarpMaterial>, Handle<ShaderBuffer>)>,
     pub(crate) transfer: Transfer,
+    /// Its grade's look LUT: the layer of the grade LUT texture, if it has one.
+    pub(crate) grade_lut: Option<u32>,
 }
 
 /// A built tracked camera.
@@ -77,6 +79,8 @@ pub struct CameraRuntime {
     pub(crate) adaptive_max: Option<u32>,
     /// Current inner render size.
     pub(crate) size: UVec2,
+    /// Its grade's look LUT: the layer of the grade LUT texture, if it has one.
+    pub(crate) grade_lut: Option<u32>,
 }
 
 /// Everything the current stage spawned.
@@ -91,7 +95,25 @@ pub struct StageRuntime {
     pub(crate) sections: Vec<SectionGeometry>,
     pub(crate) eye: Vec3,
     pub(crate) cabinets: [Vec4; MAX_SECTIONS],
+    /// Every grade's look LUT in one texture, and which layer each output's is.
+    pub(crate) grade_luts: GradeLutLayers,
 }
+
+/// Where the grades' look LUTs went: the texture every output binds, and each output's
+/// layer (each camera keeps its own in [`CameraRuntime`]).
+#[derive(Debug, Default)]
+pub(crate) struct GradeLutLayers {
+    pub(crate) image: Handle<Image>,
+    /// Output name → layer.
+    pub(crate) outputs: std::collections::HashMap<String, u32>,
+}
+
+/// The calibration patches, as signal values (0..1 in each output's signal encoding: after
+/// its transfer function, before its LUT), indexed by patch id — the set
+/// `backlot calibrate patches` writes. The app fills it; the `calibration` pattern shows
+/// `/stage/outputs/<name>/patch` of it full-field (black for an id past the end).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct CalibrationPatches(pub Vec<[f32; 3]>);
 
 /// Which of the stage's outputs this process draws: all of them, or, on a render node of a
 /// cluster, the ones it owns. Changing it rebuilds the stage.

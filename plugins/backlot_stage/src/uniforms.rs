@@ -10,10 +10,10 @@ use bevy::prelude::*;
 
 use crate::adaptive::adapt_inner_resolution;
 use crate::format::{Transfer, camera_rotation};
-use crate::params::PATTERNS;
+use crate::params::{PATTERNS, grade_from_params};
 use crate::spawn::vertical_fov;
-use crate::state::StageRuntime;
-use crate::warp::{MAX_CAMERAS, WarpUniform};
+use crate::state::{CalibrationPatches, StageRuntime};
+use crate::warp::{GradeUniform, MAX_CAMERAS, WarpUniform};
 
 /// Applies camera parameters to the inner (and reference) cameras and refreshes every
 /// output's warp uniform, after the scene moved things this frame.
@@ -23,13 +23,15 @@ pub(crate) fn update_stage(
     mut cameras: Query<(&mut Transform, &mut Projection)>,
     mut live: ResMut<LiveBuffers>,
     mut images: ResMut<Assets<Image>>,
+    patches: Res<CalibrationPatches>,
 ) {
     adapt_inner_resolution(&registry, &mut runtime, &mut images);
     let runtime = runtime.into_inner();
     let mut clip_from_world = [Mat4::IDENTITY; MAX_CAMERAS];
     let mut params = [Vec4::ZERO; MAX_CAMERAS];
     let mut chroma = [Vec4::ZERO; MAX_CAMERAS];
-    for (i, cam) in runtime.cameras.iter().enumerate() {
+    let mut inner_grade = [GradeUniform::default(); MAX_CAMERAS];
+    for (i, cam) in runtime.cameras.iter().enumerate().take(MAX_CAMERAS) {
         let base = format!("/stage/cameras/{}", cam.id);
         let position = Vec3::from(registry.vec3_or(&format!("{base}/position"), [0.0, 1.7, 4.0]));
         let [pan, tilt, roll] = registry.vec3_or(&format!("{base}/rotation"), [0.0; 3]);
@@ -57,6 +59,8 @@ pub(crate) fn update_stage(
         params[i] = Vec4::new(mode, soft, cam.markers, 0.0);
         let c = Color::srgb(cam.chroma[0], cam.chroma[1], cam.chroma[2]).to_linear();
         chroma[i] = Vec4::new(c.red, c.green, c.blue, 1.0);
+        let grade = grade_from_params(&registry, &base);
+        inner_grade[i] = GradeUniform::new(&grade.coefficients(), cam.grade_lut);
         if let Ok((mut t, mut p)) = cameras.get_mut(cam.entity) {
             *t = transform;
             *p = Projection::Perspective(projection);
@@ -92,6 +96,17 @@ pub(crate) fn update_stage(
             .ok()
             .and_then(ParamValue::as_bool)
             .unwrap_or(false);
+        // An id past the end of the patch list shows black rather than another patch.
+        let patch = registry.f32_or(&format!("{base}/patch"), 0.0);
+        let signal = usize::try_from(patch as i64)
+            .ok()
+            .and_then(|id| patches.0.get(id))
+            .copied()
+            .unwrap_or([0.0; 3]);
+        let outer_grade = GradeUniform::new(
+            &grade_from_params(&registry, &base).coefficients(),
+            output.grade_lut,
+        );
         let transfer = match output.transfer {
             Transfer::Srgb => 0.0,
             Transfer::Gamma22 => 1.0,
@@ -112,6 +127,9 @@ pub(crate) fn update_stage(
                 0.0,
             ),
             cabinets: runtime.cabinets,
+            inner_grade,
+            outer_grade,
+            calibration: Vec3::from(signal).extend(1.0),
         };
         // Written in place: changing the material every frame leaked its bind groups.
         live.write(&output.params, &params);

@@ -4,7 +4,7 @@
 use backlot_scene::format::{NonNegative, Positive, UnitInterval};
 use serde::{Deserialize, Serialize};
 
-use super::CameraTrackingDef;
+use super::{CameraTrackingDef, GradeDef};
 use super::lens::{
     Distortion, FocusPoint, LensState, ZoomPoint, evaluate_table, focal_from_hfov, hfov_from_focal,
 };
@@ -67,6 +67,10 @@ pub struct CameraDef {
     /// Live tracking; without it the camera stays where the file puts it.
     #[serde(default)]
     pub tracking: Option<CameraTrackingDef>,
+    /// The inner frustum's grade: what this camera sees of the wall (the key colour of a
+    /// chroma-key frustum included).
+    #[serde(default)]
+    pub grade: GradeDef,
 }
 
 fn default_camera_position() -> [f32; 3] {

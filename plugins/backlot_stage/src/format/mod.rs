@@ -4,6 +4,7 @@
 mod cameras;
 mod cube_lut;
 mod geometry;
+mod grades;
 mod kooima;
 mod lens;
 mod mapping;
@@ -25,6 +26,7 @@ pub use parse::{parse_stage, parse_stage_file};
 
 // The file's data, by topic.
 pub use cameras::*;
+pub use grades::*;
 pub use outputs::*;
 pub use sections::*;
 pub use stage_file::*;
@@ -32,5 +34,7 @@ pub use tracking::*;
 
 #[cfg(test)]
 mod finite_tests;
+#[cfg(test)]
+mod grade_tests;
 #[cfg(test)]
 mod tests;

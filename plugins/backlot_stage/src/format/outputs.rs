@@ -4,6 +4,8 @@
 use backlot_scene::format::{AssetRef, EntityName, NonNegative};
 use serde::{Deserialize, Serialize};
 
+use super::GradeDef;
+
 /// A processor input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -14,6 +16,10 @@ pub struct OutputDef {
     pub canvas: [u32; 2],
     /// Rectangles of section pixels placed on the canvas.
     pub regions: Vec<RegionDef>,
+    /// The outer frustum's grade on this output (what lights the actors and reflections),
+    /// before the soft-edge blend and the colour pipeline.
+    #[serde(default)]
+    pub grade: GradeDef,
     /// Colour pipeline, applied last.
     #[serde(default)]
     pub color: OutputColorDef,

@@ -7,7 +7,8 @@ use backlot_scene::format::{
 };
 
 use super::{
-    CubeLut, FocusPoint, LensDef, OutputMap, SectionGeometry, StageFile, TrackerProtocol, ZoomPoint,
+    CubeLut, FocusPoint, GradeDef, LensDef, OutputMap, SectionGeometry, StageFile,
+    TrackerProtocol, ZoomPoint,
 };
 
 /// Parses and validates stage text; `asset_root` is where LUT files must exist.
@@ -94,6 +95,13 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
                 );
             }
         }
+        let at = find_name(src, &output.name.0);
+        let owner = format!("output `{}`", output.name);
+        if let Some((offset, message)) =
+            grade_lut_problem(&output.grade, asset_root, src, at, &owner)
+        {
+            report(offset, message);
+        }
     }
     let mut ids = Vec::new();
     for camera in &stage.cameras {
@@ -108,6 +116,12 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
             report(offset, format!("duplicate camera id {}", camera.id));
         }
         ids.push(camera.id);
+        let owner = format!("camera {}", camera.id);
+        if let Some((at, message)) =
+            grade_lut_problem(&camera.grade, asset_root, src, offset, &owner)
+        {
+            report(at, message);
+        }
         if let LensDef::Table { zoom, focus, .. } = &camera.lens {
             let table_at = find_after(src, offset, "Table").unwrap_or(offset);
             if let Some(problem) = table_problem(zoom, focus) {
@@ -187,6 +201,24 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
         ports.push(port);
     }
     problems
+}
+
+/// Where and what is wrong with a grade's look LUT, if it has one that does not parse;
+/// `anchor` is where its owner (`owner` in the message) starts in the text.
+fn grade_lut_problem(
+    grade: &GradeDef,
+    asset_root: Option<&Path>,
+    src: &str,
+    anchor: usize,
+    owner: &str,
+) -> Option<(usize, String)> {
+    let (lut, root) = (grade.lut.as_ref()?, asset_root?);
+    // A missing file is refused while parsing (`AssetRef`); an unreadable one fails here.
+    let text = std::fs::read_to_string(root.join(&lut.0)).unwrap_or_default();
+    let e = CubeLut::parse(&text).err()?;
+    let at = find_after(src, anchor, "grade").unwrap_or(anchor);
+    let offset = find_after(src, at, &format!("\"{}\"", lut.0)).unwrap_or(at);
+    Some((offset, format!("{owner}: grade LUT `{}` {e}", lut.0)))
 }
 
 /// What is wrong with a lens table, if anything.

@@ -85,6 +85,8 @@ pub(super) fn spawn_inner_cameras(
             markers,
             adaptive_max,
             size,
+            // Set once the grade LUTs are read (`respawn_stage`).
+            grade_lut: None,
         });
     }
 }

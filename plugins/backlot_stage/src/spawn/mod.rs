@@ -17,10 +17,11 @@ use bevy::render::storage::ShaderBuffer;
 
 use crate::StageAsset;
 use crate::format::SectionGeometry;
+use crate::grade_luts::grade_luts;
 use crate::params::stage_param_specs;
 use crate::state::{
-    OutputWindows, ReferenceViews, StageAssetRoot, StageCameraOverride, StageOutputs, StageRuntime,
-    StageStatus, StageWall,
+    GradeLutLayers, OutputWindows, ReferenceViews, StageAssetRoot, StageCameraOverride,
+    StageOutputs, StageRuntime, StageStatus, StageWall,
 };
 use crate::warp::{MAX_SECTIONS, WarpMaterial};
 
@@ -96,6 +97,18 @@ pub(crate) fn respawn_stage(
         Some(vec![0, 0, 0, 255]),
     ));
     inner::spawn_inner_cameras(&mut spawner, &mut rt, &file, root);
+    let luts = grade_luts(
+        spawner.asset_root.as_deref().and_then(|r| r.0.as_deref()),
+        &file,
+        &spawner.drawn,
+    );
+    for camera in &mut rt.cameras {
+        camera.grade_lut = luts.cameras.get(&camera.id).copied();
+    }
+    rt.grade_luts = GradeLutLayers {
+        image: spawner.images.add(luts.image),
+        outputs: luts.outputs,
+    };
     outputs::spawn_outputs(
         &mut spawner,
         &mut rt,

@@ -1,6 +1,6 @@
 //! The outputs: per processor output, a canvas image drawn by a warp quad (each canvas pixel
-//! looked up on the wall, inner frustums over the outer cube, then the output's colour
-//! pipeline) and the camera drawing it.
+//! looked up on the wall, graded inner frustums over the graded outer cube, then the
+//! output's colour pipeline) and the camera drawing it.
 
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{RenderTarget, ScalingMode};
@@ -102,6 +102,7 @@ pub(super) fn spawn_outputs(
             outer_pz: outer_images[4].clone(),
             outer_nz: outer_images[5].clone(),
             lut,
+            grade_luts: rt.grade_luts.image.clone(),
         });
         spawn_warp_view(
             &mut spawner.commands,
@@ -127,6 +128,7 @@ pub(super) fn spawn_outputs(
             params,
             window: window_output,
             transfer: output.color.transfer,
+            grade_lut: rt.grade_luts.outputs.get(&output.name.0).copied(),
         });
     }
 }

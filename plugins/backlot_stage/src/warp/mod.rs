@@ -6,6 +6,8 @@ use bevy::render::render_resource::{AsBindGroup, ShaderType};
 use bevy::render::storage::ShaderBuffer;
 use bevy::shader::ShaderRef;
 
+use crate::grade::GradeCoefficients;
+
 /// Most tracked cameras one output blends (inner-frustum textures bound per output).
 pub const MAX_CAMERAS: usize = 4;
 /// Most sections whose cabinet grids the test pattern knows.
@@ -30,6 +32,47 @@ pub struct WarpUniform {
     pub pattern: Vec4,
     /// Per section: cabinet pixels (x, y), cabinets (z, w).
     pub cabinets: [Vec4; MAX_SECTIONS],
+    /// Each camera's grade, for its inner frustum (ascending priority, like the cameras).
+    pub inner_grade: [GradeUniform; MAX_CAMERAS],
+    /// This output's grade, for the outer frustum.
+    pub outer_grade: GradeUniform,
+    /// rgb: the calibration patch's signal (the `calibration` pattern shows it as it is).
+    pub calibration: Vec4,
+}
+
+/// One grade as the warp shader reads it (`Grade` in `warp.wgsl`); all zeros is no grade.
+#[derive(ShaderType, Debug, Clone, Copy, Default, PartialEq)]
+pub struct GradeUniform {
+    /// Exposure × white balance: rows of a linear Rec.709 matrix (w unused).
+    pub rows: [Vec4; 3],
+    /// rgb: lift (offset).
+    pub lift: Vec4,
+    /// rgb: gain (slope).
+    pub gain: Vec4,
+    /// rgb: power (1 / gamma).
+    pub power: Vec4,
+    /// x: saturation, y: contrast, z: 1 when the maths runs (not neutral), w: the look
+    /// LUT's layer in the grade LUT texture plus one (0: none).
+    pub tone: Vec4,
+}
+
+impl GradeUniform {
+    /// `c` with its look LUT at `lut_layer` of the grade LUT texture, if it has one.
+    pub fn new(c: &GradeCoefficients, lut_layer: Option<u32>) -> Self {
+        let v = |a: [f32; 3]| Vec3::from(a).extend(0.0);
+        Self {
+            rows: c.rows.map(v),
+            lift: v(c.lift),
+            gain: v(c.gain),
+            power: v(c.power),
+            tone: Vec4::new(
+                c.saturation,
+                c.contrast,
+                f32::from(u8::from(c.active)),
+                lut_layer.map_or(0.0, |l| l as f32 + 1.0),
+            ),
+        }
+    }
 }
 
 /// The material of an output's quad.
@@ -79,6 +122,10 @@ pub struct WarpMaterial {
     /// The output's 3D LUT (identity when none), applied to the encoded signal.
     #[texture(14, dimension = "3d")]
     pub lut: Handle<Image>,
+    /// Every grade's look LUT, resampled to one size and stacked along z (a 2³ identity when
+    /// no grade has one); each grade names its layer.
+    #[texture(15, dimension = "3d")]
+    pub grade_luts: Handle<Image>,
 }
 
 impl Material for WarpMaterial {

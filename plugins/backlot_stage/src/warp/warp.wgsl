@@ -1,9 +1,24 @@
 // The per-output warp: for every LED pixel of an output canvas, its 3D position on the wall
 // (precomputed into `positions`) is projected into each tracked camera's inner-frustum
 // render; outside every frustum the outer (environment) cube is sampled along the direction
-// from the outer eye. Test patterns replace the live image; the colour pipeline runs last.
+// from the outer eye. Each side is graded in linear light before the soft edge blends them
+// (the camera's grade inside its frustum, the output's outside). Test patterns replace the
+// live image; the output's colour pipeline runs last. The calibration pattern is a signal:
+// it bypasses all of that.
 
 #import bevy_pbr::forward_io::VertexOutput
+
+// One grade, as grade.rs `GradeCoefficients` (and `GradeUniform`) hold it.
+struct Grade {
+    // exposure x white balance: rows of a linear Rec.709 matrix
+    rows: array<vec4<f32>, 3>,
+    lift: vec4<f32>,
+    gain: vec4<f32>,
+    // 1 / gamma
+    power: vec4<f32>,
+    // x: saturation, y: contrast, z: 1 when the maths runs, w: look LUT layer + 1 (0 none)
+    tone: vec4<f32>,
+}
 
 struct WarpUniform {
     inner_clip_from_world: array<mat4x4<f32>, 4>,
@@ -18,7 +33,16 @@ struct WarpUniform {
     pattern: vec4<f32>,
     // per section: cabinet pixels (x, y), cabinets (z, w)
     cabinets: array<vec4<f32>, 8>,
+    inner_grade: array<Grade, 4>,
+    outer_grade: Grade,
+    // rgb: the calibration patch's signal
+    calibration: vec4<f32>,
 }
+
+// The index of `calibration` in params.rs `PATTERNS`.
+const CALIBRATION_PATTERN: u32 = 9u;
+const MID_GREY: f32 = 0.18;
+const LUMA: vec3<f32> = vec3<f32>(0.2126, 0.7152, 0.0722);
 
 // Written in place every frame; the material never changes (see live_buffer.rs).
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> warp: WarpUniform;
@@ -36,6 +60,7 @@ struct WarpUniform {
 @group(#{MATERIAL_BIND_GROUP}) @binding(12) var outer_pz: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(13) var outer_nz: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(14) var lut: texture_3d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(15) var grade_luts: texture_3d<f32>;
 
 fn project(m: mat4x4<f32>, p: vec3<f32>) -> vec4<f32> {
     let c = m * vec4<f32>(p, 1.0);
@@ -76,10 +101,63 @@ fn sample_outer(d: vec3<f32>) -> vec3<f32> {
     }
 }
 
+// Contrast as a power around mid grey; black and below stay black.
+fn contrast_channel(v: f32, k: f32) -> f32 {
+    if k == 1.0 {
+        return v;
+    }
+    if v <= 0.0 {
+        return 0.0;
+    }
+    return MID_GREY * pow(v / MID_GREY, k);
+}
+
+// CDL power; nothing below black to raise.
+fn power_channel(v: f32, p: f32) -> f32 {
+    if p == 1.0 {
+        return v;
+    }
+    if v <= 0.0 {
+        return 0.0;
+    }
+    return pow(v, p);
+}
+
+// A grade's look LUT: its layer of `grade_luts`, on sRGB-encoded values (0..1).
+fn grade_lut(slot: f32, rgb: vec3<f32>) -> vec3<f32> {
+    let dims = vec3<f32>(textureDimensions(grade_luts));
+    let n = dims.x;
+    let e = clamp(vec3<f32>(encode(rgb.r, 0u), encode(rgb.g, 0u), encode(rgb.b, 0u)), vec3<f32>(0.0), vec3<f32>(1.0));
+    // Texel centres of one layer span 0..1 exactly; layers never bleed into each other.
+    let t = e * ((n - 1.0) / n) + vec3<f32>(0.5 / n);
+    let uvw = vec3<f32>(t.x, t.y, (slot + t.z) * n / dims.z);
+    let s = textureSampleLevel(grade_luts, linear_sampler, uvw, 0.0).rgb;
+    return vec3<f32>(srgb_decode(s.r), srgb_decode(s.g), srgb_decode(s.b));
+}
+
+// A grade of one linear colour: grade.rs `GradeCoefficients::apply_with_lut`, step for step.
+fn apply_grade(g: Grade, rgb_in: vec3<f32>) -> vec3<f32> {
+    var c = rgb_in;
+    if g.tone.z > 0.5 {
+        c = vec3<f32>(dot(g.rows[0].xyz, c), dot(g.rows[1].xyz, c), dot(g.rows[2].xyz, c));
+        let luma = dot(LUMA, c);
+        c = vec3<f32>(luma) + g.tone.x * (c - vec3<f32>(luma));
+        c = vec3<f32>(contrast_channel(c.r, g.tone.y), contrast_channel(c.g, g.tone.y), contrast_channel(c.b, g.tone.y));
+        let s = c * g.gain.rgb + g.lift.rgb;
+        c = vec3<f32>(power_channel(s.r, g.power.r), power_channel(s.g, g.power.g), power_channel(s.b, g.power.b));
+    }
+    if g.tone.w > 0.5 {
+        c = grade_lut(g.tone.w - 1.0, c);
+    }
+    return c;
+}
+
 // Cameras come sorted by ascending priority: each later one is mixed over the result, so
 // the highest priority wins where frustums overlap, with soft edges blending at borders.
+// Both sides are graded before they blend: the soft edge mixes two gradings, not one
+// grading of mixed pixels.
 fn live(p: vec3<f32>) -> vec3<f32> {
-    var rgb = sample_outer(normalize(p - warp.eye.xyz));
+    var rgb = apply_grade(warp.outer_grade, sample_outer(normalize(p - warp.eye.xyz)));
     let count = u32(warp.pattern.z);
     for (var i = 0u; i < count; i = i + 1u) {
         let params = warp.inner_params[i];
@@ -108,7 +186,7 @@ fn live(p: vec3<f32>) -> vec3<f32> {
         } else {
             inner = sample_inner(i, ndc_to_uv(q.xy));
         }
-        rgb = mix(rgb, inner, w);
+        rgb = mix(rgb, apply_grade(warp.inner_grade[i], inner), w);
     }
     return rgb;
 }
@@ -251,21 +329,29 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     }
     let inf = textureLoad(info, px, 0);
     let pattern = u32(warp.pattern.x);
-    var rgb: vec3<f32>;
-    if pattern == 0u {
-        rgb = live(pos.xyz);
+    var signal: vec3<f32>;
+    if pattern == CALIBRATION_PATTERN {
+        // A calibration patch is already the signal the processor should receive: no
+        // grade, gain, transfer or LUT. The output's LUT is what calibration measures the
+        // wall to make (OpenVPCal measures without it), so it must not be in the way.
+        signal = clamp(warp.calibration.rgb, vec3<f32>(0.0), vec3<f32>(1.0));
     } else {
-        rgb = test_pattern(pattern, inf, px);
+        var rgb: vec3<f32>;
+        if pattern == 0u {
+            rgb = live(pos.xyz);
+        } else {
+            rgb = test_pattern(pattern, inf, px);
+        }
+        if warp.pattern.y > 0.5 && outline(pos.xyz) > 0.5 {
+            rgb = vec3<f32>(1.0, 0.85, 0.0);
+        }
+        rgb = rgb * warp.color.rgb;
+        let t = u32(warp.color.w);
+        let encoded = clamp(vec3<f32>(encode(rgb.r, t), encode(rgb.g, t), encode(rgb.b, t)), vec3<f32>(0.0), vec3<f32>(1.0));
+        // The 3D LUT, last (the wall-to-camera calibration): texel centres span 0..1 exactly.
+        let n = f32(textureDimensions(lut).x);
+        signal = textureSampleLevel(lut, linear_sampler, encoded * ((n - 1.0) / n) + vec3<f32>(0.5 / n), 0.0).rgb;
     }
-    if warp.pattern.y > 0.5 && outline(pos.xyz) > 0.5 {
-        rgb = vec3<f32>(1.0, 0.85, 0.0);
-    }
-    rgb = rgb * warp.color.rgb;
-    let t = u32(warp.color.w);
-    let encoded = clamp(vec3<f32>(encode(rgb.r, t), encode(rgb.g, t), encode(rgb.b, t)), vec3<f32>(0.0), vec3<f32>(1.0));
-    // The 3D LUT, last: texel centres span 0..1 exactly.
-    let n = f32(textureDimensions(lut).x);
-    let signal = textureSampleLevel(lut, linear_sampler, encoded * ((n - 1.0) / n) + vec3<f32>(0.5 / n), 0.0).rgb;
     if warp.pattern.w > 0.5 {
         // Drawn into an sRGB window surface, which encodes on write: pre-decode so the
         // stored bytes are the signal itself.
