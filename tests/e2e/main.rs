@@ -8,6 +8,7 @@ mod cluster_failover;
 mod cluster_reload;
 mod cluster_stall;
 mod cluster_support;
+mod colour_reference;
 mod control;
 mod crates;
 mod disk;
