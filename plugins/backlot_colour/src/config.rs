@@ -152,13 +152,15 @@ fn parse_view_transform(node: &Node) -> Result<ViewTransform, ColourError> {
         transform_of(node, "to_display_reference")?,
         transform_of(node, "from_display_reference")?,
     );
-    let (reference, (to, from)) = match (&scene, &display) {
-        ((None, None), (None, None)) => {
+    let has_scene = scene.0.is_some() || scene.1.is_some();
+    let has_display = display.0.is_some() || display.1.is_some();
+    let (reference, (to, from)) = match (has_scene, has_display) {
+        (false, false) => {
             return Err(node.error(format!("view transform `{name}` has no transform")));
         }
-        ((None, None), _) => (Reference::Display, display),
-        (_, (None, None)) => (Reference::Scene, scene),
-        _ => {
+        (false, true) => (Reference::Display, display),
+        (true, false) => (Reference::Scene, scene),
+        (true, true) => {
             return Err(node.error(format!(
                 "view transform `{name}` mixes scene and display references"
             )));
@@ -304,7 +306,7 @@ impl Config {
     }
 
     /// A view of a display, resolving shared views.
-    pub(crate) fn view(&self, display: &Display, view: &str) -> Option<&View> {
+    pub(crate) fn view<'a>(&'a self, display: &'a Display, view: &str) -> Option<&'a View> {
         display
             .views
             .iter()

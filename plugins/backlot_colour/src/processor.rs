@@ -316,7 +316,7 @@ impl Builder<'_> {
                     (src, dst)
                 };
                 let config = self.config;
-                let find = |name: &str| {
+                let find = move |name: &str| {
                     config.colour_space(name).ok_or_else(|| {
                         ColourError::at(
                             *line,
@@ -325,7 +325,7 @@ impl Builder<'_> {
                         )
                     })
                 };
-                let (a, b) = (find(from)?, find(to)?);
+                let (a, b) = (find(from.as_str())?, find(to.as_str())?);
                 self.colour_spaces(a, b, *data_bypass, depth)?;
             }
             Transform::Unsupported { kind, line, col } => {

@@ -81,7 +81,7 @@ impl Node {
     /// A scalar's text.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Scalar(s) => Some(s),
+            Kind::Scalar(s) => Some(s.as_str()),
             _ => None,
         }
     }

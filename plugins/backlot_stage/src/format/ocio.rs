@@ -324,4 +324,58 @@ colorspaces:
         assert_eq!(problems[0].0, OcioProblemAt::Config, "{problems:?}");
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    #[test]
+    fn a_stage_file_carries_the_section_and_its_problems_at_their_line() {
+        let dir = std::env::temp_dir().join(format!("backlot-ocio-stage-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("colour")).expect("mkdir");
+        std::fs::write(dir.join("colour/config.ocio"), CONFIG).expect("write config");
+        let stage = |ocio_outputs: &str| {
+            format!(
+                r#"(
+    sections: [(
+        name: "wall",
+        shape: Flat(
+            lower_left: (-3.0, 0.0, -4.0),
+            lower_right: (3.0, 0.0, -4.0),
+            upper_left: (-3.0, 3.375, -4.0),
+        ),
+        cabinet: (size_mm: (500.0, 562.5), pixels: (160, 180)),
+    )],
+    outputs: [(name: "main", canvas: (1920, 1080), regions: [(section: "wall")])],
+    ocio: (
+        config: "colour/config.ocio",
+        working: "scene_linear",
+        outputs: {{
+{ocio_outputs}
+        }},
+    ),
+)"#
+            )
+        };
+        let good = stage(r#"            "main": (display: "sRGB", view: "Video"),"#);
+        let parsed = super::super::parse_stage(&good, "good.stage.ron", Some(&dir)).expect("valid");
+        let section = parsed.ocio.expect("ocio section");
+        assert_eq!(section.lut_size, DEFAULT_OCIO_LUT_SIZE);
+        assert_eq!(
+            section.outputs["main"].target(),
+            Ok(OcioTarget::DisplayView {
+                display: "sRGB",
+                view: "Video"
+            })
+        );
+        let bad = stage(
+            r#"            "main": (display: "sRGB", view: "Video"),
+            "ghost": (colorspace: "sRGB"),"#,
+        );
+        let errors = super::super::parse_stage(&bad, "bad.stage.ron", Some(&dir))
+            .expect_err("an output the stage lacks");
+        let ghost = errors
+            .0
+            .iter()
+            .find(|e| e.message.contains("`ghost`"))
+            .expect("the ghost output is reported");
+        assert_eq!((ghost.line, ghost.col), (17, 13), "{}", ghost.message);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
