@@ -256,6 +256,11 @@ impl Header {
         Ok(true)
     }
 
+    /// How many entries the sizes declare.
+    fn entries(&self) -> usize {
+        self.size_1d.unwrap_or(0) + self.size_3d.map_or(0, |n| n * n * n)
+    }
+
     /// The domain of the file's 1D or 3D LUT.
     fn domain(&self, range: Option<(f32, f32)>) -> Result<CubeDomain, CubeLutError> {
         if let Some((lo, hi)) = range {
@@ -303,13 +308,11 @@ impl CubeFile {
                 if header.read(&line, &words)? {
                     continue;
                 }
-                let n1 = header.size_1d.unwrap_or(0);
-                let n3 = header.size_3d.map_or(0, |n| n * n * n);
-                if n1 + n3 == 0 {
+                if header.entries() == 0 {
                     return Err(line.error(0, "data before LUT_1D_SIZE or LUT_3D_SIZE".into()));
                 }
                 // Entries are stored as they arrive, never reserved from the header's word.
-                expected = Some(n1 + n3);
+                expected = Some(header.entries());
             }
             if words[0].parse::<f32>().is_err() {
                 return Err(line.error(0, format!("keyword `{}` after the data", words[0])));
@@ -323,13 +326,14 @@ impl CubeFile {
             }
             data.push(rgb);
         }
-        let Some(expected) = expected else {
+        let expected = expected.unwrap_or(header.entries());
+        if expected == 0 {
             return Err(CubeLutError {
                 line: 1,
                 col: 1,
                 message: "no LUT_1D_SIZE or LUT_3D_SIZE".into(),
             });
-        };
+        }
         if data.len() != expected {
             return Err(CubeLutError {
                 line: last_line,

@@ -22,6 +22,10 @@ fn parses_and_refuses() {
     let e = CubeLut::parse("LUT_3D_SIZE 2\n0 0 x\n").expect_err("word");
     assert_eq!((e.line, e.col), (2, 5));
     assert!(CubeLut::parse("0 0 0\n").is_err());
+    let e = CubeLut::parse("# only a header\nLUT_3D_SIZE 2\n").expect_err("no data");
+    assert_eq!((e.line, e.message.as_str()), (2, "expected 8 entries, found 0"));
+    let e = CubeLut::parse("").expect_err("empty");
+    assert_eq!(e.message, "no LUT_1D_SIZE or LUT_3D_SIZE");
     let e = CubeLut::parse("LUT_3D_SIZE 300\n").expect_err("too big");
     assert_eq!((e.line, e.col), (1, 13));
     let e = CubeLut::parse("LUT_3D_SIZE 2\nLUT_3D_SIZE 2\n").expect_err("twice");
