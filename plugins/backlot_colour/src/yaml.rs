@@ -10,8 +10,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::error::ColourError;
 
 /// Most nodes one document may build, aliases counted each time they are expanded: the ACES
-/// studio config has about 10 000, and this bounds what an alias bomb can allocate.
-const MAX_NODES: usize = 1_000_000;
+/// studio config has about 4 000, and this bounds what an alias bomb can allocate.
+const MAX_NODES: usize = 250_000;
 /// Deepest nesting accepted (the parser recurses per level; configs nest about 6 deep).
 const MAX_DEPTH: usize = 64;
 
