@@ -113,10 +113,19 @@ impl Case {
     }
 }
 
-/// The reference, computed once for every test here: the folder holding the configs, and
-/// per case the inputs and PyOpenColorIO's outputs.
-fn reference() -> &'static (PathBuf, Vec<(Vec<[f64; 3]>, Vec<[f64; 3]>)>) {
-    static REFERENCE: OnceLock<(PathBuf, Vec<(Vec<[f64; 3]>, Vec<[f64; 3]>)>)> = OnceLock::new();
+/// RGB triples.
+type Colours = Vec<[f64; 3]>;
+
+/// The reference, computed once for every test here.
+struct Reference {
+    /// The folder holding `cg.ocio` and `studio.ocio`.
+    dir: PathBuf,
+    /// Per case, the inputs and PyOpenColorIO's outputs.
+    cases: Vec<(Colours, Colours)>,
+}
+
+fn reference() -> &'static Reference {
+    static REFERENCE: OnceLock<Reference> = OnceLock::new();
     REFERENCE.get_or_init(|| {
         let dir = temp_dir("colour_reference");
         let cases: Vec<serde_json::Value> = CASES
@@ -145,7 +154,7 @@ fn reference() -> &'static (PathBuf, Vec<(Vec<[f64; 3]>, Vec<[f64; 3]>)>) {
         );
         let text = std::fs::read_to_string(dir.join("reference.json")).expect("reference");
         let json: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
-        let triples = |v: &serde_json::Value| -> Vec<[f64; 3]> {
+        let triples = |v: &serde_json::Value| -> Colours {
             let numbers: Vec<f64> = v
                 .as_array()
                 .expect("a list")
@@ -161,7 +170,7 @@ fn reference() -> &'static (PathBuf, Vec<(Vec<[f64; 3]>, Vec<[f64; 3]>)>) {
             .map(|c| (triples(&c["input"]), triples(&c["output"])))
             .collect::<Vec<_>>();
         assert_eq!(cases.len(), CASES.len(), "one result per case");
-        (dir, cases)
+        Reference { dir, cases }
     })
 }
 
@@ -172,7 +181,7 @@ fn load(dir: &Path, config: &str) -> Config {
 
 #[test]
 fn ocio_transforms_match_pyopencolorio() {
-    let (dir, results) = reference();
+    let Reference { dir, cases: results } = reference();
     let mut configs: HashMap<&str, Config> = HashMap::new();
     for (case, (inputs, outputs)) in CASES.iter().zip(results) {
         let config = configs.entry(case.0).or_insert_with(|| load(dir, case.0));
@@ -201,7 +210,7 @@ fn ocio_transforms_match_pyopencolorio() {
 
 #[test]
 fn the_baked_lut_error_against_pyopencolorio() {
-    let (dir, results) = reference();
+    let Reference { dir, cases: results } = reference();
     let config = load(dir, "cg");
     let case = &CASES[1];
     let (inputs, outputs) = &results[1];
@@ -242,8 +251,7 @@ fn the_baked_lut_error_against_pyopencolorio() {
 
 #[test]
 fn tone_mapped_views_are_refused_by_name() {
-    let (dir, _) = reference();
-    let config = load(dir, "cg");
+    let config = load(&reference().dir, "cg");
     let e = config
         .display_view("ACEScg", "sRGB - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
         .expect_err("the ACES 2 output transform is not evaluated");
