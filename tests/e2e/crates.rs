@@ -1,6 +1,7 @@
 //! The crate graph, stated in one line and checked over `cargo metadata`:
 //!
-//! bottom crates `params`, `files`, `net`, `ui` (over `params` only); `scene` above them;
+//! bottom crates `params`, `files`, `net`, `ui` (over `params` only) and `colour` (OCIO and
+//! LUT baking, over nothing of ours); `scene` above them;
 //! `stage` above scene; `tracking`, `control`, `layers` above stage, never on each other;
 //! `cluster` (the render cluster) above stage too, beside them; `show` (looks and cue lists)
 //! beside them as well, on none of them; `calibrate` (wall-to-camera colour calibration) a
@@ -16,6 +17,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         "backlot_files",
         "backlot_net",
         "backlot_ui",
+        "backlot_colour",
     ];
     let with = |extra: &[&'static str]| -> BTreeSet<&'static str> {
         bottom.iter().chain(extra).copied().collect()
@@ -25,6 +27,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("backlot_files", BTreeSet::from(["backlot_params"])),
         ("backlot_net", BTreeSet::from(["backlot_params"])),
         ("backlot_ui", BTreeSet::from(["backlot_params"])),
+        ("backlot_colour", BTreeSet::new()),
         ("backlot_scene", with(&[])),
         ("backlot_stage", with(&["backlot_scene"])),
         (

@@ -10,6 +10,7 @@ mod cluster_reload;
 mod cluster_stall;
 mod cluster_support;
 mod colour_reference;
+mod ocio_reference;
 mod control;
 mod crates;
 mod disk;

@@ -7,7 +7,8 @@ use backlot_scene::format::{
 };
 
 use super::{
-    CubeLut, FocusPoint, GradeDef, LensDef, OutputMap, SectionGeometry, StageFile,
+    CubeFile, CubeLut, FocusPoint, GradeDef, LensDef, OcioProblemAt, OutputMap, SectionGeometry,
+    StageFile,
     TrackerProtocol, ZoomPoint,
 };
 
@@ -86,7 +87,7 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
     for output in &stage.outputs {
         if let (Some(lut), Some(root)) = (&output.color.lut, asset_root) {
             let text = std::fs::read_to_string(root.join(&lut.0)).unwrap_or_default();
-            if let Err(e) = CubeLut::parse(&text) {
+            if let Err(e) = CubeFile::parse(&text) {
                 let at = find_name(src, &output.name.0);
                 let offset = find_after(src, at, &format!("\"{}\"", lut.0)).unwrap_or(at);
                 report(
@@ -101,6 +102,19 @@ fn validate(stage: &StageFile, src: &str, path: &str, asset_root: Option<&Path>)
             grade_lut_problem(&output.grade, asset_root, src, at, &owner)
         {
             report(offset, message);
+        }
+    }
+    if let Some(ocio) = &stage.ocio {
+        let section = find_after(src, 0, "ocio:").unwrap_or(0);
+        for (at, message) in ocio.problems(&stage.outputs, asset_root) {
+            let needle = match &at {
+                OcioProblemAt::Config => "config".to_string(),
+                OcioProblemAt::Working => "working".to_string(),
+                OcioProblemAt::LutSize => "lut_size".to_string(),
+                OcioProblemAt::Output(name) => format!("\"{name}\""),
+            };
+            let offset = find_after(src, section, &needle).unwrap_or(section);
+            report(offset, format!("ocio: {message}"));
         }
     }
     let mut ids = Vec::new();

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CameraDef, OuterEyeDef, OutputDef, SectionDef, TrackerDef};
+use super::{CameraDef, OcioDef, OuterEyeDef, OutputDef, SectionDef, TrackerDef};
 
 /// A whole LED volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,4 +25,7 @@ pub struct StageFile {
     /// Camera tracking systems and their calibration to stage space.
     #[serde(default)]
     pub trackers: Vec<TrackerDef>,
+    /// The production's OCIO config and what each output's signal is in it.
+    #[serde(default)]
+    pub ocio: Option<OcioDef>,
 }

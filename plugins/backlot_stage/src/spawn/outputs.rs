@@ -11,7 +11,7 @@ use bevy::render::render_resource::TextureFormat;
 use super::windows::spawn_output_window;
 use super::{Spawner, image};
 use crate::format::{CubeLut, OutputMap, SectionGeometry, StageFile};
-use crate::lut::{load_lut, lut_image};
+use crate::lut::{lut_image, output_lut};
 use crate::state::{OutputRuntime, StageRuntime};
 use crate::warp::{WarpMaterial, WarpUniform};
 
@@ -60,24 +60,15 @@ pub(super) fn spawn_outputs(
         let canvas = spawner
             .images
             .add(image(size, TextureFormat::Rgba8Unorm, None));
-        let lut = match &output.color.lut {
-            Some(path) => {
-                match load_lut(
-                    spawner.asset_root.as_deref().and_then(|r| r.0.as_deref()),
-                    &path.0,
-                ) {
-                    Ok(lut) => spawner.images.add(lut_image(&lut)),
-                    Err(e) => {
-                        // The show goes on without the LUT rather than without the output.
-                        error!(
-                            "output `{}`: LUT `{}`: {e}; showing it without the LUT",
-                            output.name, path.0
-                        );
-                        identity_lut.clone()
-                    }
-                }
+        let root = spawner.asset_root.as_deref().and_then(|r| r.0.as_deref());
+        let lut = match output_lut(root, file, output) {
+            Ok(Some(lut)) => spawner.images.add(lut_image(&lut)),
+            Ok(None) => identity_lut.clone(),
+            Err(e) => {
+                // The show goes on without the LUT rather than without the output.
+                error!("output `{}`: {e}; showing it without its LUT", output.name);
+                identity_lut.clone()
             }
-            None => identity_lut.clone(),
         };
         let inner = |k: usize| rt.cameras.get(k).map_or(black.clone(), |c| c.image.clone());
         let params = spawner
