@@ -60,8 +60,8 @@ pub(super) fn spawn_outputs(
         let canvas = spawner
             .images
             .add(image(size, TextureFormat::Rgba8Unorm, None));
-        let root = spawner.asset_root.as_deref().and_then(|r| r.0.as_deref());
-        let lut = match output_lut(root, file, output) {
+        let asset_root = spawner.asset_root.as_deref().and_then(|r| r.0.as_deref());
+        let lut = match output_lut(asset_root, file, output) {
             Ok(Some(lut)) => spawner.images.add(lut_image(&lut)),
             Ok(None) => identity_lut.clone(),
             Err(e) => {
