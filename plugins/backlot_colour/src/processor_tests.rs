@@ -66,19 +66,19 @@ fn builtins_and_loops_are_checked_when_used() {
     let text = r#"ocio_profile_version: 2
 colorspaces:
   - !<ColorSpace>
-name: ACES2065-1
+    name: ACES2065-1
   - !<ColorSpace>
-name: ACEScg
-to_scene_reference: !<BuiltinTransform> {style: ACEScg_to_ACES2065-1}
+    name: ACEScg
+    to_scene_reference: !<BuiltinTransform> {style: ACEScg_to_ACES2065-1}
   - !<ColorSpace>
-name: Tone mapped
-from_scene_reference: !<BuiltinTransform> {style: ACES-OUTPUT - ACES2065-1_to_CIE-XYZ-D65 - SDR-100nit-REC709_2.0}
+    name: Tone mapped
+    from_scene_reference: !<BuiltinTransform> {style: ACES-OUTPUT - ACES2065-1_to_CIE-XYZ-D65 - SDR-100nit-REC709_2.0}
   - !<ColorSpace>
-name: Loop A
-to_scene_reference: !<ColorSpaceTransform> {src: Loop B, dst: ACES2065-1}
+    name: Loop A
+    to_scene_reference: !<ColorSpaceTransform> {src: Loop B, dst: ACES2065-1}
   - !<ColorSpace>
-name: Loop B
-to_scene_reference: !<ColorSpaceTransform> {src: Loop A, dst: ACES2065-1}
+    name: Loop B
+    to_scene_reference: !<ColorSpaceTransform> {src: Loop A, dst: ACES2065-1}
 "#;
     let config = Config::parse(text).expect("config");
     let p = config
