@@ -83,6 +83,8 @@ pub struct AppOptions {
     pub cluster: Option<crate::cluster::ClusterChoice>,
     /// Which of the stage's outputs this process draws.
     pub stage_outputs: StageOutputs,
+    /// The calibration patches (`--patches`); none: the default set.
+    pub patches: Option<PathBuf>,
 }
 
 impl AppOptions {
@@ -110,6 +112,7 @@ impl AppOptions {
             watchdog: None,
             cluster: None,
             stage_outputs: StageOutputs::All,
+            patches: None,
         }
     }
 }
@@ -341,6 +344,15 @@ pub fn build_app(options: &AppOptions) -> App {
             .map(crate::cluster::ClusterChoice::plugin),
     });
 
+    if options.stage.is_some() {
+        // Checked before the app is built (`main`): a file that fails now changed since.
+        match crate::calibrate::stage_patches(options.patches.as_deref()) {
+            Ok(patches) => {
+                app.insert_resource(patches);
+            }
+            Err(e) => error!("{e}; the calibration pattern shows black"),
+        }
+    }
     if backup {
         app.add_systems(Last, crate::cluster::open_inputs_on_promotion);
     }

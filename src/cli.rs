@@ -51,6 +51,11 @@ pub struct RunArgs {
     /// LED stage file (*.stage.ron).
     #[arg(long, value_name = "FILE")]
     pub stage: Option<PathBuf>,
+    /// Calibration patches the outputs' `calibration` pattern shows, picked by
+    /// `/stage/outputs/<name>/patch` (a patches.csv from `calibrate patches`); default: the
+    /// default set `calibrate patches` writes.
+    #[arg(long, value_name = "CSV")]
+    pub patches: Option<PathBuf>,
     /// Control mapping file (*.map.ron); default: the show's map, else
     /// scenes/maps/default.map.ron.
     #[arg(long, value_name = "FILE")]
@@ -205,6 +210,11 @@ pub struct RenderArgs {
     /// LED stage file (*.stage.ron).
     #[arg(long, value_name = "FILE")]
     pub stage: Option<PathBuf>,
+    /// Calibration patches the outputs' `calibration` pattern shows, picked by
+    /// `/stage/outputs/<name>/patch` (a patches.csv from `calibrate patches`); default: the
+    /// default set `calibrate patches` writes.
+    #[arg(long, value_name = "CSV")]
+    pub patches: Option<PathBuf>,
     /// How many frames to write (at 60 frames per second of scene time).
     #[arg(long, value_name = "N")]
     pub frames: u32,

@@ -138,6 +138,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Render(args) => {
+            if let Some(csv) = args.patches.as_deref()
+                && let Err(e) = calibrate::stage_patches(Some(csv))
+            {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
             let Ok(mut cluster) =
                 cluster_choice(args.cluster.as_deref(), args.node.as_deref(), &asset_root)
             else {
@@ -180,6 +186,7 @@ fn main() -> ExitCode {
                 param_sets: args.set.clone(),
                 tracking_replay: args.tracking_replay.clone(),
                 layers: args.layers.clone(),
+                patches: args.patches.clone(),
                 ..AppOptions::render(args.scene.clone(), asset_root, args.size)
             };
             let rendered = if options.cluster.is_some() {
@@ -209,6 +216,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Run(args) => {
+            if let Some(csv) = args.patches.as_deref()
+                && let Err(e) = calibrate::stage_patches(Some(csv))
+            {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
             let Ok(cluster) =
                 cluster_choice(args.cluster.as_deref(), args.node.as_deref(), &asset_root)
             else {
@@ -299,6 +312,7 @@ fn main() -> ExitCode {
                 stage_outputs,
                 cluster,
                 tracking_live: true,
+                patches: args.patches.clone(),
                 tracking_replay: args.tracking_replay.clone(),
                 takes_dir: args.takes_dir.clone(),
                 map,

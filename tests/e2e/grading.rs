@@ -149,7 +149,11 @@ fn set_grade(driver: &mut FrameDriver, base: &str, g: &Grade) {
         ("saturation", g.saturation),
         ("contrast", g.contrast),
     ] {
-        set(driver, &format!("{base}/grade/{leaf}"), ParamValue::Float(v));
+        set(
+            driver,
+            &format!("{base}/grade/{leaf}"),
+            ParamValue::Float(v),
+        );
     }
 }
 
@@ -203,7 +207,10 @@ fn inner_and_outer_grades_reach_only_their_own_pixels() {
     for i in (0..edge.len()).filter(|i| outside(*i)) {
         let want = signal(g.apply(linear(px(&base, i))));
         let got = px(&graded, i);
-        assert!(off(got, want) <= 4.0, "outer pixel {i}: {got:?} vs {want:?}");
+        assert!(
+            off(got, want) <= 4.0,
+            "outer pixel {i}: {got:?} vs {want:?}"
+        );
         moved += f64::from(off(px(&base, i), got.map(f32::from)));
         total += 1;
     }
@@ -218,7 +225,11 @@ fn inner_and_outer_grades_reach_only_their_own_pixels() {
 
     // Both, with a wide soft edge: there each pixel is the blend of the two graded values.
     set_grade(&mut driver, cam, &inner_grade());
-    set(&mut driver, &format!("{cam}/soft_edge"), ParamValue::Float(0.3));
+    set(
+        &mut driver,
+        &format!("{cam}/soft_edge"),
+        ParamValue::Float(0.3),
+    );
     let soft = capture(&mut driver);
     let off_mode = ParamValue::Enum("off".into());
     set(&mut driver, &format!("{cam}/mode"), off_mode);

@@ -67,27 +67,117 @@ use Target::{Space, View};
 /// own f32 arithmetic drifts past 1e-3 (backlot evaluates in f64). With these ranges the
 /// Python port of this evaluation measured at most 2.3e-4 over 6000 colours × 4 seeds.
 const CASES: &[Case] = &[
-    Case("cg", "ACEScg", View("sRGB - Display", "Un-tone-mapped"), -0.25, 4.0),
+    Case(
+        "cg",
+        "ACEScg",
+        View("sRGB - Display", "Un-tone-mapped"),
+        -0.25,
+        4.0,
+    ),
     // The range the warp's LUT sees; the bake test uses this one.
-    Case("cg", "ACEScg", View("sRGB - Display", "Un-tone-mapped"), 0.0, 1.0),
-    Case("cg", "ACEScg", View("sRGB - Display", "Video (colorimetric)"), 0.0, 1.0),
+    Case(
+        "cg",
+        "ACEScg",
+        View("sRGB - Display", "Un-tone-mapped"),
+        0.0,
+        1.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("sRGB - Display", "Video (colorimetric)"),
+        0.0,
+        1.0,
+    ),
     Case("cg", "ACEScg", View("sRGB - Display", "Raw"), 0.0, 1.0),
-    Case("cg", "ACEScg", View("Rec.1886 Rec.709 - Display", "Un-tone-mapped"), -0.25, 4.0),
-    Case("cg", "ACEScg", View("Gamma 2.2 Rec.709 - Display", "Un-tone-mapped"), 0.0, 1.0),
-    Case("cg", "ACEScg", View("Display P3 - Display", "Un-tone-mapped"), -0.25, 4.0),
-    Case("cg", "ACEScg", View("Gamma 2.6 P3-D65 - Display", "Un-tone-mapped"), 0.0, 1.0),
-    Case("cg", "ACEScg", View("Rec.2100-PQ - Display", "Un-tone-mapped"), 0.0, 50.0),
-    Case("cg", "ACEScg", View("ST2084-P3-D65 - Display", "Un-tone-mapped"), -1.0, 10.0),
-    Case("cg", "ACEScct", View("sRGB - Display", "Un-tone-mapped"), 0.0, 0.6),
-    Case("cg", "ACEScg", Space("sRGB Encoded Rec.709 (sRGB)"), -0.25, 4.0),
-    Case("cg", "ACEScg", Space("Gamma 2.2 Encoded AdobeRGB"), -0.25, 4.0),
+    Case(
+        "cg",
+        "ACEScg",
+        View("Rec.1886 Rec.709 - Display", "Un-tone-mapped"),
+        -0.25,
+        4.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("Gamma 2.2 Rec.709 - Display", "Un-tone-mapped"),
+        0.0,
+        1.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("Display P3 - Display", "Un-tone-mapped"),
+        -0.25,
+        4.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("Gamma 2.6 P3-D65 - Display", "Un-tone-mapped"),
+        0.0,
+        1.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("Rec.2100-PQ - Display", "Un-tone-mapped"),
+        0.0,
+        50.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        View("ST2084-P3-D65 - Display", "Un-tone-mapped"),
+        -1.0,
+        10.0,
+    ),
+    Case(
+        "cg",
+        "ACEScct",
+        View("sRGB - Display", "Un-tone-mapped"),
+        0.0,
+        0.6,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        Space("sRGB Encoded Rec.709 (sRGB)"),
+        -0.25,
+        4.0,
+    ),
+    Case(
+        "cg",
+        "ACEScg",
+        Space("Gamma 2.2 Encoded AdobeRGB"),
+        -0.25,
+        4.0,
+    ),
     Case("cg", "ACEScg", Space("ACEScct"), 0.0, 4.0),
     Case("cg", "ACEScg", Space("Linear Rec.2020"), -1.0, 4.0),
-    Case("cg", "scene_linear", Space("CIE XYZ-D65 - Display-referred"), 0.0, 2.0),
+    Case(
+        "cg",
+        "scene_linear",
+        Space("CIE XYZ-D65 - Display-referred"),
+        0.0,
+        2.0,
+    ),
     Case("cg", "sRGB - Display", Space("ACEScg"), 0.0, 1.0),
-    Case("studio", "ARRI LogC3 (EI800)", View("sRGB - Display", "Un-tone-mapped"), 0.0, 0.6),
+    Case(
+        "studio",
+        "ARRI LogC3 (EI800)",
+        View("sRGB - Display", "Un-tone-mapped"),
+        0.0,
+        0.6,
+    ),
     Case("studio", "ARRI LogC4", Space("ACEScg"), 0.0, 1.0),
-    Case("studio", "Log3G10 REDWideGamutRGB", Space("ACEScg"), 0.0, 1.0),
+    Case(
+        "studio",
+        "Log3G10 REDWideGamutRGB",
+        Space("ACEScg"),
+        0.0,
+        1.0,
+    ),
     Case("studio", "S-Log3 S-Gamut3", Space("ACEScg"), 0.0, 1.0),
     Case("studio", "ACEScg", Space("V-Log V-Gamut"), 0.0, 4.0),
     Case("studio", "Camera Rec.709", Space("ACEScg"), 0.0, 1.0),
@@ -161,7 +251,10 @@ fn reference() -> &'static Reference {
                 .iter()
                 .map(|n| n.as_f64().expect("a number"))
                 .collect();
-            numbers.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+            numbers
+                .chunks_exact(3)
+                .map(|c| [c[0], c[1], c[2]])
+                .collect()
         };
         let cases = json["cases"]
             .as_array()
@@ -181,7 +274,10 @@ fn load(dir: &Path, config: &str) -> Config {
 
 #[test]
 fn ocio_transforms_match_pyopencolorio() {
-    let Reference { dir, cases: results } = reference();
+    let Reference {
+        dir,
+        cases: results,
+    } = reference();
     let mut configs: HashMap<&str, Config> = HashMap::new();
     for (case, (inputs, outputs)) in CASES.iter().zip(results) {
         let config = configs.entry(case.0).or_insert_with(|| load(dir, case.0));
@@ -210,11 +306,16 @@ fn ocio_transforms_match_pyopencolorio() {
 
 #[test]
 fn the_baked_lut_error_against_pyopencolorio() {
-    let Reference { dir, cases: results } = reference();
+    let Reference {
+        dir,
+        cases: results,
+    } = reference();
     let config = load(dir, "cg");
     let case = &CASES[1];
     let (inputs, outputs) = &results[1];
-    let p = case.processor(&config).expect("sRGB display, un-tone-mapped");
+    let p = case
+        .processor(&config)
+        .expect("sRGB display, un-tone-mapped");
     let shaper = shaper_for(Transfer::Srgb);
     let mut worst_by_size = Vec::new();
     for size in [33, 65, 129] {
@@ -234,7 +335,10 @@ fn the_baked_lut_error_against_pyopencolorio() {
         let mean = errors.iter().sum::<f64>() / errors.len() as f64;
         let p99 = errors[errors.len() * 99 / 100];
         let max = errors[errors.len() - 1];
-        eprintln!("{}: {size}³ LUT mean {mean:.1e}, p99 {p99:.1e}, max {max:.1e}", case.name());
+        eprintln!(
+            "{}: {size}³ LUT mean {mean:.1e}, p99 {p99:.1e}, max {max:.1e}",
+            case.name()
+        );
         worst_by_size.push(max);
         if size == 65 {
             // The default size: measured with the same method in Python at mean 1.0e-3,
@@ -253,7 +357,11 @@ fn the_baked_lut_error_against_pyopencolorio() {
 fn tone_mapped_views_are_refused_by_name() {
     let config = load(&reference().dir, "cg");
     let e = config
-        .display_view("ACEScg", "sRGB - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
+        .display_view(
+            "ACEScg",
+            "sRGB - Display",
+            "ACES 2.0 - SDR 100 nits (Rec.709)",
+        )
         .expect_err("the ACES 2 output transform is not evaluated");
     let ColourError::Unsupported { what, .. } = &e else {
         panic!("an unsupported-transform error expected, got {e}");
@@ -265,5 +373,8 @@ fn tone_mapped_views_are_refused_by_name() {
     let e = config
         .display_view("ACEScg", "sRGB - Display", "Filmic")
         .expect_err("no such view");
-    assert!(e.to_string().contains("Un-tone-mapped"), "lists the views: {e}");
+    assert!(
+        e.to_string().contains("Un-tone-mapped"),
+        "lists the views: {e}"
+    );
 }

@@ -260,7 +260,10 @@ mod tests {
         let white = apply(&chain, [1.0; 3]);
         assert!(white.iter().all(|v| (v - 1.0).abs() < 1e-6), "{white:?}");
         let grey = apply(&chain, [0.18; 3]);
-        assert!(grey.iter().all(|v| (v - 0.4613561).abs() < 1e-5), "{grey:?}");
+        assert!(
+            grey.iter().all(|v| (v - 0.4613561).abs() < 1e-5),
+            "{grey:?}"
+        );
         // Mirror: an out-of-gamut colour keeps its negative channel.
         assert!(apply(&chain, [0.0, 0.0, 1.0])[0] < 0.0);
     }
@@ -270,6 +273,9 @@ mod tests {
         assert!(ops("ACES-OUTPUT - ACES2065-1_to_CIE-XYZ-D65 - SDR-100nit-REC709_2.0").is_none());
         assert!(ops("DISPLAY - CIE-XYZ-D65_to_REC.2100-HLG-1000nit").is_none());
         assert!(ops("CURVE - LINEAR_to_ST-2084 - MIRROR NEGS").is_none());
-        assert!(ops("display - cie-xyz-d65_to_srgb").is_some(), "styles are case-blind");
+        assert!(
+            ops("display - cie-xyz-d65_to_srgb").is_some(),
+            "styles are case-blind"
+        );
     }
 }

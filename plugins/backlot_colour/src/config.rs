@@ -142,8 +142,7 @@ fn parse_view(node: &Node) -> Result<View, ColourError> {
 }
 
 fn parse_view_transform(node: &Node) -> Result<ViewTransform, ColourError> {
-    let name =
-        name_of(node, "name")?.ok_or_else(|| node.error("a view transform needs a name"))?;
+    let name = name_of(node, "name")?.ok_or_else(|| node.error("a view transform needs a name"))?;
     let scene = (
         transform_of(node, "to_scene_reference")?.or(transform_of(node, "to_reference")?),
         transform_of(node, "from_scene_reference")?.or(transform_of(node, "from_reference")?),

@@ -143,7 +143,13 @@ mod tests {
     #[test]
     fn a_linear_function_bakes_exactly() {
         // Trilinear interpolation reproduces affine maps at any size.
-        let f = |v: [f64; 3]| [0.5 * v[0] + 0.25 * v[2], v[1] - 0.1, 0.3 * v[0] + 0.7 * v[1]];
+        let f = |v: [f64; 3]| {
+            [
+                0.5 * v[0] + 0.25 * v[2],
+                v[1] - 0.1,
+                0.3 * v[0] + 0.7 * v[1],
+            ]
+        };
         let lut = Lut3d::from_fn(5, f);
         assert_eq!(lut.data.len(), 125);
         for rgb in [[0.1, 0.2, 0.3], [0.9, 0.05, 0.77], [1.0, 1.0, 0.0]] {
@@ -154,7 +160,11 @@ mod tests {
         // Outside [0, 1] clamps to the edge; NaN reads as 0.
         assert_eq!(lut.sample([2.0, 0.2, 0.3]), lut.sample([1.0, 0.2, 0.3]));
         assert_eq!(lut.sample([f64::NAN, 0.0, 0.0]), lut.sample([0.0; 3]));
-        assert_eq!(trilinear(3, &lut.data, [0.5; 3]), [0.0; 3], "wrong length reads black");
+        assert_eq!(
+            trilinear(3, &lut.data, [0.5; 3]),
+            [0.0; 3],
+            "wrong length reads black"
+        );
     }
 
     #[test]

@@ -113,7 +113,10 @@ impl LogChannel {
         {
             return slope * x + self.linear_offset(base, lin_break, slope);
         }
-        self.log_slope * (self.lin_slope * x + self.lin_offset).max(LOG_MIN).log(base)
+        self.log_slope
+            * (self.lin_slope * x + self.lin_offset)
+                .max(LOG_MIN)
+                .log(base)
             + self.log_offset
     }
 
@@ -130,8 +133,7 @@ impl LogChannel {
 
     /// The log value at the break point.
     fn log_break(&self, base: f64, lin_break: f64) -> f64 {
-        self.log_slope * (self.lin_slope * lin_break + self.lin_offset).log(base)
-            + self.log_offset
+        self.log_slope * (self.lin_slope * lin_break + self.lin_offset).log(base) + self.log_offset
     }
 
     /// Offset of the linear segment so it meets the log at the break.
@@ -342,7 +344,11 @@ impl Op {
                 let back = |y: f64| (y - offset) / scale;
                 let (low, high) = (low.map(back), high.map(back));
                 // A negative scale swaps which end is which.
-                let (low, high) = if *scale > 0.0 { (low, high) } else { (high, low) };
+                let (low, high) = if *scale > 0.0 {
+                    (low, high)
+                } else {
+                    (high, low)
+                };
                 Op::Range {
                     scale: 1.0 / scale,
                     offset: -offset / scale,

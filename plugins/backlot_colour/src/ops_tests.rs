@@ -46,7 +46,10 @@ fn every_op_and_its_inverse_round_trip() {
         let inv = op.inverse().expect("invertible");
         for rgb in [[0.18, 0.5, 0.9], [-0.3, 0.02, 3.0], [0.0, 1.0, 0.004]] {
             let back = inv.apply(op.apply(rgb));
-            assert!(close(back, rgb, 1e-9), "{op:?}: {rgb:?} came back as {back:?}");
+            assert!(
+                close(back, rgb, 1e-9),
+                "{op:?}: {rgb:?} came back as {back:?}"
+            );
         }
     }
 }

@@ -184,9 +184,8 @@ impl Builder<'_> {
                     let inv = invert4(m44).ok_or_else(|| {
                         ColourError::NotFound("a MatrixTransform to invert is singular".into())
                     })?;
-                    let o = [0, 1, 2, 3].map(|i| {
-                        -(0..4).map(|k| inv[i * 4 + k] * offset[k]).sum::<f64>()
-                    });
+                    let o = [0, 1, 2, 3]
+                        .map(|i| -(0..4).map(|k| inv[i * 4 + k] * offset[k]).sum::<f64>());
                     (inv, o)
                 } else {
                     (*m44, *offset)

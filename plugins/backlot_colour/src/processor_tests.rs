@@ -23,7 +23,9 @@ fn display_views_chain_reference_view_transform_and_display() {
         assert!((o - srgb(x)).abs() < 1e-6, "{out:?}");
     }
     // Raw is data: nothing happens.
-    let raw = config.display_view("Doubled", "sRGB - Display", "Raw").expect("raw");
+    let raw = config
+        .display_view("Doubled", "sRGB - Display", "Raw")
+        .expect("raw");
     assert!(raw.is_identity());
     // Doubled's reference is 2× its values; back to Linear Rec.709 doubles.
     let p = config
@@ -121,5 +123,10 @@ fn exponent_inverse_clamps_like_ocio() {
     b.transform(&t, false, 0).expect("builds");
     let p = b.finish();
     let out = p.apply([4.0, -1.0, 0.25]);
-    assert!(out.iter().zip([2.0, 0.0, 0.5]).all(|(o, w)| (o - w).abs() < 1e-12), "{out:?}");
+    assert!(
+        out.iter()
+            .zip([2.0, 0.0, 0.5])
+            .all(|(o, w)| (o - w).abs() < 1e-12),
+        "{out:?}"
+    );
 }

@@ -75,7 +75,11 @@ pub(crate) enum Transform {
         col: usize,
     },
     /// A transform type outside backlot's subset, refused when a chain needs it.
-    Unsupported { kind: String, line: usize, col: usize },
+    Unsupported {
+        kind: String,
+        line: usize,
+        col: usize,
+    },
 }
 
 /// The 4×4 identity, rows first.
@@ -274,9 +278,9 @@ impl Transform {
                 let mut children = Vec::new();
                 if let Some(list) = node.get("children") {
                     if list.items().len() > MAX_CHILDREN {
-                        return Err(list.error(format!(
-                            "a group holds at most {MAX_CHILDREN} transforms"
-                        )));
+                        return Err(
+                            list.error(format!("a group holds at most {MAX_CHILDREN} transforms"))
+                        );
                     }
                     for child in list.items() {
                         children.push(Transform::parse(child)?);

@@ -145,7 +145,11 @@ pub(crate) fn parse(text: &str) -> Result<Node, ColourError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, false).map_err(|e| {
-        ColourError::at(e.marker().line(), e.marker().col() + 1, e.info().to_string())
+        ColourError::at(
+            e.marker().line(),
+            e.marker().col() + 1,
+            e.info().to_string(),
+        )
     })?;
     if let Some(failure) = builder.failure {
         return Err(failure);
@@ -356,10 +360,9 @@ mod tests {
 
     #[test]
     fn keeps_verbatim_tags_and_positions() {
-        let doc = parse(
-            "a: 1\nlist:\n  - !<MatrixTransform> {matrix: [1, 0]}\n  - !Local x\nb: ~\n",
-        )
-        .expect("valid YAML");
+        let doc =
+            parse("a: 1\nlist:\n  - !<MatrixTransform> {matrix: [1, 0]}\n  - !Local x\nb: ~\n")
+                .expect("valid YAML");
         assert_eq!(doc.get("a").and_then(Node::as_str), Some("1"));
         assert!(doc.get("b").is_none(), "null values read as absent");
         let list = doc.get("list").expect("list").items();

@@ -30,11 +30,7 @@ pub(crate) struct GradeLuts {
 
 /// Reads the look LUTs of `file`'s camera grades and of the grades of the outputs drawn
 /// here. A LUT that does not load is logged and its grade goes without: the show goes on.
-pub(crate) fn grade_luts(
-    root: Option<&Path>,
-    file: &StageFile,
-    drawn: &StageOutputs,
-) -> GradeLuts {
+pub(crate) fn grade_luts(root: Option<&Path>, file: &StageFile, drawn: &StageOutputs) -> GradeLuts {
     let load = |owner: String, path: &AssetRef| match load_lut(root, &path.0) {
         Ok(lut) if lut.size >= 2 && lut.data.len() == lut.size.pow(3) => Some(lut),
         Ok(lut) => {

@@ -23,9 +23,8 @@ mod warp;
 pub use asset::{StageAsset, StageKind, StageLoader, StageSource};
 pub use params::{MAX_CALIBRATION_PATCHES, PATTERNS, stage_param_specs};
 pub use state::{
-    CalibrationPatches, CameraRuntime, InnerCamera, OutputRuntime, OutputWindows,
-    ReferenceViews, StageAssetRoot, StageCameraOverride, StageOutputs, StageRuntime, StageStatus,
-    StageWall,
+    CalibrationPatches, CameraRuntime, InnerCamera, OutputRuntime, OutputWindows, ReferenceViews,
+    StageAssetRoot, StageCameraOverride, StageOutputs, StageRuntime, StageStatus, StageWall,
 };
 pub use warp::{GradeUniform, WarpMaterial, WarpUniform};
 

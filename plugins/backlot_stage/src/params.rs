@@ -154,9 +154,8 @@ fn grade_specs(base: &[&str], start: &Grade) -> Vec<ParamSpec> {
     let float = |leaf: &str, v: f32, (lo, hi): (f32, f32), unit: &str| {
         ParamSpec::float(at(leaf), v, lo, hi, unit)
     };
-    let vec3 = |leaf: &str, v: [f32; 3], (lo, hi): (f32, f32)| {
-        ParamSpec::vec3(at(leaf), v, lo, hi, "")
-    };
+    let vec3 =
+        |leaf: &str, v: [f32; 3], (lo, hi): (f32, f32)| ParamSpec::vec3(at(leaf), v, lo, hi, "");
     vec![
         float("exposure", start.exposure, grade::EXPOSURE_RANGE, "stops"),
         float("kelvin", start.kelvin, grade::KELVIN_RANGE, "K")

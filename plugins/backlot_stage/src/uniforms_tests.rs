@@ -26,10 +26,7 @@ fn app() -> (App, Handle<ShaderBuffer>) {
         .init_resource::<LiveBuffers>()
         .init_resource::<Assets<Image>>()
         .init_resource::<Assets<ShaderBuffer>>()
-        .insert_resource(CalibrationPatches(vec![
-            [0.0, 0.0, 0.0],
-            [0.25, 0.5, 0.75],
-        ]))
+        .insert_resource(CalibrationPatches(vec![[0.0, 0.0, 0.0], [0.25, 0.5, 0.75]]))
         .add_systems(Update, update_stage);
     let file = parse_stage(STAGE, "t.stage.ron", None).unwrap_or_else(|e| panic!("{e}"));
     let mut registry = ParamRegistry::default();
@@ -95,8 +92,14 @@ fn uniform(app: &mut App, params: &Handle<ShaderBuffer>) -> WarpUniform {
 fn neutral_grades_leave_the_maths_off() {
     let (mut app, params) = app();
     let u = uniform(&mut app, &params);
-    assert_eq!(u.inner_grade[0].tone.z, 0.0, "neutral camera grade runs no maths");
-    assert_eq!(u.outer_grade.tone.z, 0.0, "neutral output grade runs no maths");
+    assert_eq!(
+        u.inner_grade[0].tone.z, 0.0,
+        "neutral camera grade runs no maths"
+    );
+    assert_eq!(
+        u.outer_grade.tone.z, 0.0,
+        "neutral output grade runs no maths"
+    );
     // The output's look LUT is layer 1 of the grade LUT texture: layer + 1 in the uniform.
     assert_eq!(u.outer_grade.tone.w, 2.0);
     assert_eq!(u.inner_grade[0].tone.w, 0.0);
@@ -105,8 +108,16 @@ fn neutral_grades_leave_the_maths_off() {
 #[test]
 fn each_grade_reaches_its_own_slot() {
     let (mut app, params) = app();
-    set(&mut app, "/stage/cameras/1/grade/exposure", ParamValue::Float(2.0));
-    set(&mut app, "/stage/outputs/o/grade/kelvin", ParamValue::Float(3200.0));
+    set(
+        &mut app,
+        "/stage/cameras/1/grade/exposure",
+        ParamValue::Float(2.0),
+    );
+    set(
+        &mut app,
+        "/stage/outputs/o/grade/kelvin",
+        ParamValue::Float(3200.0),
+    );
     set(
         &mut app,
         "/stage/outputs/o/grade/gamma",
@@ -127,7 +138,10 @@ fn each_grade_reaches_its_own_slot() {
         gamma: [1.0, 2.0, 1.0],
         ..Grade::NEUTRAL
     };
-    assert_eq!(u.outer_grade, GradeUniform::new(&outer.coefficients(), Some(1)));
+    assert_eq!(
+        u.outer_grade,
+        GradeUniform::new(&outer.coefficients(), Some(1))
+    );
     // The other camera slots stay empty.
     assert_eq!(u.inner_grade[1], GradeUniform::default());
 }

@@ -4,10 +4,10 @@
 use backlot_scene::format::{NonNegative, Positive, UnitInterval};
 use serde::{Deserialize, Serialize};
 
-use super::{CameraTrackingDef, GradeDef};
 use super::lens::{
     Distortion, FocusPoint, LensState, ZoomPoint, evaluate_table, focal_from_hfov, hfov_from_focal,
 };
+use super::{CameraTrackingDef, GradeDef};
 
 /// The point the environment is rendered from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,12 +18,18 @@ fn parses_and_refuses() {
     assert_eq!(lut.data[1], [0.0, 0.0, 1.0]);
     assert_eq!(CubeLut::identity(2).data[1], [1.0, 0.0, 0.0]);
     let e = CubeLut::parse("LUT_3D_SIZE 2\n0 0 0\n").expect_err("short");
-    assert_eq!((e.line, e.message.as_str()), (2, "expected 8 entries, found 1"));
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (2, "expected 8 entries, found 1")
+    );
     let e = CubeLut::parse("LUT_3D_SIZE 2\n0 0 x\n").expect_err("word");
     assert_eq!((e.line, e.col), (2, 5));
     assert!(CubeLut::parse("0 0 0\n").is_err());
     let e = CubeLut::parse("# only a header\nLUT_3D_SIZE 2\n").expect_err("no data");
-    assert_eq!((e.line, e.message.as_str()), (2, "expected 8 entries, found 0"));
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (2, "expected 8 entries, found 0")
+    );
     let e = CubeLut::parse("").expect_err("empty");
     assert_eq!(e.message, "no LUT_1D_SIZE or LUT_3D_SIZE");
     let e = CubeLut::parse("LUT_3D_SIZE 300\n").expect_err("too big");
@@ -47,8 +53,7 @@ fn parses_and_refuses() {
 fn reads_bom_crlf_ranges_domains_and_shapers() {
     let bom = format!("\u{feff}{}", swap().replace('\n', "\r\n"));
     assert_eq!(CubeLut::parse(&bom), CubeLut::parse(&swap()));
-    let text = "LUT_3D_SIZE 2\nLUT_3D_INPUT_RANGE -0.5 2\n".to_string()
-        + &"0 0 0\n".repeat(8);
+    let text = "LUT_3D_SIZE 2\nLUT_3D_INPUT_RANGE -0.5 2\n".to_string() + &"0 0 0\n".repeat(8);
     let file = CubeFile::parse(&text).expect("range");
     let cube = file.cube.expect("3D");
     assert_eq!(cube.domain.min, [-0.5; 3]);
@@ -56,7 +61,10 @@ fn reads_bom_crlf_ranges_domains_and_shapers() {
     let text = "DOMAIN_MIN 0 0 -1\nDOMAIN_MAX 1 2 1\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n";
     let file = CubeFile::parse(text).expect("1D with domain");
     let shaper = file.shaper.expect("1D");
-    assert_eq!((shaper.domain.min, shaper.domain.max), ([0.0, 0.0, -1.0], [1.0, 2.0, 1.0]));
+    assert_eq!(
+        (shaper.domain.min, shaper.domain.max),
+        ([0.0, 0.0, -1.0], [1.0, 2.0, 1.0])
+    );
     assert!(file.cube.is_none());
     // Resolve's order: both sizes, then the 1D entries, then the 3D entries.
     let shaper = "LUT_1D_SIZE 3\nLUT_3D_SIZE 2\nLUT_1D_INPUT_RANGE 0 4\n\

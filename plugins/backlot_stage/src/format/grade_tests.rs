@@ -20,7 +20,10 @@ const CAMERA: &str = "soft_edge: 0.05,";
 fn stage_with(output: &str, camera: &str) -> String {
     let src = std::fs::read_to_string(repo().join("scenes/stages/flat_wall.stage.ron"))
         .expect("shipped stage");
-    assert!(src.contains(OUTPUT) && src.contains(CAMERA), "flat_wall changed");
+    assert!(
+        src.contains(OUTPUT) && src.contains(CAMERA),
+        "flat_wall changed"
+    );
     src.replacen(OUTPUT, &format!("{OUTPUT}{output}"), 1)
         .replacen(CAMERA, &format!("{CAMERA}{camera}"), 1)
 }
@@ -60,7 +63,10 @@ fn grades_and_their_luts_parse_on_cameras_and_outputs() {
             ..Grade::NEUTRAL
         }
     );
-    assert_eq!(outer.lut.as_ref().map(|l| l.0.as_str()), Some("luts/warm_wall.cube"));
+    assert_eq!(
+        outer.lut.as_ref().map(|l| l.0.as_str()),
+        Some("luts/warm_wall.cube")
+    );
     let inner = &stage.cameras[0].grade;
     assert_eq!(
         inner.grade(),
@@ -81,8 +87,8 @@ fn grades_and_their_luts_parse_on_cameras_and_outputs() {
 
 #[test]
 fn no_grade_is_the_neutral_grade() {
-    let stage = parse_stage(&stage_with("", ""), "good.stage.ron", None)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let stage =
+        parse_stage(&stage_with("", ""), "good.stage.ron", None).unwrap_or_else(|e| panic!("{e}"));
     assert!(stage.outputs[0].grade.grade().is_neutral());
     assert!(stage.outputs[0].grade.lut.is_none());
     assert!(stage.cameras[0].grade.grade().is_neutral());
@@ -159,7 +165,10 @@ fn missing_and_broken_grade_luts_name_the_file_where_it_is_given() {
         position(&src, "grade", "luts/none.cube"),
         "{e}"
     );
-    assert!(e.message.contains("missing asset file `luts/none.cube`"), "{e}");
+    assert!(
+        e.message.contains("missing asset file `luts/none.cube`"),
+        "{e}"
+    );
 
     // The same broken LUT on an output and on a camera: each error points at its own.
     let src = stage_with("", " grade: (lut: \"luts/bad.cube\"),");
@@ -170,7 +179,8 @@ fn missing_and_broken_grade_luts_name_the_file_where_it_is_given() {
         "{e}"
     );
     assert!(
-        e.message.starts_with("camera 1: grade LUT `luts/bad.cube` line 3"),
+        e.message
+            .starts_with("camera 1: grade LUT `luts/bad.cube` line 3"),
         "{e}"
     );
     let src = stage_with(", grade: (lut: \"luts/bad.cube\")", "");
@@ -181,7 +191,8 @@ fn missing_and_broken_grade_luts_name_the_file_where_it_is_given() {
         "{e}"
     );
     assert!(
-        e.message.starts_with("output `main`: grade LUT `luts/bad.cube` line 3"),
+        e.message
+            .starts_with("output `main`: grade LUT `luts/bad.cube` line 3"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -56,7 +56,12 @@ impl fmt::Display for OutOfRange {
 }
 
 ranged!(Stops, "Exposure, stops.", grade::EXPOSURE_RANGE, " stops");
-ranged!(Kelvin, "Colour temperature, kelvin.", grade::KELVIN_RANGE, " K");
+ranged!(
+    Kelvin,
+    "Colour temperature, kelvin.",
+    grade::KELVIN_RANGE,
+    " K"
+);
 ranged!(Tint, "Tint, −1 green … +1 magenta.", grade::TINT_RANGE, "");
 ranged!(Factor, "Saturation or contrast.", grade::FACTOR_RANGE, "");
 ranged!(Lift, "Lift (offset), one channel.", grade::LIFT_RANGE, "");

@@ -115,7 +115,11 @@ mod tests {
     fn spread(count: usize) -> impl Iterator<Item = [f64; 3]> {
         (0..count).map(|i| {
             let i = i as f64;
-            [(i * 0.618_034) % 1.0, (i * 0.414_214) % 1.0, (i * 0.732_051) % 1.0]
+            [
+                (i * 0.618_034) % 1.0,
+                (i * 0.414_214) % 1.0,
+                (i * 0.732_051) % 1.0,
+            ]
         })
     }
 
@@ -124,7 +128,11 @@ mod tests {
         let cube = Cube3d {
             domain: CubeDomain::default(),
             size: 2,
-            data: CubeLut::identity(2).data.iter().map(|v| [v[2], v[1], v[0]]).collect(),
+            data: CubeLut::identity(2)
+                .data
+                .iter()
+                .map(|v| [v[2], v[1], v[0]])
+                .collect(),
         };
         let file = CubeFile {
             title: None,
@@ -179,7 +187,10 @@ mod tests {
         assert_eq!(lut.size, BAKE_SIZE);
         for rgb in spread(300) {
             let got = trilinear(lut.size, &lut.data, rgb);
-            assert!((0..3).all(|c| (got[c] - rgb[c]).abs() < 1e-5), "{rgb:?} → {got:?}");
+            assert!(
+                (0..3).all(|c| (got[c] - rgb[c]).abs() < 1e-5),
+                "{rgb:?} → {got:?}"
+            );
         }
     }
 

@@ -17,8 +17,7 @@ mod stage_file;
 mod tracking;
 
 pub use cube_lut::{
-    Cube1d, Cube3d, CubeDomain, CubeFile, CubeLut, CubeLutError, MAX_CUBE_1D_SIZE,
-    MAX_CUBE_3D_SIZE,
+    Cube1d, Cube3d, CubeDomain, CubeFile, CubeLut, CubeLutError, MAX_CUBE_1D_SIZE, MAX_CUBE_3D_SIZE,
 };
 pub use geometry::{SectionGeometry, camera_rotation, nearest_led_distance};
 pub use kooima::{FrustumExtents, off_axis_extents, off_axis_projection};

@@ -168,7 +168,10 @@ impl OcioDef {
         if !config.has_colour_space(&self.working) {
             problems.push((
                 OcioProblemAt::Working,
-                format!("working colour space `{}` is not in the config", self.working),
+                format!(
+                    "working colour space `{}` is not in the config",
+                    self.working
+                ),
             ));
             return problems;
         }
@@ -262,7 +265,10 @@ colorspaces:
     fn an_srgb_view_over_an_srgb_shaper_bakes_to_the_identity() {
         let config = Config::parse(CONFIG).expect("config");
         let d = def(&[("wall", view("sRGB", "Video"))]);
-        let p = d.processor(&config, "wall").expect("builds").expect("mapped");
+        let p = d
+            .processor(&config, "wall")
+            .expect("builds")
+            .expect("mapped");
         let lut = bake_ocio_lut(&p, Transfer::Srgb, None, 17);
         let identity = CubeLut::identity(17);
         let worst = lut
@@ -275,11 +281,18 @@ colorspaces:
         // A calibration LUT composes after: here one that inverts the signal.
         let invert = CubeLut {
             size: 2,
-            data: CubeLut::identity(2).data.iter().map(|v| v.map(|x| 1.0 - x)).collect(),
+            data: CubeLut::identity(2)
+                .data
+                .iter()
+                .map(|v| v.map(|x| 1.0 - x))
+                .collect(),
         };
         let lut = bake_ocio_lut(&p, Transfer::Srgb, Some(&invert), 17);
         let (first, last) = (lut.data[0], lut.data[lut.data.len() - 1]);
-        assert!((first[0] - 1.0).abs() < 1e-5 && last[2].abs() < 1e-5, "{first:?} {last:?}");
+        assert!(
+            (first[0] - 1.0).abs() < 1e-5 && last[2].abs() < 1e-5,
+            "{first:?} {last:?}"
+        );
         assert!(d.processor(&config, "other").expect("unmapped").is_none());
     }
 
@@ -288,10 +301,9 @@ colorspaces:
         let dir = std::env::temp_dir().join(format!("backlot-ocio-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("colour")).expect("mkdir");
         std::fs::write(dir.join("colour/config.ocio"), CONFIG).expect("write config");
-        let output: OutputDef = ron::from_str(
-            "(name: \"wall\", canvas: (8, 8), regions: [(section: \"s\")])",
-        )
-        .expect("output");
+        let output: OutputDef =
+            ron::from_str("(name: \"wall\", canvas: (8, 8), regions: [(section: \"s\")])")
+                .expect("output");
         let outputs = [output];
         let both = OcioOutputDef {
             colorspace: Some("sRGB".into()),
@@ -312,10 +324,17 @@ colorspaces:
                 &OcioProblemAt::Output("wall".into()),
             ]
         );
-        assert!(problems[2].1.contains("BuiltinTransform `ACES-OUTPUT"), "{}", problems[2].1);
+        assert!(
+            problems[2].1.contains("BuiltinTransform `ACES-OUTPUT"),
+            "{}",
+            problems[2].1
+        );
         let d = def(&[("wall", both)]);
         let problems = d.problems(&outputs, None);
-        assert!(problems[0].1.contains("display and view, or colorspace"), "{problems:?}");
+        assert!(
+            problems[0].1.contains("display and view, or colorspace"),
+            "{problems:?}"
+        );
         let mut d = def(&[("wall", view("sRGB", "Video"))]);
         d.working = "ACEScg".into();
         let problems = d.problems(&outputs, Some(&dir));

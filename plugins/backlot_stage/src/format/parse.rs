@@ -8,8 +8,7 @@ use backlot_scene::format::{
 
 use super::{
     CubeFile, CubeLut, FocusPoint, GradeDef, LensDef, OcioProblemAt, OutputMap, SectionGeometry,
-    StageFile,
-    TrackerProtocol, ZoomPoint,
+    StageFile, TrackerProtocol, ZoomPoint,
 };
 
 /// Parses and validates stage text; `asset_root` is where LUT files must exist.

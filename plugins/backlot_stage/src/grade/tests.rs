@@ -10,7 +10,9 @@ fn graded(grade: Grade, rgb: [f32; 3]) -> [f32; 3] {
 }
 
 fn close(a: [f32; 3], b: [f32; 3], tolerance: f32) -> bool {
-    a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tolerance * y.abs().max(1.0))
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (x - y).abs() <= tolerance * y.abs().max(1.0))
 }
 
 proptest! {

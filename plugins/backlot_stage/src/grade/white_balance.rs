@@ -91,9 +91,7 @@ fn uv_to_xy([u, v]: [f64; 2]) -> [f64; 2] {
 }
 
 fn mul(a: &M3, b: &M3) -> M3 {
-    std::array::from_fn(|i| {
-        std::array::from_fn(|j| (0..3).map(|k| a[i][k] * b[k][j]).sum::<f64>())
-    })
+    std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|k| a[i][k] * b[k][j]).sum::<f64>()))
 }
 
 fn mul_vec(a: &M3, v: [f64; 3]) -> [f64; 3] {
