@@ -15,14 +15,16 @@
 //! phase alike. `Show::writes()`, `Show::advance()` and a GO on a bare `Show` are also
 //! timed alone, to split the show's own work from the arbitration's.
 //!
-//! Autosave cost per second: see `autosave_cost` (a hook until the recovery plugin is in).
+//! Autosave cost per second: see `autosave_cost`.
 //! `--quick`: fewer cycles and repetitions (a few seconds on two slow cores).
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin};
+use std::sync::Arc;
+
+use backlot_params::{Arbiter, ParamAddress, ParamRegistry, ParamSpec, ParamValue, ParamsPlugin};
+use backlot_show::recovery::{AUTOSAVE_EVERY, encode, take_snapshot};
 use backlot_show::{
     CueCommand, CueRef, LiveValues, Show, ShowCommand, ShowFile, ShowPlayback, ShowPlugin,
     parse_show,
@@ -325,23 +327,42 @@ fn go_alone(app: &App, holding: &Show, reps: usize) -> Stats {
     stats(&samples)
 }
 
-/// HOOK(autosave): the issue asks for the autosave's cost per second. H3's
-/// `backlot_show::RecoveryPlugin` (plugins/backlot_show/src/recovery) writes the live state
-/// beside the show at least once a second and on every GO. Once it is in, add it to `app()`
-/// with its autosave file in a temporary folder and time here, same run: the frames that
-/// write (one a second, and each GO frame) against those that do not, and the cost per
-/// second (a second's 60 frame times summed, minus 60 × the median of frames that do not
-/// write). Until then nothing is measured, and the line says so.
-fn autosave_cost() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if root.join("plugins/backlot_show/src/recovery").exists() {
-        println!(
-            "  autosave: not measured (RecoveryPlugin is in the tree; wire it in at \
-             HOOK(autosave) in benches/show_bench.rs)"
-        );
-    } else {
-        println!("  autosave: not measured (no RecoveryPlugin)");
+/// The autosave's cost, same run, mid-fade with all 2,000 parameters held by the show: the
+/// snapshot the frame thread takes for each write, and the encoding the writer thread does
+/// (then it writes and renames the file). Writes come every [`AUTOSAVE_EVERY`] seconds while
+/// something changes, and after each GO: the frame thread's cost per second is the snapshot
+/// times the writes a second.
+fn autosave_cost(app: &App, reps: usize) {
+    let world = app.world();
+    let registry = world.resource::<ParamRegistry>();
+    let arbiter = world.resource::<Arbiter>();
+    let show = world.resource::<ShowPlayback>().show.as_ref();
+    let looks = show.map(|s| Arc::new(s.looks().to_vec()));
+    let mut snap = Vec::with_capacity(reps);
+    let mut enc = Vec::with_capacity(reps);
+    let mut bytes = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let autosave = take_snapshot(registry, arbiter, show, looks.clone());
+        snap.push(t.elapsed().as_secs_f64() * 1e6);
+        let t = Instant::now();
+        let text = encode(&autosave).expect("the autosave encodes");
+        enc.push(t.elapsed().as_secs_f64() * 1e6);
+        bytes = black_box(text).len();
     }
+    let (snap, enc) = (stats(&snap), stats(&enc));
+    let per_second = 1.0 / AUTOSAVE_EVERY;
+    println!("autosave, us ({bytes} bytes a file)");
+    println!("  {:<44} {:>8} {:>8} {:>8}", "", "median", "p99", "mean");
+    alone("snapshot on the frame thread, per write", Some(snap));
+    alone("encoding on the writer thread, per write", Some(enc));
+    println!(
+        "  frame thread per second at {per_second:.0} writes a second: {:.1} us \
+         ({:.4} % of a second); writer thread: {:.1} us a second plus the file write",
+        snap.median * per_second,
+        snap.median * per_second / 1e4,
+        enc.median * per_second
+    );
 }
 
 fn row(what: &str, s: Stats, base: Stats) {
@@ -447,5 +468,5 @@ fn main() {
             .map(|show| go_alone(&app, show, plan.reps)),
     );
     println!("  parsing the show file (4,000 look values): {parse_ms:.1} ms, once");
-    autosave_cost();
+    autosave_cost(&app, plan.reps);
 }

@@ -94,10 +94,10 @@ impl Config {
                         v.name
                     ))
                 })?;
-                b.to_reference(source, 0)?;
+                b.push_to_reference(source, 0)?;
                 b.reference_conversion(source.reference, vt.reference, 0)?;
                 b.view_transform(vt, true, 0)?;
-                b.from_reference(target, 0)?;
+                b.push_from_reference(target, 0)?;
             }
         }
         Ok(b.finish())
@@ -338,7 +338,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn to_reference(&mut self, cs: &ColourSpace, depth: usize) -> Result<(), ColourError> {
+    fn push_to_reference(&mut self, cs: &ColourSpace, depth: usize) -> Result<(), ColourError> {
         if let Some(t) = &cs.to_reference {
             self.transform(t, false, depth)
         } else if let Some(t) = &cs.from_reference {
@@ -348,7 +348,7 @@ impl Builder<'_> {
         }
     }
 
-    fn from_reference(&mut self, cs: &ColourSpace, depth: usize) -> Result<(), ColourError> {
+    fn push_from_reference(&mut self, cs: &ColourSpace, depth: usize) -> Result<(), ColourError> {
         if let Some(t) = &cs.from_reference {
             self.transform(t, false, depth)
         } else if let Some(t) = &cs.to_reference {
@@ -414,9 +414,9 @@ impl Builder<'_> {
         if data_bypass && (src.is_data || dst.is_data) {
             return Ok(());
         }
-        self.to_reference(src, depth)?;
+        self.push_to_reference(src, depth)?;
         self.reference_conversion(src.reference, dst.reference, depth)?;
-        self.from_reference(dst, depth)
+        self.push_from_reference(dst, depth)
     }
 }
 

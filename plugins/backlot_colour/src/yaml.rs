@@ -344,11 +344,7 @@ impl MarkedEventReceiver for Builder {
                     self.push_value(node);
                 }
             }
-            Event::DocumentEnd => {
-                if self.stack.is_empty() {
-                    self.done = true;
-                }
-            }
+            Event::DocumentEnd if self.stack.is_empty() => self.done = true,
             _ => {}
         }
     }
