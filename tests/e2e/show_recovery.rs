@@ -8,36 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::{Running, backlot, free_tcp, free_udp, repo, temp_dir};
+use crate::support::{Running, backlot, copy_shipped_show, free_tcp, free_udp, temp_dir};
 
 const FOG: &str = "/scene/fog/density";
 const MAGENTA: &str = "/scene/lights/magenta/color";
-
-/// The shipped show and the files it names, copied into `dir` as they sit under `scenes/`
-/// (the show in `shows/`, the others where its relative paths point), so that the autosave
-/// is written there. The stage is left out: its trackers listen on fixed ports that tests
-/// running in parallel would share.
-fn copy_show(dir: &Path) -> PathBuf {
-    let scenes = repo().join("scenes");
-    for file in [
-        "neon_club.scene.ron",
-        "neon_club.layers.ron",
-        "maps/default.map.ron",
-    ] {
-        let to = dir.join(file);
-        std::fs::create_dir_all(to.parent().expect("a folder")).expect("folder");
-        std::fs::copy(scenes.join(file), &to).expect("copy");
-    }
-    let text = std::fs::read_to_string(scenes.join("shows/neon_club.show.ron")).expect("show");
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("stage:"))
-        .collect();
-    let show = dir.join("shows/neon_club.show.ron");
-    std::fs::create_dir_all(dir.join("shows")).expect("folder");
-    std::fs::write(&show, kept.join("\n")).expect("write show");
-    show
-}
 
 /// `backlot run --show show` headless, every port free, logging to `log`.
 fn command(show: &Path, osc: u16, query: u16) -> Command {
@@ -88,7 +62,7 @@ fn near(got: Option<Vec<f64>>, want: &[f64]) -> bool {
 #[test]
 fn a_killed_show_comes_back_where_it_was() {
     let dir = temp_dir("show-recovery");
-    let show = copy_show(&dir);
+    let show = copy_shipped_show(&dir);
     let autosave = dir.join("shows/neon_club.show.autosave.ron");
 
     let (first, osc) = start(&show, dir.join("first.log"));

@@ -6,7 +6,7 @@ use std::net::UdpSocket;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
 use crate::support::{
-    Running, backlot, flat_wall_variant, free_tcp, free_udp, run, temp_dir, text,
+    Running, backlot, copy_shipped_show, flat_wall_variant, free_tcp, free_udp, run, temp_dir, text,
 };
 
 const SHOW: &str = "scenes/shows/neon_club.show.ron";
@@ -46,6 +46,9 @@ fn the_shipped_show_runs_and_osc_fires_its_cues() {
     // The show's own stage listens to trackers on fixed ports; the command line wins over
     // what the show names, so a copy of flat_wall on free ports stands in for it.
     let stage = flat_wall_variant(&dir, "free.stage.ron", &[]);
+    // A copy, so that the autosave beside it is this test's (one left beside the shipped
+    // show by a killed run would be restored).
+    let show = copy_shipped_show(&dir);
     let (osc, query) = (free_udp(), free_tcp());
     let mut cmd = backlot();
     cmd.args([
@@ -56,12 +59,9 @@ fn the_shipped_show_runs_and_osc_fires_its_cues() {
         "--no-layers",
         "--no-log-file",
         "--show",
-        SHOW,
-        "--bind",
-        "127.0.0.1",
-        "--no-mdns",
-        "--stage",
     ])
+    .arg(&show)
+    .args(["--bind", "127.0.0.1", "--no-mdns", "--stage"])
     .arg(&stage)
     .args(["--osc-port", &osc.to_string()])
     .args(["--osc-tcp-port", &free_tcp().to_string()])
@@ -71,7 +71,11 @@ fn the_shipped_show_runs_and_osc_fires_its_cues() {
     let app = Running::spawn(cmd, query, dir.join("backlot.log"));
     app.wait_for("the show's status over OSCQuery", |r| cue(r) == Some(0.0));
     let log = app.log();
-    assert!(log.contains(&format!("show {SHOW}: scene ")), "{log}");
+    assert!(
+        log.contains(&format!("show {}: scene ", show.display())),
+        "{log}"
+    );
+    assert!(!log.contains("did not quit cleanly"), "{log}");
     assert!(
         log.contains("neon_club.scene.ron"),
         "the show's scene: {log}"

@@ -343,3 +343,29 @@ pub fn resident_mb(pid: u32) -> Option<f64> {
 pub fn open_fds(pid: u32) -> Option<u64> {
     Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
 }
+
+/// The shipped show and the files it names, copied into `dir` as they sit under `scenes/`
+/// (the show in `shows/`, the others where its relative paths point), so that the autosave
+/// is written there. The stage is left out: its trackers listen on fixed ports that tests
+/// running in parallel would share.
+pub fn copy_shipped_show(dir: &Path) -> PathBuf {
+    let scenes = repo().join("scenes");
+    for file in [
+        "neon_club.scene.ron",
+        "neon_club.layers.ron",
+        "maps/default.map.ron",
+    ] {
+        let to = dir.join(file);
+        std::fs::create_dir_all(to.parent().expect("a folder")).expect("folder");
+        std::fs::copy(scenes.join(file), &to).expect("copy");
+    }
+    let text = std::fs::read_to_string(scenes.join("shows/neon_club.show.ron")).expect("show");
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("stage:"))
+        .collect();
+    let show = dir.join("shows/neon_club.show.ron");
+    std::fs::create_dir_all(dir.join("shows")).expect("folder");
+    std::fs::write(&show, kept.join("\n")).expect("write show");
+    show
+}

@@ -289,3 +289,41 @@ fn a_timecode_locate_past_a_cue_plays_nothing() {
     assert_eq!(cue(&app), ParamValue::Int(0));
     assert_eq!(get(&app, FOG), ParamValue::Float(0.5), "the scene's value");
 }
+
+#[test]
+fn midi_time_code_from_a_byte_stream_fires_the_cue_at_its_time() {
+    use backlot_control::codec::midi::{MidiParser, Mtc, MtcAssembler};
+    let mut app = app();
+    let mut parser = MidiParser::default();
+    let mut assembler = MtcAssembler::default();
+    let mut fired_at = None;
+    // 25 fps MTC (rate code 1) from 00:00:59:20 to 00:01:00:04, a full set of quarter
+    // frames (F1 xx) for each frame, decoded as the control crate decodes a port's bytes.
+    for frame in (59 * 25 + 20)..=(60 * 25 + 4) {
+        let [s, f] = [frame / 25, frame % 25];
+        let time = Mtc {
+            hmsf: [0, (s / 60) as u8, (s % 60) as u8, f as u8],
+            rate: 1,
+        };
+        let bytes: Vec<u8> = time
+            .quarter_frames()
+            .iter()
+            .flat_map(|q| [0xF1, *q])
+            .collect();
+        for message in parser.feed(&bytes) {
+            if let Some(mtc) = assembler.feed(&message) {
+                let [h, m, s, f] = mtc.hmsf.map(i64::from);
+                let mut tc = app.world_mut().resource_mut::<Timecode>();
+                tc.fps = mtc.fps() as f32;
+                tc.frames = Some(((h * 60 + m) * 60 + s) * 25 + f);
+            }
+        }
+        app.update();
+        if fired_at.is_none() && cue(&app) == ParamValue::Int(3) {
+            fired_at = Some(frame);
+        }
+    }
+    // Cue 3's `00:01:00:00` plays in the frame the time code reaches it, not before.
+    assert_eq!(fired_at, Some(60 * 25));
+    assert_eq!(parser.discarded, 0);
+}
