@@ -251,7 +251,8 @@ impl LiveValues for RegistryLive<'_> {
     }
 }
 
-/// `Show::writes()` alone, mid-fade: the walk `run_show` makes every frame.
+/// `Show::writes()` alone, mid-fade: a walk over every value the show plays (what panels
+/// and the autosave read; `run_show` walks only the changed ones, `Show::due`).
 fn writes_alone(app: &App, reps: usize) -> Option<Stats> {
     let playback = app.world().resource::<ShowPlayback>();
     let show = playback.show.as_ref()?;
