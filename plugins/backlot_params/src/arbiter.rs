@@ -12,6 +12,7 @@ use bevy::prelude::*;
 use crate::{ParamError, ParamRegistry, ParamValue};
 
 mod claims;
+mod cue;
 pub use claims::Claim;
 
 /// Where a value came from.
@@ -134,6 +135,12 @@ impl Arbiter {
         self.entries
             .get(address)
             .map_or(Source::Scene, |e| e.driver.clone())
+    }
+
+    /// Where the source that drives a parameter now stands ([`Source::tier`]), without
+    /// copying it.
+    pub fn driver_tier(&self, address: &str) -> u8 {
+        self.entries.get(address).map_or(0, |e| e.driver.tier())
     }
 
     /// The base a cue list plays for a parameter (what layers modulate and what a released

@@ -26,6 +26,19 @@ impl Entries {
         self.index.get(address).map(|&i| &self.slots[i])
     }
 
+    /// Where `address` lives, until an entry is removed.
+    pub(crate) fn slot(&self, address: &str) -> Option<usize> {
+        self.index.get(address).copied()
+    }
+
+    pub(crate) fn at(&self, slot: usize) -> Option<&ParamEntry> {
+        self.slots.get(slot)
+    }
+
+    pub(crate) fn at_mut(&mut self, slot: usize) -> Option<&mut ParamEntry> {
+        self.slots.get_mut(slot)
+    }
+
     pub(crate) fn get_mut(&mut self, address: &str) -> Option<&mut ParamEntry> {
         self.index.get(address).map(|&i| &mut self.slots[i])
     }

@@ -148,6 +148,34 @@ impl ParamRegistry {
         Ok(value)
     }
 
+    /// Where `address` lives, for a writer that looks it up once, then coerces against its
+    /// spec ([`ParamRegistry::entry_at`]) and writes ([`ParamRegistry::write_at`]) by place
+    /// (the arbiter's cue path: thousands of values a frame). Valid until an entry is removed.
+    pub(crate) fn slot(&self, address: &str) -> Option<usize> {
+        self.entries.slot(address)
+    }
+
+    pub(crate) fn entry_at(&self, slot: usize) -> Option<&ParamEntry> {
+        self.entries.at(slot)
+    }
+
+    /// Writes a value already coerced against the entry's spec; refuses read-only values.
+    pub(crate) fn write_at(&mut self, slot: usize, value: ParamValue) -> Result<(), ParamError> {
+        let Some(entry) = self.entries.at_mut(slot) else {
+            return Err(ParamError::UnknownAddress(format!("slot {slot}")));
+        };
+        if entry.spec.read_only {
+            return Err(ParamError::ReadOnly(entry.spec.address.to_string()));
+        }
+        // Triggers always fire; other values only count as a change when they differ.
+        if value == ParamValue::Trigger || value != entry.value {
+            self.generation += 1;
+            entry.value = value;
+            entry.generation = self.generation;
+        }
+        Ok(())
+    }
+
     /// Writes and defaults refused because a number in them was NaN or infinite, for
     /// monitors: each one is a sender or file that needs fixing.
     pub fn rejected_non_finite(&self) -> u64 {

@@ -10,6 +10,8 @@
 //! [`crate::show`]).
 
 use backlot_params::ParamValue;
+use std::sync::Arc;
+
 use bevy::platform::collections::HashMap;
 
 use crate::command::{CueCommand, CueRef};
@@ -344,7 +346,7 @@ impl CueList {
             .filter_map(|a| env.live.base(a).map(|v| (a.clone(), v)))
             .collect();
         let label = self.label.clone().unwrap_or_default();
-        let mut fade = Fade::new(label, to, secs(self.def.release_fade));
+        let mut fade = Fade::new(label, Arc::new(to), secs(self.def.release_fade));
         fade.releasing = true;
         self.start(fade, env);
     }

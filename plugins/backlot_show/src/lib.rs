@@ -27,6 +27,7 @@ pub mod pattern;
 mod playback;
 pub mod recovery;
 mod running;
+mod shared;
 pub mod save;
 pub mod show;
 pub mod status;

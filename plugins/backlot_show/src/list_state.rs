@@ -3,6 +3,7 @@
 //! the values the list holds, a pause and an A/B compare.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use backlot_params::ParamValue;
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::CueList;
 use crate::fade::FadeCurve;
 use crate::look::{LookRef, LookValues};
-use crate::running::{Fade, Held};
+use crate::running::{Fade, Held, Starts};
 
 /// Where one cue list stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,10 +62,12 @@ pub struct FadeState {
     /// What its values are played as.
     pub label: String,
     /// Where it goes.
-    pub to: LookValues,
-    /// Where it started (none while its delay runs).
-    #[serde(default)]
-    pub from: Option<LookValues>,
+    #[serde(with = "crate::shared")]
+    pub to: Arc<LookValues>,
+    /// Where each value of `to` started, in `to`'s address order (none while its delay
+    /// runs; a list that does not fit `to` is taken again from the live values).
+    #[serde(default, with = "crate::shared::option")]
+    pub from: Option<Starts>,
     /// Its stamp, once started.
     #[serde(default)]
     pub stamp: u64,

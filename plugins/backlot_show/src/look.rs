@@ -2,6 +2,7 @@
 //! matches address patterns), with the versions they replaced and an approval mark.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use backlot_params::{ParamKind, ParamRegistry, ParamValue};
 use serde::{Deserialize, Serialize};
@@ -21,8 +22,9 @@ pub const MAX_LOOKS: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookVersion {
-    /// Its values.
-    pub values: LookValues,
+    /// Its values (shared: a fade plays them and the undo history keeps them uncopied).
+    #[serde(with = "crate::shared")]
+    pub values: Arc<LookValues>,
     /// Whether it was approved when it was replaced.
     #[serde(default)]
     pub approved: bool,
@@ -34,8 +36,10 @@ pub struct LookVersion {
 pub struct Look {
     /// Unique in its show.
     pub name: String,
-    /// The values it sets (only these: a look leaves every other parameter as it is).
-    pub values: LookValues,
+    /// The values it sets (only these: a look leaves every other parameter as it is);
+    /// shared: a fade plays them and the undo history keeps them uncopied.
+    #[serde(with = "crate::shared")]
+    pub values: Arc<LookValues>,
     /// Marked good by whoever signs the look off; storing over it clears the mark.
     #[serde(default)]
     pub approved: bool,
@@ -69,7 +73,7 @@ impl Look {
     pub fn new(name: impl Into<String>, values: LookValues) -> Self {
         Self {
             name: name.into(),
-            values,
+            values: Arc::new(values),
             approved: false,
             versions: Vec::new(),
         }
@@ -80,11 +84,11 @@ impl Look {
     /// what was approved is no longer what it holds. Storing what it already holds changes
     /// nothing; returns whether anything changed.
     pub fn store(&mut self, values: LookValues) -> bool {
-        if values == self.values {
+        if values == *self.values {
             return false;
         }
         let previous = LookVersion {
-            values: std::mem::replace(&mut self.values, values),
+            values: std::mem::replace(&mut self.values, Arc::new(values)),
             approved: std::mem::replace(&mut self.approved, false),
         };
         self.push_version(previous);
@@ -108,7 +112,7 @@ impl Look {
     }
 
     /// The values `back` steps back (0: the current ones).
-    pub fn values_at(&self, back: usize) -> Option<&LookValues> {
+    pub fn values_at(&self, back: usize) -> Option<&Arc<LookValues>> {
         if back == 0 {
             return Some(&self.values);
         }
@@ -218,10 +222,10 @@ mod tests {
             look.store(values(&[("/x", i as f32)]));
         }
         assert_eq!(look.versions.len(), MAX_VERSIONS);
-        assert_eq!(look.values_at(0), Some(&values(&[("/x", 39.0)])));
-        assert_eq!(look.values_at(1), Some(&values(&[("/x", 38.0)])));
+        assert_eq!(look.values_at(0).map(|v| &**v), Some(&values(&[("/x", 39.0)])));
+        assert_eq!(look.values_at(1).map(|v| &**v), Some(&values(&[("/x", 38.0)])));
         assert_eq!(
-            look.values_at(MAX_VERSIONS),
+            look.values_at(MAX_VERSIONS).map(|v| &**v),
             Some(&values(&[("/x", (39 - MAX_VERSIONS) as f32)]))
         );
         assert_eq!(look.values_at(MAX_VERSIONS + 1), None);
@@ -233,12 +237,12 @@ mod tests {
         look.store(values(&[("/x", 1.0)]));
         look.store(values(&[("/x", 2.0)]));
         assert!(look.restore(2));
-        assert_eq!(look.values, values(&[("/x", 0.0)]));
+        assert_eq!(*look.values, values(&[("/x", 0.0)]));
         assert!(
             look.restore(1),
             "the values before the restore are the newest version"
         );
-        assert_eq!(look.values, values(&[("/x", 2.0)]));
+        assert_eq!(*look.values, values(&[("/x", 2.0)]));
         assert!(!look.restore(0));
         assert!(!look.restore(99));
     }

@@ -253,23 +253,30 @@ pub fn run_show(
         }
     }
     playback.frames += 1;
-    for (address, value, label, new) in show.due(playback.frames) {
+    // Each list's values are played as its cue's label, made once a frame.
+    let sources: Vec<Source> = show
+        .lists()
+        .iter()
+        .map(|l| Source::Cue(l.label().unwrap_or(l.name()).to_string()))
+        .collect();
+    for (address, value, list, new) in show.due(playback.frames) {
         // A changed value goes to the arbiter at once; an unchanged one, checked in turn,
         // only when the arbiter's base or the registry lost it (another list's release
         // cleared the base, a scene reload reset the value while the cue drives it).
         // Unknown parameters are reported by the check, not played.
-        if registry.entry(address).is_none() {
+        let Some(source) = sources.get(list) else {
             continue;
-        }
+        };
         if !new {
             let same_base = arbiter.base(address) == Some(value);
-            let shown = arbiter.driver(address).tier() > Source::Cue(String::new()).tier()
+            let shown = arbiter.driver_tier(address) > source.tier()
                 || registry.get(address).ok() == Some(value);
             if same_base && shown {
                 continue;
             }
         }
-        arbiter.push(cue_input(address, value.clone(), label));
+        // Played at once, not queued: see `Arbiter::play_cue`. A refusal is counted there.
+        let _ = arbiter.play_cue(&mut registry, address, value, source);
     }
     for fired in show.take_fired() {
         if registry.entry(&fired.address).is_some() {

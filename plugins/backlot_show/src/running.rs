@@ -2,12 +2,14 @@
 //! from where each value stands and writes the values of its moment into what its list
 //! holds.
 
+use std::sync::Arc;
+
 use bevy::platform::collections::HashMap;
 
 use backlot_params::ParamValue;
 
 use crate::cue_list::Env;
-use crate::fade::{DEFAULT_SWITCH_AT, FadeCurve, blend};
+use crate::fade::{DEFAULT_SWITCH_AT, FadeCurve, Span, blend_span};
 use crate::look::LookValues;
 
 /// A value a list holds, and the stamp of the fade that set it.
@@ -19,14 +21,22 @@ pub struct Held {
     pub stamp: u64,
 }
 
+/// Where each value of a fade's target stood when it started, in the target's address
+/// order (none: nothing was known of the parameter). Shared, not copied, by an autosave.
+pub type Starts = Arc<Vec<Option<ParamValue>>>;
+
 /// A fade under way. Times are seconds since its GO.
 #[derive(Debug, Clone)]
 pub(crate) struct Fade {
     /// What its values are played as (`Source::Cue(label)`).
     pub label: String,
-    pub to: LookValues,
+    /// Where it goes: shared with the look it plays (a GO copies no values).
+    pub to: Arc<LookValues>,
     /// Where each value stood when the fade started (after the delay).
-    pub from: Option<LookValues>,
+    pub from: Option<Starts>,
+    /// `from` and `to` made ready to mix, once per fade (colours decoded to linear light);
+    /// rebuilt from `from` when empty (a fade taken back from an autosave).
+    spans: Vec<Span>,
     pub stamp: u64,
     pub elapsed: f64,
     pub delay: f64,
@@ -44,11 +54,12 @@ pub(crate) struct Fade {
 
 impl Fade {
     /// A linear fade to `to` over `fade` seconds, now, switching halfway.
-    pub fn new(label: String, to: LookValues, fade: f64) -> Self {
+    pub fn new(label: String, to: Arc<LookValues>, fade: f64) -> Self {
         Self {
             label,
             to,
             from: None,
+            spans: Vec::new(),
             stamp: 0,
             elapsed: 0.0,
             delay: 0.0,
@@ -73,40 +84,54 @@ impl Fade {
         if self.done || self.elapsed < self.delay {
             return None;
         }
-        let from = match self.from.take() {
-            Some(from) => from,
+        // A start read back from a damaged autosave that does not fit the target is
+        // taken again from where the values stand now.
+        if self.from.as_ref().is_some_and(|f| f.len() != self.to.len()) {
+            self.from = None;
+        }
+        let from = match &self.from {
+            Some(from) => Arc::clone(from),
             None => {
                 // The fade starts now: from where every value stands now.
                 *env.stamps += 1;
                 self.stamp = *env.stamps;
-                self.to
-                    .keys()
-                    .filter_map(|a| {
-                        let own = held.get(a).map(|h| h.value.clone());
-                        own.or_else(|| env.live.current(a)).map(|v| (a.clone(), v))
-                    })
-                    .collect()
+                let from: Starts = Arc::new(
+                    self.to
+                        .keys()
+                        .map(|a| {
+                            let own = held.get(a).map(|h| h.value.clone());
+                            own.or_else(|| env.live.current(a))
+                        })
+                        .collect(),
+                );
+                self.from = Some(Arc::clone(&from));
+                self.spans.clear();
+                from
             }
         };
+        if self.spans.len() != self.to.len() {
+            self.spans = from
+                .iter()
+                .zip(self.to.values())
+                .map(|(start, to)| Span::new(start.as_ref(), to))
+                .collect();
+        }
         let t = if self.fade > 0.0 {
             ((self.elapsed - self.delay) / self.fade).clamp(0.0, 1.0) as f32
         } else {
             1.0
         };
         let switched = t >= 1.0 || t >= self.switch_at;
-        // `from` holds a subset of `to`'s addresses, both in address order: walked side by
-        // side instead of looked up (string comparisons were most of a fade frame).
-        let mut starts = from.iter().peekable();
-        for (address, to) in &self.to {
-            while starts.next_if(|(a, _)| *a < address).is_some() {}
-            let start = starts.next_if(|(a, _)| *a == address).map(|(_, v)| v);
+        // Walked in the target's order with the starts and spans beside it: no address is
+        // compared or looked up but the list's own slot.
+        for (((address, to), start), span) in self.to.iter().zip(from.iter()).zip(&self.spans) {
             if *to == ParamValue::Trigger {
                 if switched && !self.fired {
                     fired.push(address.clone());
                 }
                 continue;
             }
-            let value = blend(start, to, t, self.curve, self.switch_at);
+            let value = blend_span(span, start.as_ref(), to, t, self.curve, self.switch_at);
             let stamp = self.stamp;
             // Updated in place: a fade frame allocates no address.
             match held.get_mut(address.as_str()) {
@@ -116,7 +141,6 @@ impl Fade {
                 }
             }
         }
-        self.from = Some(from);
         self.fired |= switched;
         self.done = t >= 1.0;
         Some(t)

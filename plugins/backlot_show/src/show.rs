@@ -286,13 +286,13 @@ impl Show {
         })
     }
 
-    /// The values to hand to the arbiter this frame, `(address, value, cue label, new)`:
+    /// The values to hand to the arbiter this frame, `(address, value, list, new)` (`list`:
+    /// an index into [`Show::lists`], whose label the value is played as):
     /// every value that changed since it was last handed over (`new`), and in turn one in
     /// [`SWEEP`] of the others, so a value the arbiter or registry lost (a scene reload,
     /// another list's release) is played again within that many frames while a frame of
     /// held looks costs next to nothing.
-    pub fn due(&mut self, turn: u64) -> impl Iterator<Item = (&str, &ParamValue, &str, bool)> {
-        let lists = &self.lists;
+    pub fn due(&mut self, turn: u64) -> impl Iterator<Item = (&str, &ParamValue, usize, bool)> {
         let turn = (turn % SWEEP) as usize;
         self.merged
             .iter_mut()
@@ -303,10 +303,7 @@ impl Show {
                     return None;
                 }
                 m.pushed = true;
-                let m: &Merged = m;
-                let list = &lists[m.list];
-                let label = list.label().unwrap_or(list.name());
-                Some((address.as_str(), &m.value, label, new))
+                Some((address.as_str(), &m.value, m.list, new))
             })
     }
 

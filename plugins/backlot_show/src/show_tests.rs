@@ -154,7 +154,7 @@ fn looks_are_stored_approved_and_restored() {
         .iter()
         .find(|l| l.name == "cold")
         .expect("saved");
-    assert_eq!(cold.values, values(0.1), "restored");
+    assert_eq!(*cold.values, values(0.1), "restored");
     assert_eq!(
         cold.versions.len(),
         1,

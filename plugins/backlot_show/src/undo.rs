@@ -105,10 +105,12 @@ impl LookSnap {
                     .collect()
             })
             .unwrap_or_default();
-        let share = |values: &LookValues| {
+        // The look's own sets are shared already; an equal earlier one is kept instead, so
+        // a snapshot of an unchanged look points at the same sets as the one before.
+        let share = |values: &Arc<LookValues>| {
             pool.iter()
-                .find(|p| Arc::as_ref(p) == values)
-                .map_or_else(|| Arc::new(values.clone()), |p| Arc::clone(p))
+                .find(|p| Arc::ptr_eq(p, values) || ***p == *values)
+                .map_or_else(|| Arc::clone(values), |p| Arc::clone(p))
         };
         Self {
             values: share(&look.values),
@@ -123,25 +125,25 @@ impl LookSnap {
 
     fn same_as(&self, look: &Look) -> bool {
         self.approved == look.approved
-            && *self.values == look.values
+            && self.values == look.values
             && self.versions.len() == look.versions.len()
             && self
                 .versions
                 .iter()
                 .zip(&look.versions)
-                .all(|((values, approved), v)| *approved == v.approved && **values == v.values)
+                .all(|((values, approved), v)| *approved == v.approved && *values == v.values)
     }
 
     fn to_look(&self, name: &str) -> Look {
         Look {
             name: name.to_string(),
-            values: (*self.values).clone(),
+            values: Arc::clone(&self.values),
             approved: self.approved,
             versions: self
                 .versions
                 .iter()
                 .map(|(values, approved)| LookVersion {
-                    values: (**values).clone(),
+                    values: Arc::clone(values),
                     approved: *approved,
                 })
                 .collect(),

@@ -82,7 +82,7 @@ fn the_shipped_example_parses_and_names_what_the_scene_has() {
     let scene = backlot_scene::format::parse_scene_file(&scene_path, None).expect("scene");
     let specs = backlot_scene::format::scene_param_specs(&scene);
     for look in &file.looks {
-        for (address, value) in &look.values {
+        for (address, value) in look.values.iter() {
             if !address.starts_with("/scene/") {
                 continue;
             }

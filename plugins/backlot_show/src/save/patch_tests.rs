@@ -153,10 +153,10 @@ fn storing_over_a_look_rewrites_only_what_changed_in_it() {
 #[test]
 fn changing_one_look_touches_only_that_look() {
     let new = with(|looks| {
-        look(looks, "cold").values = values(&[
+        look(looks, "cold").values = std::sync::Arc::new(values(&[
             (FOG, ParamValue::Float(0.3)),
             (KEY, ParamValue::Color([1.0, 0.5, 0.0])),
-        ]);
+        ]));
     });
     let text = patched(&new);
     // A look written on one line stays on one line.
