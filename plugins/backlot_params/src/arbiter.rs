@@ -254,14 +254,8 @@ impl Arbiter {
     }
 
     fn entry(&mut self, address: &str) -> &mut Entry {
-        // Looked up before inserting: the address is only copied for a new entry.
-        if !self.entries.contains_key(address) {
-            self.entries.insert(address.to_string(), Entry::new());
-        }
-        match self.entries.get_mut(address) {
-            Some(e) => e,
-            None => unreachable!("inserted above"),
-        }
+        // One lookup; the address is only copied for a new entry.
+        self.entries.entry_ref(address).or_insert_with(Entry::new)
     }
 }
 

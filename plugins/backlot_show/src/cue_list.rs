@@ -67,6 +67,8 @@ pub struct CueList {
     progress: f32,
     paused: bool,
     held: HashMap<String, Held>,
+    /// Counts changes to `held`: the show merges only lists that changed since it last did.
+    held_changes: u64,
     label: Option<String>,
     fired: Vec<String>,
     released: Option<Released>,
@@ -94,6 +96,7 @@ impl CueList {
             progress: 0.0,
             paused: false,
             held: HashMap::new(),
+            held_changes: 0,
             label: None,
             fired: Vec::new(),
             released: None,
@@ -113,6 +116,7 @@ impl CueList {
         self.progress = kept.progress;
         self.paused = kept.paused;
         self.held = kept.held;
+        self.held_changes = kept.held_changes + 1;
         self.label = kept.label;
         self.compare = kept.compare;
         self.last_timecode = kept.last_timecode;
@@ -161,6 +165,11 @@ impl CueList {
     /// What the list's values are played as: `Source::Cue(label)`, `<list>/<cue>`.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
+    }
+
+    /// How many times what the list holds has changed (grows with every change).
+    pub fn held_changes(&self) -> u64 {
+        self.held_changes
     }
 
     /// Every value the list holds.
@@ -370,6 +379,7 @@ impl CueList {
         let Some(progress) = fade.apply(&mut self.held, &mut self.fired, env) else {
             return;
         };
+        self.held_changes += 1;
         self.progress = progress;
         if fade.done && fade.releasing {
             let label = fade.label.clone();

@@ -211,6 +211,7 @@ impl CueList {
         self.label = state.label.clone();
         self.progress = fraction(state.progress);
         self.paused = state.paused;
+        self.held_changes += 1;
         self.held = state
             .held
             .iter()

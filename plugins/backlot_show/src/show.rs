@@ -51,6 +51,8 @@ pub struct Show {
     lists: Vec<CueList>,
     stamps: u64,
     merged: HashMap<String, Merged>,
+    /// Each list's [`CueList::held_changes`] when it was last merged.
+    merged_at: Vec<u64>,
     remerge: bool,
     fired: Vec<Fired>,
     released: Vec<Released>,
@@ -91,6 +93,7 @@ impl Show {
             file,
             stamps: 0,
             merged: HashMap::new(),
+            merged_at: Vec::new(),
             remerge: false,
             fired: Vec::new(),
             released: Vec::new(),
@@ -239,12 +242,19 @@ impl Show {
         result
     }
 
-    /// Folds the lists' values into one value per parameter, the latest fade's.
+    /// Folds the lists' values into one value per parameter, the latest fade's. Only lists
+    /// whose values changed since the last merge are walked (a show at rest walks none).
     fn merge(&mut self) {
-        if std::mem::take(&mut self.remerge) {
+        let all = std::mem::take(&mut self.remerge) || self.merged_at.len() != self.lists.len();
+        if all {
             self.merged.clear();
+            self.merged_at = vec![u64::MAX; self.lists.len()];
         }
         for (i, list) in self.lists.iter().enumerate() {
+            if self.merged_at[i] == list.held_changes() {
+                continue;
+            }
+            self.merged_at[i] = list.held_changes();
             for (address, held) in list.held() {
                 match self.merged.get_mut(address) {
                     Some(m) if m.stamp > held.stamp => {}
