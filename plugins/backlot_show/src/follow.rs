@@ -7,6 +7,7 @@ use bevy::prelude::*;
 
 use crate::file::ShowKind;
 use crate::playback::ShowPlayback;
+use crate::save::ShowSaver;
 
 /// Loads and follows the show file registered as [`FileSource<ShowKind>`]; add it with
 /// [`crate::ShowPlugin`] (which plays what it loads). Needs the `AssetPlugin`.
@@ -41,6 +42,7 @@ fn follow_show(
     watched: Res<WatchedFile<ShowKind>>,
     assets: Res<Assets<FileAsset<ShowKind>>>,
     mut playback: ResMut<ShowPlayback>,
+    saver: Option<Res<ShowSaver>>,
 ) {
     if let Some(failed) = news.failed() {
         playback.last_error = Some(failed.message.clone());
@@ -63,5 +65,14 @@ fn follow_show(
     if playback.show.as_ref().is_some_and(|s| s.file() == file) {
         return;
     }
-    playback.load(file.clone());
+    let mut file = file.clone();
+    if let (Some(show), Some(saver)) = (playback.show.as_ref(), saver.as_deref())
+        && saver.echo(show.looks(), &file.looks)
+    {
+        // Our own save coming back after a newer look edit: keep the newer looks (the
+        // save that edit asked for writes them), take the rest of the file.
+        debug!("show: a save's reload arrived after a newer look edit; keeping the edit");
+        file.looks = show.looks().to_vec();
+    }
+    playback.load(file);
 }

@@ -14,7 +14,8 @@ use crate::look::Look;
 use crate::show::ShowState;
 
 /// The format this backlot writes and reads; a file of another is ignored with a warning.
-pub const FORMAT: u32 = 1;
+/// 2: a fade's start (`from`) is a list in its target's address order (was a map).
+pub const FORMAT: u32 = 2;
 
 /// Who drove a parameter ([`Source`] as the file writes it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,11 +7,14 @@ mod disk;
 mod patch;
 mod writer;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use backlot_params::BacklotSystems;
 use bevy::prelude::*;
 
+use crate::look::Look;
 use crate::playback::{ShowPlayback, ShowSystems};
 
 pub use disk::{SaveError, Saved, save_show};
@@ -45,7 +48,16 @@ pub struct ShowSaver {
     /// The show's look edit count when last looked at.
     edits: u64,
     refused: u64,
+    /// The looks of the last saves asked for, and when: the hot reload each save causes
+    /// must not take back a look edit made after it ([`ShowSaver::echo`]).
+    written: VecDeque<(Instant, Vec<Look>)>,
 }
+
+/// How many recent saves [`ShowSaver::echo`] remembers.
+const ECHOES: usize = 4;
+
+/// How long after a save its hot reload counts as its echo.
+const ECHO_WINDOW: Duration = Duration::from_secs(10);
 
 impl ShowSaver {
     /// How the last save went (or why it was refused); none before the first.
@@ -66,6 +78,26 @@ impl ShowSaver {
     /// Save requests a newer one replaced before they ran.
     pub fn replaced(&self) -> u64 {
         self.writer.replaced()
+    }
+
+    /// Whether a reloaded file whose looks are `file_looks` is the echo of a save this
+    /// backlot asked for in the last seconds, written before the show's looks (`now`) moved
+    /// on: its looks are older than the show's, and the show keeps its own (the save the
+    /// newer edit asked for writes them). A file edited by hand, or an echo with nothing
+    /// newer since, is played as it is.
+    pub fn echo(&self, now: &[Look], file_looks: &[Look]) -> bool {
+        now != file_looks
+            && self
+                .written
+                .iter()
+                .any(|(at, looks)| at.elapsed() < ECHO_WINDOW && looks.as_slice() == file_looks)
+    }
+
+    fn note_written(&mut self, looks: Vec<Look>) {
+        if self.written.len() == ECHOES {
+            self.written.pop_front();
+        }
+        self.written.push_back((Instant::now(), looks));
     }
 
     fn refuse(&mut self, why: String) {
@@ -130,10 +162,9 @@ pub fn request_saves(
         );
         return;
     };
-    saver.writer.request(SaveRequest {
-        path,
-        show: show.to_file(),
-    });
+    let file = show.to_file();
+    saver.note_written(file.looks.clone());
+    saver.writer.request(SaveRequest { path, show: file });
 }
 
 /// Takes a finished save: logged, and kept for the Cues panel.

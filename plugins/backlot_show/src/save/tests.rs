@@ -227,3 +227,31 @@ fn without_a_show_file_a_save_is_refused_with_the_reason() {
     let show = playback.show.as_ref().expect("a show plays");
     assert!(show.looks().iter().any(|l| l.name == "stored"));
 }
+
+#[test]
+fn a_saves_reload_arriving_after_a_newer_edit_is_its_echo() {
+    let dir = scratch("echo");
+    let path = dir.join("t.show.ron");
+    std::fs::write(&path, SHOW).expect("write the show file");
+    let mut app = app(Some(path.clone()));
+    store(&mut app, "first");
+    until_saved(&mut app);
+    let saved = std::fs::read_to_string(&path).expect("read the show file");
+    let echo = parse_show(&saved, "t.show.ron", None).expect("the saved show parses");
+    // A second edit lands before the first save's hot reload comes back.
+    store(&mut app, "second");
+    app.update();
+    let playback = app.world().resource::<crate::ShowPlayback>();
+    let now = playback.show.as_ref().expect("a show plays").looks().to_vec();
+    let saver = app.world().resource::<ShowSaver>();
+    assert!(
+        saver.echo(&now, &echo.looks),
+        "the reload of our own save is older than the show's looks"
+    );
+    // The same file with nothing newer since, or a file edited by hand, is played as read.
+    assert!(!saver.echo(&echo.looks, &echo.looks));
+    let mut by_hand = echo.clone();
+    by_hand.looks.retain(|l| l.name != "first");
+    assert!(!saver.echo(&now, &by_hand.looks));
+    let _ = std::fs::remove_dir_all(dir);
+}
