@@ -27,8 +27,8 @@ pub mod pattern;
 mod playback;
 pub mod recovery;
 mod running;
-mod shared;
 pub mod save;
+mod shared;
 pub mod show;
 pub mod status;
 #[cfg(test)]

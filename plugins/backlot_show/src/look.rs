@@ -222,8 +222,14 @@ mod tests {
             look.store(values(&[("/x", i as f32)]));
         }
         assert_eq!(look.versions.len(), MAX_VERSIONS);
-        assert_eq!(look.values_at(0).map(|v| &**v), Some(&values(&[("/x", 39.0)])));
-        assert_eq!(look.values_at(1).map(|v| &**v), Some(&values(&[("/x", 38.0)])));
+        assert_eq!(
+            look.values_at(0).map(|v| &**v),
+            Some(&values(&[("/x", 39.0)]))
+        );
+        assert_eq!(
+            look.values_at(1).map(|v| &**v),
+            Some(&values(&[("/x", 38.0)]))
+        );
         assert_eq!(
             look.values_at(MAX_VERSIONS).map(|v| &**v),
             Some(&values(&[("/x", (39 - MAX_VERSIONS) as f32)]))

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `#[serde(with = "crate::shared")]` on an `Arc<T>`.
-pub(crate) fn serialize<T: Serialize, S: Serializer>(value: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<T: Serialize, S: Serializer>(
+    value: &Arc<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     T::serialize(value, s)
 }
 

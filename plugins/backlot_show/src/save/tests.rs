@@ -242,7 +242,12 @@ fn a_saves_reload_arriving_after_a_newer_edit_is_its_echo() {
     store(&mut app, "second");
     app.update();
     let playback = app.world().resource::<crate::ShowPlayback>();
-    let now = playback.show.as_ref().expect("a show plays").looks().to_vec();
+    let now = playback
+        .show
+        .as_ref()
+        .expect("a show plays")
+        .looks()
+        .to_vec();
     let saver = app.world().resource::<ShowSaver>();
     assert!(
         saver.echo(&now, &echo.looks),
