@@ -10,6 +10,7 @@ mod finite;
 mod kind;
 mod parse;
 mod position;
+pub mod ron_scan;
 mod source;
 
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};

@@ -7,8 +7,8 @@
 
 use backlot_params::ParamValue;
 
-use crate::file::layout::{bracket_at, field, items, skip_blank, string_at, value_end};
 use crate::look::{Look, LookValues, LookVersion};
+use backlot_files::ron_scan::{bracket_at, field, items, skip_blank, string_at, value_end};
 
 /// Replace `start..end` of the text with the string.
 type Edit = (usize, usize, String);
