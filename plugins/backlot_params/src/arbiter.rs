@@ -253,6 +253,21 @@ impl Arbiter {
         }
     }
 
+    /// A coercion's outcome, a refusal counted (a non-finite number in the registry's count
+    /// too).
+    fn counted(
+        &mut self,
+        coerced: Result<ParamValue, ParamError>,
+        registry: &mut ParamRegistry,
+    ) -> Result<ParamValue, ParamError> {
+        coerced.inspect_err(|e| {
+            if matches!(e, ParamError::NotFinite(_)) {
+                registry.note_non_finite();
+            }
+            self.refused += 1;
+        })
+    }
+
     fn entry(&mut self, address: &str) -> &mut Entry {
         // One lookup; the address is only copied for a new entry.
         self.entries.entry_ref(address).or_insert_with(Entry::new)
@@ -321,15 +336,8 @@ pub fn arbitrate(
                 continue;
             }
         };
-        let value = match coerced {
-            Ok(value) => value,
-            Err(e) => {
-                if matches!(e, ParamError::NotFinite(_)) {
-                    registry.note_non_finite();
-                }
-                arbiter.refused += 1;
-                continue;
-            }
+        let Ok(value) = arbiter.counted(coerced, &mut registry) else {
+            continue;
         };
         let e = arbiter.entry(&input.address);
         // The cluster's frame state is exact: no hold, priority or glide applies to it.

@@ -31,16 +31,7 @@ impl Arbiter {
             Some(entry) => entry.spec.coerce(value.clone()),
             None => return Err(ParamError::UnknownAddress(address.to_string())),
         };
-        let value = match coerced {
-            Ok(value) => value,
-            Err(e) => {
-                if matches!(e, ParamError::NotFinite(_)) {
-                    registry.note_non_finite();
-                }
-                self.refused += 1;
-                return Err(e);
-            }
-        };
+        let value = self.counted(coerced, registry)?;
         let e = self.entry(address);
         if value != ParamValue::Trigger {
             match &mut e.base {
