@@ -127,8 +127,6 @@ pub fn bracket_at(src: &str, from: usize) -> Option<usize> {
     matches!(b.get(i), Some(b'(' | b'[' | b'{')).then_some(i)
 }
 
-/// Where a show file's checked values stand.
-
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }

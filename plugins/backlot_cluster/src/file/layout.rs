@@ -3,6 +3,7 @@
 
 use backlot_files::ron_scan::{Item, field, items};
 
+/// Where a cluster file's checked values stand.
 pub(super) struct Layout<'a> {
     top: Vec<Item<'a>>,
     nodes: Vec<NodeLayout<'a>>,

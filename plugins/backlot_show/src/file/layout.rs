@@ -3,6 +3,7 @@
 
 use backlot_files::ron_scan::{Item, field, items, string_at};
 
+/// Where a show file's checked values stand.
 pub(super) struct Layout<'a> {
     src: &'a str,
     top: Vec<Item<'a>>,
