@@ -13,7 +13,9 @@ use crate::{ParamError, ParamRegistry, ParamValue};
 
 mod claims;
 mod cue;
+mod glide;
 pub use claims::Claim;
+use glide::{Glide, lerp};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -86,14 +88,6 @@ pub struct Input {
 
 /// How long a higher-priority controller keeps a parameter after its last value, seconds.
 pub const PRIORITY_HOLD: f64 = 1.0;
-
-#[derive(Debug, Clone)]
-struct Glide {
-    from: ParamValue,
-    to: ParamValue,
-    start: f64,
-    seconds: f64,
-}
 
 /// Per-parameter arbitration state.
 #[derive(Debug, Clone)]
@@ -294,23 +288,6 @@ fn same_list(a: &Source, b: &Source) -> bool {
     match (a, b) {
         (Source::Cue(x), Source::Cue(y)) => x.split('/').next() == y.split('/').next(),
         _ => false,
-    }
-}
-
-fn lerp(a: &ParamValue, b: &ParamValue, t: f32) -> ParamValue {
-    let l = |x: f32, y: f32| x + (y - x) * t;
-    match (a, b) {
-        (ParamValue::Float(x), ParamValue::Float(y)) => ParamValue::Float(l(*x, *y)),
-        (ParamValue::Int(x), ParamValue::Int(y)) => {
-            ParamValue::Int(l(*x as f32, *y as f32).round() as i32)
-        }
-        (ParamValue::Color(x), ParamValue::Color(y)) => {
-            ParamValue::Color([0, 1, 2].map(|i| l(x[i], y[i])))
-        }
-        (ParamValue::Vec3(x), ParamValue::Vec3(y)) => {
-            ParamValue::Vec3([0, 1, 2].map(|i| l(x[i], y[i])))
-        }
-        _ => b.clone(),
     }
 }
 
