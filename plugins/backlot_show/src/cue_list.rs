@@ -137,6 +137,17 @@ impl CueList {
         self.current
     }
 
+    /// The list as its file writes it.
+    pub fn def(&self) -> &CueListDef {
+        &self.def
+    }
+
+    /// Puts the list on cue `index` without playing anything: after a cue edit moved or
+    /// removed the cue it stood on, GO goes on where the operator expects.
+    pub(crate) fn set_current(&mut self, index: Option<usize>) {
+        self.current = index.filter(|i| *i < self.def.cues.len());
+    }
+
     fn current_cue(&self) -> Option<&CueDef> {
         self.current.and_then(|i| self.def.cues.get(i))
     }

@@ -47,6 +47,9 @@ pub enum ShowError {
     /// Storing a new look past the limit.
     #[error("the show holds {0} looks, the most it keeps; store over one instead")]
     TooManyLooks(usize),
+    /// A cue edit that would leave a show its file could not hold.
+    #[error("cue edit refused: {0}")]
+    BadCueEdit(String),
     /// A look's store pattern is bad.
     #[error(transparent)]
     Pattern(#[from] PatternError),

@@ -67,12 +67,13 @@ fn follow_show(
     }
     let mut file = file.clone();
     if let (Some(show), Some(saver)) = (playback.show.as_ref(), saver.as_deref())
-        && saver.echo(show.looks(), &file.looks)
+        && saver.echo(&show.to_file(), &file)
     {
-        // Our own save coming back after a newer look edit: keep the newer looks (the
+        // Our own save coming back after a newer edit: keep the newer looks and cues (the
         // save that edit asked for writes them), take the rest of the file.
-        debug!("show: a save's reload arrived after a newer look edit; keeping the edit");
+        debug!("show: a save's reload arrived after a newer edit; keeping the edit");
         file.looks = show.looks().to_vec();
+        file.lists = show.file().lists.clone();
     }
     playback.load(file);
 }

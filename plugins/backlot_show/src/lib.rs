@@ -48,13 +48,13 @@ pub use look::{Look, LookRef, LookValues};
 pub use osc::{ShowOsc, ShowOscStats, ShowReadOnly};
 pub use pattern::AddressPattern;
 pub use playback::{
-    CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_looks,
-    run_show,
+    CheckShowParams, LookEdit, ShowCommand, ShowPlayback, ShowPlugin, ShowSystems, edit_cues,
+    edit_looks, run_show,
 };
 pub use recovery::{RecoveryPlugin, RecoveryStatus, autosave_path};
 pub use running::Held;
 pub use save::{SaveShow, ShowPath, ShowSaver};
-pub use show::{Show, ShowState};
+pub use show::{CueEdit, Show, ShowState};
 pub use triggers::ShowTriggersPlugin;
 pub use undo::{LOOK_EDITS, UndoPlugin};
 pub use undo_request::UndoRequest;

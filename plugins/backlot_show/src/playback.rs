@@ -14,7 +14,7 @@ use crate::error::ShowError;
 use crate::file::ShowFile;
 use crate::look::capture;
 use crate::pattern::AddressPattern;
-use crate::show::Show;
+use crate::show::{CueEdit, Show};
 use crate::status::{PREFIX, status_specs, update_status};
 
 /// A command for one cue list, or for every list (`list: None`: a master GO, PAUSE,
@@ -129,6 +129,7 @@ impl Plugin for ShowPlugin {
             .init_resource::<crate::check::ParamCheck>()
             .add_message::<ShowCommand>()
             .add_message::<LookEdit>()
+            .add_message::<CueEdit>()
             .add_message::<CheckShowParams>()
             .configure_sets(
                 Update,
@@ -139,7 +140,7 @@ impl Plugin for ShowPlugin {
             .add_systems(
                 Update,
                 (
-                    edit_looks.in_set(ShowSystems::Edit),
+                    (edit_looks, edit_cues).chain().in_set(ShowSystems::Edit),
                     run_show.in_set(ShowSystems::Play),
                     crate::check::check_params.in_set(BacklotSystems::Report),
                 ),
@@ -208,6 +209,22 @@ pub fn edit_looks(
         };
         if let Err(e) = result {
             playback.refuse(&e);
+        }
+    }
+}
+
+/// Carries out this frame's cue edits (after the look edits: a look stored in the same frame
+/// can be played by a cue added with it, as the panel's Record does).
+pub fn edit_cues(mut edits: MessageReader<CueEdit>, mut playback: ResMut<ShowPlayback>) {
+    for edit in edits.read() {
+        let Some(show) = playback.show.as_mut() else {
+            playback.refuse(&ShowError::NoShow);
+            continue;
+        };
+        match show.edit_cues(edit) {
+            Ok(true) => info!("show: cue list `{}` edited: {edit:?}", edit.list()),
+            Ok(false) => {}
+            Err(e) => playback.refuse(&e),
         }
     }
 }

@@ -17,6 +17,10 @@ use crate::look::{Look, LookValues, MAX_LOOKS};
 mod state;
 pub use state::ShowState;
 
+#[path = "cue_edit.rs"]
+mod cue_edit;
+pub use cue_edit::CueEdit;
+
 /// Triggers fired and releases finished that a show keeps for its owner to take; past
 /// this the oldest are dropped (and counted): an owner that takes them every frame never
 /// sees this many.

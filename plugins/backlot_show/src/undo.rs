@@ -1,11 +1,12 @@
 //! Undo and redo in a running show. The operator's edits (holds and releases, from any
-//! panel) and the show's look edits (store, approve, restore) share one bounded
+//! panel) and the show's look and cue edits (store, approve, restore; add, change, move,
+//! remove a cue) share one bounded
 //! [`UndoHistory`], newest last; an [`UndoRequest`] — Ctrl+Z, Ctrl+Shift+Z (or Ctrl+Y),
 //! the Cues panel, OSC `/show/undo` and `/show/redo` — undoes or redoes the newest step of
 //! either kind.
 //!
-//! Look edits are seen, not intercepted: when the show's edit count moves, the looks that
-//! changed are recorded before and after. A look's snapshots share their value sets with
+//! Look and cue edits are seen, not intercepted: when the show's edit count moves, the looks
+//! and cue lists that changed are recorded before and after. A look's snapshots share their value sets with
 //! the look's earlier snapshots (a store adds one new set; its versions are the sets it had),
 //! so a long history of stores over big looks stays small.
 
@@ -18,8 +19,9 @@ use bevy::input::InputSystems;
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
+use crate::file::CueListDef;
 use crate::look::{Look, LookValues, LookVersion};
-use crate::playback::{ShowPlayback, ShowSystems, edit_looks};
+use crate::playback::{ShowPlayback, ShowSystems, edit_cues};
 use crate::show::Show;
 use crate::undo_request::UndoRequest;
 
@@ -47,7 +49,7 @@ impl Plugin for UndoPlugin {
                 (record_operator_edits, record_look_edits, carry_out_undo)
                     .chain()
                     .in_set(ShowSystems::Edit)
-                    .after(edit_looks)
+                    .after(edit_cues)
                     .before(BacklotSystems::Arbitrate),
             );
     }
@@ -154,16 +156,21 @@ impl LookSnap {
 /// Looks an edit changed: each by name, before and after (none: the look did not exist).
 type LookChanges = Vec<(String, Option<LookSnap>, Option<LookSnap>)>;
 
-/// One look edit in the history.
+/// Cue lists an edit changed: each before and after.
+type ListChanges = Vec<(CueListDef, CueListDef)>;
+
+/// One look or cue edit in the history.
 #[derive(Debug)]
 struct LookChange {
     looks: LookChanges,
+    lists: ListChanges,
 }
 
-/// The looks as last seen, to tell what an edit changed.
+/// The looks and cue lists as last seen, to tell what an edit changed.
 #[derive(Resource, Debug, Default)]
 pub(crate) struct LookCache {
     looks: BTreeMap<String, LookSnap>,
+    lists: Vec<CueListDef>,
     edits: u64,
     loads: Option<u64>,
 }
@@ -177,8 +184,23 @@ impl LookCache {
             .map(|l| (l.name.clone(), LookSnap::of(l, self.looks.get(&l.name))))
             .collect();
         self.looks = looks;
+        self.lists = list_defs(show);
         self.edits = show.edits();
         self.loads = Some(loads);
+    }
+
+    /// The cue lists an edit changed; takes the lists as they are now.
+    fn list_changes(&mut self, show: &Show) -> ListChanges {
+        let now = list_defs(show);
+        let changes = now
+            .iter()
+            .filter_map(|after| {
+                let before = self.lists.iter().find(|b| b.name == after.name)?;
+                (before != after).then(|| (before.clone(), after.clone()))
+            })
+            .collect();
+        self.lists = now;
+        changes
     }
 
     /// What changed since the looks were last seen; takes the looks as they are now.
@@ -207,6 +229,34 @@ impl LookCache {
         }
         self.edits = show.edits();
         changes
+    }
+}
+
+fn list_defs(show: &Show) -> Vec<CueListDef> {
+    show.lists().iter().map(|l| l.def().clone()).collect()
+}
+
+/// What a cue edit did, as the history names it: `add cue 4 to lights`.
+fn describe_lists(changes: &ListChanges) -> String {
+    let [(before, after)] = changes.as_slice() else {
+        return format!("edit {} cue lists", changes.len());
+    };
+    let names = |d: &CueListDef| d.cues.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let (b, a) = (names(before), names(after));
+    let list = &after.name;
+    let only_in = |x: &[String], y: &[String]| x.iter().find(|n| !y.contains(n)).cloned();
+    match (only_in(&a, &b), only_in(&b, &a)) {
+        (Some(new), None) => format!("add cue `{new}` to `{list}`"),
+        (None, Some(gone)) => format!("remove cue `{gone}` from `{list}`"),
+        (None, None) if a != b => format!("move a cue of `{list}`"),
+        _ => {
+            let changed = after
+                .cues
+                .iter()
+                .find(|c| !before.cues.contains(c))
+                .map_or_else(|| "a cue".into(), |c| format!("cue `{}`", c.name));
+            format!("change {changed} of `{list}`")
+        }
     }
 }
 
@@ -246,11 +296,14 @@ fn record_look_edits(
         return;
     }
     let looks = cache.changes(show);
-    if looks.is_empty() {
-        return;
-    }
-    let what = describe(&looks);
-    history.record_external(LOOK_EDITS, what, Box::new(LookChange { looks }));
+    let lists = cache.list_changes(show);
+    let what = match (looks.is_empty(), lists.is_empty()) {
+        (true, true) => return,
+        (false, true) => describe(&looks),
+        (true, false) => describe_lists(&lists),
+        (false, false) => format!("{}; {}", describe(&looks), describe_lists(&lists)),
+    };
+    history.record_external(LOOK_EDITS, what, Box::new(LookChange { looks, lists }));
 }
 
 /// Carries out this frame's undo and redo requests, newest step first.
@@ -287,7 +340,11 @@ fn carry_out_undo(
                     None => cache.looks.remove(name),
                 };
             }
-            // Putting the looks back is no new edit to record.
+            for (before, after) in &change.lists {
+                show.put_list(if undo { before } else { after }.clone());
+            }
+            // Putting the looks and lists back is no new edit to record.
+            cache.lists = list_defs(show);
             cache.edits = show.edits();
         }
         info!("show: {verb}: {}", step.what());

@@ -211,3 +211,66 @@ fn ctrl_z_undoes_and_ctrl_shift_z_redoes() {
     );
     assert_eq!(fog(&app), (0.6, Source::Operator));
 }
+
+fn cues(app: &App) -> Vec<(String, f32)> {
+    let playback = app.world().resource::<ShowPlayback>();
+    let show = playback.show.as_ref().expect("a show plays");
+    let list = show.list("lights").expect("the list");
+    list.cues()
+        .iter()
+        .map(|c| (c.name.clone(), c.fade))
+        .collect()
+}
+
+#[test]
+fn cue_edits_are_undone_and_redone_with_the_looks_in_one_history() {
+    let mut app = app();
+    // Record: a look stored and a cue playing it, in one frame (two steps).
+    store(&mut app, "verse");
+    let cue = crate::CueDef {
+        name: "2".into(),
+        look: "verse".into(),
+        fade: 3.0,
+        delay: 0.0,
+        follow: None,
+        curve: crate::FadeCurve::Linear,
+        switch_at: 0.5,
+        next: None,
+        timecode: None,
+    };
+    app.world_mut().write_message(crate::CueEdit::Add {
+        list: "lights".into(),
+        after: None,
+        cue: cue.clone(),
+    });
+    app.update();
+    assert_eq!(cues(&app), [("1".into(), 0.0), ("2".into(), 3.0)]);
+    assert_eq!(
+        app.world().resource::<UndoHistory>().next_undo(),
+        Some("add cue `2` to `lights`")
+    );
+    app.world_mut().write_message(crate::CueEdit::Change {
+        list: "lights".into(),
+        cue: "2".into(),
+        with: crate::CueDef { fade: 1.0, ..cue },
+    });
+    app.update();
+    assert_eq!(
+        app.world().resource::<UndoHistory>().next_undo(),
+        Some("change cue `2` of `lights`")
+    );
+
+    ask(&mut app, UndoRequest::Undo);
+    assert_eq!(cues(&app), [("1".into(), 0.0), ("2".into(), 3.0)]);
+    ask(&mut app, UndoRequest::Undo);
+    assert_eq!(cues(&app), [("1".into(), 0.0)]);
+    assert!(look(&app, "verse").is_some(), "the look is the step before");
+    ask(&mut app, UndoRequest::Undo);
+    assert!(look(&app, "verse").is_none());
+    ask(&mut app, UndoRequest::Redo);
+    ask(&mut app, UndoRequest::Redo);
+    ask(&mut app, UndoRequest::Redo);
+    assert_eq!(cues(&app), [("1".into(), 0.0), ("2".into(), 1.0)]);
+    let history = app.world().resource::<UndoHistory>();
+    assert_eq!((history.undo_len(), history.redo_len()), (3, 0));
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 use backlot_files::{FileErrors, FileKind};
 use bevy::reflect::TypePath;
 
-pub use parse::{check_paths, parse_show, parse_timecode};
+pub use parse::{MAX_CUES, check_paths, check_show, parse_show, parse_timecode};
 pub use types::{CueDef, CueListDef, Positions, ShowFile};
 
 /// Show files; they reference no assets.

@@ -10,6 +10,10 @@ use super::layout::Layout;
 use super::{CueListDef, Positions, ShowFile};
 use crate::look::{MAX_LOOKS, MAX_VERSIONS};
 
+/// Most cues one list holds: the panel's table, the OSC `goto` range and a follow chain
+/// stay bounded.
+pub const MAX_CUES: usize = 1000;
+
 /// Parses and validates show text; `shown` names the file in messages. What needs other
 /// files is checked by [`check_paths`]; what needs the live parameters (a look naming a
 /// parameter the scene does not have) by [`crate::Show::unknown_params`] once the scene
@@ -25,6 +29,18 @@ pub fn parse_show(
     validate(&show, &layout, &mut problems);
     show.positions = positions(&show, &layout, text, shown);
     problems.into_result(show)
+}
+
+/// The checks [`parse_show`] makes, on a show that has no text: an edit made in the
+/// running show (a cue added, changed, moved or removed from the Cues panel) must leave a
+/// show its file could hold. Each problem's message, first found first.
+pub fn check_show(show: &ShowFile) -> Result<(), Vec<String>> {
+    let layout = Layout::of("");
+    let mut problems = Problems::new("", &show.positions.shown);
+    validate(show, &layout, &mut problems);
+    problems
+        .into_result(())
+        .map_err(|errors| errors.0.into_iter().map(|e| e.message).collect())
 }
 
 /// The files the show names exist beside `show_file`, the path `text` was read from; each
@@ -179,6 +195,14 @@ fn validate(show: &ShowFile, layout: &Layout<'_>, problems: &mut Problems<'_>) {
             problems.report(
                 layout.list(l, "cues"),
                 format!("cue list `{name}` has no cues"),
+            );
+        } else if list.cues.len() > MAX_CUES {
+            problems.report(
+                layout.list(l, "cues"),
+                format!(
+                    "cue list `{name}` has {} cues; a list holds at most {MAX_CUES}",
+                    list.cues.len()
+                ),
             );
         }
         validate_cues(show, list, l, layout, problems);

@@ -1,11 +1,13 @@
-//! One cue list in the Cues panel: where it stands, its transport, its cues.
+//! One cue list in the Cues panel: where it stands, its transport, its cues and their editor.
 
 use bevy_egui::egui;
 
+use super::cue_editor::{self, CueForm};
 use super::{AMBER, Action};
 use crate::command::{CueCommand, CueRef};
 use crate::cue_list::CueList;
 use crate::file::CueDef;
+use crate::look::Look;
 
 /// A cue as the panel names it: `3 · verse (neon_verse)`.
 fn cue_line(cues: &[CueDef], index: Option<usize>, none: &str) -> String {
@@ -24,7 +26,13 @@ fn seconds(s: f32) -> String {
 }
 
 /// The list's name, current and next cue, fade progress, pause, buttons and cue table.
-pub(super) fn list_section(ui: &mut egui::Ui, list: &CueList, actions: &mut Vec<Action>) {
+pub(super) fn list_section(
+    ui: &mut egui::Ui,
+    list: &CueList,
+    looks: &[Look],
+    form: &mut CueForm,
+    actions: &mut Vec<Action>,
+) {
     let name = list.name();
     let cues = list.cues();
     ui.push_id(("cue list", name), |ui| {
@@ -74,18 +82,19 @@ pub(super) fn list_section(ui: &mut egui::Ui, list: &CueList, actions: &mut Vec<
                 CueCommand::Release,
             );
         });
-        cue_table(ui, list, actions);
+        cue_table(ui, list, form, actions);
+        cue_editor::editor(ui, list, looks, form, actions);
     });
 }
 
-/// The cues: a click on one plays it (GOTO).
-fn cue_table(ui: &mut egui::Ui, list: &CueList, actions: &mut Vec<Action>) {
+/// The cues: a click on one plays it (GOTO); its pencil opens it in the editor.
+fn cue_table(ui: &mut egui::Ui, list: &CueList, form: &mut CueForm, actions: &mut Vec<Action>) {
     let name = list.name();
     egui::Grid::new("cues")
         .striped(true)
-        .num_columns(7)
+        .num_columns(8)
         .show(ui, |ui| {
-            for title in ["", "cue", "look", "fade", "delay", "follow", "timecode"] {
+            for title in ["", "cue", "look", "fade", "delay", "follow", "timecode", ""] {
                 ui.strong(title);
             }
             ui.end_row();
@@ -112,6 +121,13 @@ fn cue_table(ui: &mut egui::Ui, list: &CueList, actions: &mut Vec<Action>) {
                 ui.label(seconds(cue.delay));
                 ui.label(cue.follow.map_or_else(|| "—".into(), seconds));
                 ui.label(cue.timecode.as_deref().unwrap_or("—"));
+                if ui
+                    .small_button("✏")
+                    .on_hover_text("Edit this cue")
+                    .clicked()
+                {
+                    cue_editor::edit(form, name, cue);
+                }
                 ui.end_row();
             }
         });

@@ -1,10 +1,12 @@
 //! The Cues panel: a big master GO; per cue list its current and next cue, fade progress,
 //! pause state, GO / BACK / PAUSE-RESUME / RELEASE and its cues as a table (click one to
-//! GOTO it); the looks with their approval and versions, Store, Approve, Restore and an A/B
-//! compare; the last refusal and save. It holds no show logic: every button sends a
-//! [`ShowCommand`], [`LookEdit`] or [`SaveShow`] message, carried out by the show's systems
+//! GOTO it) and a cue editor (edit, add, record, move, delete); the looks with their
+//! approval and versions, Store, Approve, Restore and an A/B compare; the last refusal and
+//! save. It holds no show logic: every button sends a [`ShowCommand`], [`LookEdit`],
+//! [`CueEdit`] or [`SaveShow`] message, carried out by the show's systems
 //! like those from OSC, MIDI or timecode.
 
+mod cue_editor;
 mod lists;
 mod looks;
 
@@ -15,7 +17,9 @@ use bevy_egui::egui;
 use crate::command::CueCommand;
 use crate::playback::{LookEdit, ShowCommand, ShowPlayback};
 use crate::save::{SaveShow, ShowPath, ShowSaver};
+use crate::show::CueEdit;
 
+use cue_editor::CueForm;
 use looks::PanelForm;
 
 /// Errors and refusals.
@@ -34,6 +38,7 @@ pub(crate) fn build(app: &mut App) {
 enum Action {
     Command(ShowCommand),
     Edit(LookEdit),
+    CueEdit(CueEdit),
     Save,
 }
 
@@ -49,8 +54,14 @@ impl Action {
 
 fn cues_panel(ui: &mut egui::Ui, world: &mut World) {
     world.init_resource::<PanelForm>();
+    world.init_resource::<CueForm>();
     let actions = world
-        .try_resource_scope(|world, mut form: Mut<PanelForm>| draw(ui, world, &mut form))
+        .try_resource_scope(|world, mut cues: Mut<CueForm>| {
+            world.try_resource_scope(|world, mut form: Mut<PanelForm>| {
+                draw(ui, world, &mut form, &mut cues)
+            })
+        })
+        .flatten()
         .unwrap_or_default();
     send(world, actions);
 }
@@ -60,6 +71,7 @@ fn send(world: &mut World, actions: Vec<Action>) {
         let sent = match action {
             Action::Command(c) => world.write_message(c).is_some(),
             Action::Edit(e) => world.write_message(e).is_some(),
+            Action::CueEdit(e) => world.write_message(e).is_some(),
             Action::Save => world.write_message(SaveShow).is_some(),
         };
         if !sent {
@@ -68,7 +80,7 @@ fn send(world: &mut World, actions: Vec<Action>) {
     }
 }
 
-fn draw(ui: &mut egui::Ui, world: &World, form: &mut PanelForm) -> Vec<Action> {
+fn draw(ui: &mut egui::Ui, world: &World, form: &mut PanelForm, cues: &mut CueForm) -> Vec<Action> {
     let mut actions = Vec::new();
     let Some(playback) = world.get_resource::<ShowPlayback>() else {
         ui.label("The show plugin is not running.");
@@ -93,7 +105,7 @@ fn draw(ui: &mut egui::Ui, world: &World, form: &mut PanelForm) -> Vec<Action> {
     save_line(ui, world, &mut actions);
     for list in show.lists() {
         ui.separator();
-        lists::list_section(ui, list, &mut actions);
+        lists::list_section(ui, list, show.looks(), cues, &mut actions);
     }
     ui.separator();
     looks::looks_section(ui, show, form, &mut actions);

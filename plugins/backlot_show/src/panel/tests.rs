@@ -93,3 +93,47 @@ fn actions_reach_the_show_as_its_messages() {
             .is_err_and(|why| why.contains("--show"))
     );
 }
+
+#[test]
+fn the_cue_editor_and_record_reach_the_show_as_cue_edits() {
+    let mut app = playing(Some(SHOW));
+    let (list, looks) = {
+        let playback = app.world().resource::<ShowPlayback>();
+        let show = playback.show.as_ref().expect("a show plays");
+        (
+            show.list("main").expect("main").clone(),
+            show.looks().to_vec(),
+        )
+    };
+    let mut actions = cue_editor::record_actions(&list, &looks, 3.0);
+    actions.push(Action::CueEdit(CueEdit::Move {
+        list: "main".into(),
+        cue: "2".into(),
+        to: 0,
+    }));
+    send(app.world_mut(), actions);
+    app.update();
+    let playback = app.world().resource::<ShowPlayback>();
+    let show = playback.show.as_ref().expect("a show plays");
+    let cues: Vec<(&str, &str)> = show
+        .list("main")
+        .expect("main")
+        .cues()
+        .iter()
+        .map(|c| (c.name.as_str(), c.look.as_str()))
+        .collect();
+    // Record added cue 3 at the end (the list stood before its first cue), playing the
+    // look it stored; the move put cue 2 first.
+    assert_eq!(cues, [("2", "b"), ("1", "a"), ("3", "main-3")]);
+    assert!(show.looks().iter().any(|l| l.name == "main-3"));
+    assert_eq!(playback.refused, 0, "{:?}", playback.last_error);
+    // The editor draws, open on a cue.
+    let mut form = cue_editor::CueForm::default();
+    cue_editor::edit(
+        &mut form,
+        "main",
+        &show.list("main").expect("main").cues()[0],
+    );
+    app.world_mut().insert_resource(form);
+    assert!(!draw_once(&mut app).shapes.is_empty());
+}

@@ -10,6 +10,7 @@ use backlot_params::{Claim, ParamValue, Source};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
+use crate::file::CueListDef;
 use crate::look::Look;
 use crate::show::ShowState;
 
@@ -150,6 +151,10 @@ pub struct Autosave {
         deserialize_with = "read_looks"
     )]
     pub looks: Option<Arc<Vec<Look>>>,
+    /// The show's cue lists, kept with the looks (cues edited since the file was loaded are
+    /// edits too). Absent from autosaves written before cue editing; they read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists: Option<Vec<CueListDef>>,
 }
 
 fn write_looks<S: Serializer>(looks: &Option<Arc<Vec<Look>>>, s: S) -> Result<S::Ok, S::Error> {
@@ -174,6 +179,7 @@ impl Autosave {
             && self.claims == other.claims
             && self.playback == other.playback
             && self.show == other.show
+            && self.lists == other.lists
     }
 }
 

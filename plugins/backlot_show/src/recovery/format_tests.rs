@@ -32,6 +32,11 @@ fn sample() -> Autosave {
         }],
         playback: None,
         looks: Some(Arc::new(vec![Look::new("a", BTreeMap::new())])),
+        lists: Some(vec![crate::file::CueListDef {
+            name: "lights".into(),
+            release_fade: 2.0,
+            cues: Vec::new(),
+        }]),
     }
 }
 

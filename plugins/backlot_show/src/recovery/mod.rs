@@ -93,6 +93,8 @@ pub struct Restored {
     pub lists: Vec<String>,
     /// Looks taken back (stored after the show file was last loaded).
     pub looks: usize,
+    /// Cue lists taken back as edited after the show file was last loaded.
+    pub cue_lists: usize,
     /// Values not put back because their parameter never appeared: the first few.
     pub missing: Vec<String>,
     /// How many values were not put back.

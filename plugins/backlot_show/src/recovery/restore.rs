@@ -15,6 +15,7 @@ use bevy::prelude::*;
 
 use super::format::{self, Autosave, ClaimState, Driver, ParamState, format_time};
 use super::{RecoveryStatus, Restore, Restored};
+use crate::file::CueListDef;
 use crate::look::Look;
 use crate::playback::ShowPlayback;
 use crate::show::ShowState;
@@ -38,6 +39,7 @@ pub(crate) struct PendingRestore {
     claims: Vec<ClaimState>,
     playback: Option<ShowState>,
     looks: Option<Arc<Vec<Look>>>,
+    lists: Option<Vec<CueListDef>>,
     started: Option<f64>,
     frames: u32,
     addresses_seen: Option<u64>,
@@ -58,6 +60,7 @@ impl PendingRestore {
             claims: autosave.claims,
             playback: autosave.playback,
             looks: autosave.looks,
+            lists: autosave.lists,
             started: None,
             frames: 0,
             addresses_seen: None,
@@ -69,6 +72,7 @@ impl PendingRestore {
             && self.claims.is_empty()
             && self.playback.is_none()
             && self.looks.is_none()
+            && self.lists.is_none()
     }
 
     /// Values whose parameter exists now, then the holds and claims on them.
@@ -125,6 +129,15 @@ impl PendingRestore {
             self.restored.looks = looks.len();
             show.set_looks(looks);
         }
+        // Before the positions: a list stands on its cue by name in the list as edited.
+        if let Some(lists) = self.lists.take() {
+            for def in lists {
+                if show.list(&def.name).is_some_and(|l| *l.def() != def) {
+                    self.restored.cue_lists += 1;
+                    show.put_list(def);
+                }
+            }
+        }
         if let Some(state) = self.playback.take() {
             let problems = show.import_state(&state);
             self.restored.problems.extend(problems);
@@ -156,7 +169,7 @@ impl PendingRestore {
             .collect();
         restored.missing_count = missing.len();
         restored.missing = missing.into_iter().take(LISTED).collect();
-        if self.playback.is_some() || self.looks.is_some() {
+        if self.playback.is_some() || self.looks.is_some() || self.lists.is_some() {
             restored
                 .problems
                 .push("no show was loaded: the cue lists start from the top".into());
@@ -183,6 +196,9 @@ impl PendingRestore {
         }
         if self.looks.is_some() {
             autosave.looks.clone_from(&self.looks);
+        }
+        if self.lists.is_some() {
+            autosave.lists.clone_from(&self.lists);
         }
     }
 }
@@ -270,6 +286,12 @@ fn report(restored: &Restored, pending: &PendingRestore) {
     }
     if restored.looks > 0 {
         line.push_str(&format!("; {} looks as last stored", restored.looks));
+    }
+    if restored.cue_lists > 0 {
+        line.push_str(&format!(
+            "; {} cue lists as last edited",
+            restored.cue_lists
+        ));
     }
     info!("{line}");
     if restored.missing_count > 0 {

@@ -121,6 +121,7 @@ fn mark_clean(path: &Path) {
         claims: Vec::new(),
         playback: None,
         looks: None,
+        lists: None,
     };
     let written = encode(&clean)
         .map_err(std::io::Error::other)
@@ -143,7 +144,7 @@ pub(crate) fn unix_ms() -> u64 {
 
 /// The live state now: every writable parameter's value and driver (not read-only status,
 /// not triggers: neither could be played back), the holds and controller claims, where
-/// every cue list stands, and `looks` when the show has looks to keep.
+/// every cue list stands, and `looks` (with the cue lists) when the show has edits to keep.
 pub fn take_snapshot(
     registry: &ParamRegistry,
     arbiter: &Arbiter,
@@ -170,6 +171,10 @@ pub fn take_snapshot(
         params,
         claims: arbiter.claims().iter().map(ClaimState::from).collect(),
         playback: show.map(Show::export_state),
+        lists: looks
+            .is_some()
+            .then(|| show.map(|s| s.lists().iter().map(|l| l.def().clone()).collect()))
+            .flatten(),
         looks,
     }
 }

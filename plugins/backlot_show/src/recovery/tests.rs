@@ -334,3 +334,68 @@ fn a_go_is_saved_at_once_and_a_clean_quit_clears_the_autosave() {
     drop(app);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn cue_lists_edited_since_the_file_loaded_come_back_with_their_positions() {
+    let dir = dir("cue-edits");
+    let show = dir.join("recovery.show.ron");
+    let mut before = app(None);
+    register(&mut before, &[FOG, KEY]);
+    before.update();
+    let cue = crate::CueDef {
+        name: "1.5".into(),
+        look: "haze".into(),
+        fade: 0.0,
+        delay: 0.0,
+        follow: None,
+        curve: crate::FadeCurve::Linear,
+        switch_at: 0.5,
+        next: None,
+        timecode: None,
+    };
+    before.world_mut().write_message(crate::CueEdit::Add {
+        list: "lights".into(),
+        after: Some("1".into()),
+        cue,
+    });
+    go(&mut before, "lights");
+    before.update();
+    go(&mut before, "lights");
+    before.update();
+    // As the autosaver takes it once the show has edits: the looks, and the lists with them.
+    let saved = {
+        let world = before.world();
+        let show = world
+            .resource::<ShowPlayback>()
+            .show
+            .as_ref()
+            .expect("a show");
+        let looks = std::sync::Arc::new(show.looks().to_vec());
+        take_snapshot(
+            world.resource::<ParamRegistry>(),
+            world.resource::<Arbiter>(),
+            Some(show),
+            Some(looks),
+        )
+    };
+    assert_eq!(saved.lists.as_ref().map(|l| l[0].cues.len()), Some(4));
+    std::fs::write(autosave_path(&show), encode(&saved).expect("encodes")).expect("write");
+    let state = show_state(&before);
+    assert_eq!(state.lists[0].current.as_deref(), Some("1.5"));
+    drop(before);
+
+    let mut after = app(Some(&show));
+    register(&mut after, &[FOG, KEY]);
+    after.update();
+    assert_eq!(show_state(&after).lists[0].current.as_deref(), Some("1.5"));
+    let playback = after.world().resource::<ShowPlayback>();
+    let lights = playback
+        .show
+        .as_ref()
+        .expect("a show")
+        .list("lights")
+        .expect("lights");
+    let names: Vec<&str> = lights.cues().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["1", "1.5", "2", "3"]);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -36,6 +36,7 @@ fn snapshot(n: usize, v: f32) -> Arc<Autosave> {
         claims: Vec::new(),
         playback: None,
         looks: None,
+        lists: None,
     })
 }
 

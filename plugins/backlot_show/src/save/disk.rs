@@ -1,6 +1,6 @@
-//! Saving the show's looks into its file without losing the user's work. The file on disk
+//! Saving the show's looks and cue lists into its file without losing the user's work. The file on disk
 //! must parse first (a broken file holds an edit in progress: theirs to finish, not ours to
-//! overwrite); only the looks that changed are patched into its text, so comments and layout
+//! overwrite); only the looks and cues that changed are patched into its text, so comments and layout
 //! survive; what is written must read back as the show meant before it replaces the file,
 //! through a temp file beside it and a rename, so a crash never leaves half a show.
 
@@ -12,6 +12,7 @@ use backlot_files::FileErrors;
 use thiserror::Error;
 
 use super::patch::patch_looks;
+use super::patch_lists::patch_lists;
 use crate::file::{Positions, ShowFile, parse_show};
 
 /// How a save went.
@@ -19,7 +20,7 @@ use crate::file::{Positions, ShowFile, parse_show};
 pub enum Saved {
     /// The file already holds these looks; nothing was written.
     Unchanged,
-    /// Only the looks that changed were written: the rest of the text is as it was.
+    /// Only the looks and cues that changed were written: the rest of the text is as it was.
     Patched,
     /// The file's layout could not be followed, so the show was written whole (comments not
     /// kept); the file as it was is kept at `backup`.
@@ -35,7 +36,10 @@ impl std::fmt::Display for Saved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Saved::Unchanged => write!(f, "already up to date"),
-            Saved::Patched => write!(f, "looks written; the rest of the file kept as it was"),
+            Saved::Patched => write!(
+                f,
+                "looks and cues written; the rest of the file kept as it was"
+            ),
             Saved::Rewritten { backup } => write!(
                 f,
                 "rewritten whole (its layout could not be followed, comments not kept); the \
@@ -87,9 +91,9 @@ pub enum SaveError {
     },
 }
 
-/// Writes the looks of `show` (the running show's file, [`crate::Show::to_file`]) into the
-/// show file at `path`. Everything else in the file — cue lists, paths, comments — stays as
-/// it is on disk. With no file at all, `show` is written whole.
+/// Writes the looks and cue lists of `show` (the running show's file,
+/// [`crate::Show::to_file`]) into the show file at `path`. Everything else in the file —
+/// paths, comments, the layout of what did not change — stays as it is on disk. With no file at all, `show` is written whole.
 pub fn save_show(show: &ShowFile, path: &Path) -> Result<Saved, SaveError> {
     let shown = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
@@ -112,16 +116,19 @@ pub fn save_show(show: &ShowFile, path: &Path) -> Result<Saved, SaveError> {
         ),
         errors,
     })?;
-    if on_disk.looks == show.looks {
+    if on_disk.looks == show.looks && on_disk.lists == show.lists {
         return Ok(Saved::Unchanged);
     }
     let expected = ShowFile {
         looks: show.looks.clone(),
+        lists: show.lists.clone(),
         ..on_disk.clone()
     };
     // A patch that does not read back as the show (a layout not understood) is not written;
     // the whole show is, with the user's text kept beside it.
-    match patch_looks(&text, &on_disk.looks, &expected.looks) {
+    let patched = patch_looks(&text, &on_disk.looks, &expected.looks)
+        .and_then(|t| patch_lists(&t, &on_disk.lists, &expected.lists));
+    match patched {
         Some(patched) if check(&patched, &expected, path).is_ok() => {
             write_atomically(path, &patched)?;
             Ok(Saved::Patched)
@@ -145,7 +152,8 @@ fn whole_text(show: &ShowFile, path: &Path) -> Result<String, SaveError> {
         path: path.display().to_string(),
         detail: e.to_string(),
     })?;
-    let text = format!("// Written by backlot (looks saved from the Cues panel).\n{body}\n");
+    let text =
+        format!("// Written by backlot (looks and cues saved from the Cues panel).\n{body}\n");
     check(&text, show, path)?;
     Ok(text)
 }

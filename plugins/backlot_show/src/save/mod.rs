@@ -1,10 +1,11 @@
-//! Saving the show file from the UI: after every look edit that changed something (store,
-//! approve, restore) and on the Cues panel's Save, the running show's looks are written into
-//! the show file — off the frame, atomically, patched into its text so the user's comments
+//! Saving the show file from the UI: after every look or cue edit that changed something
+//! (store, approve, restore; add, change, move, remove a cue) and on the Cues panel's Save,
+//! the running show's looks and cue lists are written into the show file — off the frame, atomically, patched into its text so the user's comments
 //! and layout survive (see `docs/show.md`).
 
 mod disk;
 mod patch;
+mod patch_lists;
 mod writer;
 
 use std::collections::VecDeque;
@@ -14,11 +15,13 @@ use std::time::{Duration, Instant};
 use backlot_params::BacklotSystems;
 use bevy::prelude::*;
 
+use crate::file::{CueListDef, ShowFile};
 use crate::look::Look;
 use crate::playback::{ShowPlayback, ShowSystems};
 
 pub use disk::{SaveError, Saved, save_show};
 pub use patch::patch_looks;
+pub use patch_lists::patch_lists;
 pub use writer::{SaveDone, SaveFn, SaveRequest, ShowWriter};
 
 /// The show file the running show was loaded from: where its looks are saved. The app
@@ -48,9 +51,9 @@ pub struct ShowSaver {
     /// The show's look edit count when last looked at.
     edits: u64,
     refused: u64,
-    /// The looks of the last saves asked for, and when: the hot reload each save causes
-    /// must not take back a look edit made after it ([`ShowSaver::echo`]).
-    written: VecDeque<(Instant, Vec<Look>)>,
+    /// The looks and lists of the last saves asked for, and when: the hot reload each save
+    /// causes must not take back an edit made after it ([`ShowSaver::echo`]).
+    written: VecDeque<(Instant, Vec<Look>, Vec<CueListDef>)>,
 }
 
 /// How many recent saves [`ShowSaver::echo`] remembers.
@@ -80,24 +83,25 @@ impl ShowSaver {
         self.writer.replaced()
     }
 
-    /// Whether a reloaded file whose looks are `file_looks` is the echo of a save this
-    /// backlot asked for in the last seconds, written before the show's looks (`now`) moved
-    /// on: its looks are older than the show's, and the show keeps its own (the save the
+    /// Whether a reloaded `file` is the echo of a save this backlot asked for in the last
+    /// seconds, written before the show (`now`, [`crate::Show::to_file`]) moved on: its looks
+    /// and cue lists are older than the show's, and the show keeps its own (the save the
     /// newer edit asked for writes them). A file edited by hand, or an echo with nothing
     /// newer since, is played as it is.
-    pub fn echo(&self, now: &[Look], file_looks: &[Look]) -> bool {
-        now != file_looks
-            && self
-                .written
-                .iter()
-                .any(|(at, looks)| at.elapsed() < ECHO_WINDOW && looks.as_slice() == file_looks)
+    pub fn echo(&self, now: &ShowFile, file: &ShowFile) -> bool {
+        let moved_on = now.looks != file.looks || now.lists != file.lists;
+        moved_on
+            && self.written.iter().any(|(at, looks, lists)| {
+                at.elapsed() < ECHO_WINDOW && *looks == file.looks && *lists == file.lists
+            })
     }
 
-    fn note_written(&mut self, looks: Vec<Look>) {
+    fn note_written(&mut self, file: &ShowFile) {
         if self.written.len() == ECHOES {
             self.written.pop_front();
         }
-        self.written.push_back((Instant::now(), looks));
+        self.written
+            .push_back((Instant::now(), file.looks.clone(), file.lists.clone()));
     }
 
     fn refuse(&mut self, why: String) {
@@ -122,8 +126,8 @@ pub(crate) fn build(app: &mut App) {
         );
 }
 
-/// A look edit that changed something asks for a save (a refused one, or a store of what the
-/// look already holds, changes no count).
+/// A look or cue edit that changed something asks for a save (a refused one, or a store of
+/// what the look already holds, changes no count).
 pub fn note_look_edits(
     playback: Res<ShowPlayback>,
     mut saver: ResMut<ShowSaver>,
@@ -163,7 +167,7 @@ pub fn request_saves(
         return;
     };
     let file = show.to_file();
-    saver.note_written(file.looks.clone());
+    saver.note_written(&file);
     saver.writer.request(SaveRequest { path, show: file });
 }
 

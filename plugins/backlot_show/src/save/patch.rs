@@ -11,10 +11,10 @@ use crate::look::{Look, LookValues, LookVersion};
 use backlot_files::ron_scan::{bracket_at, field, items, skip_blank, string_at, value_end};
 
 /// Replace `start..end` of the text with the string.
-type Edit = (usize, usize, String);
+pub(super) type Edit = (usize, usize, String);
 
 /// One level of indentation in what is written.
-const INDENT: &str = "    ";
+pub(super) const INDENT: &str = "    ";
 
 /// `text`, whose `looks` parse as `old`, edited so that they read as `new`. `None` when that
 /// cannot be done in place: the text is laid out in a way this does not follow, or the looks
@@ -124,7 +124,7 @@ fn look_edits(
 
 /// Where entries join a bracketed value: its closing bracket, how its entries are indented,
 /// and whether it is written over several lines.
-struct Place {
+pub(super) struct Place {
     open: usize,
     close: usize,
     indent: String,
@@ -132,7 +132,7 @@ struct Place {
 }
 
 impl Place {
-    fn of(text: &str, open: usize) -> Option<Self> {
+    pub(super) fn of(text: &str, open: usize) -> Option<Self> {
         let b = text.as_bytes();
         let closer = match b.get(open)? {
             b'(' => b')',
@@ -155,7 +155,7 @@ impl Place {
     }
 
     /// Edits adding `entries` (written out already) after the last entry.
-    fn append(&self, text: &str, entries: &[String], edits: &mut Vec<Edit>) {
+    pub(super) fn append(&self, text: &str, entries: &[String], edits: &mut Vec<Edit>) {
         let b = text.as_bytes();
         let last = items(text, self.open).last().map(|i| value_end(text, i.at));
         // The last entry's own comma, if it has none yet (a comment may follow it).
@@ -219,7 +219,7 @@ fn removal(text: &str, at: usize) -> Edit {
 
 /// `text` with `edits` made; `None` when two overlap or one would split a character (a
 /// layout not understood, not something to guess at).
-fn apply(text: &str, mut edits: Vec<Edit>) -> Option<String> {
+pub(super) fn apply(text: &str, mut edits: Vec<Edit>) -> Option<String> {
     // From the end, so earlier offsets stay right.
     edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     if edits.windows(2).any(|w| w[1].1 > w[0].0) {
@@ -235,14 +235,14 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> Option<String> {
     Some(out)
 }
 
-fn line_start(text: &str, at: usize) -> usize {
+pub(super) fn line_start(text: &str, at: usize) -> usize {
     text.get(..at)
         .and_then(|t| t.rfind('\n'))
         .map_or(0, |n| n + 1)
 }
 
 /// The blanks that start the line holding `at`.
-fn line_indent(text: &str, at: usize) -> &str {
+pub(super) fn line_indent(text: &str, at: usize) -> &str {
     let start = line_start(text, at);
     let line = &text[start..];
     let blank = line.len() - line.trim_start_matches([' ', '\t']).len();
@@ -265,7 +265,7 @@ fn spans_lines(text: &str, open: usize) -> bool {
 }
 
 /// A string as a RON literal (quoted, escaped).
-fn quoted(s: &str) -> Option<String> {
+pub(super) fn quoted(s: &str) -> Option<String> {
     ron::to_string(s).ok()
 }
 
@@ -330,7 +330,13 @@ fn look_text(look: &Look, indent: &str, multiline: bool) -> Option<String> {
 
 /// `entries` between `open` and `close`: on lines of their own a level under `indent`, each
 /// with its comma, or on one line.
-fn block(open: char, close: char, entries: &[String], indent: &str, multiline: bool) -> String {
+pub(super) fn block(
+    open: char,
+    close: char,
+    entries: &[String],
+    indent: &str,
+    multiline: bool,
+) -> String {
     if !multiline {
         return format!("{open}{}{close}", entries.join(", "));
     }

@@ -242,21 +242,54 @@ fn a_saves_reload_arriving_after_a_newer_edit_is_its_echo() {
     store(&mut app, "second");
     app.update();
     let playback = app.world().resource::<crate::ShowPlayback>();
-    let now = playback
-        .show
-        .as_ref()
-        .expect("a show plays")
-        .looks()
-        .to_vec();
+    let now = playback.show.as_ref().expect("a show plays").to_file();
     let saver = app.world().resource::<ShowSaver>();
     assert!(
-        saver.echo(&now, &echo.looks),
+        saver.echo(&now, &echo),
         "the reload of our own save is older than the show's looks"
     );
     // The same file with nothing newer since, or a file edited by hand, is played as read.
-    assert!(!saver.echo(&echo.looks, &echo.looks));
+    assert!(!saver.echo(&echo, &echo));
     let mut by_hand = echo.clone();
     by_hand.looks.retain(|l| l.name != "first");
-    assert!(!saver.echo(&now, &by_hand.looks));
+    assert!(!saver.echo(&now, &by_hand));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_recorded_cue_reaches_the_show_file_with_its_look() {
+    let dir = scratch("cue");
+    let path = dir.join("t.show.ron");
+    std::fs::write(&path, SHOW).expect("write the show file");
+    let mut app = app(Some(path.clone()));
+    // What the panel's Record sends: the look, then a cue playing it, in one frame.
+    store(&mut app, "main-2");
+    app.world_mut().write_message(crate::CueEdit::Add {
+        list: "main".into(),
+        after: Some("1".into()),
+        cue: crate::CueDef {
+            name: "2".into(),
+            look: "main-2".into(),
+            fade: 3.0,
+            delay: 0.0,
+            follow: None,
+            curve: crate::FadeCurve::Ease,
+            switch_at: 0.5,
+            next: None,
+            timecode: None,
+        },
+    });
+    let outcome = until_saved(&mut app);
+    assert_eq!(outcome.result, Ok(Saved::Patched.to_string()));
+    let text = std::fs::read_to_string(&path).expect("read the show file");
+    assert!(
+        text.contains(
+            "        // one list, one cue\n        (name: \"main\", cues: [(name: \"1\", look: \
+             \"base\"), (name: \"2\", look: \"main-2\", fade: 3.0, curve: Ease)]),\n"
+        ),
+        "the list stays on its line, its comment kept:\n{text}"
+    );
+    assert!(text.contains("// the house look"));
+    assert_eq!(names(&text), ["base", "main-2"]);
     let _ = std::fs::remove_dir_all(dir);
 }
