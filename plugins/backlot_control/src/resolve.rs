@@ -9,6 +9,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use backlot_files::save::panic_text;
 use backlot_net::backoff::Backoff;
 
 /// Most feedback targets a map may name; the rest are refused (and shown).
@@ -95,13 +96,6 @@ type Answer = (String, Result<SocketAddr, String>);
 struct Link {
     ask: SyncSender<String>,
     answers: Receiver<Answer>,
-}
-
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 fn spawn(lookup: &Lookup) -> std::io::Result<Link> {

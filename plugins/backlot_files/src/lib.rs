@@ -11,6 +11,7 @@ mod kind;
 mod parse;
 mod position;
 pub mod ron_scan;
+pub mod save;
 mod source;
 
 pub use checked::{AssetRef, EntityName, NonNegative, Positive, UnitInterval};

@@ -5,6 +5,8 @@
 
 use std::thread::JoinHandle;
 
+pub(crate) use backlot_files::save::panic_text;
+
 /// A load: runs once, off the frame.
 pub(crate) type Job<T> = Box<dyn FnOnce() -> Result<T, String> + Send + Sync>;
 
@@ -27,14 +29,6 @@ impl<T> Default for Loader<T> {
             spawn_error: None,
         }
     }
-}
-
-/// A panic's message.
-pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 impl<T: Send + 'static> Loader<T> {

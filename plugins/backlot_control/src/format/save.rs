@@ -3,10 +3,10 @@
 //! is spliced into its text, so comments and layout survive; what is written must read back
 //! as the intended map before it replaces the file; a failed save leaves nothing behind.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use backlot_files::save::beside;
 use backlot_scene::format::FileErrors;
 
 use super::patch::patch_map;
@@ -214,68 +214,25 @@ fn check(text: &str, expected: &MapFile, path: &Path) -> Result<(), SaveError> {
     })
 }
 
-/// A file beside `path`, named from its name.
-fn beside(path: &Path, name: impl FnOnce(&str) -> String) -> PathBuf {
-    let own = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    folder(path).join(name(&own))
-}
-
-fn folder(path: &Path) -> &Path {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
 #[cfg(all(test, target_os = "linux"))]
 thread_local! {
     /// Tests: the next save on this thread finds its disk full.
     pub(super) static FULL_DISK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Temp file beside it, fsync, read back, rename: a crash never leaves a half-written map.
-/// On any failure the temp file is removed.
+/// The shared atomic write ([`backlot_files::save::write_atomically`]): a crash never leaves
+/// a half-written map. On any failure the temp file is removed.
 fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
-    // A learn saves off the frame while the Controls panel may save on it: each save has a
-    // temp file of its own.
-    static SAVES: AtomicU64 = AtomicU64::new(0);
-    let n = SAVES.fetch_add(1, Ordering::Relaxed);
-    let tmp = beside(path, |name| {
-        format!(".{name}.tmp-{}-{n}", std::process::id())
-    });
+    let tmp = backlot_files::save::temp_beside(path);
     #[cfg(all(test, target_os = "linux"))]
     if FULL_DISK.with(|full| full.replace(false)) {
         // Every write to /dev/full fails with ENOSPC: a disk that fills mid-save.
         let _ = std::os::unix::fs::symlink("/dev/full", &tmp);
     }
-    if let Err(source) = write_then_rename(&tmp, path, text) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(SaveError::Write {
+    backlot_files::save::write_atomically_via(&tmp, path, text.as_bytes()).map_err(|source| {
+        SaveError::Write {
             path: path.display().to_string(),
             source,
-        });
-    }
-    if let Ok(d) = std::fs::File::open(folder(path)) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn write_then_rename(tmp: &Path, path: &Path, text: &str) -> io::Result<()> {
-    write_synced(tmp, text)?;
-    // What replaces the file is exactly what was checked.
-    if std::fs::read(tmp)? != text.as_bytes() {
-        return Err(io::Error::other(
-            "the temp file does not read back as written",
-        ));
-    }
-    std::fs::rename(tmp, path)
-}
-
-fn write_synced(path: &Path, text: &str) -> io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+        }
+    })
 }

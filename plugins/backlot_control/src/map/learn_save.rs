@@ -2,12 +2,12 @@
 //! fsync and rename take milliseconds, more on a slow disk. One save runs at a time, so two
 //! learns in a row never race on the file; a request made while one runs waits, and a newer
 //! one replaces it (each holds every binding still pending, so the newest says it all). A
-//! save thread that panics is reported as a failed save, not lost.
+//! save thread that panics is reported as a failed save, not lost. The slot is the one the
+//! show's saver uses ([`backlot_files::save::SaveSlot`]).
 
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 
+use backlot_files::save::SaveSlot;
 use tracing::{error, info};
 
 use crate::format::{Learned, MapFile, SaveError, Saved, save_learned};
@@ -37,21 +37,11 @@ pub(crate) struct SaveDone {
     pub(crate) result: Result<Saved, String>,
 }
 
-#[derive(Debug)]
-struct Running {
-    learned: Learned,
-    path: PathBuf,
-    thread: JoinHandle<Result<Saved, String>>,
-}
-
 /// The save slot: at most one save thread, and at most one request waiting for it.
 #[derive(Debug)]
 pub(crate) struct LearnSaver {
     save: SaveFn,
-    running: Option<Running>,
-    queued: Option<SaveRequest>,
-    /// A save whose thread could not start, reported by the next poll.
-    unstarted: Option<SaveDone>,
+    slot: SaveSlot<(Learned, PathBuf), Saved>,
 }
 
 impl Default for LearnSaver {
@@ -70,18 +60,12 @@ pub(crate) fn why_not_saved(e: &SaveError) -> String {
     }
 }
 
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
-fn panicked(p: &(dyn std::any::Any + Send)) -> String {
-    format!(
-        "cannot save learned bindings: the save thread panicked: {}",
-        panic_text(p)
-    )
+/// A save finished at exit, when nobody polls any more: logged.
+fn report_at_exit((_, path): &(Learned, PathBuf), result: Result<Saved, String>) {
+    match result {
+        Ok(saved) => info!("map saved: {}: {saved}", path.display()),
+        Err(why) => error!("{why}"),
+    }
 }
 
 impl LearnSaver {
@@ -89,55 +73,12 @@ impl LearnSaver {
     pub(crate) fn with_save(save: SaveFn) -> Self {
         Self {
             save,
-            running: None,
-            queued: None,
-            unstarted: None,
+            slot: SaveSlot::new("backlot-map-save", "learned bindings", report_at_exit),
         }
     }
 
     /// Saves off the frame, after any save under way; replaces a request still waiting.
     pub(crate) fn request(&mut self, request: SaveRequest) {
-        if self.running.is_some() {
-            self.queued = Some(request);
-        } else {
-            self.spawn(request);
-        }
-    }
-
-    /// A save is under way, waiting, or its result not yet taken.
-    pub(crate) fn busy(&self) -> bool {
-        self.running.is_some() || self.queued.is_some() || self.unstarted.is_some()
-    }
-
-    /// A finished save, once; never waits. The waiting request, if any, starts then.
-    pub(crate) fn poll(&mut self) -> Option<SaveDone> {
-        if let Some(done) = self.unstarted.take() {
-            return Some(done);
-        }
-        if !self
-            .running
-            .as_ref()
-            .is_some_and(|r| r.thread.is_finished())
-        {
-            return None;
-        }
-        let Running {
-            learned,
-            path,
-            thread,
-        } = self.running.take()?;
-        let result = thread.join().unwrap_or_else(|p| Err(panicked(&*p)));
-        if let Some(next) = self.queued.take() {
-            self.spawn(next);
-        }
-        Some(SaveDone {
-            learned,
-            path,
-            result,
-        })
-    }
-
-    fn spawn(&mut self, request: SaveRequest) {
         let SaveRequest {
             learned,
             whole,
@@ -145,49 +86,25 @@ impl LearnSaver {
         } = request;
         let save = self.save;
         let (to_write, file) = (learned.clone(), path.clone());
-        let started = std::thread::Builder::new()
-            .name("backlot-map-save".into())
-            .spawn(move || save(&to_write, &whole, &file).map_err(|e| why_not_saved(&e)));
-        match started {
-            Ok(thread) => {
-                self.running = Some(Running {
-                    learned,
-                    path,
-                    thread,
-                });
-            }
-            Err(e) => {
-                let why = format!("cannot save learned bindings: cannot start a thread: {e}");
-                error!("{why}");
-                self.unstarted = Some(SaveDone {
-                    learned,
-                    path,
-                    result: Err(why),
-                });
-            }
-        }
+        self.slot.request(
+            (learned, path),
+            Box::new(move || save(&to_write, &whole, &file).map_err(|e| why_not_saved(&e))),
+        );
     }
-}
 
-impl Drop for LearnSaver {
-    fn drop(&mut self) {
-        // At exit: a learned binding is written before the process goes (milliseconds of
-        // file work), not cut off with it.
-        if let Some(r) = self.running.take() {
-            match r.thread.join().unwrap_or_else(|p| Err(panicked(&*p))) {
-                Ok(saved) => info!("map saved: {}: {saved}", r.path.display()),
-                Err(why) => error!("{why}"),
-            }
-        }
-        if let Some(q) = self.queued.take() {
-            let save = self.save;
-            let run = AssertUnwindSafe(|| save(&q.learned, &q.whole, &q.path));
-            match std::panic::catch_unwind(run) {
-                Ok(Ok(saved)) => info!("map saved: {}: {saved}", q.path.display()),
-                Ok(Err(e)) => error!("{}", why_not_saved(&e)),
-                Err(p) => error!("{}", panicked(&*p)),
-            }
-        }
+    /// A save is under way, waiting, or its result not yet taken.
+    pub(crate) fn busy(&self) -> bool {
+        self.slot.busy()
+    }
+
+    /// A finished save, once; never waits. The waiting request, if any, starts then.
+    pub(crate) fn poll(&mut self) -> Option<SaveDone> {
+        let ((learned, path), result) = self.slot.poll()?;
+        Some(SaveDone {
+            learned,
+            path,
+            result,
+        })
     }
 }
 

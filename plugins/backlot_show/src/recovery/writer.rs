@@ -9,14 +9,15 @@
 //! thread that ends anyway is noticed by [`AutosaveWriter::supervise`] and started again,
 //! a bounded number of times.
 
-use std::any::Any;
-use std::io::{self, Write};
+use std::io;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 #[cfg(test)]
 use std::time::{Duration, Instant};
+
+use backlot_files::save::panic_text;
 
 use super::format::{Autosave, encode};
 
@@ -259,47 +260,9 @@ fn run(shared: &Shared, path: &Path, write: &WriteFn) {
     }
 }
 
-fn panic_text(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message")
-}
-
-/// The folder a file is in (`.` for a bare name).
-fn folder(path: &Path) -> &Path {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// Temp file beside `path`, written and synced, renamed over `path`, the folder synced: the
-/// file is the old one or the new one, whole, at every moment. On failure the temp file is
-/// removed.
+/// The autosave written whole or not at all ([`backlot_files::save::write_atomically`]).
 pub(crate) fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // One writer thread per autosave: one temp name is enough.
-    let tmp = folder(path).join(format!(".{name}.tmp-{}", std::process::id()));
-    if let Err(e) = write_then_rename(&tmp, path, text) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    // The rename itself is durable once the folder is synced.
-    if let Ok(dir) = std::fs::File::open(folder(path)) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-fn write_then_rename(tmp: &Path, path: &Path, text: &str) -> io::Result<()> {
-    let mut file = std::fs::File::create(tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(tmp, path)
+    backlot_files::save::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]

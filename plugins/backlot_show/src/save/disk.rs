@@ -4,11 +4,11 @@
 //! survive; what is written must read back as the show meant before it replaces the file,
 //! through a temp file beside it and a rename, so a crash never leaves half a show.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use backlot_files::FileErrors;
+use backlot_files::save::beside;
 use thiserror::Error;
 
 use super::patch::patch_looks;
@@ -181,48 +181,13 @@ pub(crate) fn same_show(a: &ShowFile, b: &ShowFile) -> bool {
     bare(a) == bare(b)
 }
 
-/// A file beside `path`, named from its name.
-fn beside(path: &Path, name: impl FnOnce(&str) -> String) -> PathBuf {
-    let own = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    folder(path).join(name(&own))
-}
-
-fn folder(path: &Path) -> &Path {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// Temp file beside it, fsync, rename: a crash never leaves a half-written show. On any
-/// failure the temp file is removed and the file is as it was.
+/// The shared atomic write ([`backlot_files::save::write_atomically`]): a crash never leaves
+/// a half-written show. On any failure the temp file is removed and the file is as it was.
 pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), SaveError> {
-    // Each write has a temp file of its own (a test, or an exit-time save, may overlap one).
-    static WRITES: AtomicU64 = AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, Ordering::Relaxed);
-    let tmp = beside(path, |name| {
-        format!(".{name}.tmp-{}-{n}", std::process::id())
-    });
-    if let Err(source) = write_then_rename(&tmp, path, text) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(SaveError::Write {
+    backlot_files::save::write_atomically(path, text.as_bytes()).map_err(|source| {
+        SaveError::Write {
             path: path.display().to_string(),
             source,
-        });
-    }
-    // The rename itself reaches the disk with the folder.
-    if let Ok(d) = std::fs::File::open(folder(path)) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn write_then_rename(tmp: &Path, path: &Path, text: &str) -> io::Result<()> {
-    let mut f = std::fs::File::create(tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(tmp, path)
+        }
+    })
 }

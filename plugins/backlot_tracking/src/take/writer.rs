@@ -4,7 +4,6 @@
 //! thread, and a thread that died (folder or file not created, disk full, I/O error, panic)
 //! is noticed by the next poll.
 
-use std::any::Any;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use backlot_files::save::panic_text;
 
 use super::row::{HEADER, TakeRow};
 
@@ -260,12 +261,4 @@ fn join(thread: JoinHandle<Outcome>) -> Outcome {
             panic_text(&*panic)
         )))
     })
-}
-
-fn panic_text(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message")
 }
