@@ -1,12 +1,11 @@
 //! Cue edits on a playing show: the list stays where the operator expects, a refused edit
 //! changes nothing and says why, a fade under way plays on.
 
-use backlot_params::{ParamAddress, ParamRegistry, ParamSpec, ParamValue};
+use backlot_params::ParamValue;
 
 use super::*;
-use crate::cue_list::LiveValues;
-use crate::fade::{DEFAULT_SWITCH_AT, FadeCurve};
 use crate::file::parse_show;
+use crate::show::tests::live;
 
 const FOG: &str = "/scene/fog/density";
 
@@ -25,41 +24,12 @@ const SHOW: &str = r#"(
     ],
 )"#;
 
-struct Live(ParamRegistry);
-
-impl LiveValues for Live {
-    fn current(&self, address: &str) -> Option<ParamValue> {
-        self.0.get(address).ok().cloned()
-    }
-
-    fn base(&self, address: &str) -> Option<ParamValue> {
-        self.0.entry(address).map(|e| e.spec.default.clone())
-    }
-}
-
-fn live() -> Live {
-    let mut r = ParamRegistry::default();
-    let spec = ParamSpec::float(ParamAddress::new(FOG).expect("address"), 0.0, 0.0, 1.0, "");
-    r.register(spec).expect("register");
-    Live(r)
-}
-
 fn show() -> Show {
     Show::new(parse_show(SHOW, "t.show.ron", None).expect("the test show parses"))
 }
 
 fn cue(name: &str, look: &str) -> CueDef {
-    CueDef {
-        name: name.into(),
-        look: look.into(),
-        fade: 0.0,
-        delay: 0.0,
-        follow: None,
-        curve: FadeCurve::Linear,
-        switch_at: DEFAULT_SWITCH_AT,
-        next: None,
-        timecode: None,
-    }
+    CueDef::new(name, look)
 }
 
 fn names(show: &Show) -> Vec<String> {

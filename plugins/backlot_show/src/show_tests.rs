@@ -24,7 +24,7 @@ const SHOW: &str = r#"(
 )"#;
 
 /// The registry as the live values: current and base are the registry's.
-struct Live(ParamRegistry);
+pub(super) struct Live(ParamRegistry);
 
 impl LiveValues for Live {
     fn current(&self, address: &str) -> Option<ParamValue> {
@@ -36,7 +36,8 @@ impl LiveValues for Live {
     }
 }
 
-fn live() -> Live {
+/// The fog density (0..1, at 0) and the key light's intensity.
+pub(super) fn live() -> Live {
     let mut r = ParamRegistry::default();
     let a = |s: &str| ParamAddress::new(s).expect("address");
     r.register(ParamSpec::float(a("/scene/fog/density"), 0.0, 0.0, 1.0, ""))

@@ -228,15 +228,8 @@ fn cue_edits_are_undone_and_redone_with_the_looks_in_one_history() {
     // Record: a look stored and a cue playing it, in one frame (two steps).
     store(&mut app, "verse");
     let cue = crate::CueDef {
-        name: "2".into(),
-        look: "verse".into(),
         fade: 3.0,
-        delay: 0.0,
-        follow: None,
-        curve: crate::FadeCurve::Linear,
-        switch_at: 0.5,
-        next: None,
-        timecode: None,
+        ..crate::CueDef::new("2", "verse")
     };
     app.world_mut().write_message(crate::CueEdit::Add {
         list: "lights".into(),

@@ -43,6 +43,23 @@ pub struct CueDef {
     pub timecode: Option<String>,
 }
 
+impl CueDef {
+    /// A cue playing `look` as a snap, everything else as the file's defaults.
+    pub fn new(name: impl Into<String>, look: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            look: look.into(),
+            fade: 0.0,
+            delay: 0.0,
+            follow: None,
+            curve: FadeCurve::Linear,
+            switch_at: DEFAULT_SWITCH_AT,
+            next: None,
+            timecode: None,
+        }
+    }
+}
+
 /// A list of cues, played on its own beside the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

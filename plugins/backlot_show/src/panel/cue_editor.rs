@@ -115,13 +115,7 @@ pub(super) fn record_actions(list: &CueList, looks: &[Look], fade: f32) -> Vec<A
     let after = list.current().and_then(|i| list.cues().get(i));
     let cue = CueDef {
         fade,
-        ..Draft {
-            name,
-            look: look.clone(),
-            switch_at: DEFAULT_SWITCH_AT,
-            ..Draft::default()
-        }
-        .to_cue()
+        ..CueDef::new(name, look.clone())
     };
     vec![
         Action::Edit(LookEdit::Store {
@@ -327,17 +321,7 @@ mod tests {
     use super::*;
 
     fn cue(name: &str) -> CueDef {
-        CueDef {
-            name: name.into(),
-            look: "a".into(),
-            fade: 0.0,
-            delay: 0.0,
-            follow: None,
-            curve: FadeCurve::Linear,
-            switch_at: DEFAULT_SWITCH_AT,
-            next: None,
-            timecode: None,
-        }
+        CueDef::new(name, "a")
     }
 
     #[test]

@@ -342,17 +342,7 @@ fn cue_lists_edited_since_the_file_loaded_come_back_with_their_positions() {
     let mut before = app(None);
     register(&mut before, &[FOG, KEY]);
     before.update();
-    let cue = crate::CueDef {
-        name: "1.5".into(),
-        look: "haze".into(),
-        fade: 0.0,
-        delay: 0.0,
-        follow: None,
-        curve: crate::FadeCurve::Linear,
-        switch_at: 0.5,
-        next: None,
-        timecode: None,
-    };
+    let cue = crate::CueDef::new("1.5", "haze");
     before.world_mut().write_message(crate::CueEdit::Add {
         list: "lights".into(),
         after: Some("1".into()),

@@ -45,17 +45,7 @@ fn patched(edit: impl FnOnce(&mut Vec<CueListDef>)) -> String {
 }
 
 fn cue(name: &str, look: &str) -> CueDef {
-    CueDef {
-        name: name.into(),
-        look: look.into(),
-        fade: 0.0,
-        delay: 0.0,
-        follow: None,
-        curve: FadeCurve::Linear,
-        switch_at: DEFAULT_SWITCH_AT,
-        next: None,
-        timecode: None,
-    }
+    CueDef::new(name, look)
 }
 
 #[test]

@@ -268,15 +268,9 @@ fn a_recorded_cue_reaches_the_show_file_with_its_look() {
         list: "main".into(),
         after: Some("1".into()),
         cue: crate::CueDef {
-            name: "2".into(),
-            look: "main-2".into(),
             fade: 3.0,
-            delay: 0.0,
-            follow: None,
             curve: crate::FadeCurve::Ease,
-            switch_at: 0.5,
-            next: None,
-            timecode: None,
+            ..crate::CueDef::new("2", "main-2")
         },
     });
     let outcome = until_saved(&mut app);

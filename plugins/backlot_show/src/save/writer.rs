@@ -49,7 +49,10 @@ impl Default for ShowWriter {
 }
 
 /// A save finished at exit, when nobody polls any more: logged.
-#[allow(clippy::ptr_arg, reason = "the slot hands its tag, a PathBuf, by reference")]
+#[allow(
+    clippy::ptr_arg,
+    reason = "the slot hands its tag, a PathBuf, by reference"
+)]
 fn report_at_exit(path: &PathBuf, result: Result<Saved, String>) {
     match result {
         Ok(saved) => info!("show saved: {}: {saved}", path.display()),
