@@ -2,7 +2,7 @@
 //! bytes, the oldest dropped when full, and continuous values coalesced so that the newest
 //! value of a control always survives a flood.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 
 /// How much a queue holds before it drops its oldest.
@@ -45,13 +45,21 @@ struct Slot<K, T> {
 /// A bounded FIFO with coalescing. Slots are ordered by push sequence, so a coalesced value
 /// moves to the back: the drained order stays the order in which the surviving values were
 /// sent, and whatever last wrote a target is still applied last.
+///
+/// The slots are a ring indexed by push sequence (`head` is the sequence of the first); a
+/// coalesced item leaves a hole, skipped when the front is dropped or drained, and squeezed
+/// out once holes outnumber the items. A flood pushes thousands of items a frame: no tree
+/// node per item.
 #[derive(Debug)]
 pub(crate) struct Lane<K, T> {
     limits: Limits,
-    slots: BTreeMap<u64, Slot<K, T>>,
-    /// The newest pending slot per key; never more entries than `slots`.
+    slots: VecDeque<Option<Slot<K, T>>>,
+    /// The push sequence of `slots[0]`.
+    head: u64,
+    /// Items held (the slots that are not holes).
+    len: usize,
+    /// The newest pending slot per key; never more entries than items.
     latest: HashMap<K, u64>,
-    next: u64,
     bytes: usize,
     stats: LaneStats,
 }
@@ -60,9 +68,10 @@ impl<K: Eq + Hash + Clone, T> Lane<K, T> {
     pub(crate) fn new(limits: Limits) -> Self {
         Self {
             limits,
-            slots: BTreeMap::new(),
+            slots: VecDeque::new(),
+            head: 0,
+            len: 0,
             latest: HashMap::new(),
-            next: 0,
             bytes: 0,
             stats: LaneStats {
                 limits,
@@ -88,29 +97,26 @@ impl<K: Eq + Hash + Clone, T> Lane<K, T> {
             self.stats.dropped_bytes += bytes as u64;
             return;
         }
-        let mut replaced = None;
         if let Some(k) = &key
             && let Some(&seq) = self.latest.get(k)
-            && let Some(pending) = self.slots.get(&seq)
+            && let Some(held) = self.slot_mut(seq)
+            && let Some(pending) = held.as_ref()
             && merge(&pending.item, &mut item)
+            && let Some(old) = held.take()
         {
-            replaced = Some(seq);
-        }
-        if let Some(seq) = replaced
-            && let Some(old) = self.slots.remove(&seq)
-        {
+            self.len -= 1;
             self.bytes -= old.bytes;
             self.stats.coalesced += 1;
         }
-        let seq = self.next;
-        self.next += 1;
+        let seq = self.head + self.slots.len() as u64;
         if let Some(k) = &key {
             self.latest.insert(k.clone(), seq);
         }
-        self.slots.insert(seq, Slot { item, bytes, key });
+        self.slots.push_back(Some(Slot { item, bytes, key }));
+        self.len += 1;
         self.bytes += bytes;
-        while self.slots.len() > self.limits.items || self.bytes > self.limits.bytes {
-            let Some((seq, old)) = self.slots.pop_first() else {
+        while self.len > self.limits.items || self.bytes > self.limits.bytes {
+            let Some((seq, old)) = self.pop_front() else {
                 break;
             };
             self.bytes -= old.bytes;
@@ -122,23 +128,63 @@ impl<K: Eq + Hash + Clone, T> Lane<K, T> {
                 self.latest.remove(&k);
             }
         }
-        self.stats.peak = self.stats.peak.max(self.slots.len());
+        if self.slots.len() > 2 * self.len + 64 {
+            self.squeeze();
+        }
+        self.stats.peak = self.stats.peak.max(self.len);
+    }
+
+    /// The slot of push sequence `seq`, if it is still in the ring.
+    fn slot_mut(&mut self, seq: u64) -> Option<&mut Option<Slot<K, T>>> {
+        let i = seq.checked_sub(self.head)?;
+        self.slots.get_mut(usize::try_from(i).ok()?)
+    }
+
+    /// Takes the oldest item and its push sequence, skipping holes.
+    fn pop_front(&mut self) -> Option<(u64, Slot<K, T>)> {
+        while let Some(front) = self.slots.pop_front() {
+            self.head += 1;
+            if let Some(slot) = front {
+                self.len -= 1;
+                return Some((self.head - 1, slot));
+            }
+        }
+        None
+    }
+
+    /// Takes the holes out of the ring: the items keep their order and get new sequences
+    /// (from the same head), and each key's entry follows its item. Runs once holes
+    /// outnumber the items, so a fader flooding one address between two frames holds one
+    /// slot, not one per message.
+    fn squeeze(&mut self) {
+        let mut kept = VecDeque::with_capacity(self.len);
+        for slot in self.slots.drain(..).flatten() {
+            let seq = self.head + kept.len() as u64;
+            if let Some(k) = &slot.key
+                && let Some(latest) = self.latest.get_mut(k)
+            {
+                *latest = seq;
+            }
+            kept.push_back(Some(slot));
+        }
+        self.slots = kept;
     }
 
     /// Everything queued, oldest first; the queue is empty after.
     pub(crate) fn drain(&mut self) -> Vec<T> {
         self.latest.clear();
         self.bytes = 0;
-        std::mem::take(&mut self.slots)
-            .into_values()
-            .map(|s| s.item)
-            .collect()
+        self.len = 0;
+        self.head += self.slots.len() as u64;
+        let mut items = Vec::with_capacity(self.slots.len());
+        items.extend(self.slots.drain(..).flatten().map(|s| s.item));
+        items
     }
 
     /// What it holds now and its counts.
     pub(crate) fn stats(&self) -> LaneStats {
         LaneStats {
-            queued: self.slots.len(),
+            queued: self.len,
             queued_bytes: self.bytes,
             ..self.stats
         }
@@ -204,6 +250,21 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_one_control_holds_one_slot() {
+        let mut l = lane(100, 100_000);
+        for i in 0..10_000u32 {
+            l.push((1, i), 1, Some(1), |_, _| true);
+        }
+        assert!(l.slots.len() <= 2 + 64, "{} slots", l.slots.len());
+        assert_eq!(l.stats().coalesced, 9_999);
+        assert_eq!(l.drain(), vec![(1, 9_999)]);
+        // And it goes on coalescing after the holes were squeezed out and after a drain.
+        l.push((1, 0), 1, Some(1), |_, _| true);
+        l.push((1, 1), 1, Some(1), |_, _| true);
+        assert_eq!(l.drain(), vec![(1, 1)]);
+    }
+
+    #[test]
     fn merge_may_carry_state_over() {
         let mut l = lane(10, 1000);
         l.push((1, 5), 1, Some(1), |_, _| true);
@@ -229,6 +290,7 @@ mod tests {
                 let s = l.stats();
                 prop_assert!(s.queued <= items && s.queued_bytes <= bytes);
                 prop_assert!(l.keys() <= s.queued);
+                prop_assert!(l.slots.len() <= 2 * s.queued + 65, "holes squeezed out");
                 prop_assert_eq!(s.received, s.queued as u64 + s.dropped + s.coalesced);
             }
             let total: usize = pushes.iter().map(|p| p.2).sum();
