@@ -204,7 +204,9 @@ pub(super) fn editor(
                     },
                 };
                 actions.push(Action::CueEdit(edit));
-                form.editing = Some((name.to_string(), Target::Change(cue.name)));
+                // Closed, not left open on the new name: were the edit refused (a name
+                // another cue has), a second Apply would overwrite that other cue.
+                form.editing = None;
             }
             if let Target::Change(cue) = &target {
                 let place = list.cues().iter().position(|c| c.name == *cue);
