@@ -47,6 +47,9 @@ pub enum CueCommand {
     Toggle,
     /// The show's timecode now, seconds since midnight: plays a cue it ran past.
     Timecode(f64),
+    /// A desk's RECORD: store the live values as a new look and add a cue playing it after
+    /// the current one (an edit of the show, saved and undoable like the panel's).
+    Record,
 }
 
 /// The argument an address-style command came with (an OSC int, float or string).
@@ -60,7 +63,7 @@ pub enum CommandArg {
 
 /// The command an address names, for OSC routes and the like: `/show/<verb>` for every
 /// list, `/show/<list>/<verb>` for one. Verbs: `go`, `back`, `pause`, `resume`, `release`,
-/// `toggle`, `goto` (with the cue's number or name) and `timecode` (with seconds since
+/// `toggle`, `record`, `goto` (with the cue's number or name) and `timecode` (with seconds since
 /// midnight). None for anything else (a status address, a missing or wrong argument).
 pub fn command_at(address: &str, arg: Option<&CommandArg>) -> Option<(Option<String>, CueCommand)> {
     let rest = address.strip_prefix("/show/")?;
@@ -78,6 +81,7 @@ pub fn command_at(address: &str, arg: Option<&CommandArg>) -> Option<(Option<Str
         ("resume", _) => CueCommand::Resume,
         ("release", _) => CueCommand::Release,
         ("toggle", _) => CueCommand::Toggle,
+        ("record", _) => CueCommand::Record,
         ("goto", Some(CommandArg::Number(n))) if n.is_finite() && *n >= 1.0 => {
             // A cue's number is whole; 2.0 from a float-only sender means cue 2.
             CueCommand::Goto(CueRef::Number(n.round() as usize))

@@ -10,6 +10,37 @@ use bevy::prelude::*;
 use super::Show;
 use crate::error::ShowError;
 use crate::file::{CueDef, CueListDef, check_show};
+use crate::look::{Look, LookValues};
+
+/// RECORD's fade, seconds.
+pub const RECORD_FADE: f32 = 3.0;
+
+/// A name for a new cue: one more than the highest whole-numbered cue (lighting style),
+/// else the number of cues plus one, made unique.
+pub(crate) fn new_cue_name(cues: &[CueDef]) -> String {
+    let highest = cues
+        .iter()
+        .filter_map(|c| c.name.parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .fold(None, |m: Option<f64>, n| Some(m.map_or(n, |m| m.max(n))));
+    let mut n = highest.map_or(cues.len() + 1, |h| h.floor() as usize + 1);
+    while cues.iter().any(|c| c.name == n.to_string()) {
+        n += 1;
+    }
+    n.to_string()
+}
+
+/// The name RECORD gives the look it stores for a new cue: `<list>-<cue>`, made unique.
+pub(crate) fn record_look_name(list: &str, cue: &str, looks: &[Look]) -> String {
+    let base = format!("{list}-{cue}");
+    let mut name = base.clone();
+    let mut n = 2;
+    while looks.iter().any(|l| l.name == name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
 
 /// A change to a cue list. What the Cues panel's cue editor sends; carried out in
 /// `ShowSystems::Edit`, saved into the show file and undoable like a look edit.
@@ -176,6 +207,38 @@ impl Show {
         self.remerge = true;
         self.edits += 1;
         Ok(true)
+    }
+
+    /// RECORD on list `list`: `values` (the live values) stored as a new look `<list>-<cue>`
+    /// and a cue `<cue>` playing it, with a [`RECORD_FADE`], after the cue the list stands on
+    /// (at the end before its first cue). Refused as a whole: a refused cue takes its look
+    /// back.
+    pub fn record(&mut self, list: &str, values: LookValues) -> Result<(), ShowError> {
+        let playing = self
+            .lists
+            .iter()
+            .find(|l| l.name() == list)
+            .ok_or_else(|| ShowError::UnknownList(list.to_string()))?;
+        let cue = new_cue_name(playing.cues());
+        let after = playing
+            .current()
+            .and_then(|i| playing.cues().get(i))
+            .map(|c| c.name.clone());
+        let look = record_look_name(list, &cue, &self.looks);
+        self.store(&look, values)?;
+        let add = CueEdit::Add {
+            list: list.to_string(),
+            after,
+            cue: CueDef {
+                fade: RECORD_FADE,
+                ..CueDef::new(cue, look.clone())
+            },
+        };
+        if let Err(e) = self.edit_cues(&add) {
+            self.put_look(&look, None);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Puts `def` in place of the list of its name (undo and redo of a cue edit): the list

@@ -4,6 +4,7 @@
 use backlot_params::ParamValue;
 
 use super::*;
+use super::{new_cue_name, record_look_name};
 use crate::file::parse_show;
 use crate::show::tests::live;
 
@@ -298,4 +299,43 @@ fn the_only_cue_of_a_list_stays() {
     };
     let why = edit(&mut show, removed).expect_err("refused").to_string();
     assert!(why.contains("only cue"), "{why}");
+}
+
+#[test]
+fn new_cues_are_numbered_after_the_highest_whole_cue() {
+    let c = |n: &str| cue(n, "warm");
+    assert_eq!(new_cue_name(&[]), "1");
+    assert_eq!(new_cue_name(&[c("1"), c("2.5"), c("2")]), "3");
+    assert_eq!(new_cue_name(&[c("intro"), c("verse")]), "3");
+    assert_eq!(new_cue_name(&[c("intro"), c("3")]), "4");
+    let looks = [crate::look::Look::new("lights-3", Default::default())];
+    assert_eq!(record_look_name("lights", "3", &looks), "lights-3-2");
+    assert_eq!(record_look_name("bg", "3", &looks), "bg-3");
+}
+
+#[test]
+fn record_stores_the_live_values_and_adds_a_cue_after_the_current_one() {
+    let mut show = show();
+    go(&mut show);
+    let mut values = crate::look::LookValues::new();
+    values.insert(FOG.to_string(), ParamValue::Float(0.25));
+    assert_eq!(show.record("lights", values.clone()), Ok(()));
+    assert_eq!(names(&show), ["1", "4", "2", "3"]);
+    let four = &show.list("lights").expect("list").cues()[1];
+    assert_eq!((four.look.as_str(), four.fade), ("lights-4", RECORD_FADE));
+    let look = show
+        .looks()
+        .iter()
+        .find(|l| l.name == "lights-4")
+        .expect("stored");
+    assert_eq!(*look.values, values);
+    assert_eq!(current(&show).as_deref(), Some("1"), "nothing played");
+    // Through the command, as OSC, the map and the panel send it: a list is needed.
+    let why = show
+        .command(None, &crate::command::CueCommand::Record, &live())
+        .expect_err("RECORD needs a list");
+    assert!(why.to_string().contains("RECORD"), "{why}");
+    show.command(Some("lights"), &crate::command::CueCommand::Record, &live())
+        .expect("recorded");
+    assert_eq!(names(&show), ["1", "5", "4", "2", "3"]);
 }

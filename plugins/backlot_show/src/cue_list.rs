@@ -35,6 +35,11 @@ pub trait LiveValues {
     fn current(&self, address: &str) -> Option<ParamValue>;
     /// The scene's own value of the parameter, where RELEASE fades to.
     fn base(&self, address: &str) -> Option<ParamValue>;
+    /// Every value a look can store, as it shows now (RECORD); none where the parameters
+    /// cannot be listed.
+    fn capture(&self) -> LookValues {
+        LookValues::new()
+    }
 }
 
 /// What a list is played against: the show's looks, the live values and the show's fade
@@ -244,6 +249,12 @@ impl CueList {
                 self.compare = Some((a, b, !showing_b));
             }
             CueCommand::Timecode(seconds) => self.timecode(*seconds, env)?,
+            // An edit of the show's looks and lists, not of one list's playback.
+            CueCommand::Record => {
+                return Err(ShowError::BadCueEdit(
+                    "RECORD is carried out by the show, not by one of its lists".into(),
+                ));
+            }
         }
         Ok(())
     }

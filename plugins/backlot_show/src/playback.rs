@@ -179,6 +179,10 @@ impl LiveValues for Live<'_> {
     fn base(&self, address: &str) -> Option<ParamValue> {
         self.registry.entry(address).map(|e| e.spec.default.clone())
     }
+
+    fn capture(&self) -> crate::look::LookValues {
+        capture(self.registry, &[])
+    }
 }
 
 /// Carries out this frame's look edits against the live values.

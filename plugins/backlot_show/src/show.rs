@@ -19,7 +19,8 @@ pub use state::ShowState;
 
 #[path = "cue_edit.rs"]
 mod cue_edit;
-pub use cue_edit::CueEdit;
+pub(crate) use cue_edit::new_cue_name;
+pub use cue_edit::{CueEdit, RECORD_FADE};
 
 /// Triggers fired and releases finished that a show keeps for its owner to take; past
 /// this the oldest are dropped (and counted): an owner that takes them every frame never
@@ -80,6 +81,10 @@ impl LiveValues for Layered<'_> {
 
     fn base(&self, address: &str) -> Option<ParamValue> {
         self.live.base(address)
+    }
+
+    fn capture(&self) -> LookValues {
+        self.live.capture()
     }
 }
 
@@ -174,6 +179,10 @@ impl Show {
         command: &CueCommand,
         live: &dyn LiveValues,
     ) -> Result<(), ShowError> {
+        if matches!(command, CueCommand::Record) {
+            let list = list.ok_or(ShowError::NeedsList("RECORD"))?;
+            return self.record(list, live.capture());
+        }
         let targets: Vec<usize> = match list {
             Some(name) => vec![
                 self.lists

@@ -29,7 +29,7 @@ pub const DROPPED: &str = "/show/dropped";
 /// Writable trigger: GO on every list.
 pub const MASTER_GO: &str = "/show/go";
 /// Writable triggers per list, each the command of its name: `/show/<list>/go`, …
-pub const TRIGGERS: [&str; 5] = ["go", "back", "pause", "resume", "release"];
+pub const TRIGGERS: [&str; 6] = ["go", "back", "pause", "resume", "release", "record"];
 /// Writable int per list: writing n plays cue n (1 the first; 0 plays nothing).
 pub const GOTO: &str = "goto";
 
@@ -133,6 +133,10 @@ fn trigger_about(leaf: &str) -> &'static str {
         "pause" => "PAUSE the list's fade, delay and follow",
         "resume" => "RESUME after a pause",
         "release" => "RELEASE: fade back to the scene and start again at the first cue",
+        "record" => {
+            "RECORD: store the live values as a new look and add a cue playing it after the \
+             current one (3 s fade)"
+        }
         _ => "A show command",
     }
 }

@@ -327,3 +327,42 @@ fn midi_time_code_from_a_byte_stream_fires_the_cue_at_its_time() {
     assert_eq!(fired_at, Some(60 * 25));
     assert_eq!(parser.discarded, 0);
 }
+
+fn cue_names(app: &App) -> Vec<String> {
+    let playback = app.world().resource::<crate::ShowPlayback>();
+    let show = playback.show.as_ref().expect("a show plays");
+    let list = show.list("lights").expect("lights");
+    list.cues().iter().map(|c| c.name.clone()).collect()
+}
+
+#[test]
+fn record_from_osc_and_from_its_parameter_stores_a_look_and_adds_a_cue() {
+    let mut app = app();
+    write(
+        &mut app,
+        FOG,
+        ParamValue::Float(0.7),
+        Source::Osc("desk".into()),
+    );
+    frames(&mut app, 2);
+    osc(&app, "/show/lights/record", Vec::new());
+    frames(&mut app, 2);
+    assert_eq!(cue_names(&app), ["1", "2", "3", "4"]);
+    let playback = app.world().resource::<crate::ShowPlayback>();
+    let show = playback.show.as_ref().expect("a show plays");
+    let look = show
+        .looks()
+        .iter()
+        .find(|l| l.name == "lights-4")
+        .expect("recorded");
+    assert_eq!(look.values.get(FOG), Some(&ParamValue::Float(0.7)));
+    // The trigger parameter, as a MIDI note bound in the map writes it.
+    write(
+        &mut app,
+        "/show/lights/record",
+        ParamValue::Trigger,
+        Source::Midi("surface".into()),
+    );
+    frames(&mut app, 2);
+    assert_eq!(cue_names(&app), ["1", "2", "3", "4", "5"]);
+}

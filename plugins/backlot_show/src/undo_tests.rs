@@ -267,3 +267,29 @@ fn cue_edits_are_undone_and_redone_with_the_looks_in_one_history() {
     let history = app.world().resource::<UndoHistory>();
     assert_eq!((history.undo_len(), history.redo_len()), (3, 0));
 }
+
+#[test]
+fn a_record_is_one_step_of_look_and_cue() {
+    let mut app = app();
+    app.world_mut().write_message(crate::ShowCommand {
+        list: Some("lights".into()),
+        command: crate::CueCommand::Record,
+    });
+    app.update();
+    app.update();
+    assert_eq!(cues(&app), [("1".into(), 0.0), ("2".into(), 3.0)]);
+    assert!(look(&app, "lights-2").is_some());
+    assert_eq!(
+        app.world().resource::<UndoHistory>().next_undo(),
+        Some("store new look `lights-2`; add cue `2` to `lights`")
+    );
+    ask(&mut app, UndoRequest::Undo);
+    assert_eq!(cues(&app), [("1".into(), 0.0)]);
+    assert!(
+        look(&app, "lights-2").is_none(),
+        "the look went with the cue"
+    );
+    ask(&mut app, UndoRequest::Redo);
+    assert_eq!(cues(&app), [("1".into(), 0.0), ("2".into(), 3.0)]);
+    assert!(look(&app, "lights-2").is_some());
+}

@@ -1,18 +1,18 @@
 //! The cue editor in the Cues panel: edit, add, record, move and delete a list's cues. It
-//! only sends [`CueEdit`]s (and, for Record, a [`LookEdit`] storing the look the new cue
-//! plays); the show checks each as it would check its file and refuses, with the reason in
+//! only sends [`CueEdit`]s (and, for Record, the RECORD command OSC and the map send too);
+//! the show checks each as it would check its file and refuses, with the reason in
 //! the panel, what its file could not hold.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
 
 use super::Action;
+use crate::command::CueCommand;
 use crate::cue_list::CueList;
 use crate::fade::{DEFAULT_SWITCH_AT, FadeCurve};
 use crate::file::CueDef;
 use crate::look::Look;
-use crate::playback::LookEdit;
-use crate::show::CueEdit;
+use crate::show::{CueEdit, new_cue_name};
 
 /// The cue being edited, kept between frames.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
@@ -81,55 +81,6 @@ impl Draft {
     }
 }
 
-/// A name for a new cue: one more than the highest whole-numbered cue (lighting style),
-/// else the number of cues plus one, made unique.
-pub(super) fn new_cue_name(cues: &[CueDef]) -> String {
-    let highest = cues
-        .iter()
-        .filter_map(|c| c.name.parse::<f64>().ok())
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .fold(None, |m: Option<f64>, n| Some(m.map_or(n, |m| m.max(n))));
-    let mut n = highest.map_or(cues.len() + 1, |h| h.floor() as usize + 1);
-    while cues.iter().any(|c| c.name == n.to_string()) {
-        n += 1;
-    }
-    n.to_string()
-}
-
-/// The name Record gives the look it stores for a new cue: `<list>-<cue>`, made unique.
-pub(super) fn record_look_name(list: &str, cue: &str, looks: &[Look]) -> String {
-    let base = format!("{list}-{cue}");
-    let mut name = base.clone();
-    let mut n = 2;
-    while looks.iter().any(|l| l.name == name) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    name
-}
-
-/// What the operator asked for with the editor; the actions they make.
-pub(super) fn record_actions(list: &CueList, looks: &[Look], fade: f32) -> Vec<Action> {
-    let name = new_cue_name(list.cues());
-    let look = record_look_name(list.name(), &name, looks);
-    let after = list.current().and_then(|i| list.cues().get(i));
-    let cue = CueDef {
-        fade,
-        ..CueDef::new(name, look.clone())
-    };
-    vec![
-        Action::Edit(LookEdit::Store {
-            look,
-            patterns: Vec::new(),
-        }),
-        Action::CueEdit(CueEdit::Add {
-            list: list.name().to_string(),
-            after: after.map(|c| c.name.clone()),
-            cue,
-        }),
-    ]
-}
-
 /// The editor's buttons for a list, and the editor when it is open on this list.
 pub(super) fn editor(
     ui: &mut egui::Ui,
@@ -163,11 +114,11 @@ pub(super) fn editor(
             .button("Record cue")
             .on_hover_text(
                 "Store the live values as a new look and add a cue playing it after the \
-                 current one (3 s fade)",
+                 current one (3 s fade): RECORD, as /show/<list>/record does",
             )
             .clicked()
         {
-            actions.extend(record_actions(list, looks, 3.0));
+            actions.push(Action::command(Some(name), CueCommand::Record));
         }
     });
     let Some((editing, target)) = form.editing.clone() else {
@@ -327,14 +278,6 @@ mod tests {
     }
 
     #[test]
-    fn new_cues_are_numbered_after_the_highest_whole_cue() {
-        assert_eq!(new_cue_name(&[]), "1");
-        assert_eq!(new_cue_name(&[cue("1"), cue("2.5"), cue("2")]), "3");
-        assert_eq!(new_cue_name(&[cue("intro"), cue("verse")]), "3");
-        assert_eq!(new_cue_name(&[cue("intro"), cue("3")]), "4");
-    }
-
-    #[test]
     fn a_draft_round_trips_a_cue_and_blank_fields_are_unwritten() {
         let mut full = cue("2.5");
         full.follow = Some(4.0);
@@ -350,12 +293,5 @@ mod tests {
             (made.name.as_str(), made.next, made.follow),
             ("7", None, None)
         );
-    }
-
-    #[test]
-    fn record_names_its_look_after_the_list_and_cue_without_clashing() {
-        let looks = [Look::new("lights-3", Default::default())];
-        assert_eq!(record_look_name("lights", "3", &looks), "lights-3-2");
-        assert_eq!(record_look_name("bg", "3", &looks), "bg-3");
     }
 }

@@ -97,15 +97,7 @@ fn actions_reach_the_show_as_its_messages() {
 #[test]
 fn the_cue_editor_and_record_reach_the_show_as_cue_edits() {
     let mut app = playing(Some(SHOW));
-    let (list, looks) = {
-        let playback = app.world().resource::<ShowPlayback>();
-        let show = playback.show.as_ref().expect("a show plays");
-        (
-            show.list("main").expect("main").clone(),
-            show.looks().to_vec(),
-        )
-    };
-    let mut actions = cue_editor::record_actions(&list, &looks, 3.0);
+    let mut actions = vec![Action::command(Some("main"), CueCommand::Record)];
     actions.push(Action::CueEdit(CueEdit::Move {
         list: "main".into(),
         cue: "2".into(),
