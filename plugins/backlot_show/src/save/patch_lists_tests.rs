@@ -198,3 +198,47 @@ proptest! {
         prop_assert!(text.contains(bg));
     }
 }
+
+/// The show shipped in `scenes/shows`: every kind of cue edit the panel makes is patched in
+/// place (never the whole-file rewrite), and its notes stay.
+#[test]
+fn the_shipped_shows_lists_take_every_edit_in_place() {
+    let text = include_str!("../../../../scenes/shows/neon_club.show.ron");
+    let old = parse_show(text, "neon_club.show.ron", None)
+        .expect("the shipped show parses")
+        .lists;
+    let edits: [fn(&mut Vec<CueListDef>); 4] = [
+        |l| {
+            let mut record = cue("6", "house");
+            record.fade = 3.0;
+            l[0].cues.insert(2, record);
+        },
+        |l| {
+            let four = l[1].cues.remove(3);
+            l[1].cues.insert(0, four);
+        },
+        |l| l[2].cues[1].fade = 2.0,
+        |l| {
+            l[0].cues.remove(4);
+        },
+    ];
+    for edit in edits {
+        let mut new = old.clone();
+        edit(&mut new);
+        let patched = patch_lists(text, &old, &new).expect("patched in place");
+        let back = parse_show(&patched, "neon_club.show.ron", None).expect("still parses");
+        assert_eq!(back.lists, new, "{patched}");
+        for note in [
+            "// One bar up; the key switches on at once",
+            "// With time code running, the chorus haze comes in at one minute.",
+        ] {
+            assert!(patched.contains(note), "{note} kept:\n{patched}");
+        }
+        assert_eq!(
+            patched.lines().count() as isize - text.lines().count() as isize,
+            new.iter().map(|l| l.cues.len() as isize).sum::<isize>()
+                - old.iter().map(|l| l.cues.len() as isize).sum::<isize>(),
+            "one line per cue added or removed:\n{patched}"
+        );
+    }
+}
