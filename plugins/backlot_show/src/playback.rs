@@ -226,7 +226,15 @@ pub fn edit_cues(mut edits: MessageReader<CueEdit>, mut playback: ResMut<ShowPla
             continue;
         };
         match show.edit_cues(edit) {
-            Ok(true) => info!("show: cue list `{}` edited: {edit:?}", edit.list()),
+            Ok(true) => {
+                let what = match edit {
+                    CueEdit::Add { cue, .. } => format!("cue `{}` added", cue.name),
+                    CueEdit::Change { cue, .. } => format!("cue `{cue}` changed"),
+                    CueEdit::Move { cue, to, .. } => format!("cue `{cue}` moved to {}", to + 1),
+                    CueEdit::Remove { cue, .. } => format!("cue `{cue}` removed"),
+                };
+                info!("show: cue list `{}`: {what}", edit.list());
+            }
             Ok(false) => {}
             Err(e) => playback.refuse(&e),
         }

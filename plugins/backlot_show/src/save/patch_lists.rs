@@ -80,13 +80,15 @@ fn cues_edit(text: &str, open: usize, before: &[CueDef], after: &[CueDef]) -> Op
             return None;
         }
     }
-    let multiline = text[open..close].contains('\n');
+    let multiline = text.get(open..close)?.contains('\n');
     if !multiline || entries.is_empty() {
         // One line: the cues joined on it, as written where unchanged.
         let texts = after
             .iter()
             .map(|cue| match before.iter().position(|c| c == cue) {
-                Some(i) => Some(text[entries[i].at..value_end(text, entries[i].at)].to_string()),
+                Some(i) => text
+                    .get(entries[i].at..value_end(text, entries[i].at))
+                    .map(str::to_string),
                 None => cue_text(cue, "", false),
             })
             .collect::<Option<Vec<_>>>()?;
@@ -103,7 +105,7 @@ fn cues_edit(text: &str, open: usize, before: &[CueDef], after: &[CueDef]) -> Op
     let indent = line_indent(text, entries[0].at).to_string();
     let head_end = written[0].gap.start;
     let tail_start = written.last()?.line.end;
-    let mut body = text[open + 1..head_end].to_string();
+    let mut body = text.get(open + 1..head_end)?.to_string();
     for (k, cue) in after.iter().enumerate() {
         // An unchanged cue keeps its text; a changed one (found by name) its place's
         // comments; a new one is written like the others.
@@ -116,26 +118,26 @@ fn cues_edit(text: &str, open: usize, before: &[CueDef], after: &[CueDef]) -> Op
             continue;
         };
         let w = &written[i];
-        body.push_str(&text[w.gap.clone()]);
+        body.push_str(text.get(w.gap.clone())?);
         let value = if before[i] == *cue {
-            text[w.value.clone()].to_string()
+            text.get(w.value.clone())?.to_string()
         } else {
-            let spread = text[w.value.clone()].contains('\n');
+            let spread = text.get(w.value.clone())?.contains('\n');
             cue_text(cue, line_indent(text, w.value.start), spread)?
         };
-        let rest = &text[w.value.end..w.line.end];
+        let rest = text.get(w.value.end..w.line.end)?;
         // A cue with one after it needs its comma: the last may not have had one.
         let comma = if rest.trim_start().starts_with(',') || k + 1 == after.len() {
             ""
         } else {
             ","
         };
-        body.push_str(&text[w.line.start..w.value.start]);
+        body.push_str(text.get(w.line.start..w.value.start)?);
         body.push_str(&value);
         body.push_str(comma);
         body.push_str(rest);
     }
-    body.push_str(&text[tail_start..close]);
+    body.push_str(text.get(tail_start..close)?);
     Some((open + 1, close, body))
 }
 
@@ -148,20 +150,20 @@ fn lines_of(
     entries: &[backlot_files::ron_scan::Item<'_>],
 ) -> Option<Vec<Written>> {
     // The rest of the `[` line (a comment, the newline) stays at the head.
-    let mut prev = text[open..close].find('\n').map(|n| open + n + 1)?;
+    let mut prev = text.get(open..close)?.find('\n').map(|n| open + n + 1)?;
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         let start = line_start(text, entry.at);
-        if start < prev || !text[start..entry.at].trim().is_empty() {
+        if start < prev || !text.get(start..entry.at)?.trim().is_empty() {
             return None;
         }
         let end = value_end(text, entry.at);
-        let line_end = text[end..].find('\n').map(|n| end + n + 1)?;
+        let line_end = text.get(end..)?.find('\n').map(|n| end + n + 1)?;
         if line_end > line_start(text, close) {
             return None;
         }
         // After the cue on its line: its comma and perhaps a comment, nothing more.
-        let rest = text[end..line_end].trim_start();
+        let rest = text.get(end..line_end)?.trim_start();
         let rest = rest.strip_prefix(',').unwrap_or(rest).trim();
         if !(rest.is_empty() || rest.starts_with("//")) {
             return None;
