@@ -22,7 +22,7 @@ pub use address::{ParamAddress, sanitize_segment};
 pub use arbiter::{Arbiter, Claim, Input, Source};
 pub use carry::{LayersCarry, TempoCarry};
 pub use errors::ParamError;
-pub use registry::{ParamEntry, ParamRegistry};
+pub use registry::{ParamEntry, ParamRegistry, SlotHint};
 pub use sets::BacklotSystems;
 pub use spec::{ParamKind, ParamSpec};
 pub use undo::{OperatorChange, OperatorNote, OperatorState, UndoHistory, UndoStep};

@@ -1,6 +1,7 @@
 //! The registry resource.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bevy::prelude::*;
 
@@ -29,7 +30,41 @@ pub struct ParamRegistry {
     rejected_non_finite: u64,
 }
 
+/// Address generations are unique across every registry in the process (not counted per
+/// registry), so a [`SlotHint`] taken in one registry never fits another.
+static ADDRESSES: AtomicU64 = AtomicU64::new(1);
+
+fn fresh_addresses() -> u64 {
+    ADDRESSES.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Where a parameter sits in the registry, kept by a caller that writes it every frame (a
+/// cue list's fading value): it holds until an address comes or goes, and saves the hashed
+/// lookup of the address for every write until then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlotHint {
+    addresses: u64,
+    slot: usize,
+}
+
 impl ParamRegistry {
+    /// Where `address` sits, for a writer that then coerces against its spec
+    /// ([`ParamRegistry::entry_at`]) and writes ([`ParamRegistry::write_at`]) by place (the
+    /// arbiter's cue path: thousands of values a frame): from `hint` while no address came
+    /// or went since it was taken, else looked up (and kept in `hint`).
+    pub(crate) fn slot_hinted(&self, address: &str, hint: &mut SlotHint) -> Option<usize> {
+        // 0 is a registry nothing was ever registered in: it has no slots to remember.
+        if hint.addresses != 0 && hint.addresses == self.addresses_generation {
+            return Some(hint.slot);
+        }
+        let slot = self.entries.slot(address)?;
+        *hint = SlotHint {
+            addresses: self.addresses_generation,
+            slot,
+        };
+        Some(slot)
+    }
+
     /// Adds a parameter at its default value. The default is checked first (see
     /// [`ParamSpec::with_checked_default`]): a NaN or infinite one is refused with
     /// [`ParamError::NotFinite`] and counted in [`ParamRegistry::rejected_non_finite`], one
@@ -40,7 +75,7 @@ impl ParamRegistry {
         }
         let spec = self.checked(spec)?;
         self.generation += 1;
-        self.addresses_generation += 1;
+        self.addresses_generation = fresh_addresses();
         let value = spec.default.clone();
         self.entries.insert(
             spec.address.clone(),
@@ -74,7 +109,7 @@ impl ParamRegistry {
             }
         }
         self.generation += 1;
-        self.addresses_generation += 1;
+        self.addresses_generation = fresh_addresses();
         for spec in specs {
             let spec = match self.checked(spec) {
                 Ok(spec) => spec,
@@ -146,13 +181,6 @@ impl ParamRegistry {
             entry.generation = self.generation;
         }
         Ok(value)
-    }
-
-    /// Where `address` lives, for a writer that looks it up once, then coerces against its
-    /// spec ([`ParamRegistry::entry_at`]) and writes ([`ParamRegistry::write_at`]) by place
-    /// (the arbiter's cue path: thousands of values a frame). Valid until an entry is removed.
-    pub(crate) fn slot(&self, address: &str) -> Option<usize> {
-        self.entries.slot(address)
     }
 
     pub(crate) fn entry_at(&self, slot: usize) -> Option<&ParamEntry> {

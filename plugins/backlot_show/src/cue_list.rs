@@ -12,14 +12,13 @@
 use backlot_params::ParamValue;
 use std::sync::Arc;
 
-use bevy::platform::collections::HashMap;
-
 use crate::command::{CueCommand, CueRef};
 use crate::error::ShowError;
 use crate::fade::FadeCurve;
 use crate::file::{CueDef, CueListDef, parse_timecode};
 use crate::look::{Look, LookRef, LookValues, find};
 use crate::running::{Fade, Held, secs};
+use crate::slots::Slots;
 
 #[path = "list_state.rs"]
 mod state;
@@ -71,7 +70,7 @@ pub struct CueList {
     fade: Option<Fade>,
     progress: f32,
     paused: bool,
-    held: HashMap<String, Held>,
+    held: Slots<Held>,
     /// Counts changes to `held`: the show merges only lists that changed since it last did.
     held_changes: u64,
     label: Option<String>,
@@ -100,7 +99,7 @@ impl CueList {
             fade: None,
             progress: 0.0,
             paused: false,
-            held: HashMap::new(),
+            held: Slots::new(),
             held_changes: 0,
             label: None,
             fired: Vec::new(),
@@ -188,9 +187,14 @@ impl CueList {
         self.held_changes
     }
 
+    /// Every value the list holds, as kept.
+    pub(crate) fn held_slots(&self) -> &Slots<Held> {
+        &self.held
+    }
+
     /// Every value the list holds.
     pub fn held(&self) -> impl Iterator<Item = (&str, &Held)> {
-        self.held.iter().map(|(a, h)| (a.as_str(), h))
+        self.held.iter()
     }
 
     /// Triggers that fired since the last call.
@@ -374,7 +378,7 @@ impl CueList {
         let to: LookValues = self
             .held
             .keys()
-            .filter_map(|a| env.live.base(a).map(|v| (a.clone(), v)))
+            .filter_map(|a| env.live.base(a).map(|v| (a.to_string(), v)))
             .collect();
         let label = self.label.clone().unwrap_or_default();
         let mut fade = Fade::new(label, Arc::new(to), secs(self.def.release_fade));

@@ -30,6 +30,7 @@ mod running;
 pub mod save;
 mod shared;
 pub mod show;
+mod slots;
 pub mod status;
 #[cfg(test)]
 mod tests;

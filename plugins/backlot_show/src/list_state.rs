@@ -175,7 +175,7 @@ impl CueList {
                         value: h.value.clone(),
                         stamp: h.stamp,
                     };
-                    (a.clone(), held)
+                    (a.to_string(), held)
                 })
                 .collect(),
             fade: self.fade.as_ref().map(FadeState::of),

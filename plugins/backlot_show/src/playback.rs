@@ -288,7 +288,7 @@ pub fn run_show(
         .iter()
         .map(|l| Source::Cue(l.label().unwrap_or(l.name()).to_string()))
         .collect();
-    for (address, value, list, new) in show.due(playback.frames) {
+    for (address, value, list, new, hint) in show.due(playback.frames) {
         // A changed value goes to the arbiter at once; an unchanged one, checked in turn,
         // only when the arbiter's base or the registry lost it (another list's release
         // cleared the base, a scene reload reset the value while the cue drives it).
@@ -305,7 +305,7 @@ pub fn run_show(
             }
         }
         // Played at once, not queued: see `Arbiter::play_cue`. A refusal is counted there.
-        let _ = arbiter.play_cue(&mut registry, address, value, source);
+        let _ = arbiter.play_cue_hinted(&mut registry, address, hint, value, source);
     }
     for fired in show.take_fired() {
         if registry.entry(&fired.address).is_some() {

@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use bevy::platform::collections::HashMap;
-
 use backlot_params::ParamValue;
 
 use crate::cue_list::Env;
 use crate::fade::{DEFAULT_SWITCH_AT, FadeCurve, Span, blend_span};
 use crate::look::LookValues;
+use crate::slots::{Positions, Slots};
 
 /// A value a list holds, and the stamp of the fade that set it.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +36,8 @@ pub(crate) struct Fade {
     /// `from` and `to` made ready to mix, once per fade (colours decoded to linear light);
     /// rebuilt from `from` when empty (a fade taken back from an autosave).
     spans: Vec<Span>,
+    /// Where each target value sits in its list's values, found on the fade's first frame.
+    held_at: Positions,
     pub stamp: u64,
     pub elapsed: f64,
     pub delay: f64,
@@ -60,6 +61,7 @@ impl Fade {
             to,
             from: None,
             spans: Vec::new(),
+            held_at: Positions::default(),
             stamp: 0,
             elapsed: 0.0,
             delay: 0.0,
@@ -77,7 +79,7 @@ impl Fade {
     /// into `fired`, once); the progress, or none while the delay runs or once done.
     pub fn apply(
         &mut self,
-        held: &mut HashMap<String, Held>,
+        held: &mut Slots<Held>,
         fired: &mut Vec<String>,
         env: &mut Env<'_>,
     ) -> Option<f32> {
@@ -122,24 +124,38 @@ impl Fade {
             1.0
         };
         let switched = t >= 1.0 || t >= self.switch_at;
-        // Walked in the target's order with the starts and spans beside it: no address is
-        // compared or looked up but the list's own slot.
-        for (((address, to), start), span) in self.to.iter().zip(from.iter()).zip(&self.spans) {
+        // Walked in the target's order with the starts, spans and places beside it: after
+        // the first frame no address is looked up or compared.
+        let mut found =
+            (!self.held_at.fit(held, self.to.len())).then(|| Vec::with_capacity(self.to.len()));
+        let items = self.to.iter().zip(from.iter()).zip(&self.spans);
+        for (k, (((address, to), start), span)) in items.enumerate() {
             if *to == ParamValue::Trigger {
                 if switched && !self.fired {
                     fired.push(address.clone());
                 }
+                if let Some(found) = found.as_mut() {
+                    found.push(None);
+                }
                 continue;
             }
             let value = blend_span(span, start.as_ref(), to, t, self.curve, self.switch_at);
-            let stamp = self.stamp;
-            // Updated in place: a fade frame allocates no address.
-            match held.get_mut(address.as_str()) {
-                Some(h) => *h = Held { value, stamp },
-                None => {
-                    held.insert(address.clone(), Held { value, stamp });
-                }
+            let now = Held {
+                value,
+                stamp: self.stamp,
+            };
+            match found.as_mut() {
+                Some(found) => found.push(Some(held.insert(address, now))),
+                None => match self.held_at.positions[k].and_then(|i| held.at_mut(i)) {
+                    Some(h) => *h = now,
+                    None => {
+                        held.insert(address, now);
+                    }
+                },
             }
+        }
+        if let Some(found) = found {
+            self.held_at.keep(held, found);
         }
         self.fired |= switched;
         self.done = t >= 1.0;

@@ -2,16 +2,16 @@
 //! a parameter, the value of the fade that started last wins ("latest takes precedence",
 //! as on a lighting desk), whichever list it is in.
 
-use bevy::platform::collections::HashMap;
-
 use backlot_files::FileError;
-use backlot_params::{ParamRegistry, ParamValue};
+use backlot_params::{ParamRegistry, ParamValue, SlotHint};
 
 use crate::command::CueCommand;
 use crate::cue_list::{CueList, Env, LiveValues, Released};
 use crate::error::ShowError;
 use crate::file::ShowFile;
 use crate::look::{Look, LookValues, MAX_LOOKS};
+use crate::running::Held;
+use crate::slots::Slots;
 
 #[path = "show_state.rs"]
 mod state;
@@ -34,6 +34,33 @@ struct Merged {
     list: usize,
     /// Handed to the arbiter since it last changed ([`Show::due`]).
     pushed: bool,
+    /// Where the parameter sits in the registry, for the arbiter.
+    hint: SlotHint,
+}
+
+impl Merged {
+    /// Takes `held`, list `list`'s value, unless a later fade's value is here.
+    fn fold(&mut self, held: &Held, list: usize) {
+        if self.stamp > held.stamp {
+            return;
+        }
+        if self.value != held.value {
+            self.value.clone_from(&held.value);
+            self.pushed = false;
+        }
+        self.stamp = held.stamp;
+        if self.list != list {
+            self.list = list;
+            self.pushed = false;
+        }
+    }
+}
+
+/// Where each of a list's values sits in the merged values, found once for a layout of both.
+#[derive(Debug, Clone, Default)]
+struct MergeMap {
+    layouts: Option<(u64, u64)>,
+    positions: Vec<usize>,
 }
 
 /// How many frames a full sweep of the show's unchanged values takes ([`Show::due`]).
@@ -55,9 +82,10 @@ pub struct Show {
     looks: Vec<Look>,
     lists: Vec<CueList>,
     stamps: u64,
-    merged: HashMap<String, Merged>,
+    merged: Slots<Merged>,
     /// Each list's [`CueList::held_changes`] when it was last merged.
     merged_at: Vec<u64>,
+    merge_maps: Vec<MergeMap>,
     remerge: bool,
     fired: Vec<Fired>,
     released: Vec<Released>,
@@ -67,7 +95,7 @@ pub struct Show {
 
 /// What a list sees outside itself: the other lists' values first, then the live ones.
 struct Layered<'a> {
-    merged: &'a HashMap<String, Merged>,
+    merged: &'a Slots<Merged>,
     live: &'a dyn LiveValues,
 }
 
@@ -101,8 +129,9 @@ impl Show {
             lists,
             file,
             stamps: 0,
-            merged: HashMap::new(),
+            merged: Slots::new(),
             merged_at: Vec::new(),
+            merge_maps: Vec::new(),
             remerge: false,
             fired: Vec::new(),
             released: Vec::new(),
@@ -262,37 +291,48 @@ impl Show {
         if all {
             self.merged.clear();
             self.merged_at = vec![u64::MAX; self.lists.len()];
+            self.merge_maps = vec![MergeMap::default(); self.lists.len()];
         }
         for (i, list) in self.lists.iter().enumerate() {
             if self.merged_at[i] == list.held_changes() {
                 continue;
             }
             self.merged_at[i] = list.held_changes();
-            for (address, held) in list.held() {
-                match self.merged.get_mut(address) {
-                    Some(m) if m.stamp > held.stamp => {}
-                    Some(m) => {
-                        if m.value != held.value {
-                            m.value = held.value.clone();
-                            m.pushed = false;
+            let held = list.held_slots();
+            let map = &mut self.merge_maps[i];
+            if map.layouts == Some((held.layout(), self.merged.layout())) {
+                // The same addresses as last time (a fade frame): no lookups.
+                for ((_, h), &at) in held.iter().zip(&map.positions) {
+                    if let Some(m) = self.merged.at_mut(at) {
+                        m.fold(h, i);
+                    }
+                }
+                continue;
+            }
+            let mut positions = Vec::with_capacity(held.len());
+            for (address, h) in held.iter() {
+                let at = match self.merged.position(address) {
+                    Some(at) => {
+                        if let Some(m) = self.merged.at_mut(at) {
+                            m.fold(h, i);
                         }
-                        m.stamp = held.stamp;
-                        if m.list != i {
-                            m.list = i;
-                            m.pushed = false;
-                        }
+                        at
                     }
                     None => {
                         let m = Merged {
-                            value: held.value.clone(),
-                            stamp: held.stamp,
+                            value: h.value.clone(),
+                            stamp: h.stamp,
                             list: i,
                             pushed: false,
+                            hint: SlotHint::default(),
                         };
-                        self.merged.insert(address.to_string(), m);
+                        self.merged.insert(address, m)
                     }
-                }
+                };
+                positions.push(at);
             }
+            map.layouts = Some((held.layout(), self.merged.layout()));
+            map.positions = positions;
         }
     }
 
@@ -301,11 +341,7 @@ impl Show {
     pub fn writes(&self) -> impl Iterator<Item = (&str, &ParamValue, &str)> {
         self.merged.iter().map(|(address, m)| {
             let list = &self.lists[m.list];
-            (
-                address.as_str(),
-                &m.value,
-                list.label().unwrap_or(list.name()),
-            )
+            (address, &m.value, list.label().unwrap_or(list.name()))
         })
     }
 
@@ -315,7 +351,10 @@ impl Show {
     /// [`SWEEP`] of the others, so a value the arbiter or registry lost (a scene reload,
     /// another list's release) is played again within that many frames while a frame of
     /// held looks costs next to nothing.
-    pub fn due(&mut self, turn: u64) -> impl Iterator<Item = (&str, &ParamValue, usize, bool)> {
+    pub fn due(
+        &mut self,
+        turn: u64,
+    ) -> impl Iterator<Item = (&str, &ParamValue, usize, bool, &mut SlotHint)> {
         let turn = (turn % SWEEP) as usize;
         self.merged
             .iter_mut()
@@ -326,7 +365,7 @@ impl Show {
                     return None;
                 }
                 m.pushed = true;
-                Some((address.as_str(), &m.value, m.list, new))
+                Some((address, &m.value, m.list, new, &mut m.hint))
             })
     }
 

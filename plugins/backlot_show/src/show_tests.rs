@@ -191,3 +191,81 @@ fn parameters_the_scene_lacks_are_reported_where_the_file_names_them() {
     assert_eq!((p.path.as_str(), p.line, p.col), ("t.show.ron", 9, 34));
     assert!(p.message.contains("`/scene/nowhere`"), "{}", p.message);
 }
+
+/// Three lists over overlapping looks, with fades and delays: what the show plays is, for
+/// every parameter, the value of the latest fade among the lists' own values, whatever
+/// sequence of commands and frames came before (the merge keeps positions between frames;
+/// this is what they must always agree with).
+mod merge_property {
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    const OVERLAPPING: &str = r#"(
+        name: "m",
+        looks: [
+            (name: "a", values: {"/scene/fog/density": Float(0.5)}),
+            (name: "b", values: {
+                "/scene/fog/density": Float(0.9),
+                "/scene/lights/key/intensity": Float(300.0),
+            }),
+            (name: "c", values: {"/scene/lights/key/intensity": Float(900.0)}),
+        ],
+        lists: [
+            (name: "l0", release_fade: 0.5, cues: [
+                (name: "1", look: "a", fade: 1.0), (name: "2", look: "b", fade: 0.5),
+            ]),
+            (name: "l1", cues: [(name: "1", look: "b", delay: 0.3), (name: "2", look: "c")]),
+            (name: "l2", release_fade: 0.2, cues: [(name: "1", look: "c", fade: 2.0)]),
+        ],
+    )"#;
+
+    fn reference(show: &Show) -> BTreeMap<String, ParamValue> {
+        let mut latest: BTreeMap<String, (u64, ParamValue)> = BTreeMap::new();
+        for list in show.lists() {
+            for (address, held) in list.held() {
+                let e = latest
+                    .entry(address.to_string())
+                    .or_insert((held.stamp, held.value.clone()));
+                if held.stamp >= e.0 {
+                    *e = (held.stamp, held.value.clone());
+                }
+            }
+        }
+        latest.into_iter().map(|(a, (_, v))| (a, v)).collect()
+    }
+
+    fn command() -> impl Strategy<Value = (usize, CueCommand)> {
+        let c = prop_oneof![
+            Just(CueCommand::Go),
+            Just(CueCommand::Back),
+            Just(CueCommand::Release),
+            Just(CueCommand::Pause),
+            Just(CueCommand::Resume),
+        ];
+        (0usize..3, c)
+    }
+
+    proptest! {
+        #[test]
+        fn the_show_plays_the_latest_fade_of_every_parameter(
+            steps in proptest::collection::vec((command(), 0u8..4), 1..40),
+        ) {
+            let live = live();
+            let mut show =
+                Show::new(parse_show(OVERLAPPING, "m.show.ron", None).expect("parses"));
+            for ((list, command), frames) in steps {
+                let name = format!("l{list}");
+                // A refusal (BACK before the first cue…) changes nothing; it is not the point.
+                let _ = show.command(Some(&name), &command, &live);
+                for _ in 0..frames {
+                    show.advance(0.25, &live);
+                }
+                let played: BTreeMap<String, ParamValue> =
+                    show.writes().map(|(a, v, _)| (a.to_string(), v.clone())).collect();
+                prop_assert_eq!(played, reference(&show));
+            }
+        }
+    }
+}

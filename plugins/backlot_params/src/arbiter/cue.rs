@@ -6,7 +6,7 @@
 //! parameter only while nothing above the cues does.
 
 use super::{Arbiter, Source};
-use crate::{ParamError, ParamRegistry, ParamValue};
+use crate::{ParamError, ParamRegistry, ParamValue, SlotHint};
 
 impl Arbiter {
     /// Plays a cue list's value now, as `source` (a [`Source::Cue`]): the value becomes the
@@ -24,8 +24,21 @@ impl Arbiter {
         value: &ParamValue,
         source: &Source,
     ) -> Result<(), ParamError> {
+        self.play_cue_hinted(registry, address, &mut SlotHint::default(), value, source)
+    }
+
+    /// [`Arbiter::play_cue`] for a value played every frame: `hint` keeps where the
+    /// parameter sits in the registry from one frame to the next.
+    pub fn play_cue_hinted(
+        &mut self,
+        registry: &mut ParamRegistry,
+        address: &str,
+        hint: &mut SlotHint,
+        value: &ParamValue,
+        source: &Source,
+    ) -> Result<(), ParamError> {
         let slot = registry
-            .slot(address)
+            .slot_hinted(address, hint)
             .ok_or_else(|| ParamError::UnknownAddress(address.to_string()))?;
         let coerced = match registry.entry_at(slot) {
             Some(entry) => entry.spec.coerce(value.clone()),
@@ -56,5 +69,57 @@ impl Arbiter {
         registry.write_at(slot, value).inspect_err(|_| {
             self.refused += 1;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParamAddress, ParamSpec};
+
+    fn float(address: &str) -> ParamSpec {
+        let address = ParamAddress::new(address).expect("a test address");
+        ParamSpec::float(address, 0.0, 0.0, 1.0, "")
+    }
+
+    #[test]
+    fn a_kept_slot_follows_its_parameter_when_others_come_and_go() {
+        let mut registry = ParamRegistry::default();
+        for a in ["/a/x", "/b/y", "/b/z"] {
+            registry.register(float(a)).expect("registers");
+        }
+        let mut arbiter = Arbiter::default();
+        let cue = Source::Cue("l/1".to_string());
+        let mut hint = SlotHint::default();
+        let mut play = |arbiter: &mut Arbiter, registry: &mut ParamRegistry, v: f32| {
+            arbiter
+                .play_cue_hinted(registry, "/b/z", &mut hint, &ParamValue::Float(v), &cue)
+                .expect("plays")
+        };
+        play(&mut arbiter, &mut registry, 0.25);
+        play(&mut arbiter, &mut registry, 0.5);
+        assert_eq!(registry.get("/b/z"), Ok(&ParamValue::Float(0.5)));
+        // `/a/x` goes: the last slot moves into its place.
+        registry.replace_under("/a", Vec::new());
+        play(&mut arbiter, &mut registry, 0.75);
+        assert_eq!(registry.get("/b/z"), Ok(&ParamValue::Float(0.75)));
+        assert_eq!(
+            registry.get("/b/y"),
+            Ok(&ParamValue::Float(0.0)),
+            "not written"
+        );
+        // Another registry as many address changes old, its slots in another order: the hint
+        // taken in the first is not used there.
+        let mut other = ParamRegistry::default();
+        for a in ["/b/y", "/b/z", "/c/1", "/c/2"] {
+            other.register(float(a)).expect("registers");
+        }
+        play(&mut arbiter, &mut other, 1.0);
+        assert_eq!(other.get("/b/z"), Ok(&ParamValue::Float(1.0)));
+        assert_eq!(
+            other.get("/b/y"),
+            Ok(&ParamValue::Float(0.0)),
+            "not written"
+        );
     }
 }
