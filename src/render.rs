@@ -37,7 +37,14 @@ pub struct FrameDriver {
 impl FrameDriver {
     /// Builds the app with a manual clock; scene time is paused until [`FrameDriver::load`].
     pub fn new(options: &AppOptions) -> Self {
+        Self::new_with(options, |_| {})
+    }
+
+    /// [`FrameDriver::new`], with `extend` adding to the app before it is finished (a
+    /// benchmark's diagnostics plugin).
+    pub fn new_with(options: &AppOptions, extend: impl FnOnce(&mut App)) -> Self {
         let mut app = build_app(options);
+        extend(&mut app);
         app.insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
         backlot_scene::use_fixed_physics_steps(&mut app);
         app.finish();
