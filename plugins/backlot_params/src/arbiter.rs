@@ -5,14 +5,13 @@
 //! [`BacklotSystems::Arbitrate`](crate::BacklotSystems::Arbitrate): after the layers, before
 //! the scene applies anything.
 
-use bevy::platform::collections::HashMap;
-
 use bevy::prelude::*;
 
 use crate::{ParamError, ParamRegistry, ParamValue};
 
 mod claims;
 mod cue;
+mod entries;
 mod glide;
 pub use claims::Claim;
 use glide::{Glide, lerp};
@@ -107,7 +106,7 @@ struct Entry {
 #[derive(Resource, Default)]
 pub struct Arbiter {
     pending: Vec<Input>,
-    entries: HashMap<String, Entry>,
+    entries: entries::Entries,
     /// Changes applied this frame and their sources (feedback skips sending a value back
     /// to the peer it came from).
     pub applied: Vec<(String, Source)>,
@@ -264,7 +263,7 @@ impl Arbiter {
 
     fn entry(&mut self, address: &str) -> &mut Entry {
         // One lookup; the address is only copied for a new entry.
-        self.entries.entry_ref(address).or_insert_with(Entry::new)
+        self.entries.entry(address)
     }
 }
 
@@ -406,7 +405,7 @@ pub fn arbitrate(
             arbiter.refused += 1;
         }
     }
-    for (address, e) in &mut arbiter.entries {
+    for (address, e) in arbiter.entries.iter_mut() {
         if let Some(held) = &e.held {
             if registry.get(address).ok() != Some(held) {
                 let _ = registry.set(address, held.clone());

@@ -45,6 +45,8 @@ fn fresh_addresses() -> u64 {
 pub struct SlotHint {
     addresses: u64,
     slot: usize,
+    /// The arbiter's entry for the parameter: (the arbiter's entries' id, its place).
+    pub(crate) entry: Option<(u64, usize)>,
 }
 
 impl ParamRegistry {
@@ -58,10 +60,8 @@ impl ParamRegistry {
             return Some(hint.slot);
         }
         let slot = self.entries.slot(address)?;
-        *hint = SlotHint {
-            addresses: self.addresses_generation,
-            slot,
-        };
+        hint.addresses = self.addresses_generation;
+        hint.slot = slot;
         Some(slot)
     }
 

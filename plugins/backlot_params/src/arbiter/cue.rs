@@ -45,7 +45,7 @@ impl Arbiter {
             None => return Err(ParamError::UnknownAddress(address.to_string())),
         };
         let value = self.counted(coerced, registry)?;
-        let e = self.entry(address);
+        let e = self.entries.hinted(address, hint);
         if value != ParamValue::Trigger {
             match &mut e.base {
                 Some((base, from)) => {
@@ -121,5 +121,16 @@ mod tests {
             Ok(&ParamValue::Float(0.0)),
             "not written"
         );
+        // Another arbiter, whose first entry is another parameter's: the entry's place kept
+        // for the first arbiter is not used there either.
+        let mut second = Arbiter::default();
+        let y = ParamValue::Float(0.125);
+        second
+            .play_cue(&mut other, "/b/y", &y, &cue)
+            .expect("plays");
+        play(&mut second, &mut other, 0.5);
+        assert_eq!(second.base("/b/z"), Some(&ParamValue::Float(0.5)));
+        assert_eq!(second.base("/b/y"), Some(&y));
+        assert_eq!(other.get("/b/y"), Ok(&y));
     }
 }
