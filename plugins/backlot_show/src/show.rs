@@ -10,8 +10,11 @@ use crate::cue_list::{CueList, Env, LiveValues, Released};
 use crate::error::ShowError;
 use crate::file::ShowFile;
 use crate::look::{Look, LookValues, MAX_LOOKS};
-use crate::running::Held;
 use crate::slots::Slots;
+
+#[path = "show_merge.rs"]
+mod merge;
+use merge::{MergeMap, Merged};
 
 #[path = "show_state.rs"]
 mod state;
@@ -26,42 +29,6 @@ pub use cue_edit::{CueEdit, RECORD_FADE};
 /// this the oldest are dropped (and counted): an owner that takes them every frame never
 /// sees this many.
 pub const MAX_PENDING: usize = 1024;
-
-#[derive(Debug, Clone)]
-struct Merged {
-    value: ParamValue,
-    stamp: u64,
-    list: usize,
-    /// Handed to the arbiter since it last changed ([`Show::due`]).
-    pushed: bool,
-    /// Where the parameter sits in the registry, for the arbiter.
-    hint: SlotHint,
-}
-
-impl Merged {
-    /// Takes `held`, list `list`'s value, unless a later fade's value is here.
-    fn fold(&mut self, held: &Held, list: usize) {
-        if self.stamp > held.stamp {
-            return;
-        }
-        if self.value != held.value {
-            self.value.clone_from(&held.value);
-            self.pushed = false;
-        }
-        self.stamp = held.stamp;
-        if self.list != list {
-            self.list = list;
-            self.pushed = false;
-        }
-    }
-}
-
-/// Where each of a list's values sits in the merged values, found once for a layout of both.
-#[derive(Debug, Clone, Default)]
-struct MergeMap {
-    layouts: Option<(u64, u64)>,
-    positions: Vec<usize>,
-}
 
 /// How many frames a full sweep of the show's unchanged values takes ([`Show::due`]).
 pub const SWEEP: u64 = 16;
@@ -282,58 +249,6 @@ impl Show {
             self.remerge = true;
         }
         result
-    }
-
-    /// Folds the lists' values into one value per parameter, the latest fade's. Only lists
-    /// whose values changed since the last merge are walked (a show at rest walks none).
-    fn merge(&mut self) {
-        let all = std::mem::take(&mut self.remerge) || self.merged_at.len() != self.lists.len();
-        if all {
-            self.merged.clear();
-            self.merged_at = vec![u64::MAX; self.lists.len()];
-            self.merge_maps = vec![MergeMap::default(); self.lists.len()];
-        }
-        for (i, list) in self.lists.iter().enumerate() {
-            if self.merged_at[i] == list.held_changes() {
-                continue;
-            }
-            self.merged_at[i] = list.held_changes();
-            let held = list.held_slots();
-            let map = &mut self.merge_maps[i];
-            if map.layouts == Some((held.layout(), self.merged.layout())) {
-                // The same addresses as last time (a fade frame): no lookups.
-                for ((_, h), &at) in held.iter().zip(&map.positions) {
-                    if let Some(m) = self.merged.at_mut(at) {
-                        m.fold(h, i);
-                    }
-                }
-                continue;
-            }
-            let mut positions = Vec::with_capacity(held.len());
-            for (address, h) in held.iter() {
-                let at = match self.merged.position(address) {
-                    Some(at) => {
-                        if let Some(m) = self.merged.at_mut(at) {
-                            m.fold(h, i);
-                        }
-                        at
-                    }
-                    None => {
-                        let m = Merged {
-                            value: h.value.clone(),
-                            stamp: h.stamp,
-                            list: i,
-                            pushed: false,
-                            hint: SlotHint::default(),
-                        };
-                        self.merged.insert(address, m)
-                    }
-                };
-                positions.push(at);
-            }
-            map.layouts = Some((held.layout(), self.merged.layout()));
-            map.positions = positions;
-        }
     }
 
     /// Every value the show plays now, one per parameter: `(address, value, cue label)`,
