@@ -50,8 +50,7 @@ pub struct Show {
     lists: Vec<CueList>,
     stamps: u64,
     merged: Slots<Merged>,
-    /// Each list's [`CueList::held_changes`] when it was last merged.
-    merged_at: Vec<u64>,
+    /// Each list's part in the merge, in list order.
     merge_maps: Vec<MergeMap>,
     remerge: bool,
     fired: Vec<Fired>,
@@ -97,7 +96,6 @@ impl Show {
             file,
             stamps: 0,
             merged: Slots::new(),
-            merged_at: Vec::new(),
             merge_maps: Vec::new(),
             remerge: false,
             fired: Vec::new(),

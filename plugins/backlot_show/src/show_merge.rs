@@ -36,9 +36,13 @@ impl Merged {
     }
 }
 
-/// Where each of a list's values sits in the merged values, found once for a layout of both.
+/// One list's part in the merge: its [`CueList::held_changes`] when it was last merged, and
+/// where each of its values sits in the merged values, found once for a layout of both.
+///
+/// [`CueList::held_changes`]: crate::cue_list::CueList::held_changes
 #[derive(Debug, Clone, Default)]
 pub(super) struct MergeMap {
+    merged_at: Option<u64>,
     layouts: Option<(u64, u64)>,
     positions: Vec<usize>,
 }
@@ -47,19 +51,18 @@ impl Show {
     /// Folds the lists' values into one value per parameter, the latest fade's. Only lists
     /// whose values changed since the last merge are walked (a show at rest walks none).
     pub(super) fn merge(&mut self) {
-        let all = std::mem::take(&mut self.remerge) || self.merged_at.len() != self.lists.len();
+        let all = std::mem::take(&mut self.remerge) || self.merge_maps.len() != self.lists.len();
         if all {
             self.merged.clear();
-            self.merged_at = vec![u64::MAX; self.lists.len()];
             self.merge_maps = vec![MergeMap::default(); self.lists.len()];
         }
-        for (i, list) in self.lists.iter().enumerate() {
-            if self.merged_at[i] == list.held_changes() {
+        let lists = self.lists.iter().zip(self.merge_maps.iter_mut());
+        for (i, (list, map)) in lists.enumerate() {
+            if map.merged_at == Some(list.held_changes()) {
                 continue;
             }
-            self.merged_at[i] = list.held_changes();
+            map.merged_at = Some(list.held_changes());
             let held = list.held_slots();
-            let map = &mut self.merge_maps[i];
             if map.layouts == Some((held.layout(), self.merged.layout())) {
                 // The same addresses as last time (a fade frame): no lookups.
                 for ((_, h), &at) in held.iter().zip(&map.positions) {
